@@ -1,0 +1,1 @@
+"""Extraction: documents in, typed records with provenance out. Never imports keifu.graph or keifu.api."""

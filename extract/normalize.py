@@ -1,0 +1,64 @@
+"""Text folding for matching. Output keeps source text; only comparisons use these views.
+
+Two views (FORMAT-NOTES §9): :func:`squash` removes all whitespace (names, dates, citations);
+:func:`collapse` folds runs of spaces to one (tables, Latin text). Markers such as ① or Ⅱ must be
+detected on raw text before folding, because NFKC turns ① into 1 and Ⅱ into II.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Radicals Supplement (U+2E80…) is not folded by NFKC; Kangxi radicals (U+2F00…) are.
+_RADICALS = str.maketrans({
+    "\u2ed1": "長", "\u2ee9": "黄", "\u2eeb": "斉", "\u2ead": "示", "\u2ebc": "肉",
+    "\u2ec4": "西", "\u2ecf": "邑", "\u2ed8": "青", "\u2edd": "食", "\u2ee2": "馬",
+    "\u2e8e": "兀", "\u2e9f": "母", "\u2ea0": "民", "\u2ea4": "爫", "\u2ec5": "見",
+    "\u2ecc": "辶", "\u2eca": "足", "\u2ec6": "覀", "\u2ee3": "骨",
+})
+# Bullets and look-alikes that NFKC leaves alone.
+_BULLETS = str.maketrans({
+    "\u3007": "○", "\u25cb": "○", "\uf09e": "・", "\uf06e": "・", "\u2022": "・", "\u2713": "・",
+    "\u30fb": "・", "\uff65": "・",
+})
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
+_WS = re.compile(r"\s+")
+_FW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def nfkc(s: str) -> str:
+    """NFKC plus the radical forms NFKC misses."""
+    return unicodedata.normalize("NFKC", s.translate(_RADICALS))
+
+
+def squash(s: str) -> str:
+    """NFKC, radicals, bullets and dashes folded, all whitespace removed."""
+    return _WS.sub("", nfkc(s).translate(_BULLETS).translate(_DASHES))
+
+
+def collapse(s: str) -> str:
+    """NFKC with runs of whitespace folded to one space and the ends trimmed."""
+    return _WS.sub(" ", nfkc(s).translate(_BULLETS).translate(_DASHES)).strip()
+
+
+def ascii_digits(s: str) -> str:
+    """Full-width digits to ASCII, nothing else changed (safe on raw text with markers)."""
+    return s.translate(_FW_DIGITS)
+
+
+_QUOTES = re.compile(r"[「」『』\"'“”‘’〈〉《》≪≫]")
+
+
+def match_key(s: str) -> str:
+    """The comparison key for titles and plan names: squashed, quotes dropped, Latin lower-cased."""
+    return _QUOTES.sub("", squash(s)).lower()
+
+
+def join_wrapped(left: str, right: str) -> str:
+    """Join two pieces of a hard-wrapped line: no space, except between two Latin letters or digits."""
+    left = left.rstrip()
+    right = right.lstrip()
+    if left and right and left[-1].isascii() and right[0].isascii() and left[-1].isalnum() and right[0].isalnum():
+        return f"{left} {right}"
+    return left + right
