@@ -1,0 +1,236 @@
+"""Facts about one document read from its cover, preamble and first chapters.
+
+Agency, issuing ministries, period, term (第N期), fiscal year and draft status. Issuers and
+dates are often blank in drafts; nothing is invented: a fact that is absent stays None, and a
+fact that was guessed (an issuer from an abbreviation in a diagram) is marked ``inferred``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .dates import JDate, find_dates, fiscal_year
+from .model import Line
+from .normalize import squash
+from .segment import ORG_LINE, TITLE_KIND, Segment, nonblank
+from .vocab import rows, split_list
+
+_BODIES = rows("government_bodies.tsv")
+_BODY_KIND = {r[0]: r[1] for r in _BODIES}
+_ABBREV = {a: r[0] for r in _BODIES for a in split_list(r[2] if len(r) > 2 else "")}
+_BODY_NAMES = sorted(_BODY_KIND, key=len, reverse=True)
+
+_ALIAS = r"(?:\(以下「(?P<alias>[^」]+)」という。?\))?"
+_AGENCY_RX = (
+    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}が達成すべき"),
+    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する計画|年度計画)"),
+)
+_LEGAL_PREFIX = ("国立研究開発法人", "独立行政法人")
+_INSTRUCTION = re.compile(r"付(?P<body>\S+?[省庁府])発")
+_MINISTER = re.compile(r"^(?P<body>\S+?大臣)")
+_ISSUE_PHRASE = re.compile(r"(?:策定|指示)[・･]?(?:指示)?\((?P<list>[^()]+)\)")
+_TERM_BOX = re.compile(r"\(中長?期目標\(第(?P<n>[0-9]+)期\)\)")
+_TERM_ANY = re.compile(r"第(?P<n>[0-9一二三四五六七八九十]+)期中長?期(?:目標|計画)")
+_TERM_ORD = re.compile(r"第(?P<n>[0-9一二三四五六七八九十]+)期")
+_PLACEHOLDER = re.compile(r"[〇○●]\s*月|年\s+月|月\s+日")
+_KANJI_NUM = {c: i for i, c in enumerate("〇一二三四五六七八九十")}
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    name: str
+    kind: str
+    line: Line
+    inferred: bool = False
+
+
+@dataclass(slots=True)
+class DocumentFacts:
+    agency: str | None = None
+    agency_key: str | None = None
+    agency_alias: str | None = None
+    agency_kind: str | None = None
+    agency_line: Line | None = None
+    issuers: list[Issuer] = field(default_factory=list)
+    period_start: JDate | None = None
+    period_end: JDate | None = None
+    period_line: Line | None = None
+    period_text: str | None = None
+    term: int | None = None
+    term_line: Line | None = None
+    term_inferred: bool = False
+    fiscal_year: int | None = None
+    fiscal_year_line: Line | None = None
+    draft: bool = False
+    draft_line: Line | None = None
+
+
+def agency_key(name: str) -> str:
+    """The agency's identity: its name without the legal form (独立行政法人 / 国立研究開発法人)."""
+    key = squash(name)
+    for form in _LEGAL_PREFIX:
+        if key.startswith(form) and len(key) > len(form):
+            key = key[len(form):]
+        elif key.endswith(form) and len(key) > len(form):
+            key = key[: -len(form)]
+    return key
+
+
+def kanji_int(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + _KANJI_NUM[s[1]]
+    if s.endswith("十"):
+        return _KANJI_NUM[s[0]] * 10
+    if "十" in s:
+        a, b = s.split("十")
+        return _KANJI_NUM[a] * 10 + _KANJI_NUM[b]
+    return _KANJI_NUM[s]
+
+
+def read_facts(lines: Sequence[Line], seg: Segment) -> DocumentFacts:
+    """Collect the document facts of ``seg``; every fact keeps the line it was read from."""
+    f = DocumentFacts()
+    _agency(lines, seg, f)
+    _issuers(lines, seg, f)
+    _period(lines, seg, f)
+    _term(lines, seg, f)
+    _draft(lines, seg, f)
+    if seg.kind.startswith("annual") and seg.preamble:
+        f.fiscal_year = fiscal_year(seg.preamble)
+        f.fiscal_year_line = seg.preamble_line
+    return f
+
+
+def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    for text, line in ((seg.preamble, seg.preamble_line), (seg.title, seg.title_line)):
+        if not text:
+            continue
+        for rx in _AGENCY_RX:
+            m = rx.search(text)
+            if m:
+                f.agency, f.agency_alias, f.agency_line = m.group("org"), m.group("alias"), line
+                break
+        if f.agency:
+            break
+    if not f.agency and seg.title:
+        # Title forms: 「<org>中期目標案」, or the organisation line before 「第６期中長期目標」.
+        m = TITLE_KIND.match(seg.title)
+        if m:
+            f.agency, f.agency_line = m.group("org"), seg.title_line
+        else:
+            for i in nonblank(lines, seg.start, seg.body_start):
+                s = squash(lines[i].text)
+                if ORG_LINE.match(s):
+                    f.agency, f.agency_line = s, lines[i]
+                    break
+    if not f.agency:
+        return
+    f.agency_key = agency_key(f.agency)
+    pre = squash(seg.preamble or "")
+    if f.agency.startswith("国立研究開発法人"):
+        f.agency_kind = "specified-national-rd-agency" if "特定国立研究開発法人" in pre else "national-rd-agency"
+    elif seg.kind == "mid-term-objectives" or seg.kind == "mid-term-plan":
+        f.agency_kind = "mid-term-goal-agency"
+    elif seg.kind == "annual-objectives":
+        f.agency_kind = "administrative-execution-agency"
+    elif any(form in f.agency for form in _LEGAL_PREFIX):
+        f.agency_kind = "incorporated-administrative-agency"
+
+
+def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    seen: set[str] = set()
+
+    def add(name: str, line: Line, inferred: bool) -> None:
+        if name not in seen:
+            seen.add(name)
+            f.issuers.append(Issuer(name, _BODY_KIND.get(name, "ministry"), line, inferred))
+
+    pre_line = seg.preamble_line.index if seg.preamble_line else -1
+    for i in nonblank(lines, seg.start, seg.body_start):
+        s = squash(lines[i].text)
+        if i == pre_line or len(s) > 40:
+            continue
+        if s in _BODY_KIND:
+            add(s, lines[i], False)
+            continue
+        m = _MINISTER.match(s) or _INSTRUCTION.search(s)
+        if m and m.group("body") in _BODY_KIND:
+            add(m.group("body"), lines[i], False)
+    if f.issuers:
+        return
+    for i in nonblank(lines, seg.body_end, seg.end):
+        for m in _ISSUE_PHRASE.finditer(squash(lines[i].text)):
+            names = [_ABBREV.get(p, p if p in _BODY_KIND else "") for p in re.split(r"[・、,]", m.group("list"))]
+            if names and all(names):
+                for n in names:
+                    add(n, lines[i], True)
+                return
+
+
+def _sentences(lines: Sequence[Line], idx: list[int]) -> list[tuple[str, Line]]:
+    out: list[tuple[str, Line]] = []
+    buf, first = "", None
+    for i in idx:
+        if first is None:
+            first = lines[i]
+        buf += squash(lines[i].text)
+        if buf.endswith("。") or lines[i].text.endswith(" ") and buf.endswith(("。", ")")):
+            out.append((buf, first))
+            buf, first = "", None
+    if buf and first is not None:
+        out.append((buf, first))
+    return out
+
+
+def _period(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    idx = nonblank(lines, seg.body_start, seg.body_end)
+    for text, line in _sentences(lines, idx):
+        if "期間" not in text or "から" not in text or "まで" not in text:
+            continue
+        dates = [d for _, _, d in find_dates(text)]
+        dates = [d for d in dates if d.year]
+        if len(dates) >= 2:
+            f.period_start, f.period_end, f.period_line, f.period_text = dates[0], dates[1], line, text
+            return
+
+
+def _term(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    if seg.title:
+        m = _TERM_ORD.search(seg.title)
+        if m:
+            f.term, f.term_line = kanji_int(m.group("n")), seg.title_line
+            return
+    best: tuple[int, Line] | None = None
+    for i in nonblank(lines, seg.start, seg.end):
+        s = squash(lines[i].text)
+        m = _TERM_BOX.search(s)
+        if m:
+            f.term, f.term_line = int(m.group("n")), lines[i]
+            return
+        for m in _TERM_ANY.finditer(s):
+            n = kanji_int(m.group("n"))
+            if best is None or n > best[0]:
+                best = (n, lines[i])
+    if best:
+        f.term, f.term_line, f.term_inferred = best[0], best[1], True
+
+
+def _draft(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    if seg.title and re.search(r"\(?案\)?$", seg.title):
+        f.draft, f.draft_line = True, seg.title_line
+        return
+    pre_line = seg.preamble_line.index if seg.preamble_line else -1
+    for i in nonblank(lines, seg.start, seg.body_start):
+        s = squash(lines[i].text)
+        if i == pre_line:
+            continue
+        if s in ("(案)", "案") or (len(s) < 40 and _PLACEHOLDER.search(lines[i].text) and re.search(r"令和|平成|年", s)):
+            f.draft, f.draft_line = True, lines[i]
+            return
+

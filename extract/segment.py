@@ -1,0 +1,314 @@
+"""Split one source file into documents and say what each one is.
+
+A compendium holds several agencies' objectives, each with a cover, a body and annexes
+(FORMAT-NOTES §3). Boundaries come from format rules only: the anchor heading of the
+first chapter, title and preamble patterns, annex titles and the switch to diagram or
+table layout. Every decision keeps the line that supports it (``Segment.evidence``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .errors import UnknownDocumentError
+from .model import Line, SourceText
+from .normalize import squash
+from .vocab import patterns, rows, split_list
+
+#: The first chapter every objectives document has (guideline: 政策体系における法人の位置付け及び役割).
+ANCHOR = "政策体系における法人の位置付け"
+#: How far back from the anchor a cover or preamble may start, in non-blank lines.
+COVER_WINDOW = 25
+
+_KINDS = rows("document_kinds.tsv")
+KIND_CLASS = {r[0]: r[1] for r in _KINDS}
+_KIND_BY_WORD = sorted(((w, r[0]) for r in _KINDS for w in split_list(r[2])), key=lambda p: -len(p[0]))
+_KIND_BY_ARTICLE = sorted(((a, r[0]) for r in _KINDS for a in split_list(r[3])), key=lambda p: -len(p[0]))
+_KIND_WORDS = "|".join(re.escape(w) for w, _ in _KIND_BY_WORD)
+
+_ORDINAL = r"第[0-9一二三四五六七八九十]+期"
+_LEGAL_FORM = r"(?:国立研究開発法人|独立行政法人)"
+# Titles on whitespace-free NFKC text (FORMAT-NOTES §3.1 signal 2), widened to plans.
+_TITLE_PHRASE = re.compile(r"^(?P<org>[^()「」、。]{2,60}?)が達成すべき業務運営に関する(?:目標|計画)(?:\(?案\)?)?$")
+TITLE_KIND = re.compile(
+    rf"^(?P<org>[^()「」、。]*{_LEGAL_FORM}[^()「」、。]*?|[^()「」、。]{{2,40}}?{_LEGAL_FORM})"
+    rf"の?(?P<ord>{_ORDINAL})?(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$"
+)
+_TITLE_ORDINAL = re.compile(rf"^(?P<ord>{_ORDINAL})(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$")
+ORG_LINE = re.compile(rf"^{_LEGAL_FORM}[^()「」、。]{{2,40}}$|^[^()「」、。]{{2,40}}{_LEGAL_FORM}$")
+_TITLE_REJECT = re.compile(r"期間|実績|%|％")
+_PREAMBLE_HEAD = re.compile(r"通則法")
+_ARTICLE = re.compile(r"第(\d+)条(?:の(\d+))?")
+_ALIAS_KIND = re.compile(rf"以下「(?P<kind>{_KIND_WORDS})」という")
+_NUMBERED = re.compile(
+    r"^\s*(?:第[0-9０-９一二三四五六七八九十]+[\s　]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩI][．.]|[0-9０-９]{1,2}[．.]|"
+    r"[（(][0-9０-９]{1,2}[）)]|【[0-9０-９]|[0-9０-９]{1,2}[）)])"
+)
+_PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
+#: Stand-alone annex labels and box headings: they close the previous document, never start a title.
+_LABEL = re.compile(r"^\(?別[添紙][0-9]*\)?$|^\((?:中長?期目標|使命|環境変化|現状・課題)[^)]*\)?\)$")
+_END_MARK = re.compile(r"^以上$")
+_EVAL_COLUMNS = ("政策目標", "施策目標", "達成目標", "測定指標", "達成手段", "実績値")
+_SLIDE_BULLET = re.compile(r"^\s*-\s")
+_MEETING = re.compile(r"^[(（]第[0-9０-９]+回[)）]$|^(?:参考)?資料[0-9０-９\s\-－]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a boundary or a fact was decided: the rule and the line it rests on."""
+
+    rule: str
+    line: Line
+
+
+@dataclass(slots=True)
+class Segment:
+    """One document inside a source file: its extent, kind and the lines that tell so."""
+
+    kind: str
+    start: int
+    end: int
+    body_start: int
+    body_end: int
+    title: str | None = None
+    title_line: Line | None = None
+    preamble: str | None = None
+    preamble_line: Line | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def doc_class(self) -> str:
+        return KIND_CLASS.get(self.kind, {"policy-evaluation": "PolicyEvaluation", "briefing": "Briefing"}.get(
+            self.kind, "Document"))
+
+
+def segment(src: SourceText) -> list[Segment]:
+    """The documents of ``src`` in order; raises :class:`UnknownDocumentError` when none is recognised."""
+    lines = src.lines
+    docs = _objective_documents(lines)
+    if docs:
+        return docs
+    table = _policy_evaluation(lines)
+    if table:
+        return [table]
+    slides = _briefing(lines)
+    if slides:
+        return [slides]
+    raise UnknownDocumentError(
+        "no objectives document, agency plan, policy-evaluation table or briefing was recognised "
+        "(no anchor heading, title, preamble, table header or slide layout)",
+        "目標・計画・政策評価表・説明資料のいずれとも認識できません（位置付けの見出し、表題、序文、表の見出し行、"
+        "スライド形式のいずれも見つかりません）",
+        src.path,
+    )
+
+
+# ---------------------------------------------------------------------------- objectives and plans
+
+
+def nonblank(lines: Sequence[Line], start: int, stop: int, step: int = 1) -> list[int]:
+    rng = range(start, stop, step)
+    return [i for i in rng if 0 <= i < len(lines) and not lines[i].blank and not _PAGE_NUMBER.match(lines[i].text)]
+
+
+def _is_anchor(line: Line) -> bool:
+    return ANCHOR in squash(line.text) and bool(_NUMBERED.match(line.text)) and len(squash(line.text)) < 60
+
+
+def _title_at(lines: Sequence[Line], i: int) -> tuple[str, int, re.Match[str]] | None:
+    """A title starting at line ``i``, joined over up to three lines: (text, last index, match)."""
+    if _LABEL.match(squash(lines[i].text)):
+        return None
+    idx = [i, *nonblank(lines, i + 1, min(len(lines), i + 8))[:2]]
+    joined = ""
+    for n, j in enumerate(idx):
+        joined += squash(lines[j].text)
+        if len(joined) > 80:
+            return None
+        if joined.startswith(("(", "「")) or _TITLE_REJECT.search(joined):
+            continue
+        for rx in (_TITLE_PHRASE, TITLE_KIND, _TITLE_ORDINAL):
+            m = rx.match(joined)
+            if m:
+                return joined, idx[n], m
+        if n == 0 and lines[j].text.endswith(" ") and not ORG_LINE.match(joined):
+            return None  # a closed unit that is not a title does not start one
+    return None
+
+
+def _preamble_at(lines: Sequence[Line], i: int) -> tuple[str, int] | None:
+    """The preamble sentence (通則法 … 第N条 … 定める。) starting at line ``i``: (text, last index)."""
+    if not _PREAMBLE_HEAD.search(squash(lines[i].text)):
+        return None
+    text, last = "", i
+    for j in [i, *nonblank(lines, i + 1, min(len(lines), i + 30))][:12]:
+        text += squash(lines[j].text)
+        last = j
+        if text.endswith("。") and ("定める" in text or "定め" in text[-12:]):
+            break
+    if "定め" in text and _ARTICLE.search(text) and ("目標" in text or "計画" in text):
+        return text, last
+    return None
+
+
+def _kind_from(text: str) -> str | None:
+    m = _ALIAS_KIND.search(text)
+    if m:
+        return _word_kind(m.group("kind"))
+    for word, code in _KIND_BY_WORD:
+        if word in text:
+            return code
+    return None
+
+
+def _word_kind(word: str) -> str | None:
+    return next((code for w, code in _KIND_BY_WORD if w == word), None)
+
+
+def _kind_from_article(text: str) -> str | None:
+    for m in _ARTICLE.finditer(text):
+        art = f"{m.group(1)}条" + (f"の{m.group(2)}" if m.group(2) else "")
+        for a, code in _KIND_BY_ARTICLE:
+            if a == art:
+                return code
+    return None
+
+
+def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
+    anchors = [i for i, ln in enumerate(lines) if not ln.blank and _is_anchor(ln)]
+    starts: dict[int, Segment] = {}
+    claimed_until = -1
+    for a in anchors:
+        window = [i for i in nonblank(lines, a - 1, -1, -1)[:COVER_WINDOW] if i > claimed_until]
+        seg = Segment(kind="", start=a, end=len(lines), body_start=a, body_end=len(lines))
+        seg.evidence.append(Evidence("anchor heading (政策体系における法人の位置付け)", lines[a]))
+        for i in sorted(window):
+            if seg.title is None:
+                t = _title_at(lines, i)
+                if t is not None and t[1] < a:
+                    seg.title, seg.title_line = t[0], lines[i]
+                    seg.start = min(seg.start, _org_line_before(lines, i, window))
+                    seg.evidence.append(Evidence("title pattern", lines[i]))
+                    continue
+            if seg.preamble is None:
+                p = _preamble_at(lines, i)
+                if p is not None and p[1] < a:
+                    seg.preamble, seg.preamble_line = p
+                    seg.preamble_line = lines[i]
+                    seg.start = min(seg.start, i)
+                    seg.evidence.append(Evidence("preamble (通則法 第N条 … 定める)", lines[i]))
+        starts[seg.start] = seg
+        claimed_until = a
+    # Plans and other documents without the anchor chapter: a preamble that defines the document's
+    # name (以下「年度計画」という) and is followed by numbered headings.
+    covers = [(seg.start, seg.body_start) for seg in starts.values()]
+    i = 0
+    while i < len(lines):
+        if lines[i].blank or any(a <= i <= b for a, b in covers):
+            i += 1
+            continue
+        p = _preamble_at(lines, i)
+        if p is None or not _ALIAS_KIND.search(p[0]):
+            i += 1
+            continue
+        body = next((j for j in nonblank(lines, p[1] + 1, len(lines)) if _NUMBERED.match(lines[j].text)), None)
+        if body is None:
+            break
+        seg = Segment(kind="", start=i, end=len(lines), body_start=body, body_end=len(lines),
+                      preamble=p[0], preamble_line=lines[i])
+        seg.evidence.append(Evidence("preamble (通則法 第N条 … 定める) without anchor chapter", lines[i]))
+        seg.evidence.append(Evidence("first numbered heading after the preamble", lines[body]))
+        starts[seg.start] = seg
+        i = body + 1
+    docs = [starts[s] for s in sorted(starts)]
+    for n, seg in enumerate(docs):
+        if n == 0:
+            seg.start = 0  # whatever precedes the first document is its cover
+        seg.end = docs[n + 1].start if n + 1 < len(docs) else len(lines)
+        seg.body_end = _body_end(lines, seg)
+        seg.kind = _decide_kind(seg)
+    return [d for d in docs if d.kind]
+
+
+
+def _org_line_before(lines: Sequence[Line], i: int, window: list[int]) -> int:
+    """An ordinal title (第６期中長期目標) is preceded by the organisation's name line: start there."""
+    if not _TITLE_ORDINAL.match(squash(lines[i].text)):
+        return i
+    prev = [j for j in window if j < i]
+    if prev and ORG_LINE.match(squash(lines[prev[-1]].text)):
+        return prev[-1]
+    return i
+
+
+def _decide_kind(seg: Segment) -> str:
+    """Type from the title, else the preamble's alias, else the article it cites (never from chapter names)."""
+    for text in (seg.title, seg.preamble):
+        if text:
+            code = _kind_from(text)
+            if code:
+                seg.evidence.append(Evidence(f"document kind {code} from {'title' if text is seg.title else 'preamble'}",
+                                             (seg.title_line if text is seg.title else seg.preamble_line)  # type: ignore[arg-type]
+                                             ))
+                return code
+    if seg.preamble:
+        code = _kind_from_article(seg.preamble)
+        if code:
+            seg.evidence.append(Evidence(f"document kind {code} from the article cited", seg.preamble_line))  # type: ignore[arg-type]
+            return code
+    return ""
+
+
+def _annex_candidate(text: str) -> bool:
+    s = squash(text)
+    if not s or len(s) > 80:
+        return False
+    return any(p.match(s) for p in patterns("annex_titles.tsv"))
+
+
+def _body_end(lines: Sequence[Line], seg: Segment) -> int:
+    """First real annex start, or the closing 以上, within the document; references to annexes are skipped."""
+    nb = nonblank(lines, seg.body_start + 1, seg.end)
+    for k, i in enumerate(nb):
+        text = lines[i].text
+        if _END_MARK.match(squash(text)):
+            seg.evidence.append(Evidence("closing 以上", lines[i]))
+            return i
+        if not _annex_candidate(text):
+            continue
+        follow = [j for j in nb[k + 1:k + 8] if not _annex_candidate(lines[j].text)][:3]
+        if any(_NUMBERED.match(lines[j].text) and lines[j].text.endswith(" ") for j in follow):
+            seg.evidence.append(Evidence("annex reference inside the body (followed by headings)", lines[i]))
+            continue
+        seg.evidence.append(Evidence("annex title", lines[i]))
+        return i
+    return seg.end
+
+
+# ---------------------------------------------------------------------------- other kinds
+
+
+def _policy_evaluation(lines: Sequence[Line]) -> Segment | None:
+    for i, ln in enumerate(lines):
+        s = squash(ln.text)
+        if sum(col in s for col in _EVAL_COLUMNS) >= 4:
+            seg = Segment(kind="policy-evaluation", start=0, end=len(lines), body_start=i, body_end=len(lines))
+            seg.evidence.append(Evidence("policy-evaluation table header (政策目標・施策目標・達成目標・測定指標…)", ln))
+            return seg
+    return None
+
+
+def _briefing(lines: Sequence[Line]) -> Segment | None:
+    bullets = [i for i, ln in enumerate(lines) if _SLIDE_BULLET.match(ln.text)]
+    head = nonblank(lines, 0, len(lines))[:20]
+    meeting = [i for i in head if _MEETING.match(squash(lines[i].text))]
+    if len(bullets) < 5 and not meeting:
+        return None
+    seg = Segment(kind="briefing", start=0, end=len(lines), body_start=0, body_end=len(lines))
+    if meeting:
+        seg.evidence.append(Evidence("meeting material label (資料N / 第N回)", lines[meeting[0]]))
+    if bullets:
+        seg.evidence.append(Evidence("slide bullets", lines[bullets[0]]))
+    return seg

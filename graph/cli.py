@@ -1,0 +1,171 @@
+"""``keifu`` command line: build, export, query.
+
+Messages are bilingual (ja / en). Exit codes: 0 success, 1 some input failed, 2 bad usage or store error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from keifu.extract.errors import KeifuError
+
+from .build import FileResult, build
+from .store import Store
+from .tabulate import render
+from .vocab import sparql_prefixes
+
+DEFAULT_STORE = Path("store")
+
+
+def _progress(n: int, total: int, path: Path) -> None:
+    if not sys.stderr.isatty():
+        return
+    bar = int(24 * n / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * bar}{'.' * (24 - bar)}] {n}/{total} {path.name[:40]:<40}")
+    if n == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _summary(results: list[FileResult]) -> str:
+    rows = []
+    for r in results:
+        if r.error:
+            rows.append([r.path.name, "-", "ERROR", "", "", "", ""])
+            continue
+        for d in r.documents:
+            rows.append([r.path.name, d.number, d.kind, d.agency or "?", d.objectives, d.citations,
+                         f"{r.violations}/{r.warnings}" if d.number == 1 else ""])
+    head = ["file ファイル", "#", "kind 種別", "agency 法人", "objectives 目標", "citations 引用",
+            "violations/warnings 違反/警告"]
+    return render(head, rows)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    try:
+        store = Store(args.store)
+    except KeifuError as e:
+        print(e.describe(), file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress))
+    elapsed = time.perf_counter() - t0
+    if not results:
+        print("入力ファイルがありません / no input files", file=sys.stderr)
+        return 1
+    print(_summary(results))
+    for r in results:
+        if r.error:
+            print(f"エラー / error: {r.error}", file=sys.stderr)
+        shown = [v for v in r.results if v.severity == "Violation"] + [v for v in r.results if v.severity != "Violation"]
+        for v in shown[: args.max_results]:
+            print(f"  {v.describe()}")
+        if len(shown) > args.max_results:
+            print(f"  … 他 {len(shown) - args.max_results} 件 / {len(shown) - args.max_results} more")
+    ok = sum(1 for r in results if not r.error)
+    print(f"{ok}/{len(results)} ファイルを格納 / files stored; {len(store)} トリプル / quads in {args.store}; "
+          f"{elapsed:.2f} s")
+    return 0 if ok == len(results) else 1
+
+
+def _format_for(path: Path) -> ox.RdfFormat:
+    ext = path.suffix.lstrip(".").lower()
+    fmt = ox.RdfFormat.from_extension(ext) if ext else None
+    if fmt is None:
+        raise KeifuError(f"unknown export format .{ext} (use .nq .trig .ttl .nt .jsonld .rdf)",
+                         f"未知の出力形式 .{ext} です（.nq .trig .ttl .nt .jsonld .rdf を指定）", path)
+    return fmt
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    try:
+        out = Path(args.output)
+        fmt = _format_for(out)
+        store = Store(args.store, read_only=True)
+        store.dump(out, fmt)
+    except KeifuError as e:
+        print(e.describe(), file=sys.stderr)
+        return 2
+    print(f"{out} に書き出しました / written ({out.stat().st_size} bytes)")
+    return 0
+
+
+def _term(t: object) -> str:
+    if t is None:
+        return ""
+    return getattr(t, "value", str(t))
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    text = args.query
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    if "PREFIX kf:" not in text:
+        text = sparql_prefixes() + text
+    try:
+        store = Store(args.store, read_only=True)
+        res = store.query(text)
+    except KeifuError as e:
+        print(e.describe(), file=sys.stderr)
+        return 2
+    except SyntaxError as e:
+        print(f"SPARQL の構文エラー / SPARQL syntax error: {e}", file=sys.stderr)
+        return 2
+    if isinstance(res, bool):
+        print(json.dumps({"boolean": res}) if args.format == "json" else str(res).lower())
+        return 0
+    if isinstance(res, ox.QueryTriples):
+        buf = io.BytesIO()
+        ox.serialize(list(res), buf, format=ox.RdfFormat.TURTLE)
+        sys.stdout.write(buf.getvalue().decode("utf-8"))
+        return 0
+    variables = [v.value for v in res.variables]
+    rows = [[_term(sol[v]) for v in variables] for sol in res]
+    if args.format == "json":
+        print(json.dumps([dict(zip(variables, r, strict=True)) for r in rows], ensure_ascii=False, indent=1))
+    elif args.format in ("csv", "tsv"):
+        w = csv.writer(sys.stdout, delimiter="," if args.format == "csv" else "\t", lineterminator="\n")
+        w.writerow(variables)
+        w.writerows(rows)
+    else:
+        print(render(variables, rows, max_width=60))
+        print(f"({len(rows)} 行 / rows)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="keifu", description="keifu 系譜: Japanese policy knowledge graph")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build files or folders into the store / ファイルをストアに構築")
+    b.add_argument("paths", nargs="+")
+    b.add_argument("--store", default=str(DEFAULT_STORE))
+    b.add_argument("--no-validate", action="store_true", help="skip SHACL validation / 検証を省略")
+    b.add_argument("--max-results", type=int, default=20, help="validation results shown per file")
+    b.set_defaults(func=cmd_build)
+    e = sub.add_parser("export", help="export the store (.nq .trig .ttl .jsonld …) / ストアを書き出す")
+    e.add_argument("--store", default=str(DEFAULT_STORE))
+    e.add_argument("-o", "--output", required=True)
+    e.set_defaults(func=cmd_export)
+    q = sub.add_parser("query", help="run a SPARQL query (text or @file.rq) / SPARQL を実行")
+    q.add_argument("query")
+    q.add_argument("--store", default=str(DEFAULT_STORE))
+    q.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
+    q.set_defaults(func=cmd_query)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Extracted records → one RDF graph per source file, against the keifu ontology.
+
+Every extracted node gets provenance (source file, page, line, quote). Shared nodes
+(agencies, government bodies, national plans, laws) have IRIs from their identity keys,
+so mentions in different files meet in one node.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from keifu.extract.dates import JDate
+from keifu.extract.model import Line
+from keifu.extract.normalize import nfkc, squash
+from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
+from keifu.extract.plans import plan_key
+
+from .vocab import KF, PREFIXES, concept, mint
+
+_DOC_CLASS = {
+    "ObjectivesDocument": KF.ObjectivesDocument,
+    "AgencyPlan": KF.AgencyPlan,
+    "PolicyEvaluation": KF.PolicyEvaluation,
+    "Briefing": KF.Briefing,
+}
+_KIND_LABEL = {
+    "mid-long-term-objectives": "中長期目標", "mid-term-objectives": "中期目標", "annual-objectives": "年度目標",
+    "mid-long-term-plan": "中長期計画", "mid-term-plan": "中期計画", "annual-plan": "年度計画",
+    "policy-evaluation": "政策評価 事前分析表", "briefing": "説明資料",
+}
+
+
+def source_iri(name: str) -> URIRef:
+    """The source file's node, also the name of its named graph."""
+    return mint("source", name)
+
+
+def file_key(name: str) -> str:
+    return re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name)
+
+
+def date_literal(d: JDate | None) -> Literal | None:
+    if d is None or d.unknown or d.iso is None:
+        return None
+    if d.precision == "day":
+        return Literal(d.iso, datatype=XSD.date)
+    if d.precision == "month":
+        return Literal(d.iso, datatype=XSD.gYearMonth)
+    return Literal(d.iso, datatype=XSD.gYear)
+
+
+def period_literal(d: JDate | None, end: bool) -> Literal | None:
+    """Period bounds are xsd:date; a month-precision bound covers its whole month."""
+    if d is None or d.unknown or d.year is None or d.month is None:
+        return None
+    day = d.day or (calendar.monthrange(d.year, d.month)[1] if end else 1)
+    return Literal(f"{d.year:04d}-{d.month:02d}-{day:02d}", datatype=XSD.date)
+
+
+class Emitter:
+    """Accumulates the triples of one source file."""
+
+    def __init__(self, ef: ExtractedFile) -> None:
+        self.ef = ef
+        self.src = source_iri(ef.source.name)
+        self.g = Graph(identifier=self.src)
+        for p, ns in PREFIXES.items():
+            self.g.bind(p, ns)
+        self.fkey = file_key(ef.source.name)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def add(self, s: URIRef | BNode, p: URIRef, o: URIRef | Literal | BNode | None) -> None:
+        if o is not None:
+            self.g.add((s, p, o))
+
+    def prov(self, node: URIRef, first: Line, quote: str, last: Line | None = None) -> None:
+        self.add(node, PROV.wasDerivedFrom, self.src)
+        self.add(node, KF.line, Literal(first.no))
+        if first.page is not None:
+            self.add(node, KF.page, Literal(first.page))
+        if last is not None and last.index != first.index:
+            self.add(node, KF.lastLine, Literal(last.no))
+        self.add(node, KF.quote, Literal(quote))
+
+    def ja(self, text: str | None) -> Literal | None:
+        return Literal(text, lang="ja") if text else None
+
+    # -- nodes -----------------------------------------------------------------------------------
+
+    def source(self) -> None:
+        s = self.ef.source
+        self.add(self.src, RDF.type, KF.SourceFile)
+        self.add(self.src, DCTERMS.title, Literal(s.name))
+        self.add(self.src, KF.sha256, Literal(s.sha256))
+        self.add(self.src, DCTERMS.format, Literal("application/pdf" if s.media == "pdf" else "text/plain"))
+
+    def body(self, name: str, line: Line, inferred: bool = False, kind: str | None = None) -> URIRef:
+        node = mint("body", squash(name))
+        self.add(node, RDF.type, KF.GovernmentBody)
+        self.add(node, RDFS.label, self.ja(squash(name)))
+        if kind:
+            self.add(node, KF.decidingBodyKind, concept("deciding-body-kind", kind))
+        return node
+
+    def document(self, doc: ExtractedDocument) -> URIRef:
+        seg, f = doc.segment, doc.facts
+        node = mint("doc", self.fkey, doc.number)
+        self.add(node, RDF.type, _DOC_CLASS.get(seg.doc_class, KF.Document))
+        self.add(node, KF.documentKind, concept("document-kind", seg.kind))
+        label = seg.title or " ".join(x for x in (f.agency, _KIND_LABEL.get(seg.kind)) if x) or self.ef.source.name
+        self.add(node, RDFS.label, self.ja(label))
+        lines = self.ef.source.lines
+        first = seg.title_line or seg.preamble_line or lines[seg.body_start]
+        self.prov(node, first, seg.title or seg.preamble or first.text.strip(), lines[max(seg.end - 1, 0)])
+        if f.agency and f.agency_key:
+            ag = mint("agency", f.agency_key)
+            self.add(ag, RDF.type, KF.Agency)
+            self.add(ag, RDFS.label, self.ja(f.agency))
+            if f.agency_alias:
+                self.add(ag, SKOS.altLabel, self.ja(f.agency_alias))
+            if f.agency_kind:
+                self.add(ag, KF.agencyKind, concept("agency-kind", f.agency_kind))
+            if seg.doc_class in ("ObjectivesDocument", "AgencyPlan"):
+                self.add(node, KF.setFor, ag)
+                if seg.doc_class == "AgencyPlan":
+                    self.add(node, KF.issuedBy, ag)
+        for iss in f.issuers:
+            b = self.body(iss.name, iss.line, iss.inferred, iss.kind)
+            self.add(node, KF.issuedBy, b)
+            if iss.inferred:
+                self.add(node, KF.uncertain, Literal(f"issuer {iss.name} inferred from an abbreviation (line {iss.line.no})"))
+        self.add(node, KF.periodStart, period_literal(f.period_start, end=False))
+        self.add(node, KF.periodEnd, period_literal(f.period_end, end=True))
+        if f.term is not None:
+            self.add(node, KF.term, Literal(f.term))
+            if f.term_inferred and f.term_line is not None:
+                self.add(node, KF.uncertain, Literal(f"term inferred from the highest 第N期 mentioned (line {f.term_line.no})"))
+        if f.fiscal_year is not None:
+            self.add(node, KF.fiscalYear, Literal(f.fiscal_year))
+        self.add(node, KF.draft, Literal(bool(f.draft)))
+        return node
+
+    def objectives(self, doc: ExtractedDocument, dnode: URIRef) -> list[URIRef]:
+        nodes: list[URIRef] = []
+        used: dict[str, int] = {}
+        siblings: dict[int | None, int] = {}
+        for h in doc.headings:
+            key = nfkc(h.section_number).replace(" ", "")
+            used[key] = used.get(key, 0) + 1
+            if used[key] > 1:
+                key = f"{key}~{used[key]}"
+            node = mint("doc", self.fkey, doc.number, "obj", key)
+            nodes.append(node)
+            self.add(node, RDF.type, KF.Objective)
+            self.add(node, RDFS.label, self.ja(h.title))
+            self.add(node, KF.sectionNumber, Literal(h.section_number))
+            self.add(node, KF.marker, Literal(h.marker))
+            self.add(node, KF.depth, Literal(h.depth))
+            siblings[h.parent] = siblings.get(h.parent, 0) + 1
+            self.add(node, KF.order, Literal(siblings[h.parent]))
+            self.add(node, KF.inDocument, dnode)
+            if h.parent is not None:
+                self.add(node, KF.partOf, nodes[h.parent])
+            body = "\n".join(b.text for b in h.body)
+            self.add(node, KF.bodyText, self.ja(body))
+            last = h.body[-1].last if h.body else h.block.last
+            self.prov(node, h.block.first, h.block.quote, last)
+        return nodes
+
+    def citations(self, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
+        anchor = doc.anchor_chapter
+        for k, rec in enumerate(doc.citations, start=1):
+            m = rec.mention
+            target = self.plan(m)
+            cnode = mint("doc", self.fkey, doc.number, "cite", k)
+            self.add(cnode, RDF.type, KF.Citation)
+            self.add(cnode, KF.cites, target)
+            self.add(cnode, KF.name, self.ja(m.name))
+            d = date_literal(m.date)
+            self.add(cnode, KF.decisionDate, d)
+            if m.date is not None:
+                self.add(cnode, KF.dateText, Literal(m.date.raw))
+                if m.date.unknown:
+                    self.add(cnode, KF.dateUnknown, Literal(True))
+            if m.body:
+                self.add(cnode, KF.decidedBy, self.body(m.body, m.line, kind=m.body_kind))
+            self.add(cnode, KF.decisionVerb, Literal(m.verb) if m.verb else None)
+            self.add(cnode, KF.alias, self.ja(m.alias))
+            self.add(cnode, KF.lawNumber, Literal(m.law_number) if m.law_number else None)
+            self.prov(cnode, m.line, m.quote)
+            owner = onodes[rec.owner] if rec.owner is not None else dnode
+            self.add(owner, KF.hasCitation, cnode)
+            self.add(owner, KF.basedOn, target)
+            if rec.owner is not None and rec.owner == anchor:
+                self.add(dnode, KF.basedOn, target)
+
+    def plan(self, m) -> URIRef:  # noqa: ANN001 - Mention
+        is_law = m.kind == "law"
+        node = mint("law" if is_law else "plan", m.key or plan_key(m.name))
+        self.add(node, RDF.type, KF.Law if is_law else KF.NationalPlan)
+        self.add(node, RDFS.label, self.ja(squash(m.name)))
+        if not is_law and m.plan_kind:
+            self.add(node, KF.planKind, concept("plan-kind", m.plan_kind))
+        if m.edition is not None:
+            self.add(node, KF.edition, Literal(m.edition))
+        if m.dated:
+            self.add(node, KF.decisionDate, date_literal(m.date))
+            if m.body:
+                self.add(node, KF.decidedBy, mint("body", squash(m.body)))
+        if m.law_number:
+            self.add(node, KF.lawNumber, Literal(m.law_number))
+        return node
+
+
+def emit_file(ef: ExtractedFile) -> Graph:
+    """The named graph of one source file."""
+    em = Emitter(ef)
+    em.source()
+    for doc in ef.documents:
+        dnode = em.document(doc)
+        em.add(dnode, PROV.wasDerivedFrom, em.src)
+        onodes = em.objectives(doc, dnode)
+        em.citations(doc, dnode, onodes)
+    return em.g

@@ -1,0 +1,40 @@
+"""Namespaces and IRI minting. IRIs are deterministic: the same inputs give the same graph."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+KF = Namespace("https://w3id.org/keifu/ns#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+QB = Namespace("http://purl.org/linked-data/cube#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+CONCEPT_BASE = "https://w3id.org/keifu/ns/concept/"
+#: Base of instance IRIs; configurable so deployments can mint their own.
+ID_BASE = os.environ.get("KEIFU_ID_BASE", "https://w3id.org/keifu/id/")
+
+PREFIXES = {
+    "kf": KF, "org": ORG, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS, "qb": QB, "time": TIME,
+    "xsd": XSD, "rdfs": RDFS, "rdf": RDF, "owl": OWL,
+}
+
+
+def slug(text: str) -> str:
+    """One IRI path segment: percent-encoded, so every SPARQL client and store accepts it."""
+    return quote(text, safe="-_.~()")
+
+
+def mint(*parts: str | int) -> URIRef:
+    return URIRef(ID_BASE + "/".join(slug(str(p)) for p in parts))
+
+
+def concept(scheme: str, code: str) -> URIRef:
+    return URIRef(f"{CONCEPT_BASE}{scheme}/{code}")
+
+
+def sparql_prefixes() -> str:
+    """PREFIX lines for the vocabularies above (for queries and the query page)."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
