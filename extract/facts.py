@@ -8,6 +8,7 @@ fact that was guessed (an issuer from an abbreviation in a diagram) is marked ``
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -152,9 +153,16 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             f.issuers.append(Issuer(name, _BODY_KIND.get(name, "ministry"), line, inferred))
 
     pre_line = seg.preamble_line.index if seg.preamble_line else -1
-    for i in nonblank(lines, seg.start, seg.body_start):
+    cover = nonblank(lines, seg.start, seg.body_start)
+    if seg.kind == "briefing":
+        cover = nonblank(lines, seg.start, seg.end)[:20]
+    for i in cover:
         s = squash(lines[i].text)
         if i == pre_line or len(s) > 40:
+            continue
+        head = next((b for b in _BODY_NAMES if s.startswith(b) and b.endswith(("省", "府", "庁"))), None)
+        if seg.kind == "briefing" and head:
+            add(head, lines[i], False)
             continue
         if s in _BODY_KIND:
             add(s, lines[i], False)
@@ -164,13 +172,18 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             add(m.group("body"), lines[i], False)
     if f.issuers:
         return
-    for i in nonblank(lines, seg.body_end, seg.end):
-        for m in _ISSUE_PHRASE.finditer(squash(lines[i].text)):
-            names = [_ABBREV.get(p, p if p in _BODY_KIND else "") for p in re.split(r"[・、,]", m.group("list"))]
-            if names and all(names):
-                for n in names:
-                    add(n, lines[i], True)
-                return
+    idx = nonblank(lines, seg.body_end, seg.end)
+    joined, starts = "", []
+    for i in idx:
+        starts.append(len(joined))
+        joined += squash(lines[i].text)
+    for m in _ISSUE_PHRASE.finditer(joined):
+        names = [_ABBREV.get(p, p if p in _BODY_KIND else "") for p in re.split(r"[・、,]", m.group("list"))]
+        if names and all(names):
+            line = lines[idx[bisect_right(starts, m.start()) - 1]]
+            for n in names:
+                add(n, line, True)
+            return
 
 
 def _sentences(lines: Sequence[Line], idx: list[int]) -> list[tuple[str, Line]]:
@@ -188,19 +201,28 @@ def _sentences(lines: Sequence[Line], idx: list[int]) -> list[tuple[str, Line]]:
     return out
 
 
+_PERIOD_SENTENCE = re.compile(r"(?:目標|計画)の?期間(?:は|を|として)|期間は")
+_RANGE = re.compile(r"から|まで|[～〜~]")
+
+
 def _period(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
-    idx = nonblank(lines, seg.body_start, seg.body_end)
-    for text, line in _sentences(lines, idx):
-        if "期間" not in text or "から" not in text or "まで" not in text:
+    """The first sentence that states the period (…の期間は X から Y まで / X～Y) with two dated bounds."""
+    if seg.doc_class not in ("ObjectivesDocument", "AgencyPlan"):
+        return
+    sentences = _sentences(lines, nonblank(lines, seg.body_start, seg.body_end))
+    ranked = [x for x in sentences if _PERIOD_SENTENCE.search(x[0])] + sentences
+    for text, line in ranked:
+        if "期間" not in text or not _RANGE.search(text):
             continue
-        dates = [d for _, _, d in find_dates(text)]
-        dates = [d for d in dates if d.year]
+        dates = [d for _, _, d in find_dates(text) if d.year and not d.fiscal or d.month]
         if len(dates) >= 2:
             f.period_start, f.period_end, f.period_line, f.period_text = dates[0], dates[1], line, text
             return
 
 
 def _term(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    if seg.doc_class not in ("ObjectivesDocument", "AgencyPlan"):
+        return
     if seg.title:
         m = _TERM_ORD.search(seg.title)
         if m:

@@ -11,10 +11,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
-
 from keifu.extract.errors import KeifuError
 from keifu.extract.pipeline import ExtractedFile, extract_file
+from rdflib import Graph
 
 from .emit import emit_file
 from .store import Store

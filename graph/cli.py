@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
-
 from keifu.extract.errors import KeifuError
 
 from .build import FileResult, build

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from keifu.extract.dates import JDate
 from keifu.extract.model import Line
 from keifu.extract.normalize import nfkc, squash
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
 from keifu.extract.plans import plan_key
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .vocab import KF, PREFIXES, concept, mint
 

@@ -8,14 +8,13 @@ at any point leaves what was stored before untouched.
 from __future__ import annotations
 
 import io
-from hashlib import sha1
 from collections.abc import Iterator
+from hashlib import sha1
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
-
 from keifu.extract.errors import KeifuError
+from rdflib import Graph
 
 from .vocab import ID_BASE
 
