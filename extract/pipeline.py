@@ -87,5 +87,10 @@ def _citations(lines: Sequence[Line], seg: Segment, headings: list[Heading]) -> 
             scan([h.block, *h.body], i, "body")
     else:
         scan(logical_blocks(lines[seg.body_start:seg.body_end]), None, "body")
-    scan(logical_blocks(lines[seg.body_end:seg.end]), None, "annex")
+    # Annexes are diagrams and tables: text boxes share lines at random, so each line stands alone.
+    scan([_line_block(ln) for ln in lines[seg.body_end:seg.end] if not ln.blank], None, "annex")
     return out
+
+
+def _line_block(line: Line) -> Block:
+    return Block(line.text.strip(), (line,), (0,))

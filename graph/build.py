@@ -6,6 +6,7 @@ the batch goes on; its previously stored graph is left as it was.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from keifu.extract.errors import KeifuError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import Graph
 
-from .emit import emit_file
+from .emit import doc_prefix, emit_file
 from .store import Store
 from .validate import ValidationResult, validate_graph
 
@@ -33,6 +34,8 @@ class DocSummary:
     citations: int
     first_line: int
     last_line: int
+    violations: int = 0
+    warnings: int = 0
 
 
 @dataclass(slots=True)
@@ -77,6 +80,20 @@ def summarize(ef: ExtractedFile) -> list[DocSummary]:
     ]
 
 
+def _count_by_document(res: FileResult, prefix: str) -> None:
+    """Attribute each result to the document whose IRI contains its focus node (shared nodes: the first)."""
+    by_no = {d.number: d for d in res.documents}
+    for r in res.results:
+        m = re.match(re.escape(prefix) + r"(\d+)", r.focus)
+        d = by_no.get(int(m.group(1))) if m else (res.documents[0] if res.documents else None)
+        if d is None:
+            continue
+        if r.severity == "Violation":
+            d.violations += 1
+        elif r.severity == "Warning":
+            d.warnings += 1
+
+
 def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:
     """Extract, emit, validate and store one file. Errors are returned, never raised."""
     t0 = time.perf_counter()
@@ -89,12 +106,16 @@ def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[
         res.triples = len(graph)
         if validate:
             _, res.results, _ = validate_graph(graph)
+            _count_by_document(res, doc_prefix(ef.source.name))
         if store is not None:
             store.replace_graph(graph)
     except KeifuError as e:
         res.error = e.describe()
     except FileNotFoundError as e:
         res.error = f"{path}: ファイルがありません / file not found ({e.strerror})"
+    except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch or touch the store
+        res.error = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
+                     f"internal error while processing (store unchanged): {type(e).__name__}: {e}")
     res.seconds = time.perf_counter() - t0
     return res, graph
 

@@ -41,8 +41,8 @@ def _summary(results: list[FileResult]) -> str:
             rows.append([r.path.name, "-", "ERROR", "", "", "", ""])
             continue
         for d in r.documents:
-            rows.append([r.path.name, d.number, d.kind, d.agency or "?", d.objectives, d.citations,
-                         f"{r.violations}/{r.warnings}" if d.number == 1 else ""])
+            rows.append([r.path.name, d.number, d.kind, d.agency or "-", d.objectives, d.citations,
+                         f"{d.violations}/{d.warnings}"])
     head = ["file ファイル", "#", "kind 種別", "agency 法人", "objectives 目標", "citations 引用",
             "violations/warnings 違反/警告"]
     return render(head, rows)

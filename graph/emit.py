@@ -14,7 +14,7 @@ from keifu.extract.dates import JDate
 from keifu.extract.model import Line
 from keifu.extract.normalize import nfkc, squash
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
-from keifu.extract.plans import plan_key
+from keifu.extract.plans import classify_plan, plan_key
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
@@ -40,6 +40,11 @@ def source_iri(name: str) -> URIRef:
 
 def file_key(name: str) -> str:
     return re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name)
+
+
+def doc_prefix(name: str) -> str:
+    """IRI prefix of the documents of one source file (document n is ``prefix + n``)."""
+    return str(mint("doc", file_key(name))) + "/"
 
 
 def date_literal(d: JDate | None) -> Literal | None:
@@ -136,7 +141,7 @@ class Emitter:
         self.add(node, KF.periodStart, period_literal(f.period_start, end=False))
         self.add(node, KF.periodEnd, period_literal(f.period_end, end=True))
         if f.term is not None:
-            self.add(node, KF.term, Literal(f.term))
+            self.add(node, KF["term"], Literal(f.term))
             if f.term_inferred and f.term_line is not None:
                 self.add(node, KF.uncertain, Literal(f"term inferred from the highest 第N期 mentioned (line {f.term_line.no})"))
         if f.fiscal_year is not None:
@@ -200,11 +205,13 @@ class Emitter:
 
     def plan(self, m) -> URIRef:  # noqa: ANN001 - Mention
         is_law = m.kind == "law"
-        node = mint("law" if is_law else "plan", m.key or plan_key(m.name))
+        key = m.key or plan_key(m.name)
+        node = mint("law" if is_law else "plan", key)
         self.add(node, RDF.type, KF.Law if is_law else KF.NationalPlan)
         self.add(node, RDFS.label, self.ja(squash(m.name)))
-        if not is_law and m.plan_kind:
-            self.add(node, KF.planKind, concept("plan-kind", m.plan_kind))
+        kind = classify_plan(key)  # from the key, so every mention of the plan gives the same kind
+        if not is_law and kind:
+            self.add(node, KF.planKind, concept("plan-kind", kind))
         if m.edition is not None:
             self.add(node, KF.edition, Literal(m.edition))
         if m.dated:
