@@ -70,7 +70,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         if len(shown) > args.max_results:
             print(f"  … 他 {len(shown) - args.max_results} 件 / {len(shown) - args.max_results} more")
     ok = sum(1 for r in results if not r.error)
-    print(f"{ok}/{len(results)} ファイルを格納 / files stored; {len(store)} トリプル / quads in {args.store}; "
+    quads = len(store)
+    store.close()
+    print(f"{ok}/{len(results)} ファイルを格納 / files stored; {quads} トリプル / quads in {args.store}; "
           f"{elapsed:.2f} s")
     return 0 if ok == len(results) else 1
 
@@ -88,8 +90,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         out = Path(args.output)
         fmt = _format_for(out)
-        store = Store(args.store, read_only=True)
-        store.dump(out, fmt)
+        with Store.for_reading(args.store) as store:
+            store.dump(out, fmt)
     except KeifuError as e:
         print(e.describe(), file=sys.stderr)
         return 2
@@ -110,7 +112,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if "PREFIX kf:" not in text:
         text = sparql_prefixes() + text
     try:
-        store = Store(args.store, read_only=True)
+        store = Store.for_reading(args.store)
         res = store.query(text)
     except KeifuError as e:
         print(e.describe(), file=sys.stderr)

@@ -7,20 +7,40 @@ at any point leaves what was stored before untouched.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from hashlib import sha1
 from pathlib import Path
 
 import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
 
-from .vocab import ID_BASE
+from .vocab import ID_BASE, PREFIXES
+
+_PREFIXED = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 
 
 class StoreError(KeifuError):
     """The store cannot be opened or written."""
+
+
+def to_term(t: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """rdflib term → pyoxigraph term (raises ValueError for an IRI the store would refuse)."""
+    if isinstance(t, URIRef):
+        return ox.NamedNode(str(t))
+    if isinstance(t, BNode):
+        return ox.BlankNode(str(t))
+    if isinstance(t, Literal):
+        if t.language:
+            return ox.Literal(str(t), language=t.language)
+        if t.datatype:
+            return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+        return ox.Literal(str(t))
+    raise ValueError(f"unsupported RDF term {t!r}")
+
+
+def to_quads(graph: Graph, name: ox.NamedNode) -> list[ox.Quad]:
+    return [ox.Quad(to_term(s), to_term(p), to_term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
 
 
 class Store:
@@ -36,25 +56,57 @@ class Store:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self.ox = ox.Store(str(self.path))
-        except OSError as e:
+        except (OSError, RuntimeError) as e:
             raise StoreError(f"cannot open the store: {e}", f"ストアを開けません: {e}", self.path) from e
+        if not read_only:
+            self.drop_staging()
 
     def replace_graph(self, graph: Graph) -> int:
         """Put ``graph`` (an rdflib Graph whose identifier names it) in place of the stored graph of that name."""
         name = ox.NamedNode(str(graph.identifier))
         staging = ox.NamedNode(f"{ID_BASE}staging/{sha1(str(graph.identifier).encode()).hexdigest()}")
-        data = graph.serialize(format="nt", encoding="utf-8")
         try:
-            if self.ox.contains_named_graph(staging):
-                self.ox.remove_graph(staging)
-            self.ox.load(io.BytesIO(data), format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
-            self.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO <{name.value}>")
-        except (OSError, SyntaxError, ValueError) as e:
-            if self.ox.contains_named_graph(staging):
-                self.ox.remove_graph(staging)
+            self._drop(staging)
+            self.ox.extend(to_quads(graph, staging))  # one transaction: all or nothing
+            self.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO <{name.value}>")  # one transaction
+        except Exception as e:
+            self._drop(staging)
             raise StoreError(f"could not store graph {name.value}: {e}",
                              f"グラフ {name.value} を保存できませんでした: {e}", self.path) from e
         return len(graph)
+
+    def _drop(self, graph: ox.NamedNode) -> None:
+        if self.ox.contains_named_graph(graph):
+            self.ox.remove_graph(graph)
+
+    def drop_staging(self) -> None:
+        """Remove staging graphs a crashed build may have left behind."""
+        for g in list(self.ox.named_graphs()):
+            if isinstance(g, ox.NamedNode) and g.value.startswith(f"{ID_BASE}staging/"):
+                self.ox.remove_graph(g)
+
+    @classmethod
+    def for_reading(cls, path: Path | str) -> Store:
+        """Open an existing store; read-only when another process (a server) holds it."""
+        p = Path(path)
+        if not p.is_dir():
+            raise StoreError("store not found (run `keifu build` first)", "ストアがありません（先に keifu build を実行）", p)
+        try:
+            return cls(p)
+        except StoreError:
+            return cls(p, read_only=True)
+
+    def close(self) -> None:
+        """Release the store's lock now rather than at garbage collection."""
+        if hasattr(self, "ox"):
+            self.ox.flush()
+            del self.ox
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
@@ -77,9 +129,10 @@ class Store:
 
     def dump(self, out: Path, fmt: ox.RdfFormat) -> None:
         """Write the store: datasets keep their named graphs; triple formats get the union of all graphs."""
+        prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt in _PREFIXED else None
         if fmt.supports_datasets:
-            self.ox.dump(str(out), format=fmt)
+            self.ox.dump(str(out), format=fmt, prefixes=prefixes)
             return
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in self.ox}, key=str)
         with open(out, "wb") as fh:
-            ox.serialize(triples, fh, format=fmt)
+            ox.serialize(triples, fh, format=fmt, prefixes=prefixes)

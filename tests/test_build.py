@@ -1,0 +1,135 @@
+"""Build, store, export and query end to end on the bundled samples (and the corpus when present)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pyoxigraph as ox
+import pytest
+from conftest import SAMPLES, corpus_file
+from keifu.extract.pipeline import extract_file
+from keifu.graph.build import build
+from keifu.graph.cli import main
+from keifu.graph.emit import emit_file, source_iri
+from keifu.graph.store import Store, StoreError
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+Q_OBJ = "SELECT (COUNT(?o) AS ?n) WHERE { ?o a <https://w3id.org/keifu/ns#Objective> }"
+
+
+def _count(store: Store, q: str = Q_OBJ) -> int:
+    return int(next(iter(store.select(q)))["n"])
+
+
+def test_same_inputs_give_the_same_graph():
+    a = emit_file(extract_file(SAMPLES / "objectives_compendium.txt"))
+    b = emit_file(extract_file(SAMPLES / "objectives_compendium.txt"))
+    assert len(a) > 300 and isomorphic(a, b)
+    assert sorted(a) == sorted(b)  # no blank nodes: identical triple for triple
+
+
+def test_build_stores_one_named_graph_per_file(tmp_path):
+    store = Store(tmp_path / "st")
+    results = list(build([SAMPLES], store))
+    assert [r.error for r in results] == [None, None]
+    assert store.graphs() == sorted(str(source_iri(p.name)) for p in SAMPLES.glob("*.txt"))
+    assert _count(store) == sum(d.objectives for r in results for d in r.documents)
+    # every objective carries provenance back to its file and line
+    rows = list(store.select("""
+        PREFIX kf: <https://w3id.org/keifu/ns#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?o ?line ?quote ?title WHERE { ?o a kf:Objective ; kf:line ?line ; kf:quote ?quote ;
+          prov:wasDerivedFrom/<http://purl.org/dc/terms/title> ?title }"""))
+    assert len(rows) == _count(store) and all(r["quote"] and int(r["line"]) > 0 for r in rows)
+
+
+def test_rebuild_replaces_the_graph_and_a_failure_keeps_it(tmp_path):
+    store = Store(tmp_path / "st")
+    src = tmp_path / "doc.txt"
+    src.write_bytes((SAMPLES / "objectives_compendium.txt").read_bytes())
+    list(build([src], store))
+    before = len(store)
+    list(build([src], store))
+    assert len(store) == before  # replaced, not appended
+    src.write_bytes(b"\x00\x01\x02 binary junk \xff\xfe" * 50)
+    (res,) = list(build([src], store))
+    assert res.error and "doc.txt" in res.error
+    assert len(store) == before  # the old graph is untouched
+
+
+def test_a_bad_file_does_not_stop_the_batch(tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_text("", encoding="utf-8")
+    store = Store(tmp_path / "st")
+    results = list(build([bad, SAMPLES / "annual_plan.txt"], store))
+    assert results[0].error and "empty.txt" in results[0].error
+    assert results[1].error is None and results[1].documents[0].kind == "annual-plan"
+
+
+def test_store_is_atomic_when_loading_fails(tmp_path):
+    store = Store(tmp_path / "st")
+    g = emit_file(extract_file(SAMPLES / "annual_plan.txt"))
+    store.replace_graph(g)
+    n = len(store)
+    broken = Graph(identifier=g.identifier)
+    for t in list(g)[:50]:
+        broken.add(t)
+    # an IRI the store refuses, after valid triples: the load fails part-way
+    broken.add((URIRef("https://example.org/a b"), URIRef("https://example.org/p"), Literal("x")))
+    with pytest.raises(StoreError, match="could not store"):
+        store.replace_graph(broken)
+    assert len(store) == n
+    assert store.graphs() == [str(g.identifier)]  # no staging graph left behind
+    # a staging graph left by a crash is invisible after reopening
+    staging = ox.NamedNode("https://w3id.org/keifu/id/staging/crashed")
+    store.ox.add(ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"), ox.Literal("x"), staging))
+    del store
+    assert len(Store(tmp_path / "st")) == n
+
+
+def test_cli_build_export_query(tmp_path, capsys):
+    st = str(tmp_path / "st")
+    assert main(["build", str(SAMPLES), "--store", st]) == 0
+    out = capsys.readouterr().out
+    assert "annual-plan" in out and "国立研究開発法人海洋未来研究機構" in out
+    for ext in ("nq", "trig", "ttl", "jsonld", "nt"):
+        target = tmp_path / f"all.{ext}"
+        assert main(["export", "--store", st, "-o", str(target)]) == 0
+        if ext in ("nq", "trig", "jsonld"):
+            ds = Dataset()
+            ds.parse(target, format={"nq": "nquads", "trig": "trig", "jsonld": "json-ld"}[ext])
+            assert len(list(ds.graphs())) >= 2
+        else:
+            g = Graph().parse(target, format={"ttl": "turtle", "nt": "nt"}[ext])
+            assert len(g) > 500
+    capsys.readouterr()
+    assert main(["query", "--store", st, "--format", "json", "SELECT DISTINCT ?l WHERE { ?a a kf:Agency ; rdfs:label ?l } ORDER BY ?l"]) == 0
+    labels = [r["l"] for r in json.loads(capsys.readouterr().out)]
+    assert labels == ["国立研究開発法人海洋未来研究機構", "独立行政法人地域交流振興機構"]
+    q = tmp_path / "q.rq"
+    q.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?c a kf:Citation }", encoding="utf-8")
+    assert main(["query", "--store", st, "--format", "csv", f"@{q}"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "n" and int(lines[1]) > 5
+    assert main(["query", "--store", st, "SELECT ?x WHERE { ?x "]) == 2
+    assert "構文エラー" in capsys.readouterr().err
+
+
+def test_cli_build_exit_code_on_errors(tmp_path):
+    bad = tmp_path / "junk.txt"
+    bad.write_bytes(b"\x00" * 100)
+    proc = subprocess.run([sys.executable, "-m", "keifu.graph.cli", "build", str(bad), "--store", str(tmp_path / "s")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "junk.txt" in proc.stderr
+
+
+def test_corpus_builds_without_errors(tmp_path):
+    corpus_file("000")
+    store = Store(tmp_path / "st")
+    results = list(build([corpus_file("000").parent], store, validate=False))
+    assert len(results) == 5 and all(r.error is None for r in results)
+    kinds = [d.kind for r in results for d in r.documents]
+    assert kinds.count("mid-long-term-objectives") == 5 and "policy-evaluation" in kinds and "briefing" in kinds
+    assert isinstance(store.ox, ox.Store) and len(store.graphs()) == 5
