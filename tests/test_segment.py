@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLES, corpus_file
-
 from keifu.extract.errors import UnknownDocumentError
 from keifu.extract.facts import read_facts
 from keifu.extract.model import Line, SourceText

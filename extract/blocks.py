@@ -1,0 +1,336 @@
+"""Join physical lines into logical blocks (paragraphs, headings, items, labels, footnotes).
+
+PDF-to-text output hard-wraps every line and scatters blank lines, so blank lines never separate
+paragraphs (FORMAT-NOTES §2). A unit ends at a line with a trailing ASCII space; where a text has no
+such signal at all (diagram pages, slide and table dumps), a line ending in 「。」 ends it instead.
+Marker lines (numbered headings, bullets, bracketed labels) always start a new block. Footnotes
+printed in the middle of a sentence get their own block and the sentence resumes after them; lone
+page numbers are dropped. The marker grammar lives in ``data/markers.tsv`` so new schemes are data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from .model import Block, Line
+from .normalize import join_wrapped, squash
+
+__all__ = [
+    "LogicalBlock",
+    "Marker",
+    "has_trailing_space_signal",
+    "is_page_number",
+    "is_false_marker",
+    "logical_blocks",
+    "marker_rules",
+    "match_marker",
+]
+
+_PAGE_NO = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
+# Where trailing spaces end units, at least this share of non-blank lines carries one (measured:
+# 17–41 % in the objectives documents and plans, under 1 % in slide and table dumps).
+_SIGNAL_SHARE = 0.1
+# A wrapped heading title never needs more than this many characters on a stray last line (002:4526).
+_FRAGMENT_MAX = 3
+_OPEN = "（(「『［[｛{〔【＜<《≪〈"
+_CLOSE = "）)」』］]｝}〕】＞>》≫〉"
+
+
+@dataclass(frozen=True, slots=True)
+class LogicalBlock(Block):
+    """A :class:`Block` with the role its first line plays.
+
+    ``kind`` is ``"numbered"`` (starts with a numbered marker; :mod:`keifu.extract.headings` decides
+    whether it is a heading or a numbered item such as a long ① rule), ``"bullet"``, ``"label"``, ``"footnote"`` or ``"text"``.
+    """
+
+    kind: str = "text"
+
+    @property
+    def footnote(self) -> bool:
+        return self.kind == "footnote"
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A numbered marker at the start of a line, as printed, with its number read."""
+
+    kind: str
+    raw: str  # the marker as printed, e.g. "Ⅲ．", "（１）", "１．１．", "【１．１"
+    number: str  # the number part as printed, e.g. "Ⅲ", "１", "１．１"
+    value: tuple[int, ...]  # the number read: (3,), (1,), (1, 1)
+    title: str  # the rest of the line, leading whitespace removed
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    role: str
+    kind: str
+    value: str
+    pattern: re.Pattern[str]
+
+
+@cache
+def _rules() -> tuple[_Rule, ...]:
+    text = resources.files("keifu.extract").joinpath("data/markers.tsv").read_text(encoding="utf-8")
+    rules = []
+    for row in text.splitlines():
+        if not row.strip() or row.startswith("#"):
+            continue
+        role, kind, value, pattern = row.split("\t", 3)
+        rules.append(_Rule(role, kind, value, re.compile(pattern)))
+    return tuple(rules)
+
+
+def marker_rules(role: str) -> tuple[_Rule, ...]:
+    """The rows of ``data/markers.tsv`` with this role, in file order."""
+    return tuple(r for r in _rules() if r.role == role)
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+_CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)} | {chr(0x3251 + i): 21 + i for i in range(15)}
+_KANJI = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+_KANA = "アイウエオカキクケコサシスセソタチツテト"
+_FOLD = str.maketrans(
+    "０１２３４５６７８９ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚＩＶＸ",
+    "0123456789abcdefghijklmnopqrstuvwxyzIVX",
+)
+_ROMAN_CHARS = {chr(0x2160 + i): "I II III IV V VI VII VIII IX X XI XII".split()[i] for i in range(12)} | {
+    chr(0x2170 + i): "I II III IV V VI VII VIII IX X".split()[i] for i in range(10)
+}
+
+
+def _roman(s: str) -> int:
+    s = "".join(_ROMAN_CHARS.get(c, c) for c in s.translate(_FOLD))
+    total = 0
+    for i, c in enumerate(s):
+        v = _ROMAN[c]
+        total += -v if i + 1 < len(s) and _ROMAN[s[i + 1]] > v else v
+    return total
+
+
+def _kanji(s: str) -> int:
+    s = s.translate(_FOLD)
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_KANJI.get(tens, 1)) * 10 + _KANJI.get(ones, 0)
+    return _KANJI[s]
+
+
+def _read(value: str, num: str) -> tuple[int, ...]:
+    """Read a printed number; markers are compared by these values (siblings must be consecutive)."""
+    if value == "dotted":
+        return tuple(int(p) for p in re.split(r"[．.]", num.translate(_FOLD)))
+    if value == "roman":
+        return (_roman(num),)
+    if value == "circled":
+        return (_CIRCLED[num],)
+    if value == "alpha":
+        return (ord(num.translate(_FOLD)) - ord("a") + 1,)
+    if value == "kana":
+        return (_KANA.index(num) + 1,)
+    if value == "kanji":
+        return (_kanji(num),)
+    return (int(num.translate(_FOLD)),)
+
+
+def match_marker(text: str) -> Marker | None:
+    """The numbered marker a raw line starts with, if any (grammar: ``data/markers.tsv``).
+
+    Only the shape is checked here; cross-references and inline enumerations are rejected by
+    :func:`is_false_marker`, sequence and title rules by the heading parser.
+    """
+    s = text.lstrip(" \t\u3000")
+    for rule in marker_rules("numbered"):
+        m = rule.pattern.match(s)
+        if m:
+            value = _read(rule.value, m.group("num"))
+            # １．１．１． is a level below １．１．, so deeper compounds are a type of their own.
+            kind = f"{rule.kind}-{len(value)}" if len(value) > 2 else rule.kind
+            return Marker(kind, m.group(0), m.group("num"), value, s[m.end():].lstrip(" \t\u3000"))
+    return None
+
+
+_NUM_CHAIN = re.compile(r"^(?:[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩ]{1,3}[．.]?)+")
+
+
+def is_cross_reference(marker: Marker) -> bool:
+    """A marker that only cites another section: Ⅲ．１．２項において…, １．１項から…, Ⅰ．５．で示した…."""
+    rest = marker.title
+    if rest.startswith("項"):
+        return True
+    rest = _NUM_CHAIN.sub("", rest).lstrip(" \t\u3000")
+    return any(r.pattern.match(rest) for r in marker_rules("xref"))
+
+
+def _next_sibling_forms(marker: Marker) -> tuple[str, ...]:
+    n = marker.value[-1] + 1
+    if marker.kind == "circled" and n in _CIRCLED.values():
+        return (next(k for k, v in _CIRCLED.items() if v == n),)
+    if marker.kind == "paren":
+        fw = str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        return (f"({n})", f"（{n}）", f"（{fw}）", f"({fw})")
+    return ()
+
+
+def is_inline_enumeration(marker: Marker) -> bool:
+    """An enumeration wrapped to the start of a line: ②地質の調査、③計量の… (002:7039)."""
+    return any(f in marker.title for f in _next_sibling_forms(marker))
+
+
+def is_false_marker(marker: Marker) -> bool:
+    """Shapes that look like markers but continue running text."""
+    return is_cross_reference(marker) or is_inline_enumeration(marker)
+
+
+def is_page_number(text: str) -> bool:
+    """A lone page number line (``'22 '``, ``' 11 '``, ``'112'``); a number ending a body line is not one."""
+    return bool(_PAGE_NO.match(text))
+
+
+def _start_kind(text: str) -> str | None:
+    """What a line opens: a numbered heading candidate, bullet, label, paren label or nothing."""
+    m = match_marker(text)
+    if m is not None and not is_false_marker(m):
+        return "numbered"
+    s = text.lstrip(" \t\u3000")
+    for role in ("bullet", "label"):
+        if any(r.pattern.match(s) for r in marker_rules(role)):
+            return role
+    if any(r.pattern.match(s.rstrip()) for r in marker_rules("plabel")):
+        return "plabel"
+    return None
+
+
+def _footnote_number(text: str) -> str | None:
+    """The number of a footnote line (``'1 一般財団法人…'``), unless the digits continue a date or count."""
+    s = text.lstrip(" \t\u3000")
+    if len(text) - len(s) > 1:
+        return None
+    for rule in marker_rules("footnote"):
+        m = rule.pattern.match(s)
+        if m and not any(c.pattern.match(m.group("rest")) for c in marker_rules("counter")):
+            return m.group("num").translate(_FOLD)
+    return None
+
+
+def _mark_seen(number: str, text: str) -> bool:
+    """Whether a footnote mark with this number is glued to a word earlier (地域パートナー1が)."""
+    return re.search(rf"[^\s0-9０-９A-Za-z.,，．]{re.escape(number)}(?![0-9０-９])", text) is not None
+
+
+def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
+    """Whether trailing ASCII spaces mark unit ends in these lines (FORMAT-NOTES §2)."""
+    texts = [ln.text for ln in lines if not ln.blank]
+    if not texts:
+        return False
+    return sum(t.endswith(" ") for t in texts) / len(texts) >= _SIGNAL_SHARE
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for c in text:
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(depth - 1, 0)
+    return depth == 0
+
+
+class _Builder:
+    """An open block: its lines, the text joined so far and where each line starts."""
+
+    def __init__(self, line: Line, kind: str) -> None:
+        self.kind = kind
+        self.lines = [line]
+        self.text = line.text.strip()
+        self.offsets = [0]
+        self.closed = False
+        self.flushed = False
+
+    def add(self, line: Line) -> None:
+        piece = line.text.strip()
+        joined = join_wrapped(self.text, piece)
+        self.offsets.append(len(joined) - len(piece))
+        self.lines.append(line)
+        self.text = joined
+
+    def build(self) -> LogicalBlock:
+        return LogicalBlock(self.text, tuple(self.lines), tuple(self.offsets), self.kind)
+
+
+def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) -> list[Block]:
+    """Join physical lines into logical blocks, in reading order (by first line).
+
+    ``sentence_ends``: whether a line ending in 「。」 closes a block. By default it does only where
+    the lines carry no trailing-space signal, because in texts that have the signal 「。」 at a line
+    end also occurs inside units (an item going on with a second sentence, 001:22; a 。 inside
+    parentheses, 002:6173). Returned blocks are :class:`LogicalBlock` instances.
+    """
+    if sentence_ends is None:
+        sentence_ends = not has_trailing_space_signal(lines)
+    done: list[_Builder] = []
+    cur: _Builder | None = None
+    parked: _Builder | None = None  # the sentence a footnote interrupted
+    seen = ""  # text so far, to find footnote marks
+
+    def flush(b: _Builder | None) -> None:
+        nonlocal seen
+        if b is not None and not b.flushed:
+            b.flushed = True
+            done.append(b)
+            seen += b.text
+
+    def closes(b: _Builder, text: str) -> bool:
+        if text.endswith(" "):
+            return True
+        stripped = b.text.rstrip()
+        if b.kind == "label" and stripped[-1:] in _CLOSE:
+            return True
+        if sentence_ends:
+            # Without the signal, headings and labels are taken to be one line each.
+            return b.kind in ("numbered", "label") or (stripped.endswith("。") and _balanced(b.text))
+        return False
+
+    for ln in lines:
+        if ln.blank or is_page_number(ln.text):
+            continue
+        text = ln.text
+        start = _start_kind(text)
+        is_open = cur is not None and not cur.closed
+        fn = _footnote_number(text) if start is None else None
+        if fn is not None and (is_open or (cur is not None and cur.kind == "footnote") or parked) \
+                and _mark_seen(fn, seen + (cur.text if cur else "") + (parked.text if parked else "")):
+            if is_open and cur is not None and cur.kind != "footnote":
+                parked = cur
+            else:
+                flush(cur)
+            cur = _Builder(ln, "footnote")
+        elif start in ("numbered", "bullet", "label"):
+            flush(cur)
+            flush(parked)
+            parked = None
+            cur = _Builder(ln, start)
+        elif parked is not None and (ln.page_start or cur is None or cur.closed):
+            flush(cur)
+            cur, parked = parked, None
+            cur.add(ln)
+        elif cur is not None and not cur.closed:
+            cur.add(ln)
+        elif (cur is not None and cur.kind == "numbered" and start is None
+              and len(squash(text)) <= _FRAGMENT_MAX and not sentence_ends):
+            cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '
+        else:
+            flush(cur)
+            cur = _Builder(ln, "label" if start == "plabel" else "text")
+        cur.closed = closes(cur, text)
+    flush(cur)
+    flush(parked)
+    done.sort(key=lambda b: b.lines[0].index)
+    return [b.build() for b in done]

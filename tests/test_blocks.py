@@ -1,0 +1,225 @@
+"""Logical blocks: joining wrapped lines, markers, page numbers, footnotes (FORMAT-NOTES §2, §9)."""
+
+from __future__ import annotations
+
+import pytest
+from headings_corpus import corpus_lines, fixture_lines, lines_from_text
+from keifu.extract.blocks import (
+    LogicalBlock,
+    has_trailing_space_signal,
+    is_page_number,
+    logical_blocks,
+    match_marker,
+)
+from keifu.extract.model import Line
+
+
+def _block_at(blocks: list, no: int) -> LogicalBlock:
+    """The block that contains physical line ``no``."""
+    return next(b for b in blocks if any(ln.no == no for ln in b.lines))
+
+
+def _lines(*texts: str) -> list[Line]:
+    return lines_from_text("\n".join(texts))
+
+
+# --- unit tests on invented text -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["22 ", " 11 ", "112", "7", "１２３"])
+def test_page_number_lines(text: str) -> None:
+    assert is_page_number(text)
+
+
+@pytest.mark.parametrize("text", ["（平成 28", "第 12", "2025年", "12345", "1 沿岸協議会は"])
+def test_not_page_numbers(text: str) -> None:
+    assert not is_page_number(text)
+
+
+def test_trailing_space_ends_a_unit_and_wraps_join_without_space() -> None:
+    blocks = logical_blocks(_lines("観測網の運用に当たっては、デー", "", "タを共有する。 ", "", "次の段落である。 "))
+    assert [b.text for b in blocks] == ["観測網の運用に当たっては、データを共有する。", "次の段落である。"]
+
+
+def test_latin_words_keep_one_space_across_a_wrap() -> None:
+    blocks = logical_blocks(_lines("施設 Nano", "Terasu を運用する。 ", "別の段落。 "))
+    assert blocks[0].text == "施設 Nano Terasu を運用する。"
+
+
+def test_offsets_point_back_to_physical_lines() -> None:
+    lines = _lines("観測網の運用に当たっては、デー", "", "タを共有する。 ")
+    block = logical_blocks(lines)[0]
+    assert block.offsets == (0, len("観測網の運用に当たっては、デー"))
+    assert block.line_at(block.text.index("タを")).no == 3
+    assert block.line_at(0).no == 1
+
+
+def test_marker_line_closes_an_open_block() -> None:
+    blocks = logical_blocks(_lines("前置きの文が続いてい", "(1) 観測技術の高度化 ", "本文である。 "))
+    assert [b.kind for b in blocks] == ["text", "numbered", "text"]
+
+
+def test_cross_reference_at_line_start_does_not_close_the_block() -> None:
+    blocks = logical_blocks(_lines("次項及び", "Ⅲ．２項において定める取組と連携する。 ", "１．１項から定める。 "))
+    assert blocks[0].text == "次項及びⅢ．２項において定める取組と連携する。"
+    assert blocks[1].kind == "text"
+
+
+def test_inline_enumeration_wrapped_to_line_start_is_not_a_marker() -> None:
+    blocks = logical_blocks(_lines("業務は、①材料の研究、", "②標準物質の供給、③計測技術の普及とする。 ", "次。 "))
+    assert blocks[0].lines[-1].no == 2
+    assert "③計測" in blocks[0].text
+
+
+def test_labels_never_join_even_without_trailing_space() -> None:
+    blocks = logical_blocks(_lines("【重要度 高】", "本文である。 ", "＜法人の使命＞ ", "本文である。 "))
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("label", "【重要度 高】"), ("text", "本文である。"), ("label", "＜法人の使命＞"), ("text", "本文である。")]
+
+
+def test_paren_label_only_where_a_block_starts() -> None:
+    blocks = logical_blocks(_lines("（がん） ", "研究を進める。 ", "期間は令和８年から", "（2032年）まで。 "))
+    assert blocks[0].kind == "label"
+    assert blocks[-1].text == "期間は令和８年から（2032年）まで。"
+
+
+def test_date_placeholder_circle_is_not_a_bullet() -> None:
+    blocks = logical_blocks(_lines("決定日は令和８年", "〇月〇日とする。 ", "〇 観測の推進 "))
+    assert blocks[0].text == "決定日は令和８年〇月〇日とする。"
+    assert blocks[1].kind == "bullet"
+
+
+def test_private_use_bullets_are_items() -> None:
+    blocks = logical_blocks(fixture_lines("headings_plan.txt"))
+    item = _block_at(blocks, 15)
+    assert item.kind == "bullet"
+    # The item goes on after a line ending in 。 without a trailing space (001:22 style).
+    assert item.text.endswith("通信装置の設計に着手する。")
+
+
+def test_page_number_inside_a_sentence_is_dropped_and_the_sentence_resumes() -> None:
+    blocks = logical_blocks(fixture_lines("headings_plan.txt"))
+    item = _block_at(blocks, 31)
+    assert item.text.endswith("改善の状況を確認する。")
+    assert "7" not in item.text
+    assert all(not is_page_number(ln.text) for b in blocks for ln in b.lines)
+
+
+def test_footnote_gets_its_own_block_and_the_sentence_resumes_after_it() -> None:
+    blocks = logical_blocks(fixture_lines("headings_objectives.txt"))
+    para = _block_at(blocks, 7)
+    note = next(b for b in blocks if isinstance(b, LogicalBlock) and b.footnote)
+    assert note.text.startswith("1 沿岸協議会は")
+    assert para.text.endswith("海洋イノベーション拠点としての役割を果たすことが期待される。")
+    assert "沿岸協議会は、沿岸自治体" not in para.text
+    assert para.first.no < note.first.no < para.last.no
+
+
+def test_consecutive_footnotes() -> None:
+    blocks = logical_blocks(fixture_lines("headings_amed.txt"))
+    notes = [b for b in blocks if isinstance(b, LogicalBlock) and b.footnote]
+    assert [b.text[:1] for b in notes] == ["1", "2"]
+    para = _block_at(blocks, 5)
+    assert para.text.endswith("整備することが求められている。")
+
+
+def test_number_and_space_continuing_a_date_is_not_a_footnote() -> None:
+    blocks = logical_blocks(fixture_lines("headings_amed.txt"))
+    assert _block_at(blocks, 64).text.endswith("令和８年25 日に決定された方針に基づく取組")
+    assert sum(isinstance(b, LogicalBlock) and b.footnote for b in blocks) == 2
+
+
+def test_footnote_needs_a_mark_in_the_text() -> None:
+    blocks = logical_blocks(_lines("観測網を整備す", "", " ", "3 つの拠点で運用する。 "))
+    assert len(blocks) == 1 and blocks[0].text == "観測網を整備す3 つの拠点で運用する。"
+
+
+def test_heading_fragment_of_one_to_three_characters_is_joined() -> None:
+    blocks = logical_blocks(fixture_lines("headings_jaxa.txt"))
+    head = _block_at(blocks, 47)
+    assert head.kind == "numbered"
+    assert head.text.endswith("（SE）の推進")
+    assert [ln.no for ln in head.lines] == [47, 49]
+
+
+def test_sentence_end_closes_blocks_only_without_the_trailing_space_signal() -> None:
+    no_signal = _lines("一文目である。", "二文目が続", "く。", "・項目")
+    assert not has_trailing_space_signal(no_signal)
+    assert [b.text for b in logical_blocks(no_signal)] == ["一文目である。", "二文目が続く。", "・項目"]
+    assert [b.text for b in logical_blocks(no_signal, sentence_ends=False)][0] == "一文目である。二文目が続く。"
+
+
+def test_sentence_end_inside_parentheses_does_not_close() -> None:
+    blocks = logical_blocks(_lines("（基金法（令和 2 年法律第 1 号。", "以下「法」という。）） ", "次。"), sentence_ends=True)
+    assert blocks[0].text.endswith("という。））")
+
+
+@pytest.mark.parametrize(("text", "kind", "number"), [
+    ("Ⅲ．研究", "roman", (3,)), ("Ｉ．政策", "roman", (1,)), ("IV. Plan", "roman", (4,)),
+    ("第１ 政策", "kanji-dai", (1,)), ("1. 海洋", "num-dot", (1,)), ("１０．情報", "num-dot", (10,)),
+    ("３．１ 研究", "compound", (3, 1)), ("１．１．観測", "compound", (1, 1)),
+    ("【１．２ 社会】", "bracket-compound", (1, 2)), ("(1) 観測", "paren", (1,)), ("（１２）観測", "paren", (12,)),
+    ("1）自律", "half-paren", (1,)), ("2) 品質", "half-paren", (2,)), ("a. 品質", "latin-dot", (1,)),
+    ("⑫ 水温", "circled", (12,)), ("（イ）観測", "paren-kana", (2,)),
+])
+def test_marker_grammar(text: str, kind: str, number: tuple[int, ...]) -> None:
+    marker = match_marker(text)
+    assert marker is not None and (marker.kind, marker.value) == (kind, number)
+
+
+@pytest.mark.parametrize("text", ["1 沿岸協議会", "第１号）を踏まえ", "第４で定めた", "1.9％の利回り", "（2032年）", "Ｉ項で示した"])
+def test_not_markers(text: str) -> None:
+    assert match_marker(text) is None
+
+
+# --- the real documents ----------------------------------------------------------------------
+
+
+def test_corpus_000_footnote_interrupts_a_sentence() -> None:
+    blocks = logical_blocks(corpus_lines("000")[10:958])
+    para = _block_at(blocks, 639)
+    note = _block_at(blocks, 642)
+    assert note.kind == "footnote" and [ln.no for ln in note.lines] == [642, 644]
+    assert para is not note and 645 in [ln.no for ln in para.lines]
+    assert "イノベーションハブ" in para.text
+    assert para.line_at(para.text.index("ョンハブ")).no == 645
+
+
+def test_corpus_000_page_start_continues_the_word() -> None:
+    blocks = logical_blocks(corpus_lines("000")[10:958])
+    assert "医療支援センター」に指定" in _block_at(blocks, 74).text
+
+
+def test_corpus_002_footnote_run() -> None:
+    blocks = logical_blocks(corpus_lines("002")[10:2002])
+    notes = [b for b in blocks if isinstance(b, LogicalBlock) and b.footnote]
+    assert [b.first.no for b in notes] == [141, 144, 145]
+    assert 148 in [ln.no for ln in _block_at(blocks, 138).lines]
+
+
+def test_corpus_page_numbers_dropped() -> None:
+    plan = logical_blocks(corpus_lines("001")[7:])
+    assert _block_at(plan, 1171).text.endswith("不適切な状態が発見された場合、是正する。")
+    aist = logical_blocks(corpus_lines("002")[7025:7454])
+    assert not any(ln.no in (7272, 7276) for b in aist for ln in b.lines)
+
+
+def test_corpus_numbers_continuing_dates_and_articles_are_not_footnotes() -> None:
+    blocks = logical_blocks(corpus_lines("002")[2283:3112] + corpus_lines("002")[6051:6901])
+    assert _block_at(blocks, 2979) is _block_at(blocks, 2977)
+    assert _block_at(blocks, 6163) is _block_at(blocks, 6155)
+    assert not any(isinstance(b, LogicalBlock) and b.footnote for b in blocks)
+
+
+def test_corpus_parenthesised_sentence_end_and_item_continuation() -> None:
+    gpif = logical_blocks(corpus_lines("002")[6051:6901])
+    assert _block_at(gpif, 6173) is _block_at(gpif, 6175)
+    plan = logical_blocks(corpus_lines("001")[7:])
+    assert _block_at(plan, 22) is _block_at(plan, 23)
+
+
+def test_corpus_wrapped_heading_with_stray_character() -> None:
+    blocks = logical_blocks(corpus_lines("002")[3424:4931])
+    head = _block_at(blocks, 4524)
+    assert head.kind == "numbered" and [ln.no for ln in head.lines] == [4524, 4526]
+    assert head.text.endswith("（SE/PM）の推進")
