@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,14 +61,19 @@ def shapes_graph(names: tuple[str, ...] | None = None) -> Graph:
     return g
 
 
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
 def _messages(results: Graph, node: URIRef) -> tuple[str, str]:
+    """(ja, en) messages; pyshacl drops language tags from SPARQL-based messages, so fall back on the script."""
     ja = en = ""
     for m in results.objects(node, SH.resultMessage):
-        if isinstance(m, Literal) and m.language == "ja":
+        lang = m.language if isinstance(m, Literal) else None
+        if lang is None:
+            lang = "ja" if _JAPANESE.search(str(m)) else "en"
+        if lang == "ja":
             ja = str(m)
-        elif isinstance(m, Literal) and m.language == "en":
-            en = str(m)
-        elif not en:
+        elif lang == "en":
             en = str(m)
     return ja or en, en or ja
 
@@ -77,8 +83,8 @@ def validate_graph(data: Graph, shapes: Graph | None = None) -> tuple[bool, list
     conforms, report, _ = shacl_validate(
         data,
         shacl_graph=shapes if shapes is not None else shapes_graph(),
-        ont_graph=ontology_graph(),
-        inference="none",
+        inference="none",  # shapes name concrete classes, so no ontology mixing (and no data copy) is needed
+        inplace=True,
         advanced=True,
         allow_warnings=True,
     )

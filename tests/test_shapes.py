@@ -24,7 +24,7 @@ IK, DBK, TK = (Namespace(f"{CONCEPT}{s}/") for s in ("indicator-kind", "deciding
 SHA = "0123456789abcdef" * 4
 
 # Shapes that only group property shapes; they are covered when all their property shapes are.
-CONTAINERS = {"ObjectiveShape", "ProvenanceShape", "CitationShape", "DocumentShape", "SourceFileShape"}
+CONTAINERS = {"ObjectiveShape", "PartOfParentShape", "ProvenanceShape", "CitationShape", "DocumentShape", "SourceFileShape"}
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +168,8 @@ CASES: list[tuple[str, str, Callable[[Graph], None], set[str]]] = [
     ("indoc-not-document", "ObjectiveInDocumentShape", _swap(ID.o3, KF.inDocument, ID.nplan), set()),
     ("indoc-two", "ObjectiveInDocumentShape", _add(ID.o3, KF.inDocument, ID.doc), set()),
     ("partof-two", "ObjectivePartOfShape", _add(ID.o2, KF.partOf, ID.o4), set()),
-    ("parent-not-goal", "PartOfParentShape", _swap(ID.o2, KF.partOf, ID.nplan), set()),
-    ("parent-other-document", "PartOfParentShape", _swap(ID.o2, KF.partOf, ID.o3), set()),
+    ("parent-not-goal", "ParentIsGoalShape", _swap(ID.o2, KF.partOf, ID.nplan), {"ParentSameDocumentShape"}),
+    ("parent-other-document", "ParentSameDocumentShape", _swap(ID.o2, KF.partOf, ID.o3), set()),
     ("partof-cycle", "PartOfCycleShape", _add(ID.o1, KF.partOf, ID.o2), set()),
     ("derived-missing", "DerivedFromShape", _swap(ID.ind, PROV.wasDerivedFrom), set()),
     ("derived-not-file", "DerivedFromShape", _swap(ID.ind, PROV.wasDerivedFrom, ID.agency), set()),
