@@ -27,6 +27,7 @@ from keifu.extract.plans import (
     classify_plan,
     deciding_verbs,
     document_noun,
+    is_agency_document,
     is_law,
     plan_edition,
     plan_key,
@@ -176,6 +177,7 @@ class CitationScanner:
         for m in out:
             self._register(m)
         out = self._pass_known(block, s, idx, out)
+        out = [m for m in out if len(_plain(m.name)) >= 2 and not is_agency_document(m.name)]
         self._history.extend(out)
         return out
 

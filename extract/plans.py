@@ -154,3 +154,17 @@ def is_law(name: str, number: str | None) -> bool:
         return False
     row = suffix_entry(name)
     return bool(row and row[2] == "law")
+
+
+@lru_cache(maxsize=1)
+def _agency_document_rx() -> re.Pattern[str]:
+    words = sorted({w for r in _rows("document_kinds.tsv") for w in r[2].split(";") if w}, key=len, reverse=True)
+    alt = "|".join(map(re.escape, words))
+    return re.compile(rf"^(?:本|当|次期|第[0-9]+期)?(?:{alt})$|業務運営に関する(?:計画|目標)$")
+
+
+def is_agency_document(name: str) -> bool:
+    """An agency's own objectives or plan (第２期中長期計画, 年度計画 …): not a national plan."""
+    s = _QUOTES.sub("", squash(name))
+    s = _ORD_RX.sub(lambda m: f"第{kanji_number(m.group('n'))}期", s)
+    return bool(_agency_document_rx().search(s))

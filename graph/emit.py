@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 
 from keifu.extract.dates import JDate
 from keifu.extract.model import Line
@@ -75,6 +76,7 @@ class Emitter:
         for p, ns in PREFIXES.items():
             self.g.bind(p, ns)
         self.fkey = file_key(ef.source.name)
+        self.plan_labels = _plan_labels(ef)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -208,7 +210,7 @@ class Emitter:
         key = m.key or plan_key(m.name)
         node = mint("law" if is_law else "plan", key)
         self.add(node, RDF.type, KF.Law if is_law else KF.NationalPlan)
-        self.add(node, RDFS.label, self.ja(squash(m.name)))
+        self.add(node, RDFS.label, self.ja(self.plan_labels.get(key) or display_name(m.name)))
         kind = classify_plan(key)  # from the key, so every mention of the plan gives the same kind
         if not is_law and kind:
             self.add(node, KF.planKind, concept("plan-kind", kind))
@@ -221,6 +223,23 @@ class Emitter:
         if m.law_number:
             self.add(node, KF.lawNumber, Literal(m.law_number))
         return node
+
+
+_QUOTE_CHARS = re.compile(r"[「」『』]")
+
+
+def display_name(name: str) -> str:
+    """A plan's label: the printed name with wrapping whitespace and quotation brackets removed."""
+    return _QUOTE_CHARS.sub("", squash(name))
+
+
+def _plan_labels(ef: ExtractedFile) -> dict[str, str]:
+    """One label per plan key in a file: the most frequent printed form (then the longest, then the first)."""
+    forms: dict[str, Counter[str]] = {}
+    for doc in ef.documents:
+        for rec in doc.citations:
+            forms.setdefault(rec.mention.key or plan_key(rec.mention.name), Counter())[display_name(rec.mention.name)] += 1
+    return {k: min(c, key=lambda f: (-c[f], -len(f), f)) for k, c in forms.items()}
 
 
 def emit_file(ef: ExtractedFile) -> Graph:
