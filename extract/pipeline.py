@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .blocks import logical_blocks
 from .citations import CitationScanner, Mention
@@ -15,6 +16,7 @@ from .facts import DocumentFacts, read_facts
 from .headings import Heading, parse_headings
 from .model import Block, Line, SourceText
 from .readers import read_source
+from .registry import parsers_for
 from .segment import Segment, segment
 
 #: Document classes whose body is a numbered objective hierarchy.
@@ -37,6 +39,8 @@ class ExtractedDocument:
     facts: DocumentFacts
     headings: list[Heading] = field(default_factory=list)
     citations: list[CitationRecord] = field(default_factory=list)
+    #: results of plug-in parsers (keifu.extract.registry), by parser name
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def anchor_chapter(self) -> int | None:
@@ -67,6 +71,8 @@ def extract_source(src: SourceText) -> ExtractedFile:
         if seg.doc_class in HIERARCHICAL:
             doc.headings = parse_headings(lines[seg.body_start:seg.body_end])
         doc.citations = _citations(lines, seg, doc.headings)
+        for parser in parsers_for(seg.doc_class):
+            doc.extras[parser.name] = parser.parse(src, doc)
         docs.append(doc)
     return ExtractedFile(src, docs)
 

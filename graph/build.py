@@ -14,11 +14,13 @@ from pathlib import Path
 
 from keifu.extract.errors import KeifuError
 from keifu.extract.pipeline import ExtractedFile, extract_file
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from .emit import doc_prefix, emit_file
 from .store import Store
 from .validate import ValidationResult, validate_graph
+from .vocab import KF
 
 #: Extensions picked up when a folder is given (files named explicitly are always read).
 INPUT_SUFFIXES = {".txt", ".text", ".pdf"}
@@ -36,6 +38,8 @@ class DocSummary:
     last_line: int
     violations: int = 0
     warnings: int = 0
+    #: nodes per kf class written in this document (kf:inDocument), other than objectives
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -80,6 +84,19 @@ def summarize(ef: ExtractedFile) -> list[DocSummary]:
     ]
 
 
+def _count_nodes(res: FileResult, graph: Graph, prefix: str) -> None:
+    """Nodes of each kf class per document, read from the graph so plug-in parsers are counted too."""
+    for d in res.documents:
+        doc = URIRef(f"{prefix}{d.number}")
+        counts: dict[str, int] = {}
+        for node in graph.subjects(KF.inDocument, doc):
+            for cls in graph.objects(node, RDF.type):
+                name = str(cls).removeprefix(str(KF))
+                if name != "Objective":
+                    counts[name] = counts.get(name, 0) + 1
+        d.counts = dict(sorted(counts.items()))
+
+
 def _count_by_document(res: FileResult, prefix: str) -> None:
     """Attribute each result to the document whose IRI contains its focus node (shared nodes: the first)."""
     by_no = {d.number: d for d in res.documents}
@@ -103,6 +120,7 @@ def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[
         ef = extract_file(path)
         graph = emit_file(ef)
         res.documents = summarize(ef)
+        _count_nodes(res, graph, doc_prefix(ef.source.name))
         res.triples = len(graph)
         if validate:
             _, res.results, _ = validate_graph(graph)

@@ -38,14 +38,15 @@ def _summary(results: list[FileResult]) -> str:
     rows = []
     for r in results:
         if r.error:
-            rows.append([r.path.name, "-", "ERROR", "", "", "", ""])
+            rows.append([r.path.name, "-", "ERROR", "", "", "", "", ""])
             continue
         for d in r.documents:
-            rows.append([r.path.name, d.number, d.kind, d.agency or "-", d.objectives, d.citations,
+            other = " ".join(f"{k}:{v}" for k, v in d.counts.items())
+            rows.append([r.path.name, d.number, d.kind, d.agency or "-", d.objectives, d.citations, other or "-",
                          f"{d.violations}/{d.warnings}"])
     head = ["file ファイル", "#", "kind 種別", "agency 法人", "objectives 目標", "citations 引用",
-            "violations/warnings 違反/警告"]
-    return render(head, rows)
+            "other その他", "violations/warnings 違反/警告"]
+    return render(head, rows, max_width=60)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -142,9 +143,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="keifu", description="keifu 系譜: Japanese policy knowledge graph")
-    sub = p.add_subparsers(dest="cmd", required=True)
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register build, export and query on the top-level ``keifu`` parser (see keifu.cli)."""
     b = sub.add_parser("build", help="build files or folders into the store / ファイルをストアに構築")
     b.add_argument("paths", nargs="+")
     b.add_argument("--store", default=str(DEFAULT_STORE))
@@ -160,13 +160,3 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--store", default=str(DEFAULT_STORE))
     q.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
     q.set_defaults(func=cmd_query)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

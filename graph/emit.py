@@ -10,6 +10,8 @@ from __future__ import annotations
 import calendar
 import re
 from collections import Counter
+from collections.abc import Callable
+from importlib import import_module
 
 from keifu.extract.dates import JDate
 from keifu.extract.model import Line
@@ -242,8 +244,24 @@ def _plan_labels(ef: ExtractedFile) -> dict[str, str]:
     return {k: min(c, key=lambda f: (-c[f], -len(f), f)) for k, c in forms.items()}
 
 
+#: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).
+EMITTERS: dict[str, Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]] = {}
+#: Graph modules (relative to keifu.graph) that register emitters when imported.
+EMITTER_PLUGINS: list[str] = []
+
+
+def register_emitter(name: str, fn: Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]) -> None:
+    EMITTERS[name] = fn
+
+
+def _load_plugins() -> None:
+    for mod in EMITTER_PLUGINS:
+        import_module(f"keifu.graph.{mod}")
+
+
 def emit_file(ef: ExtractedFile) -> Graph:
     """The named graph of one source file."""
+    _load_plugins()
     em = Emitter(ef)
     em.source()
     for doc in ef.documents:
@@ -251,4 +269,7 @@ def emit_file(ef: ExtractedFile) -> Graph:
         em.add(dnode, PROV.wasDerivedFrom, em.src)
         onodes = em.objectives(doc, dnode)
         em.citations(doc, dnode, onodes)
+        for name in sorted(doc.extras):
+            if name in EMITTERS:
+                EMITTERS[name](em, doc, dnode, onodes)
     return em.g

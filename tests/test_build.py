@@ -11,11 +11,12 @@ import pytest
 from conftest import SAMPLES, corpus_file
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import build
-from keifu.graph.cli import main
 from keifu.graph.emit import emit_file, source_iri
 from keifu.graph.store import Store, StoreError
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+
+from keifu.cli import main
 
 Q_OBJ = "SELECT (COUNT(?o) AS ?n) WHERE { ?o a <https://w3id.org/keifu/ns#Objective> }"
 
@@ -120,7 +121,7 @@ def test_cli_build_export_query(tmp_path, capsys):
 def test_cli_build_exit_code_on_errors(tmp_path):
     bad = tmp_path / "junk.txt"
     bad.write_bytes(b"\x00" * 100)
-    proc = subprocess.run([sys.executable, "-m", "keifu.graph.cli", "build", str(bad), "--store", str(tmp_path / "s")],
+    proc = subprocess.run([sys.executable, "-m", "keifu.cli", "build", str(bad), "--store", str(tmp_path / "s")],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "junk.txt" in proc.stderr
 
