@@ -121,8 +121,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     except SyntaxError as e:
         print(f"SPARQL の構文エラー / SPARQL syntax error: {e}", file=sys.stderr)
         return 2
-    if isinstance(res, bool):
-        print(json.dumps({"boolean": res}) if args.format == "json" else str(res).lower())
+    if isinstance(res, bool | ox.QueryBoolean):
+        print(json.dumps({"boolean": bool(res)}) if args.format == "json" else str(bool(res)).lower())
         return 0
     if isinstance(res, ox.QueryTriples):
         buf = io.BytesIO()
