@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from keifu.extract.normalize import nfkc
 
@@ -82,13 +83,18 @@ def squash_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     idx: list[int] = []
     for i, ch in enumerate(text):
-        for c in nfkc(ch):
-            if c.isspace():
-                continue
-            out.append(c)
-            idx.append(i)
+        folded = _fold_char(ch)
+        if folded:
+            out.append(folded)
+            idx.extend([i] * len(folded))
     idx.append(len(text))
     return "".join(out), idx
+
+
+@cache
+def _fold_char(ch: str) -> str:
+    """One character of the squashed view (cached: the alphabet of a corpus is small)."""
+    return "".join(c for c in nfkc(ch) if not c.isspace())
 
 
 def span_back(idx: list[int], a: int, b: int) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Radicals Supplement (U+2E80…) is not folded by NFKC; Kangxi radicals (U+2F00…) are.
 _RADICALS = str.maketrans({
@@ -32,6 +33,7 @@ def nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s.translate(_RADICALS))
 
 
+@lru_cache(maxsize=1 << 16)
 def squash(s: str) -> str:
     """NFKC, radicals, bullets and dashes folded, all whitespace removed."""
     return _WS.sub("", nfkc(s).translate(_BULLETS).translate(_DASHES))
@@ -50,6 +52,7 @@ def ascii_digits(s: str) -> str:
 _QUOTES = re.compile(r"[「」『』\"'“”‘’〈〉《》≪≫]")
 
 
+@lru_cache(maxsize=1 << 16)
 def match_key(s: str) -> str:
     """The comparison key for titles and plan names: squashed, quotes dropped, Latin lower-cased."""
     return _QUOTES.sub("", squash(s)).lower()

@@ -6,20 +6,24 @@ the batch goes on; its previously stored graph is left as it was.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from .emit import doc_prefix, emit_file
-from .store import Store
-from .validate import ValidationResult, validate_graph
+from .store import Store, graph_triples
+from .validate import ValidationResult, shapes_graph, validate_graph
 from .vocab import KF
 
 #: Extensions picked up when a folder is given (files named explicitly are always read).
@@ -111,8 +115,8 @@ def _count_by_document(res: FileResult, prefix: str) -> None:
             d.warnings += 1
 
 
-def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:
-    """Extract, emit, validate and store one file. Errors are returned, never raised."""
+def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph | None]:
+    """Extract, emit and validate one file (no store). Errors are returned in the result, never raised."""
     t0 = time.perf_counter()
     res = FileResult(path)
     graph: Graph | None = None
@@ -125,17 +129,44 @@ def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[
         if validate:
             _, res.results, _ = validate_graph(graph)
             _count_by_document(res, doc_prefix(ef.source.name))
-        if store is not None:
-            store.replace_graph(graph)
     except KeifuError as e:
-        res.error = e.describe()
+        res.error, graph = e.describe(), None
     except FileNotFoundError as e:
-        res.error = f"{path}: ファイルがありません / file not found ({e.strerror})"
+        res.error, graph = f"{path}: ファイルがありません / file not found ({e.strerror})", None
     except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch or touch the store
-        res.error = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
-                     f"internal error while processing (store unchanged): {type(e).__name__}: {e}")
+        res.error, graph = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
+                            f"internal error while processing (store unchanged): {type(e).__name__}: {e}"), None
     res.seconds = time.perf_counter() - t0
     return res, graph
+
+
+def _store(res: FileResult, name: str, triples: Iterable[ox.Triple], store: Store) -> None:
+    try:
+        store.replace_triples(name, triples)
+    except KeifuError as e:
+        res.error = e.describe()
+
+
+def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:
+    """Extract, emit, validate and store one file. Errors are returned, never raised."""
+    res, graph = process_file(path, validate)
+    if graph is not None and store is not None:
+        _store(res, str(graph.identifier), graph_triples(graph), store)
+    return res, graph
+
+
+def _worker(job: tuple[Path, bool]) -> tuple[FileResult, str | None, bytes | None]:
+    """Runs in a worker process: the graph travels back as N-Triples."""
+    res, graph = process_file(*job)
+    if graph is None:
+        return res, None, None
+    return res, str(graph.identifier), graph.serialize(format="nt", encoding="utf-8")
+
+
+def _jobs(jobs: int | None, files: int) -> int:
+    if jobs is None:
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(jobs, files))
 
 
 def build(
@@ -143,11 +174,25 @@ def build(
     store: Store | None,
     validate: bool = True,
     progress: Callable[[int, int, Path], None] | None = None,
+    jobs: int | None = None,
 ) -> Iterator[FileResult]:
+    """Build files into ``store`` in input order; files are processed in ``jobs`` worker processes."""
     files = expand_inputs(paths)
-    for n, f in enumerate(files, start=1):
-        if progress:
-            progress(n, len(files), f)
-        yield build_file(f, store, validate)[0]
+    n_jobs = _jobs(jobs, len(files))
+    if n_jobs > 1:
+        validate and shapes_graph()  # load once in the parent; forked workers inherit it
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+            for n, (res, name, nt) in enumerate(pool.map(_worker, [(f, validate) for f in files]), start=1):
+                if progress:
+                    progress(n, len(files), res.path)
+                if store is not None and name is not None and nt is not None:
+                    _store(res, name, ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), store)
+                yield res
+    else:
+        for n, f in enumerate(files, start=1):
+            if progress:
+                progress(n, len(files), f)
+            yield build_file(f, store, validate)[0]
     if store is not None:
         store.flush()

@@ -56,7 +56,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(e.describe(), file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress))
+    results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress, jobs=args.jobs))
     elapsed = time.perf_counter() - t0
     if not results:
         print("入力ファイルがありません / no input files", file=sys.stderr)
@@ -150,6 +150,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--store", default=str(DEFAULT_STORE))
     b.add_argument("--no-validate", action="store_true", help="skip SHACL validation / 検証を省略")
     b.add_argument("--max-results", type=int, default=20, help="validation results shown per file")
+    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available) / 並列数")
     b.set_defaults(func=cmd_build)
     e = sub.add_parser("export", help="export the store (.nq .trig .ttl .jsonld …) / ストアを書き出す")
     e.add_argument("--store", default=str(DEFAULT_STORE))

@@ -165,6 +165,7 @@ class Emitter:
             node = mint("doc", self.fkey, doc.number, "obj", key)
             nodes.append(node)
             self.add(node, RDF.type, KF.Objective)
+            self.add(node, RDF.type, KF.Goal)  # stated, so `?x a kf:Goal` works without inference
             self.add(node, RDFS.label, self.ja(h.title))
             self.add(node, KF.sectionNumber, Literal(h.section_number))
             self.add(node, KF.marker, Literal(h.marker))

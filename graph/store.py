@@ -7,7 +7,7 @@ at any point leaves what was stored before untouched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from hashlib import sha1
 from pathlib import Path
 
@@ -39,8 +39,9 @@ def to_term(t: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise ValueError(f"unsupported RDF term {t!r}")
 
 
-def to_quads(graph: Graph, name: ox.NamedNode) -> list[ox.Quad]:
-    return [ox.Quad(to_term(s), to_term(p), to_term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
+def graph_triples(graph: Graph) -> Iterator[ox.Triple]:
+    for s, p, o in graph:
+        yield ox.Triple(to_term(s), to_term(p), to_term(o))  # type: ignore[arg-type]
 
 
 class Store:
@@ -63,17 +64,26 @@ class Store:
 
     def replace_graph(self, graph: Graph) -> int:
         """Put ``graph`` (an rdflib Graph whose identifier names it) in place of the stored graph of that name."""
-        name = ox.NamedNode(str(graph.identifier))
-        staging = ox.NamedNode(f"{ID_BASE}staging/{sha1(str(graph.identifier).encode()).hexdigest()}")
+        return self.replace_triples(str(graph.identifier), graph_triples(graph))
+
+    def replace_triples(self, name: str, triples: Iterable[ox.Triple]) -> int:
+        """Replace named graph ``name`` by ``triples`` in one transaction; on any failure nothing changes.
+
+        The triples go to a staging graph first (one transaction), then one SPARQL Update moves them
+        over the old graph (one transaction), so readers see either the old or the new graph.
+        """
+        staging = ox.NamedNode(f"{ID_BASE}staging/{sha1(name.encode()).hexdigest()}")
         try:
+            target = ox.NamedNode(name)
             self._drop(staging)
-            self.ox.extend(to_quads(graph, staging))  # one transaction: all or nothing
-            self.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO <{name.value}>")  # one transaction
+            quads = [ox.Quad(t.subject, t.predicate, t.object, staging) for t in triples]
+            self.ox.extend(quads)
+            self.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO <{target.value}>")
         except Exception as e:
             self._drop(staging)
-            raise StoreError(f"could not store graph {name.value}: {e}",
-                             f"グラフ {name.value} を保存できませんでした: {e}", self.path) from e
-        return len(graph)
+            raise StoreError(f"could not store graph {name}: {e}",
+                             f"グラフ {name} を保存できませんでした: {e}", self.path) from e
+        return len(quads)
 
     def _drop(self, graph: ox.NamedNode) -> None:
         if self.ox.contains_named_graph(graph):

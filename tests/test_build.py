@@ -134,3 +134,13 @@ def test_corpus_builds_without_errors(tmp_path):
     kinds = [d.kind for r in results for d in r.documents]
     assert kinds.count("mid-long-term-objectives") == 5 and "policy-evaluation" in kinds and "briefing" in kinds
     assert isinstance(store.ox, ox.Store) and len(store.graphs()) == 5
+
+
+def test_parallel_and_serial_builds_store_the_same_quads(tmp_path):
+    serial, parallel = Store(tmp_path / "a"), Store(tmp_path / "b")
+    r1 = list(build([SAMPLES], serial, jobs=1))
+    r2 = list(build([SAMPLES], parallel, jobs=2))
+    assert [r.path for r in r1] == [r.path for r in r2]  # input order kept
+    assert [(d.kind, d.objectives, d.citations) for r in r1 for d in r.documents] == \
+        [(d.kind, d.objectives, d.citations) for r in r2 for d in r.documents]
+    assert set(map(str, serial.ox)) == set(map(str, parallel.ox))
