@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
 from keifu.extract.normalize import ascii_digits, squash
+from keifu.extract.vocab import rows as data_rows
 
 _KANJI_NUM = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ORD = r"第(?P<n>[0-9０-９]+|[一二三四五六七八九十〇]+)(?P<u>期|次)"
@@ -74,27 +74,22 @@ def base_name(name: str) -> str | None:
 
 # --- suffix tables ------------------------------------------------------------------------------
 
-def _rows(filename: str) -> list[list[str]]:
-    text = resources.files("keifu.extract").joinpath("data", filename).read_text(encoding="utf-8")
-    return [ln.split("\t") for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-
-
 @lru_cache(maxsize=1)
 def _plan_suffixes() -> list[tuple[str, str, str, bool]]:
-    rows = [(squash(r[0]), r[1], r[2], len(r) > 3 and r[3].strip() == "1") for r in _rows("plan_kinds.tsv")]
+    rows = [(squash(r[0]), r[1], r[2], len(r) > 3 and r[3].strip() == "1") for r in data_rows("plan_kinds.tsv")]
     return sorted(rows, key=lambda r: -len(r[0]))
 
 
 @lru_cache(maxsize=1)
 def _body_suffixes() -> list[tuple[str, str]]:
-    rows = [(squash(r[0]), r[1].strip()) for r in _rows("deciding_bodies.tsv")]
+    rows = [(squash(r[0]), r[1].strip()) for r in data_rows("deciding_bodies.tsv")]
     return sorted(rows, key=lambda r: -len(r[0]))
 
 
 @lru_cache(maxsize=1)
 def deciding_verbs() -> tuple[str, ...]:
     """Deciding verbs from ``deciding_verbs.tsv``, longest first."""
-    return tuple(sorted({squash(r[0]) for r in _rows("deciding_verbs.tsv")}, key=len, reverse=True))
+    return tuple(sorted({squash(r[0]) for r in data_rows("deciding_verbs.tsv")}, key=len, reverse=True))
 
 
 def suffix_entry(name: str) -> tuple[str, str, str, bool] | None:
@@ -158,7 +153,7 @@ def is_law(name: str, number: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def _agency_document_rx() -> re.Pattern[str]:
-    words = sorted({w for r in _rows("document_kinds.tsv") for w in r[2].split(";") if w}, key=len, reverse=True)
+    words = sorted({w for r in data_rows("document_kinds.tsv") for w in r[2].split(";") if w}, key=len, reverse=True)
     alt = "|".join(map(re.escape, words))
     return re.compile(rf"^(?:本|当|次期|第[0-9]+期)?(?:{alt})$|業務運営に関する(?:計画|目標)$")
 
