@@ -22,6 +22,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from .emit import doc_prefix, emit_file
+from .emit_evaluation import PlanLinkReport, link_plans
+from .emit_policy import link_across
+from .lineage import materialise
 from .store import Store, graph_triples
 from .validate import ValidationResult, shapes_graph, validate_graph
 from .vocab import KF
@@ -88,6 +91,10 @@ def summarize(ef: ExtractedFile) -> list[DocSummary]:
     ]
 
 
+#: Classes whose per-document counts are also split by a code-list property.
+SPLIT_COUNTS = {KF.Indicator: KF.indicatorKind}
+
+
 def _count_nodes(res: FileResult, graph: Graph, prefix: str) -> None:
     """Nodes of each kf class per document, read from the graph so plug-in parsers are counted too."""
     for d in res.documents:
@@ -98,6 +105,10 @@ def _count_nodes(res: FileResult, graph: Graph, prefix: str) -> None:
                 name = str(cls).removeprefix(str(KF))
                 if name != "Objective":
                     counts[name] = counts.get(name, 0) + 1
+                split = SPLIT_COUNTS.get(cls)
+                for code in graph.objects(node, split) if split is not None else ():  # Indicator.monitoring
+                    key = f"{name}.{str(code).rsplit('/', 1)[-1]}"
+                    counts[key] = counts.get(key, 0) + 1
         d.counts = dict(sorted(counts.items()))
 
 
@@ -175,6 +186,7 @@ def build(
     validate: bool = True,
     progress: Callable[[int, int, Path], None] | None = None,
     jobs: int | None = None,
+    on_links: Callable[[PlanLinkReport], None] | None = None,
 ) -> Iterator[FileResult]:
     """Build files into ``store`` in input order; files are processed in ``jobs`` worker processes."""
     files = expand_inputs(paths)
@@ -195,4 +207,9 @@ def build(
                 progress(n, len(files), f)
             yield build_file(f, store, validate)[0]
     if store is not None:
+        report = link_plans(store)  # plans ↔ objectives across files, once everything is stored
+        if on_links is not None:
+            on_links(report)
+        link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
+        materialise(store)  # kf:tracesTo over everything stored; keep this last (issue 6)
         store.flush()

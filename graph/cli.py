@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 
 from .build import FileResult, build
+from .remote import mirror, open_remote, push_changes
 from .store import Store
 from .tabulate import render
 from .vocab import sparql_prefixes
@@ -50,18 +51,28 @@ def _summary(results: list[FileResult]) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    remote = None
     try:
-        store = Store(args.store)
+        if args.endpoint:  # build into a mirror of the remote graphs, then push back what changed
+            remote = open_remote(args.endpoint, args.update_endpoint, args.graph_store_endpoint, args.user,
+                                 args.password, args.auth_scheme)
+            store, before = mirror(remote)
+        else:
+            store = Store(args.store)
     except KeifuError as e:
         print(e.describe(), file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress, jobs=args.jobs))
+    links: list[str] = []
+    results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress, jobs=args.jobs,
+                         on_links=lambda r: links.extend(r.lines())))
     elapsed = time.perf_counter() - t0
     if not results:
         print("入力ファイルがありません / no input files", file=sys.stderr)
         return 1
     print(_summary(results))
+    for line in links:
+        print(line)
     for r in results:
         if r.error:
             print(f"エラー / error: {r.error}", file=sys.stderr)
@@ -72,8 +83,16 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"  … 他 {len(shown) - args.max_results} 件 / {len(shown) - args.max_results} more")
     ok = sum(1 for r in results if not r.error)
     quads = len(store)
+    if remote is not None:
+        try:
+            pushed = push_changes(store, remote, before)
+        except KeifuError as e:
+            print(e.describe(), file=sys.stderr)
+            return 2
+        print(f"{len(pushed)} グラフを送信 / graphs sent to {args.endpoint}")
+        remote.close()
     store.close()
-    print(f"{ok}/{len(results)} ファイルを格納 / files stored; {quads} トリプル / quads in {args.store}; "
+    print(f"{ok}/{len(results)} ファイルを格納 / files stored; {quads} トリプル / quads in {args.endpoint or args.store}; "
           f"{elapsed:.2f} s")
     return 0 if ok == len(results) else 1
 
@@ -88,6 +107,9 @@ def _format_for(path: Path) -> ox.RdfFormat:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if getattr(args, "table", None):  # keifu export --table indicators -o FILE.csv (issue 4)
+        from .table_export import export_table_command
+        return export_table_command(args)
     try:
         out = Path(args.output)
         fmt = _format_for(out)
@@ -151,10 +173,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--no-validate", action="store_true", help="skip SHACL validation / 検証を省略")
     b.add_argument("--max-results", type=int, default=20, help="validation results shown per file")
     b.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available) / 並列数")
+    b.add_argument("--endpoint", help="build into a SPARQL 1.1 server (query URL) instead / 外部 SPARQL サーバーに構築")
+    b.add_argument("--update-endpoint", help="its SPARQL Update URL (default: --endpoint)")
+    b.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (PUT per graph; optional)")
+    b.add_argument("--user")
+    b.add_argument("--password")
+    b.add_argument("--auth-scheme", choices=["basic", "digest"], default="basic")
     b.set_defaults(func=cmd_build)
     e = sub.add_parser("export", help="export the store (.nq .trig .ttl .jsonld …) / ストアを書き出す")
     e.add_argument("--store", default=str(DEFAULT_STORE))
     e.add_argument("-o", "--output", required=True)
+    e.add_argument("--table", choices=["indicators"], help="CSV table for spreadsheets (UTF-8 with BOM) / 表形式で書き出す")
     e.set_defaults(func=cmd_export)
     q = sub.add_parser("query", help="run a SPARQL query (text or @file.rq) / SPARQL を実行")
     q.add_argument("query")

@@ -248,7 +248,7 @@ def _plan_labels(ef: ExtractedFile) -> dict[str, str]:
 #: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).
 EMITTERS: dict[str, Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]] = {}
 #: Graph modules (relative to keifu.graph) that register emitters when imported.
-EMITTER_PLUGINS: list[str] = []
+EMITTER_PLUGINS: list[str] = ["emit_evaluation", "emit_chapters", "emit_policy"]
 
 
 def register_emitter(name: str, fn: Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]) -> None:

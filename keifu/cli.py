@@ -10,7 +10,7 @@ import argparse
 import sys
 from importlib import import_module
 
-COMMAND_MODULES = ["keifu.graph.cli"]
+COMMAND_MODULES = ["keifu.graph.cli", "keifu.graph.lineage_cli", "keifu.graph.draft_cli", "keifu.api.cli"]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,69 @@
+"""The web service: SPARQL 1.1 endpoint, Graph Store, named queries, VoID, the query page at ``/``, docs at ``/docs``.
+
+``create_app`` takes a backend (embedded store or remote server) and the limits; routers of other API
+modules listed in :data:`EXTRA_ROUTERS` (lineage, draft validation) are mounted on the same app.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from keifu.graph.vocab import sparql_prefixes
+
+from . import describe, graphstore, named_queries, sparql
+from .backend import Backend, LocalBackend
+from .security import Limits
+from .service import Service
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: the named queries bundled with the repository
+DEFAULT_QUERIES = Path(__file__).resolve().parents[1] / "queries"
+#: routers of other API modules served by the same app
+EXTRA_ROUTERS = ["keifu.api.lineage", "keifu.api.validate"]
+
+
+def _page() -> str:
+    """The query page with the prefixes baked in (no request needed before the editor shows)."""
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    return html.replace("/*PREFIXES*/\"\"", json.dumps(sparql_prefixes()))
+
+
+def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path | None = DEFAULT_QUERIES) -> FastAPI:
+    """The ASGI app; the backend starts and stops with it (worker processes live as long as the app)."""
+    limits = limits or Limits()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await backend.start()
+        if isinstance(backend, LocalBackend):
+            app.state.store = backend.reader  # the lineage API reads the same store in-process
+            backend.on_reopen = lambda st: setattr(app.state, "store", st)
+        yield
+        await backend.close()
+
+    app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan,
+                  description="SPARQL 1.1 endpoint over the keifu policy graph / 政策の系譜グラフの SPARQL エンドポイント")
+    app.state.service = Service(backend, limits, queries_dir)
+    for r in (sparql.router, describe.router, graphstore.router, named_queries.router):
+        app.include_router(r)
+    for mod in EXTRA_ROUTERS:
+        app.include_router(import_module(mod).router)
+    if limits.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Accept", "Content-Type", "Authorization"], expose_headers=["Warning"])
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    page = _page()
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def query_page() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    return app

@@ -1,0 +1,238 @@
+"""Where queries and writes go: the embedded store (worker pool) or a remote SPARQL 1.1 server.
+
+Both answer the same calls, so the protocol layer and its tests do not care which one runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from itertools import islice
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+from keifu.graph.remote import (
+    JSON_RESULTS,
+    NT,
+    RemoteConfig,
+    accept_for,
+    insert_data,
+    nt_bytes,
+    parse_results,
+)
+from keifu.graph.store import Store
+from keifu.graph.vocab import PREFIXES
+
+from .pool import QueryPool, timeout_reply
+from .worker import Job, Reply, error, render, syntax_error
+
+PREFIX_MAP = {p: str(ns) for p, ns in PREFIXES.items()}
+#: an empty store, only used to parse queries bound for a remote server (evaluation on it is instant)
+_PARSER = ox.Store()
+FORM = "application/x-www-form-urlencoded"
+
+
+def release(st: Store | None) -> None:
+    """Drop a read-only handle (Store.close flushes, which read-only RocksDB handles refuse)."""
+    if st is not None and hasattr(st, "ox"):
+        del st.ox
+
+
+class Backend:
+    """The calls the web service makes; subclasses run them locally or on a remote server."""
+
+    timeout: float
+    #: graph-name prefixes the server keeps for itself (left out of statistics)
+    system_graphs: tuple[str, ...] = ()
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def query(self, job: Job, timeout: float | None = None) -> Reply: raise NotImplementedError
+    async def update(self, text: str) -> Reply: raise NotImplementedError
+    async def put_graph(self, name: str, triples: list[ox.Triple]) -> Reply: raise NotImplementedError
+    async def post_graph(self, name: str, triples: list[ox.Triple]) -> Reply: raise NotImplementedError
+    async def delete_graph(self, name: str) -> Reply: raise NotImplementedError
+
+
+class LocalBackend(Backend):
+    """The embedded Oxigraph store: queries in killable worker processes, writes with the world stopped."""
+
+    def __init__(self, path: Path | str, workers: int = 2, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise FileNotFoundError(f"store not found: {self.path} (run `keifu build` first)")
+        self.timeout = timeout
+        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP)
+        self.reader: Store | None = None  # read-only handle for in-process readers (lineage API)
+        self.on_reopen: Callable[[Store], None] | None = None  # told about the fresh read handle after a write
+
+    async def start(self) -> None:
+        self.reader = Store(self.path, read_only=True)
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+        release(self.reader)
+
+    async def query(self, job: Job, timeout: float | None = None) -> Reply:
+        return await self.pool.run(job, timeout)
+
+    async def _write(self, fn) -> Reply:  # type: ignore[no-untyped-def]
+        def run() -> Reply:
+            with Store(self.path) as st:
+                return fn(st)
+
+        reply = await self.pool.exclusive(run)
+        release(self.reader)
+        self.reader = Store(self.path, read_only=True)
+        if self.on_reopen is not None:
+            self.on_reopen(self.reader)
+        return reply
+
+    async def update(self, text: str) -> Reply:
+        def do(st: Store) -> Reply:
+            try:
+                st.ox.update(text)
+            except SyntaxError as e:
+                return syntax_error(e)
+            except Exception as e:  # noqa: BLE001 - reported to the client
+                return error(400, "update-failed", f"update failed: {e}", f"更新に失敗しました: {e}")
+            return Reply(204, "text/plain", b"")
+        return await self._write(do)
+
+    async def put_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+        def do(st: Store) -> Reply:
+            existed = st.ox.contains_named_graph(ox.NamedNode(name))
+            st.replace_triples(name, triples)
+            return Reply(204 if existed else 201, "text/plain", b"")
+        return await self._write(do)
+
+    async def post_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+        def do(st: Store) -> Reply:
+            existed = st.ox.contains_named_graph(ox.NamedNode(name))
+            g = ox.NamedNode(name)
+            st.ox.extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in triples])
+            return Reply(204 if existed else 201, "text/plain", b"")
+        return await self._write(do)
+
+    async def delete_graph(self, name: str) -> Reply:
+        def do(st: Store) -> Reply:
+            g = ox.NamedNode(name)
+            if not st.ox.contains_named_graph(g):
+                return error(404, "no-graph", f"no graph {name}", f"グラフ {name} はありません")
+            st.ox.remove_graph(g)
+            return Reply(204, "text/plain", b"")
+        return await self._write(do)
+
+
+class RemoteBackend(Backend):
+    """Any SPARQL 1.1 server: answers are re-serialized here, so formats and limits match the local store."""
+
+    def __init__(self, config: RemoteConfig, timeout: float = 30.0, concurrency: int = 8) -> None:
+        self.config, self.timeout = config, timeout
+        self.system_graphs = config.system_graphs
+        self.client: httpx.AsyncClient | None = None
+        self.slots = asyncio.Semaphore(concurrency)
+
+    async def start(self) -> None:
+        self.client = httpx.AsyncClient(auth=self.config.auth(), timeout=httpx.Timeout(self.timeout))
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    async def _send(self, method: str, url: str, limit: float, **kw: object) -> httpx.Response | Reply:
+        assert self.client is not None
+        try:
+            async with self.slots:
+                return await asyncio.wait_for(self.client.request(method, url, **kw), limit)  # type: ignore[arg-type]
+        except TimeoutError:
+            return timeout_reply(limit)
+        except httpx.TimeoutException:
+            return timeout_reply(limit)
+        except httpx.HTTPError as e:
+            return error(502, "upstream-unreachable", f"SPARQL server unreachable: {e}",
+                         f"SPARQL サーバーに接続できません: {e}")
+
+    def _upstream_error(self, r: httpx.Response) -> Reply:
+        text = r.text[:1000]
+        status = 400 if r.status_code == 400 else 502
+        return error(status, "upstream-error", f"the SPARQL server answered {r.status_code}: {text}",
+                     f"SPARQL サーバーの応答 {r.status_code}: {text}")
+
+    async def query(self, job: Job, timeout: float | None = None) -> Reply:
+        limit = self.timeout if timeout is None else timeout
+        t0 = time.monotonic()
+        try:  # parse here, so a malformed query gets the same 400 with line and column as locally
+            _PARSER.query(job.query)
+        except SyntaxError as e:
+            return syntax_error(e)
+        params: list[tuple[str, str]] = [("query", job.query)]
+        params += [("default-graph-uri", g) for g in job.default_graphs]
+        params += [("named-graph-uri", g) for g in job.named_graphs]
+        r = await self._send("POST", self.config.query_url, limit, content=urlencode(params).encode(),
+                             headers={"Accept": accept_for(job.query), "Content-Type": FORM})
+        if isinstance(r, Reply):
+            return r
+        if r.status_code >= 400:
+            return self._upstream_error(r)
+        try:
+            res = parse_results(r.content, r.headers.get("content-type", JSON_RESULTS))
+        except Exception as e:  # noqa: BLE001 - a server answering garbage is a gateway error
+            return error(502, "upstream-garbage", f"unreadable answer from the SPARQL server: {e}",
+                         f"SPARQL サーバーの応答を読めません: {e}")
+        if time.monotonic() - t0 > limit:
+            return timeout_reply(limit)
+        if isinstance(res, tuple):
+            res = _Solutions(*res)
+        return await asyncio.to_thread(render, res, job, PREFIX_MAP)
+
+    async def update(self, text: str) -> Reply:
+        r = await self._send("POST", self.config.update_url or self.config.query_url, self.timeout,
+                             content=urlencode({"update": text}).encode(), headers={"Content-Type": FORM})
+        if isinstance(r, Reply):
+            return r
+        return self._upstream_error(r) if r.status_code >= 400 else Reply(204, "text/plain", b"")
+
+    async def _gsp(self, method: str, name: str, body: bytes | None) -> Reply:
+        if not self.config.graph_store_url:
+            if method == "DELETE":
+                return await self.update(f"DROP GRAPH {ox.NamedNode(name)}")
+            return None  # type: ignore[return-value]
+        r = await self._send(method, self.config.graph_store_url, self.timeout, params={"graph": name},
+                             content=body, headers={"Content-Type": NT} if body is not None else {})
+        if isinstance(r, Reply):
+            return r
+        if r.status_code == 404:
+            return error(404, "no-graph", f"no graph {name}", f"グラフ {name} はありません")
+        if r.status_code >= 400:
+            return self._upstream_error(r)
+        return Reply(r.status_code if r.status_code in (200, 201, 204) else 204, "text/plain", b"")
+
+    async def put_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+        if self.config.graph_store_url:
+            return await self._gsp("PUT", name, nt_bytes(triples))
+        return await self.update(insert_data(name, triples))
+
+    async def post_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+        if self.config.graph_store_url:
+            return await self._gsp("POST", name, nt_bytes(triples))
+        body = nt_bytes(triples).decode()
+        return await self.update(f"INSERT DATA {{ GRAPH {ox.NamedNode(name)} {{\n{body}}} }}")
+
+    async def delete_graph(self, name: str) -> Reply:
+        return await self._gsp("DELETE", name, None)
+
+
+class _Solutions:
+    """Parsed remote SELECT rows posing as pyoxigraph QuerySolutions for :func:`render`."""
+
+    def __init__(self, variables: list[str], rows: Iterable[tuple]) -> None:
+        self.variables = [ox.Variable(v) for v in variables]
+        self.rows = rows
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(islice(self.rows, None))

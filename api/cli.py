@@ -1,0 +1,77 @@
+"""``keifu serve``: the SPARQL service over the embedded store or a remote SPARQL 1.1 server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from keifu.graph.remote import RemoteConfig
+
+DEFAULT_STORE = Path("store")
+
+
+def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The app for parsed ``serve`` arguments (kept apart from uvicorn so tests can call it)."""
+    from .app import DEFAULT_QUERIES, create_app
+    from .backend import LocalBackend, RemoteBackend
+    from .security import Limits
+
+    token = args.write_token or os.environ.get("KEIFU_WRITE_TOKEN") or None
+    limits = Limits(timeout=args.timeout, max_rows=args.max_rows, max_body=args.max_body, write_token=token,
+                    cors_origins=tuple(o for o in (args.cors or "").split(",") if o), allow_service=args.allow_service)
+    if args.endpoint:
+        cfg = RemoteConfig(args.endpoint, args.update_endpoint, args.graph_store_endpoint, args.user,
+                           args.password or os.environ.get("KEIFU_ENDPOINT_PASSWORD"), args.auth_scheme,
+                           timeout=args.timeout)
+        backend = RemoteBackend(cfg, timeout=args.timeout)
+    else:
+        backend = LocalBackend(args.store, workers=args.workers, timeout=args.timeout)
+    queries = Path(args.queries) if args.queries else DEFAULT_QUERIES
+    return create_app(backend, limits, queries)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    try:
+        app = build_app(args)
+    except FileNotFoundError as e:
+        print(f"ストアがありません（先に keifu build を実行） / {e}", file=sys.stderr)
+        return 2
+    where = args.endpoint or args.store
+    print(f"keifu serve: http://{args.host}:{args.port}/ ({where}); "
+          f"{'書き込み可 / writable' if app.state.service.limits.write_token else '読み取り専用 / read-only'}",
+          file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def add_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--store", default=str(DEFAULT_STORE), help="embedded store directory / ストアのディレクトリ")
+    s.add_argument("--endpoint", help="use a remote SPARQL 1.1 query URL instead / 外部 SPARQL サーバーの URL")
+    s.add_argument("--update-endpoint", help="its SPARQL Update URL (default: --endpoint)")
+    s.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (optional)")
+    s.add_argument("--user", help="user for the remote server")
+    s.add_argument("--password", help="password (or KEIFU_ENDPOINT_PASSWORD)")
+    s.add_argument("--auth-scheme", choices=["basic", "digest"], default="basic",
+                   help="HTTP auth for the remote server (Virtuoso's /sparql-auth: digest)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds / 時間制限（秒）")
+    s.add_argument("--workers", type=int, default=2, help="query worker processes / クエリ実行プロセス数")
+    s.add_argument("--max-rows", type=int, default=100_000, help="result rows before truncation / 最大行数")
+    s.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="request body limit in bytes")
+    s.add_argument("--write-token", help="enable update and Graph Store writes with this bearer token "
+                   "(or KEIFU_WRITE_TOKEN) / 書き込みを有効にするトークン")
+    s.add_argument("--cors", help="comma-separated allowed origins (off by default) / CORS を許すオリジン")
+    s.add_argument("--allow-service", action="store_true", help="allow federated SERVICE queries")
+    s.add_argument("--queries", help="folder of named queries (*.rq) / 保存クエリのフォルダ")
+    s.add_argument("--log-level", default="warning")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    s = sub.add_parser("serve", help="SPARQL endpoint and query page / SPARQL エンドポイントとクエリ画面")
+    add_arguments(s)
+    s.set_defaults(func=cmd_serve)

@@ -1,0 +1,146 @@
+"""Lineage API: GET /trace, /lineage (JSON, GraphML, DOT, SVG or the viewer page), /lineage/search,
+/lineage/view and /report/coverage.
+
+The store comes from ``app.state.store`` (a :class:`keifu.graph.store.Store` or a path), else from the
+``KEIFU_STORE`` environment variable (default ``store``). Errors are JSON with Japanese and English
+messages; an ambiguous name answers 300 with the candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from keifu.extract.errors import KeifuError
+from keifu.graph.coverage import coverage
+from keifu.graph.lineage import LineageIndex, index_for, layer_of_class, traced_classes
+from keifu.graph.lineage_render import subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.store import Store
+from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, resolve, trace
+from keifu.graph.vocab import KF
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSETS = {"lineage.js": "text/javascript; charset=utf-8"}
+
+router = APIRouter(tags=["lineage 系譜"])
+
+
+def lineage_store(request: Request) -> Store:
+    """The store the app serves: ``app.state.store`` (Store or path), else ``$KEIFU_STORE`` or ``./store``."""
+    state = request.app.state
+    st = getattr(state, "store", None)
+    if isinstance(st, Store):
+        return st
+    opened = getattr(state, "lineage_store", None)
+    if opened is None:
+        try:
+            opened = Store.for_reading(st or os.environ.get("KEIFU_STORE", "store"))
+        except KeifuError as e:
+            raise HTTPException(503, {"ja": e.message_ja, "en": e.message_en}) from e
+        state.lineage_store = opened
+    return opened
+
+
+StoreDep = Annotated[Store, Depends(lineage_store)]
+
+
+def _index(store: Store) -> LineageIndex:
+    return index_for(store)
+
+
+def _error(status: int, e: KeifuError, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": {"ja": e.message_ja, "en": e.message_en}, **extra}, status_code=status)
+
+
+def _ambiguous(e: AmbiguousName) -> JSONResponse:
+    return _error(300, e, candidates=[c.as_dict() for c in e.candidates])
+
+
+def _wants(request: Request, fmt: str | None, mime: str) -> bool:
+    return fmt is None and mime in request.headers.get("accept", "").split(",")[0]
+
+
+@router.get("/trace", summary="indicators that trace to a national plan / 国の計画にたどり着く指標")
+def get_trace(
+    request: Request, store: StoreDep,
+    plan: Annotated[str, Query(description="plan IRI or name (partial, width- and spacing-insensitive)")],
+    format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
+    goals: bool = False, evidence: bool = True, limit: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    classes = [str(KF.Indicator), *(sorted(traced_classes() - {str(KF.Indicator)}) if goals else [])]
+    try:
+        res = trace(_index(store), plan, classes=classes, evidence=evidence, limit=limit)
+    except AmbiguousName as e:
+        return _ambiguous(e)
+    except NameNotFound as e:
+        return _error(404, e)
+    if format == "csv" or _wants(request, format, "text/csv"):
+        return PlainTextResponse(res.csv(), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="trace.csv"'})
+    return JSONResponse(res.as_dict())
+
+
+def _node_classes() -> set[str]:
+    return set(layer_of_class()) | {str(KF.Agency)}
+
+
+@router.get("/lineage/search", summary="find plans, agencies, objectives by name / 名称で検索")
+def search(store: StoreDep, q: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=1, le=200)] = 30):
+    return {"query": q, "candidates": [c.as_dict() for c in find_nodes(_index(store), q, _node_classes(), limit)]}
+
+
+def _viewer(request: Request) -> HTMLResponse:
+    base = str(request.scope.get("root_path", "")).rstrip("/")
+    html = (STATIC / "lineage.html").read_text(encoding="utf-8").replace("__BASE__", base)
+    return HTMLResponse(html)
+
+
+@router.get("/lineage/view", response_class=HTMLResponse, summary="lineage viewer / 系譜ビューア")
+def view_page(request: Request) -> HTMLResponse:
+    return _viewer(request)
+
+
+@router.get("/lineage/assets/{name}", include_in_schema=False)
+def asset(name: str) -> Response:
+    if name not in ASSETS:
+        raise HTTPException(404, {"ja": "ありません", "en": "not found"})
+    return Response((STATIC / name).read_bytes(), media_type=ASSETS[name])
+
+
+@router.get("/lineage", summary="the lineage subgraph around a node / ノードの周りの系譜")
+def get_lineage(
+    request: Request, store: StoreDep,
+    node: Annotated[str | None, Query(description="IRI or name of a plan, agency, objective or indicator")] = None,
+    direction: Annotated[str, Query(pattern="^(up|down|both)$")] = "both",
+    depth: Annotated[int, Query(ge=1, le=20)] = 4,
+    format: Annotated[str | None, Query(pattern="^(json|graphml|dot|svg)$")] = None,
+    max_nodes: Annotated[int, Query(ge=1, le=5000)] = 400,
+) -> Response:
+    if node is None or _wants(request, format, "text/html"):
+        return _viewer(request)
+    idx = _index(store)
+    try:
+        cand = resolve(idx, node, classes=_node_classes())
+    except AmbiguousName as e:
+        return _ambiguous(e)
+    except NameNotFound as e:
+        return _error(404, e)
+    view = subgraph(idx, cand.iri, direction, depth, max_nodes=max_nodes)
+    if format == "graphml" or _wants(request, format, "application/graphml+xml"):
+        return Response(to_graphml(view), media_type="application/graphml+xml; charset=utf-8")
+    if format == "dot" or _wants(request, format, "text/vnd.graphviz"):
+        return PlainTextResponse(to_dot(view), media_type="text/vnd.graphviz; charset=utf-8")
+    if format == "svg" or _wants(request, format, "image/svg+xml"):
+        return Response(to_svg(view), media_type="image/svg+xml; charset=utf-8")
+    body = to_json(view)
+    body["node"] = cand.as_dict()
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+
+
+@router.get("/report/coverage", summary="coverage of national plans, orphans, cycles / 網羅性の報告")
+def get_coverage(store: StoreDep, orphans: Annotated[int | None, Query(ge=0)] = 200) -> JSONResponse:
+    return JSONResponse(coverage(_index(store), orphan_limit=orphans).as_dict())

@@ -1,0 +1,133 @@
+"""SPARQL 1.1 Protocol at ``/sparql``: query by GET, POST form or POST sparql-query; update with the token.
+
+A GET without ``query`` answers the Service Description. Status codes: 400 malformed (line and column),
+401/403 writes without the token, 406 no acceptable format, 413 body too large, 415 unknown body type,
+503 over the time limit.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from .describe import service_description
+from .lexer import query_form
+from .results import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES, parse_accept
+from .security import Refused, check_query, read_body, require_write
+from .service import Service, service_of, to_response
+from .worker import Job, error
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+_POST_DOC = {
+    "requestBody": {"content": {
+        FORM: {"schema": {"type": "object", "properties": {
+            "query": {"type": "string"}, "update": {"type": "string"},
+            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+            "named-graph-uri": {"type": "array", "items": {"type": "string"}}}}},
+        QUERY_TYPE: {"schema": {"type": "string"}},
+        UPDATE_TYPE: {"schema": {"type": "string"}},
+    }},
+    "responses": {"200": {"content": {m: {} for m in [*dict.fromkeys(RESULT_TYPES), *GRAPH_TYPES]}}},
+}
+
+
+def accept_of(request: Request, params: list[tuple[str, str]]) -> list[tuple[str, float]]:
+    """``?format=`` (short name or media type) wins over the Accept header, for links typed by hand."""
+    fmt = (next((v for k, v in params if k == "format"), None) or "").strip().lower()
+    if fmt in SHORT_NAMES:
+        return [(m, 1.0) for m in SHORT_NAMES[fmt]]
+    if fmt in RESULT_TYPES or fmt in GRAPH_TYPES:
+        return [(fmt, 1.0)]
+    return parse_accept(request.headers.get("accept"))  # an unknown format= is ignored, as other servers do
+
+
+async def run_query(svc: Service, request: Request, text: str, params: list[tuple[str, str]]) -> Response:
+    """Check, run and answer one query (shared by GET and both POST forms)."""
+    check_query(text, svc.limits)
+    form = query_form(text)
+    if form == "update":
+        return to_response(error(400, "update-as-query", "this is an update: POST it as update= or "
+                                 "application/sparql-update", "更新要求です。update= または application/sparql-update で POST してください"))
+    job = Job(text, accept_of(request, params),
+              default_graphs=[v for k, v in params if k == "default-graph-uri"],
+              named_graphs=[v for k, v in params if k == "named-graph-uri"],
+              max_rows=svc.limits.max_rows)
+    return to_response(await svc.backend.query(job))
+
+
+async def run_update(svc: Service, request: Request, text: str, params: list[tuple[str, str]]) -> Response:
+    require_write(request, svc.limits)
+    if any(k in ("using-graph-uri", "using-named-graph-uri") for k, _ in params):
+        return to_response(error(400, "unsupported", "using-graph-uri / using-named-graph-uri are not supported; "
+                                 "write USING in the update", "using-graph-uri / using-named-graph-uri には対応していません。更新文に USING を書いてください"))
+    check_query(text, svc.limits)
+    reply = await svc.backend.update(text)
+    svc.changed()
+    return to_response(reply)
+
+
+def _one(params: list[tuple[str, str]], key: str) -> str | None:
+    values = [v for k, v in params if k == key]
+    if len(values) > 1:
+        raise Refused(error(400, "repeated-parameter", f"parameter {key} given more than once",
+                            f"パラメーター {key} が複数回指定されています"))
+    return values[0] if values else None
+
+
+@router.get("/sparql", summary="SPARQL query (GET) or the Service Description / クエリまたはサービス記述",
+            responses={200: {"content": {m: {} for m in [*dict.fromkeys(RESULT_TYPES), *GRAPH_TYPES]}}})
+async def sparql_get(
+    request: Request,
+    query: Annotated[str | None, Query(description="SPARQL 1.1 query")] = None,
+    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
+    format: Annotated[str | None, Query(description="json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, trig, nquads")] = None,
+) -> Response:
+    svc = service_of(request)
+    params = list(request.query_params.multi_items())
+    try:
+        if "update" in request.query_params:
+            return to_response(error(400, "update-by-get", "updates must be POSTed", "更新は POST で送ってください"))
+        text = _one(params, "query")
+        if text is None:
+            return to_response(await service_description(svc, request, accept_of(request, params)))
+        return await run_query(svc, request, text, params)
+    except Refused as r:
+        return to_response(r.reply)
+
+
+@router.post("/sparql", summary="SPARQL query or update (POST) / クエリまたは更新", openapi_extra=_POST_DOC)
+async def sparql_post(request: Request) -> Response:
+    svc = service_of(request)
+    params = list(request.query_params.multi_items())
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        body = await read_body(request, svc.limits.max_body)
+        if ctype == FORM:
+            params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+            query, update = _one(params, "query"), _one(params, "update")
+            if query is not None and update is not None:
+                return to_response(error(400, "query-and-update", "give either query or update, not both",
+                                         "query と update の両方は指定できません"))
+            if update is not None:
+                return await run_update(svc, request, update, params)
+            if query is None:
+                return to_response(error(400, "no-query", "missing query= or update=",
+                                         "query= または update= がありません"))
+            return await run_query(svc, request, query, params)
+        if ctype == QUERY_TYPE:
+            return await run_query(svc, request, body.decode("utf-8", "replace"), params)
+        if ctype == UPDATE_TYPE:
+            return await run_update(svc, request, body.decode("utf-8", "replace"), params)
+        return to_response(error(415, "unsupported-media-type",
+                                 f"POST body must be {FORM}, {QUERY_TYPE} or {UPDATE_TYPE} (got {ctype or 'none'})",
+                                 f"POST 本文は {FORM}・{QUERY_TYPE}・{UPDATE_TYPE} のいずれかです（受信: {ctype or 'なし'}）"))
+    except Refused as r:
+        return to_response(r.reply)

@@ -1,0 +1,125 @@
+"""Query worker process: runs one SPARQL query at a time on its own read-only store handle.
+
+pyoxigraph cannot interrupt a running query from Python, so queries run here, in a separate process the
+server can kill when the time limit passes. Replies are plain tuples so they pickle cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, write_boolean, write_solutions, write_triples
+
+_AT = re.compile(r"at (\d+):(\d+)")
+
+
+@dataclass(slots=True)
+class Job:
+    """One query: text, dataset (protocol's default-graph-uri / named-graph-uri) and the client's Accept."""
+
+    query: str
+    accept: list[tuple[str, float]]
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    max_rows: int = 100_000
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    media: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, code: str, en: str, ja: str, **extra: object) -> Reply:
+    """A JSON error reply with Japanese and English messages."""
+    body = {"error": {"code": code, "message_ja": ja, "message_en": en, **extra}}
+    return Reply(status, "application/json", json.dumps(body, ensure_ascii=False).encode())
+
+
+def syntax_error(e: Exception) -> Reply:
+    """400 with the parser's line and column (pyoxigraph says ``error at L:C: …``)."""
+    msg = str(e)
+    m = _AT.search(msg)
+    where = {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}
+    return error(400, "malformed-query", f"SPARQL syntax error: {msg}", f"SPARQL の構文エラー: {msg}", **where)
+
+
+def not_acceptable(kind: str, offered: list[str]) -> Reply:
+    return error(406, "not-acceptable", f"no acceptable format for a {kind} result; offered: {', '.join(offered)}",
+                 f"{kind} の結果を要求された形式で返せません。対応形式: {', '.join(offered)}", offered=offered)
+
+
+def render(res: object, job: Job, prefixes: dict[str, str] | None) -> Reply:
+    """Serialize a query result in the negotiated format, cut at ``job.max_rows``."""
+    if isinstance(res, bool | ox.QueryBoolean):
+        offered = list(dict.fromkeys(RESULT_TYPES))
+        media = negotiate(job.accept, offered)
+        if media is None:
+            return not_acceptable("ASK", offered)
+        return Reply(200, media, write_boolean(RESULT_TYPES[media], bool(res)))
+    if hasattr(res, "variables"):  # pyoxigraph solutions, or parsed remote ones
+        offered = list(RESULT_TYPES)
+        media = negotiate(job.accept, offered)
+        if media is None:
+            return not_acceptable("SELECT", offered)
+        variables = [v.value for v in res.variables]
+        rows = [tuple(s) for s in islice(res, job.max_rows + 1)]
+        headers = _cut(rows, job.max_rows)
+        return Reply(200, media, write_solutions(RESULT_TYPES[media], variables, rows), headers)
+    offered = list(GRAPH_TYPES)
+    media = negotiate(job.accept, offered)
+    if media is None:
+        return not_acceptable("CONSTRUCT/DESCRIBE", offered)
+    triples = list(islice(res, job.max_rows + 1))  # type: ignore[call-overload]
+    headers = _cut(triples, job.max_rows)
+    return Reply(200, media, write_triples(GRAPH_TYPES[media], triples, prefixes), headers)
+
+
+def _cut(items: list, limit: int) -> dict[str, str]:
+    """Truncate to the row limit and say so in headers (as Virtuoso does with ResultSetMaxRows)."""
+    if len(items) <= limit:
+        return {}
+    del items[limit:]
+    return {"X-SPARQL-MaxRows": str(limit),
+            "Warning": f'199 keifu "result truncated at {limit} rows"'}  # header values must be Latin-1
+
+
+def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Reply:
+    """Run ``job`` on ``store``; never raises."""
+    kwargs: dict[str, object] = {}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        return render(store.query(job.query, **kwargs), job, prefixes)
+    except SyntaxError as e:
+        return syntax_error(e)
+    except ValueError as e:  # a bad IRI in default-graph-uri / named-graph-uri
+        return error(400, "bad-request", f"bad request: {e}", f"不正な要求: {e}")
+    except Exception as e:  # noqa: BLE001 - evaluation errors go back to the client, the worker lives on
+        return error(500, "query-failed", f"query failed: {type(e).__name__}: {e}",
+                     f"クエリの実行に失敗しました: {type(e).__name__}: {e}")
+
+
+def serve(conn: Connection, store_path: str, prefixes: dict[str, str]) -> None:
+    """Worker main loop: open the store read-only, answer jobs until the pipe closes."""
+    store = ox.Store.read_only(store_path)
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        reply = execute(store, job, prefixes)
+        conn.send((reply.status, reply.media, reply.body, reply.headers))

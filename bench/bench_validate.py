@@ -1,0 +1,90 @@
+"""Latency of POST /validate on loopback, against a live uvicorn in its own process.
+
+    python bench/bench_validate.py [REQUESTS] [DRAFT ...]
+
+Drafts default to tests/fixtures/draft_rd_good.txt (a one-agency 中長期目標 draft with an axis table) and,
+when ../shared/corpus is present, 000_*.txt (a real one-agency 中長期目標, 1,700 lines). The first request of
+each draft warms the shapes and caches and is not counted; then p50 / p90 / p99 over REQUESTS requests.
+Target: p50 under 300 ms for a typical text draft. The machine is shared: compare figures of one run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SERVER = """
+import sys, uvicorn
+from fastapi import FastAPI
+try:
+    from keifu.api.app import app
+except ImportError:  # issue 5's app not present: serve the router alone
+    from keifu.api.validate import router
+    app = FastAPI()
+    app.include_router(router)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))] * 1000
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    drafts = [Path(p) for p in sys.argv[2:]] or [REPO / "tests" / "fixtures" / "draft_rd_good.txt"]
+    if len(sys.argv) <= 2:
+        drafts += sorted((REPO.parent / "shared" / "corpus").glob("000_*.txt"))
+    port = _port()
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env={**os.environ})
+    try:
+        url = f"http://127.0.0.1:{port}/validate"
+        with httpx.Client(timeout=60) as client:
+            deadline = time.time() + 30
+            while True:
+                try:
+                    client.get(url)
+                    break
+                except httpx.TransportError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.1)
+            print(f"POST /validate on loopback, {n} requests each (after one warm-up), "
+                  f"server pid {proc.pid}")
+            for d in drafts:
+                data = d.read_bytes()
+                headers = {"X-Filename": d.name, "Content-Type": "text/plain; charset=utf-8"}
+                r = client.post(url, content=data, headers=headers)
+                r.raise_for_status()
+                results = len(r.json()["results"])
+                times = []
+                for _ in range(n):
+                    t = time.perf_counter()
+                    client.post(url, content=data, headers=headers).raise_for_status()
+                    times.append(time.perf_counter() - t)
+                lines = data.count(b"\n")
+                print(f"{d.name:32s} {len(data) / 1024:6.1f} KB {lines:5d} lines {results:3d} results  "
+                      f"p50 {_pct(times, 0.5):7.1f} ms  p90 {_pct(times, 0.9):7.1f} ms  "
+                      f"p99 {_pct(times, 0.99):7.1f} ms  mean {statistics.mean(times) * 1000:7.1f} ms")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Indicators written in the body text, and 重要度・困難度 markers, attached to their objective.
+
+AMED-style documents list their indicators under labelled blocks (FORMAT-NOTES §4.5): 【戦略目標】,
+【アウトカム指標】, ＜アウトプット指標＞, 定量目標 / 数値目標, each followed by ・ or ○ items, an item
+sometimes followed by its numeric target on a line of its own (``130件／年 （令和７年度～令和11年度累計650件）``)
+and by ※ notes. 【重要度：高】 and 【目標設定の考え方】 blocks qualify the objective next to them, with
+their reasons in the following text. Everything attaches to the heading whose body holds the block.
+Targets inside an item are read by :func:`keifu.extract.targets.parse_targets` (shared with the policy
+tables), so the indicator name is the text before the first target.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import axis_vocab as V
+from .blocks import LogicalBlock
+from .headings import Heading
+from .model import Block, Line, SourceText
+from .normalize import join_wrapped, squash
+from .registry import register_parser
+
+__all__ = ["BodyIndicator", "BodyIndicators", "Mark", "parse_body_indicators", "split_targets"]
+
+_LEAD_LABEL = re.compile(r"^\s*(?P<label>[《【＜<〈（(][^《》【】＜＞<>〈〉（）()]{1,40}[》】＞>〉）)])\s*(?P<rest>.*)$", re.S)
+# An item's own target line has no sentence end; a line ending in 。 after the items is new prose.
+_SENTENCE_END = re.compile(r"。\s*$")
+
+
+@dataclass
+class BodyIndicator:
+    """One indicator item under a label, with its targets (``keifu.extract.targets.TargetValue``)."""
+
+    kind: str  # indicator-kind code
+    name: str
+    text: str  # the whole item as printed (wrapped lines joined), target phrases included
+    lines: list[Line]
+    heading: int | None  # index of the objective (heading) whose body holds it
+    label_line: Line | None = None
+    targets: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def quote(self) -> str:
+        return "\n".join(ln.text.rstrip() for ln in self.lines)
+
+
+@dataclass
+class Mark:
+    """A 重要度 / 困難度 marker (or a 目標設定の考え方 block) and the reason stated with it."""
+
+    dimension: str  # 重要度, 困難度, or 目標設定の考え方
+    level: str | None  # 高 … as printed; None for a rationale
+    reason: str
+    lines: list[Line]
+    heading: int | None
+
+    @property
+    def quote(self) -> str:
+        return "\n".join(ln.text.rstrip() for ln in self.lines)
+
+
+@dataclass
+class BodyIndicators:
+    """Result for one document (``ExtractedDocument.extras["body_indicators"]``)."""
+
+    indicators: list[BodyIndicator] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+
+
+def split_targets(text: str) -> tuple[str, list[Any]]:
+    """(indicator name, targets): the name is the text before the first target phrase."""
+    try:
+        from .targets import parse_targets
+    except ImportError:  # the shared target parser is not installed in this tree yet
+        return _clean_name(text), []
+    targets = [t for t in parse_targets(text) if getattr(t, "start", None) is not None]
+    if not targets:
+        return _clean_name(text), []
+    first = min(t.start for t in targets)
+    name = _clean_name(text[:first]) or _clean_name(text)
+    return name, targets
+
+
+def _clean_name(text: str) -> str:
+    return text.strip(" \t\u3000").rstrip("※ \t\u3000:：").strip()
+
+
+def _lead(block: Block) -> tuple[str, str] | None:
+    """(label, rest of the block) when the block starts with a bracketed label."""
+    m = _LEAD_LABEL.match(block.text)
+    return (m.group("label"), m.group("rest").strip()) if m else None
+
+
+def _kind(block: Block) -> str:
+    return block.kind if isinstance(block, LogicalBlock) else "text"
+
+
+class _Section:
+    def __init__(self, kind: str, label_line: Line) -> None:
+        self.kind = kind
+        self.label_line = label_line
+        self.items: list[BodyIndicator] = []
+
+
+def _scan(blocks: Sequence[Block], heading: int | None, out: BodyIndicators) -> None:
+    section: _Section | None = None
+    mark: Mark | None = None
+
+    def flush() -> None:
+        nonlocal section
+        if section is not None:
+            for it in section.items:
+                it.name, it.targets = split_targets(it.text)
+            out.indicators.extend(section.items)
+        section = None
+
+    for b in blocks:
+        lead = _lead(b)
+        kind = V.indicator_label(lead[0]) if lead else None
+        marks = V.importance_marks(lead[0]) if lead else []
+        rationale = lead is not None and V.is_rationale_label(lead[0])
+        if kind is not None or marks or rationale or (lead is not None and _kind(b) == "label"):
+            flush()
+            mark = None
+            assert lead is not None
+            if kind is not None:
+                section = _Section(kind, b.first)
+                if lead[1]:
+                    section.items.append(BodyIndicator(kind, "", lead[1], list(b.lines), heading, b.first))
+            elif marks or rationale:
+                dims = marks or [("目標設定の考え方", None)]
+                for dim, level in dims:
+                    mark = Mark(dim, level, lead[1], list(b.lines), heading)
+                    out.marks.append(mark)
+            continue
+        if mark is not None:
+            if _kind(b) in ("text", "label") or b.text.startswith("※"):
+                for m in out.marks:
+                    if m.lines[0] is mark.lines[0]:
+                        m.reason = join_wrapped(m.reason, b.text) if m.reason else b.text
+                        m.lines.extend(ln for ln in b.lines if ln not in m.lines)
+                mark = None
+                continue
+            mark = None
+        if section is None:
+            continue
+        bk = _kind(b)
+        if bk == "bullet" and V.is_note(b.text) and section.items:
+            section.items[-1].notes.append(b.text.lstrip("※ "))
+            section.items[-1].lines.extend(b.lines)
+        elif bk == "bullet":
+            section.items.append(BodyIndicator(section.kind, "", V.strip_bullet(b.text), list(b.lines), heading,
+                                               section.label_line))
+        elif bk == "text" and not section.items:
+            continue  # the section's introduction
+        elif bk == "text" and not _SENTENCE_END.search(b.text) and _looks_like_target(b.text):
+            it = section.items[-1]
+            it.text = f"{it.text} {b.text.strip()}"
+            it.lines.extend(b.lines)
+        else:
+            flush()
+    flush()
+
+
+def _looks_like_target(text: str) -> bool:
+    """A line of its own after an item that carries the item's numbers (130件／年 （…累計650件））."""
+    sq = squash(text)
+    return bool(re.match(r"^[0-9０-９,，.．]+", sq)) or "目標" in sq[:6]
+
+
+def parse_body_indicators(src: SourceText, doc: Any) -> BodyIndicators:
+    """Labelled indicator lists and importance markers in the body of an objectives document or plan."""
+    del src
+    out = BodyIndicators()
+    headings: list[Heading] = doc.headings
+    for i, h in enumerate(headings):
+        _scan(h.body, i, out)
+    return out
+
+
+register_parser("body_indicators", {"ObjectivesDocument", "AgencyPlan"}, parse_body_indicators)

@@ -1,0 +1,549 @@
+"""Rows of a policy-evaluation table (事前分析表) rebuilt by content (FORMAT-NOTES §7).
+
+Pieces (:mod:`keifu.extract.policy_read`) come column block by column block. Rows are rebuilt as:
+indicator groups in printed order are the rows (a new group at every ① restart); achievement goals
+and (programmes + contribution) pairs are matched to rows by shared vocabulary (tf-idf over character
+bigrams) with a preference for the same page and direct adjacency; codes come from the goal they are
+printed with, then from the page's list of bare codes in numeric order, else they are inferred from
+the 施策目標 cell printed before the goal and flagged. 政策目標 / 施策目標 follow from the code prefix.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .facts import agency_key
+from .model import Line, SourceText
+from .normalize import ascii_digits, squash
+from .policy_lines import MEASURE_CELL, POLICY_CELL, Piece, vocab
+from .policy_read import read_pieces, source_label
+from .registry import register_parser
+from .targets import Observation, TargetValue, parse_observations, parse_targets
+
+__all__ = ["GoalCell", "PolicyIndicator", "PolicyRow", "PolicyTable", "Programme", "parse_policy_table"]
+
+
+@dataclass
+class PolicyIndicator:
+    number: int
+    name: str
+    target_text: str | None
+    targets: list[TargetValue]
+    series_text: str
+    observations: list[Observation]
+    source: str | None
+    notes: list[str]
+    lines: list[Line]
+    series_lines: list[Line]
+    source_lines: list[Line] = field(default_factory=list)
+    rated_area: str | None = None  # 「リモートセンシング」 for a rating of an agency's research area
+    rated_agency: str | None = None
+
+    @property
+    def first(self) -> Line:
+        return self.lines[0]
+
+    @property
+    def quote(self) -> str:
+        return "\n".join(ln.text.rstrip() for ln in self.lines)
+
+
+@dataclass
+class Programme:
+    """One 達成手段: name and budget programme ID exactly as printed (digits only), with anomalies flagged."""
+
+    name: str
+    program_id: str | None
+    raw: str
+    line: Line
+    review_number: str | None = None
+    fund_sheet: str | None = None
+    repeated: bool = False
+    flags: list[str] = field(default_factory=list)
+    agency: str | None = None  # the agency of an operating grant (運営費交付金)
+    agency_key: str | None = None
+
+
+@dataclass
+class GoalCell:
+    level: str  # "policy" (政策目標) or "measure" (施策目標)
+    code: str
+    title: str
+    lines: list[Line]
+
+
+@dataclass
+class PolicyRow:
+    code: str | None
+    code_rule: str  # printed-with-goal, page-list, inferred
+    goal_text: str | None
+    goal_lines: list[Line]
+    indicators: list[PolicyIndicator]
+    programmes: list[Programme]
+    contribution: str | None
+    contribution_lines: list[Line]
+    page: int
+    match_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def code_inferred(self) -> bool:
+        return self.code_rule == "inferred"
+
+    @property
+    def measure_code(self) -> str | None:
+        return self.code.rsplit("-", 1)[0] if self.code else None
+
+    @property
+    def policy_code(self) -> str | None:
+        return self.code.split("-", 1)[0] if self.code else None
+
+    @property
+    def first(self) -> Line:
+        return self.indicators[0].first if self.indicators else self.goal_lines[0]
+
+
+@dataclass
+class PolicyTable:
+    rows: list[PolicyRow]
+    cells: dict[str, GoalCell]
+    pages: int
+    unmatched_goals: list[Piece] = field(default_factory=list)
+    unmatched_means: list[Piece] = field(default_factory=list)
+
+
+# --- groups ---------------------------------------------------------------------------------------
+
+@dataclass
+class _Group:
+    page: int
+    pos: int  # index of its first piece
+    indicators: list[dict] = field(default_factory=list)
+
+
+def _groups(pieces: list[Piece]) -> list[_Group]:
+    groups: list[_Group] = []
+    cur: _Group | None = None
+    page_seen: set[int] = set()
+    for i, p in enumerate(pieces):
+        if p.kind == "indicator":
+            new_page = p.page not in page_seen
+            page_seen.add(p.page)
+            if p.number == 1 or cur is None or (new_page and p.number == 1):
+                cur = _Group(p.page, i)
+                groups.append(cur)
+            cur.indicators.append({"piece": p, "series": [], "source": [], "notes": []})
+        elif p.kind == "series" and cur is not None:
+            ind = next((d for d in cur.indicators if d["piece"].number == p.number and not d["series"]), None)
+            (ind or cur.indicators[-1])["series"].append(p)
+        elif p.kind in ("source", "note") and cur is not None:
+            key = "source" if p.kind == "source" else "notes"
+            if key == "source":
+                for d in cur.indicators:
+                    if not d["source"] and (d["series"] or d is cur.indicators[-1]):
+                        d["source"].append(p)
+                if all(d["source"] for d in cur.indicators) and p not in cur.indicators[-1]["source"]:
+                    cur.indicators[-1]["source"].append(p)
+            else:
+                cur.indicators[-1][key].append(p)
+    return groups
+
+
+_TARGET_RX = re.compile(r"[（(]目標値?(?:[（(][^）)]*[）)])?[：:]?")
+
+
+def _indicator(d: dict) -> PolicyIndicator:
+    p: Piece = d["piece"]
+    text = p.text if p.split is None else p.lines[0].text.strip()[: p.split].strip() + "".join(
+        ln.text.strip() for ln in p.lines[1:])
+    body = text[1:] if text and text[0] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳" else text
+    m = _TARGET_RX.search(body)
+    name, target_text = body.strip(), None
+    if m:
+        name = body[: m.start()].strip()
+        inner = body[m.end():]
+        inner = _strip_outer(inner)
+        target_text = inner
+    else:
+        # a target with no 目標値 label: （2025年までに理学系12.0％…） at the end
+        tail = re.search(r"[（(]([^（(）)]*(?:までに|毎年度)[^（(]*?)[）)]\s*$", body)
+        if tail:
+            name, target_text = body[: tail.start()].strip(), tail.group(1)
+    targets = parse_targets(target_text, cell=True) if target_text is not None else []
+    series_lines = [ln for s in d["series"] for ln in s.lines]
+    parts = [_split_source(_series_part(s)) for s in d["series"]]
+    series_text = "\n".join(a for a, _ in parts)
+    tail_src = " ".join(b for _, b in parts if b) or None
+    obs = parse_observations(series_text)
+    obs = [o for o in obs if o.year is not None and not _is_reference(series_text, o)]
+    source_pieces: list[Piece] = d["source"]
+    source_text = "\n".join(source_label(s.text) for s in source_pieces) or None
+    if tail_src and not source_text:
+        source_text = tail_src
+    area = re.search(vocab("rating-indicator")[0], squash(name)) if vocab("rating-indicator") else None
+    agency = _agency_name(" ".join([name, target_text or "", source_text or "", series_text]))
+    return PolicyIndicator(
+        number=p.number or 0, name=squash(name) if len(name) < 400 else name, target_text=target_text,
+        targets=targets, series_text=series_text, observations=obs, source=source_text,
+        notes=[n.text for n in d["notes"]], lines=list(p.lines), series_lines=series_lines,
+        source_lines=[ln for s in source_pieces for ln in s.lines],
+        rated_area=area.group("area").strip("「」") if area else (name if agency and _is_rating(targets) else None),
+        rated_agency=agency if (area or _is_rating(targets)) else None,
+    )
+
+
+def _is_rating(targets: list[TargetValue]) -> bool:
+    return any(t.kind == "rating" for t in targets)
+
+
+_AGENCY = re.compile(r"(?:国立研究開発法人|独立行政法人|\(国研\))[^\s、。「」()（）]+?(?:機構|研究所|センター|振興会|機関)")
+
+
+def _agency_name(text: str) -> str | None:
+    m = _AGENCY.search(squash(text))
+    return m.group(0).replace("(国研)", "国立研究開発法人") if m else None
+
+
+def _strip_outer(inner: str) -> str:
+    """The target phrase inside （目標値：…）, without the closing bracket of the label paren."""
+    depth = 1
+    for k, ch in enumerate(inner):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth -= 1
+            if depth == 0:
+                return inner[:k].strip()
+    return inner.strip()
+
+
+def _series_part(p: Piece) -> str:
+    first = p.lines[0].text
+    if p.offset:
+        first = first[p.offset:]
+    return "\n".join([first.strip(), *(ln.text.strip() for ln in p.lines[1:])])
+
+
+def _is_reference(text: str, o: Observation) -> bool:
+    """Values of a reference line （国際平均値：…） are not actuals of the indicator."""
+    line_start = text.rfind("\n", 0, o.start) + 1
+    return text[line_start:o.start].lstrip().startswith(("（", "("))  and "平均" in text[line_start:o.start]
+
+
+_TAIL_SOURCE = re.compile(r"(?<=[）)])[ \u3000]+(?=[^\s0-9０-９、,※])(?P<src>[^、]+)$")
+
+
+def _split_source(line_text: str) -> tuple[str, str | None]:
+    """(series, source) for each line: a source printed after the series (… 5450名（2024年度） JST調べ)."""
+    out, srcs = [], []
+    for ln in line_text.split("\n"):
+        m = _TAIL_SOURCE.search(ln)
+        if m and not any(o.year for o in parse_observations(m.group("src"))):
+            out.append(ln[: m.start()].rstrip())
+            srcs.append(m.group("src").strip())
+        else:
+            out.append(ln)
+    return "\n".join(out), " ".join(srcs) or None
+
+
+# --- matching -------------------------------------------------------------------------------------
+
+def _bigrams(text: str) -> Counter[str]:
+    s = re.sub(r"[^\w]", "", squash(text))
+    s = re.sub(r"[0-9]", "", s)
+    return Counter(s[i:i + 2] for i in range(len(s) - 1))
+
+
+class _Sim:
+    """tf-idf cosine over character bigrams of the pieces of one table."""
+
+    def __init__(self, texts: list[str]) -> None:
+        df: Counter[str] = Counter()
+        for t in texts:
+            df.update(set(_bigrams(t)))
+        self.n = max(len(texts), 1)
+        self.idf = {g: math.log(self.n / c) for g, c in df.items()}
+
+    def vec(self, text: str) -> dict[str, float]:
+        v = {g: c * self.idf.get(g, math.log(self.n)) for g, c in _bigrams(text).items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {g: x / norm for g, x in v.items()}
+
+    @staticmethod
+    def cos(a: dict[str, float], b: dict[str, float]) -> float:
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(x * b.get(g, 0.0) for g, x in a.items())
+
+
+def _assign(scores: list[tuple[float, int, int]], n_left: int, n_right: int) -> dict[int, tuple[int, float]]:
+    """Greedy one-to-one assignment, best score first: left index → (right index, score)."""
+    out: dict[int, tuple[int, float]] = {}
+    used: set[int] = set()
+    for sc, i, j in sorted(scores, reverse=True):
+        if i in out or j in used or sc <= 0:
+            continue
+        out[i] = (j, sc)
+        used.add(j)
+    return out
+
+
+def _locality(page_a: int, page_b: int) -> float:
+    d = abs(page_a - page_b)
+    return 1.0 if d == 0 else 0.3 if d == 1 else 0.0
+
+
+# --- programmes -----------------------------------------------------------------------------------
+
+_ITEM = re.compile(r"[（(]予算事業[:：]?(?:ID)?[:：]?(\d+)[）)]|[（(]予算事業[:：]?(?:ID)?[:：]?(\d+)$"
+                   r"|[（(]レビュー番号[:：]?([0-9A-Za-z一-龥-]+)[）)]|[（(]基金シート番号(\d+)[）)]")
+
+
+def programmes_of(piece: Piece) -> list[Programme]:
+    """Programme items of a means cell: each ends with its ID (or review number) paren."""
+    out: list[Programme] = []
+    # squashed text per line with offsets, so an item cites the line where it starts
+    parts: list[tuple[int, Line]] = []
+    s = ""
+    for ln in piece.lines:
+        parts.append((len(s), ln))
+        s += squash(ln.text)
+    prev = 0
+    for m in _ITEM.finditer(s):
+        name = s[prev:m.start()]
+        raw = s[prev:m.end()]
+        rep = re.match(r"^(?:【[^】]*再掲】|[（(]再掲[）)]|【[^】]*】再掲)+", name)
+        if rep and out:
+            out[-1].repeated = True
+            name = name[rep.end():]
+        name = name.lstrip("・").strip()
+        line = next(ln for off, ln in reversed(parts) if off <= prev + (len(rep.group(0)) if rep else 0)) \
+            if parts else piece.first
+        pid = m.group(1) or m.group(2)
+        out.append(Programme(name=name, program_id=pid, raw=raw, line=line, review_number=m.group(3),
+                             fund_sheet=m.group(4)))
+        prev = m.end()
+        if pid is not None and not re.fullmatch(r"\d{6}", pid):
+            out[-1].flags.append("id-length")
+    tail = s[prev:]
+    if out and re.search(r"再掲", tail):
+        out[-1].repeated = True
+    elif tail.strip("・") and not out:
+        out.append(Programme(name=tail.strip("・"), program_id=None, raw=tail, line=piece.first))
+    for p in out:
+        if p.review_number and not p.name:
+            p.name = p.raw
+        gm = re.search(vocab("agency-grant")[0], p.name) if vocab("agency-grant") else None
+        if gm:
+            p.agency = gm.group("agency")
+            p.agency_key = agency_key(p.agency)
+    return out
+
+
+def flag_programmes(rows: list[PolicyRow]) -> None:
+    """Flag one ID on several names and one name with several IDs (kept as printed, never fixed)."""
+    names: dict[str, set[str]] = {}
+    ids: dict[str, set[str]] = {}
+    for r in rows:
+        for p in r.programmes:
+            if p.program_id:
+                names.setdefault(p.program_id, set()).add(_name_key(p.name))
+                ids.setdefault(_name_key(p.name), set()).add(p.program_id)
+    for r in rows:
+        for p in r.programmes:
+            if p.program_id and len(names[p.program_id]) > 1 and "id-shared" not in p.flags:
+                p.flags.append("id-shared")
+            if p.program_id and len(ids[_name_key(p.name)]) > 1 and "name-several-ids" not in p.flags:
+                p.flags.append("name-several-ids")
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"^・|[（(](?:平成|昭和|令和)[^）)]*年度[）)]", "", squash(name))
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+def _code_key(code: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in code.split("-"))
+
+
+def _cells(pieces: list[Piece]) -> dict[str, GoalCell]:
+    cells: dict[str, GoalCell] = {}
+    for p in pieces:
+        if p.kind != "goalcell":
+            continue
+        text = ascii_digits(p.text)
+        m = MEASURE_CELL.match(text)
+        level = "measure"
+        if not m:
+            m = POLICY_CELL.match(text)
+            level = "policy"
+        if m and m.group(1) not in cells:
+            cells[m.group(1)] = GoalCell(level, m.group(1), m.group(2).strip(), list(p.lines))
+    return cells
+
+
+def parse_policy_table(source: SourceText, doc: object) -> PolicyTable:
+    seg = doc.segment  # type: ignore[attr-defined]
+    pieces = read_pieces(source.lines[seg.body_start:seg.body_end])
+    return build_table(pieces)
+
+
+def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass per column kind
+    groups = _groups(pieces)
+    cells = _cells(pieces)
+    goals = [i for i, p in enumerate(pieces) if p.kind == "prose" and not _is_contribution(pieces, i)
+             and _goal_like(p)]
+    means = [i for i, p in enumerate(pieces) if p.kind == "programmes"]
+    contrib = {i: c for i in means if (c := _contribution_after(pieces, i)) is not None}
+    inds = [[_indicator(d) for d in g.indicators] for g in groups]
+    row_text = [" ".join(f"{x.name} {x.source or ''}" for x in ind) for ind in inds]
+    sim = _Sim([pieces[i].text for i in goals] + row_text + [pieces[i].text for i in means])
+    rv = [sim.vec(t) for t in row_text]
+
+    # (programmes + contribution) → rows first: contributions name what the indicators count
+    scores: list[tuple[float, int, int]] = []
+    for mi, pi in enumerate(means):
+        text = pieces[pi].text + (" " + pieces[contrib[pi]].text if pi in contrib else "")
+        mv = sim.vec(text)
+        for ri, g in enumerate(groups):
+            loc = _locality(pieces[pi].page, g.page)
+            if loc:
+                scores.append((sim.cos(mv, rv[ri]) * loc, mi, ri))
+    m_assign = _assign(scores, len(means), len(groups))
+    row_means: dict[int, tuple[int, float]] = {ri: (means[mi], sc) for mi, (ri, sc) in m_assign.items()}
+
+    # goals → rows: adjacency (a coded goal printed right before a ① group), then content of the
+    # indicators plus the programmes and contribution already matched
+    full = []
+    for ri in range(len(groups)):
+        extra = ""
+        if ri in row_means:
+            pi = row_means[ri][0]
+            extra = pieces[pi].text + (" " + pieces[contrib[pi]].text if pi in contrib else "")
+        full.append(sim.vec(row_text[ri] + " " + extra))
+    scores = []
+    for gi, pi in enumerate(goals):
+        gv = sim.vec(pieces[pi].text)
+        for ri, g in enumerate(groups):
+            loc = _locality(pieces[pi].page, g.page)
+            if loc == 0:
+                continue
+            sc = sim.cos(gv, full[ri]) * loc
+            if _adjacent(pieces, pi, g.pos):
+                sc += 10.0
+            elif ri in row_means and _follows_goal(pieces, pi, row_means[ri][0]):
+                sc += 0.2
+            scores.append((sc, gi, ri))
+    g_assign = _assign(scores, len(goals), len(groups))
+    row_goal: dict[int, tuple[int, float]] = {ri: (goals[gi], sc) for gi, (ri, sc) in g_assign.items()}
+
+    rows: list[PolicyRow] = []
+    for ri, g in enumerate(groups):
+        gp = pieces[row_goal[ri][0]] if ri in row_goal else None
+        mp = pieces[row_means[ri][0]] if ri in row_means else None
+        cp = pieces[contrib[row_means[ri][0]]] if ri in row_means and row_means[ri][0] in contrib else None
+        goal_text = gp.text if gp else None
+        if gp is not None and gp.code and goal_text and goal_text.startswith(gp.code):
+            goal_text = goal_text[len(gp.code):].strip()
+        rows.append(PolicyRow(
+            code=gp.code if gp else None, code_rule="printed-with-goal" if gp and gp.code else "",
+            goal_text=goal_text, goal_lines=list(gp.lines) if gp else [], indicators=inds[ri],
+            programmes=programmes_of(mp) if mp else [], contribution=cp.text if cp else None,
+            contribution_lines=list(cp.lines) if cp else [], page=g.page,
+            match_scores={"goal": round(row_goal[ri][1], 3) if ri in row_goal else 0.0,
+                          "means": round(row_means[ri][1], 3) if ri in row_means else 0.0},
+        ))
+    _page_codes(pieces, groups, rows)
+    _infer_codes(pieces, groups, rows, row_goal, cells)
+    flag_programmes(rows)
+    used_g = {pi for pi, _ in row_goal.values()}
+    used_m = {pi for pi, _ in row_means.values()}
+    return PolicyTable(rows, cells, max((p.page for p in pieces), default=0),
+                       [pieces[i] for i in goals if i not in used_g], [pieces[i] for i in means if i not in used_m])
+
+
+def _is_contribution(pieces: list[Piece], i: int) -> bool:
+    """The first prose after a programmes cell (bare code lists may sit in between)."""
+    if pieces[i].kind != "prose" or pieces[i].code is not None:
+        return False
+    k = i - 1
+    while k >= 0 and pieces[k].kind == "code":
+        k -= 1
+    return k >= 0 and pieces[k].kind == "programmes"
+
+
+def _contribution_after(pieces: list[Piece], i: int) -> int | None:
+    k = i + 1
+    while k < len(pieces) and pieces[k].kind == "code":
+        k += 1
+    return k if k < len(pieces) and _is_contribution(pieces, k) else None
+
+
+def _goal_like(p: Piece) -> bool:
+    """Achievement goals are sentences; captions (科学技術分野の政策体系等) and URLs are not."""
+    t = p.text
+    return len(t) >= 20 and not t.startswith(("http", "・", "○", "〇", "①")) or p.code is not None
+
+
+def _adjacent(pieces: list[Piece], goal: int, group_pos: int) -> bool:
+    """A goal (with its code) printed directly before the group's first indicator."""
+    return pieces[goal].code is not None and group_pos == goal + 1
+
+
+def _follows_goal(pieces: list[Piece], goal: int, means: int) -> bool:
+    """Programmes printed right after the goal (or after the goal's row of indicators)."""
+    for k in range(goal + 1, means):
+        if pieces[k].kind in ("prose", "programmes", "goalcell", "header", "code"):
+            return False
+    return means > goal
+
+
+def _page_codes(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow]) -> None:
+    """Bare codes of a page, sorted numerically, go to the page's rows without a code, in row order."""
+    pages = sorted({g.page for g in groups})
+    for page in pages:
+        bare = sorted({p.code for p in pieces if p.kind == "code" and p.page == page and p.code
+                       and not _has_text(pieces, p)} - {r.code for r in rows if r.code}, key=_code_key)
+        todo = [r for r, g in zip(rows, groups, strict=True) if g.page == page and not r.code]
+        for r, c in zip(todo, bare, strict=False):
+            r.code, r.code_rule = c, "page-list"
+
+
+def _has_text(pieces: list[Piece], p: Piece) -> bool:
+    return any(q.kind == "prose" and q.code == p.code and q.first.index == p.first.index for q in pieces)
+
+
+def _infer_codes(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
+                 row_goal: dict[int, tuple[int, float]], cells: dict[str, GoalCell]) -> None:
+    """Rows still without a code: 施策目標 from the cell printed before their goal (else the previous
+    row's), ordinal after the highest code used under it. Flagged as inferred."""
+    taken = {r.code for r in rows if r.code}
+    prev_measure: str | None = None
+    for ri, r in enumerate(rows):
+        if r.code:
+            prev_measure = r.measure_code
+            continue
+        measure = None
+        anchor = row_goal[ri][0] if ri in row_goal else groups[ri].pos
+        for k in range(anchor, -1, -1):
+            p = pieces[k]
+            if p.kind == "header":
+                break
+            if p.kind == "goalcell":
+                m = MEASURE_CELL.match(ascii_digits(p.text))
+                if m:
+                    measure = m.group(1)
+                    break
+        measure = measure or prev_measure
+        if measure is None:
+            continue
+        n = 1 + max([_code_key(c)[-1] for c in taken if c.rsplit("-", 1)[0] == measure] or [0])
+        r.code, r.code_rule = f"{measure}-{n}", "inferred"
+        taken.add(r.code)
+        prev_measure = measure
+
+
+register_parser("policy_table", {"PolicyEvaluation"}, parse_policy_table)

@@ -1,0 +1,365 @@
+"""RDF for policy-evaluation tables (事前分析表) and briefing slides, with indicator series as Data Cubes.
+
+Chain: kf:PolicyGoal ← kf:MeasureGoal ← kf:AchievementGoal (kf:partOf and kf:contributesTo) →
+kf:Indicator (測定指標) → kf:Target / kf:Observation; kf:BudgetProgram kf:contributesTo the
+achievement goal. Each indicator's values form one ``qb:DataSet`` per year basis and measure
+(fiscal / calendar year; numeric value / grade) with a shared data structure definition: year
+dimension, category dimension, measure, unit attribute. Placeholders (集計中, －) are
+``kf:MissingValue`` nodes, never observations with a value. Cross-file links (ratings → the rated
+agency's objective) are made by :func:`link_across` after every file is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pyoxigraph as ox
+from keifu.extract.facts import agency_key
+from keifu.extract.model import Line
+from keifu.extract.normalize import match_key, squash
+from keifu.extract.pipeline import ExtractedDocument
+from keifu.extract.policy_table import PolicyIndicator, PolicyRow, PolicyTable, Programme
+from keifu.extract.slides import SlideDeck, SlideKpi
+from keifu.extract.targets import Observation, TargetValue
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from .emit import Emitter, register_emitter
+from .store import Store
+from .vocab import KF, QB, concept, mint, sparql_prefixes
+
+__all__ = ["DSD_COMPONENTS", "emit_policy_table", "emit_slides", "link_across"]
+
+#: data structure definitions: (year basis, measure) → (year dimension, measure property)
+DSD_COMPONENTS = {
+    ("fiscal", "value"): (KF.fiscalYear, KF.value),
+    ("calendar", "value"): (KF.calendarYear, KF.value),
+    ("fiscal", "rating"): (KF.fiscalYear, KF.rating),
+    ("calendar", "rating"): (KF.calendarYear, KF.rating),
+}
+NO_CATEGORY = "全体"
+
+
+def _dsd(em: Emitter, basis: str, measure: str) -> URIRef:
+    dsd = mint("dsd", "indicator-series", basis, measure)
+    year, meas = DSD_COMPONENTS[(basis, measure)]
+    em.add(dsd, RDF.type, QB.DataStructureDefinition)
+    em.add(dsd, RDFS.label, Literal(f"指標の系列（{'年度' if basis == 'fiscal' else '暦年'}・"
+                                    f"{'数値' if measure == 'value' else '評定'}）", lang="ja"))
+    for k, (kind, prop) in enumerate(((QB.dimension, year), (QB.dimension, KF.seriesCategory),
+                                      (QB.measure, meas), (QB.attribute, KF.unit)), start=1):
+        comp = mint("dsd", "indicator-series", basis, measure, "c", k)
+        em.add(dsd, QB.component, comp)
+        em.add(comp, RDF.type, QB.ComponentSpecification)
+        em.add(comp, kind, prop)
+        em.add(comp, QB.order, Literal(k))
+        if kind == QB.attribute:
+            em.add(comp, QB.componentRequired, Literal(False))
+    return dsd
+
+
+def emit_series(em: Emitter, ind: URIRef, obs: Iterable[Observation], dnode: URIRef,
+                line_of: Callable[[Observation], Line]) -> int:
+    """Observations of one indicator as Data Cube datasets; placeholders as kf:MissingValue."""
+    seen: dict[tuple[str, str, int, str], int] = {}
+    n = 0
+    for k, o in enumerate(obs, start=1):
+        line = line_of(o)
+        if o.year is None:
+            continue
+        basis = "fiscal" if o.fiscal_year is not None else "calendar"
+        if o.missing:
+            node = URIRef(f"{ind}/missing/{k}")
+            em.add(node, RDF.type, KF.MissingValue)
+            em.add(ind, KF.hasMissingValue, node)
+            em.add(node, KF.referenceYear, Literal(o.year))
+            em.add(node, KF.yearIsFiscal, Literal(basis == "fiscal"))
+            em.add(node, KF.rawValue, Literal(o.raw))
+            em.add(node, KF.inDocument, dnode)
+            em.prov(node, line, o.raw)
+            continue
+        measure = "value" if o.value is not None else "rating"
+        if measure == "rating" and not o.rating:
+            continue
+        ds = URIRef(f"{ind}/dataset/{basis}-{measure}")
+        if (basis, measure) not in {(b, m) for b, m, _, _ in seen}:
+            em.add(ds, RDF.type, QB.DataSet)
+            em.add(ds, QB.structure, _dsd(em, basis, measure))
+            em.add(ds, KF.seriesOf, ind)
+        cat = o.category or NO_CATEGORY
+        key = (basis, measure, o.year, cat)
+        seen[key] = seen.get(key, 0) + 1
+        node = URIRef(f"{ind}/obs/{k}")
+        em.add(node, RDF.type, KF.Observation)
+        em.add(node, RDF.type, QB.Observation)
+        em.add(node, QB.dataSet, ds)
+        em.add(ind, KF.hasObservation, node)
+        em.add(node, KF.fiscalYear if basis == "fiscal" else KF.calendarYear, Literal(o.year))
+        if seen[key] > 1:  # the same cell printed twice: keep both, apart, and say so
+            cat = f"{cat}#{seen[key]}"
+            em.add(node, KF.uncertain, Literal(f"second value for {o.year} {o.category or ''} in the series"))
+        em.add(node, KF.seriesCategory, Literal(cat))
+        if measure == "value":
+            em.add(node, KF.value, Literal(o.value, datatype=XSD.decimal))
+        else:
+            em.add(node, KF.rating, Literal(o.rating))
+        em.add(node, KF.unit, Literal(o.unit) if o.unit else None)
+        em.add(node, KF.valueQualifier, Literal(o.qualifier) if o.qualifier else None)
+        if o.year_to is not None:
+            em.add(node, KF.yearTo, Literal(o.year_to))
+        em.add(node, KF.rawValue, Literal(o.raw))
+        em.add(node, KF.inDocument, dnode)
+        em.prov(node, line, o.raw)
+        n += 1
+    return n
+
+
+def emit_target(em: Emitter, owner: URIRef, node: URIRef, t: TargetValue, line: Line, dnode: URIRef) -> None:
+    em.add(node, RDF.type, KF.Target)
+    em.add(owner, KF.hasTarget, node)
+    em.add(node, KF.targetKind, concept("target-kind", t.kind))
+    em.add(node, KF.expression, em.ja(t.expression or "-"))
+    if t.value is not None:
+        em.add(node, KF.targetValue, Literal(t.value, datatype=XSD.decimal))
+    em.add(node, KF.unit, Literal(t.unit) if t.unit else None)
+    if t.fiscal_year is not None:
+        em.add(node, KF.targetFiscalYear, Literal(t.fiscal_year))
+    if t.calendar_year is not None:
+        em.add(node, KF.targetCalendarYear, Literal(t.calendar_year))
+    if t.year_to is not None:
+        em.add(node, KF.yearTo, Literal(t.year_to))
+    em.add(node, KF.targetQualifier, Literal(t.qualifier) if t.qualifier else None)
+    em.add(node, KF.seriesCategory, Literal(t.category) if t.category else None)
+    em.add(node, KF.rating, Literal(t.rating) if t.rating else None)
+    if t.base_year is not None:
+        em.add(node, KF.baseYear, Literal(t.base_year))
+    em.add(node, KF.horizon, Literal(t.horizon) if t.horizon else None)
+    em.add(node, KF.inDocument, dnode)
+    em.prov(node, line, t.expression or "-")
+
+
+# --- 事前分析表 -----------------------------------------------------------------------------------
+
+def emit_policy_table(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: list[URIRef]) -> None:
+    table: PolicyTable | None = doc.extras.get("policy_table")
+    if table is None:
+        return
+    base = ("doc", em.fkey, doc.number)
+    goal_nodes: dict[str, URIRef] = {}
+
+    def goal(level: str, code: str, row: PolicyRow) -> URIRef:
+        if code in goal_nodes:
+            return goal_nodes[code]
+        node = mint(*base, "policy-goal" if level == "policy" else "measure-goal", code)
+        goal_nodes[code] = node
+        em.add(node, RDF.type, KF.PolicyGoal if level == "policy" else KF.MeasureGoal)
+        em.add(node, RDF.type, KF.Goal)
+        em.add(node, KF.sectionNumber, Literal(code))
+        em.add(node, KF.inDocument, dnode)
+        cell = table.cells.get(code)
+        if cell is not None:
+            em.add(node, RDFS.label, em.ja(squash(cell.title)))
+            em.prov(node, cell.lines[0], "\n".join(ln.text.rstrip() for ln in cell.lines), cell.lines[-1])
+        else:
+            em.add(node, KF.uncertain, Literal(f"goal cell {code} is not printed; node made from row codes"))
+            em.prov(node, row.first, row.indicators[0].quote if row.indicators else code)
+        if level == "measure":
+            parent = goal("policy", code.split("-")[0], row)
+            em.add(node, KF.partOf, parent)
+            em.add(node, KF.contributesTo, parent)
+        return node
+
+    for k, row in enumerate(table.rows, start=1):
+        code = row.code or f"row{k}"
+        node = mint(*base, "achievement-goal", code)
+        em.add(node, RDF.type, KF.AchievementGoal)
+        em.add(node, RDF.type, KF.Goal)
+        em.add(node, KF.sectionNumber, Literal(code))
+        em.add(node, KF.codeRule, Literal(row.code_rule or "none"))
+        em.add(node, RDFS.label, em.ja(row.goal_text))
+        em.add(node, KF.inDocument, dnode)
+        em.add(node, KF.order, Literal(k))
+        if row.code_inferred or not row.code:
+            em.add(node, KF.inferred, Literal(True))
+            em.add(node, KF.uncertain, Literal(
+                f"code {code} inferred from the 施策目標 cell before the goal and row order (no code printed for this row)"))
+        if row.measure_code:
+            parent = goal("measure", row.measure_code, row)
+            em.add(node, KF.partOf, parent)
+            em.add(node, KF.contributesTo, parent)
+        if row.goal_text is None:
+            em.add(node, KF.uncertain, Literal("no achievement-goal text matched this row"))
+        elif row.match_scores.get("goal", 0) < 0.15:
+            em.add(node, KF.uncertain, Literal(f"goal text matched by weak content overlap ({row.match_scores['goal']})"))
+        first = row.goal_lines[0] if row.goal_lines else row.first
+        em.prov(node, first, "\n".join(ln.text.rstrip() for ln in row.goal_lines) or row.indicators[0].quote,
+                row.goal_lines[-1] if row.goal_lines else None)
+        em.add(node, KF.contributionText, em.ja(row.contribution))
+        for ind in row.indicators:
+            _indicator(em, node, ind, dnode)
+        for p in row.programmes:
+            _programme(em, node, p, dnode)
+
+
+def _indicator(em: Emitter, goal: URIRef, ind: PolicyIndicator, dnode: URIRef) -> None:
+    node = URIRef(f"{goal}/indicator/{ind.number}")
+    while (node, RDF.type, KF.Indicator) in em.g:  # two ① in one row (one per institution)
+        node = URIRef(f"{node}b")
+    em.add(node, RDF.type, KF.Indicator)
+    em.add(node, KF.indicatorKind, concept("indicator-kind", "measurement"))
+    em.add(node, RDFS.label, em.ja(ind.name))
+    em.add(node, KF.marker, Literal("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"[ind.number - 1] if 0 < ind.number <= 20 else "?"))
+    em.add(node, KF.order, Literal(ind.number))
+    em.add(node, KF.inDocument, dnode)
+    em.add(goal, KF.hasIndicator, node)
+    em.add(node, KF.figureSource, em.ja(ind.source))
+    em.add(node, KF.actualText, em.ja(ind.series_text if ind.series_text and not ind.observations else None))
+    for note in ind.notes:
+        em.add(node, KF.note, em.ja(note))
+    em.prov(node, ind.first, ind.quote, ind.lines[-1])
+    for k, t in enumerate(ind.targets, start=1):
+        emit_target(em, node, URIRef(f"{node}/target/{k}"), t, ind.first, dnode)
+    series_lines = ind.series_lines or ind.lines
+
+    def line_of(o: Observation) -> Line:
+        pos = ind.series_text.count("\n", 0, o.start)
+        return series_lines[min(pos, len(series_lines) - 1)]
+
+    emit_series(em, node, ind.observations, dnode, line_of)
+    if ind.rated_area:
+        em.add(node, KF.ratedArea, em.ja(ind.rated_area))
+    if ind.rated_agency:
+        em.add(node, KF.ratedAgency, mint("agency", agency_key(ind.rated_agency)))
+
+
+def _programme(em: Emitter, goal: URIRef, p: Programme, dnode: URIRef) -> None:
+    if p.program_id:
+        node = mint("budget", p.program_id)
+        em.add(node, RDF.type, KF.BudgetProgram)
+        em.add(node, KF.budgetProgramId, Literal(p.program_id))
+    else:
+        node = mint("means", squash(p.name) or squash(p.raw))
+        em.add(node, RDF.type, KF.MeansItem)
+    em.add(node, RDFS.label, em.ja(squash(p.name) or None))
+    em.add(node, KF.contributesTo, goal)
+    em.add(node, KF.inDocument, dnode)
+    em.add(node, KF.reviewNumber, Literal(p.review_number) if p.review_number else None)
+    em.add(node, KF.fundSheetNumber, Literal(p.fund_sheet) if p.fund_sheet else None)
+    for f in p.flags:
+        em.add(node, KF.idAnomaly, Literal(f))
+    if p.agency_key:
+        em.add(node, KF.grantFor, mint("agency", p.agency_key))
+    em.prov(node, p.line, p.raw)
+
+
+# --- slides ---------------------------------------------------------------------------------------
+
+def emit_slides(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: list[URIRef]) -> None:
+    deck: SlideDeck | None = doc.extras.get("slides")
+    if deck is None or deck.plan_key is None or deck.plan_line is None:
+        return
+    base = ("doc", em.fkey, doc.number)
+    plan = mint("plan", deck.plan_key)
+    em.add(plan, RDF.type, KF.NationalPlan)
+    em.add(plan, RDFS.label, em.ja(deck.plan_name))
+    if deck.plan_edition is not None:
+        em.add(plan, KF.edition, Literal(deck.plan_edition))
+    root = mint(*base, "plan-outline")
+    em.add(root, RDF.type, KF.Goal)
+    em.add(root, RDFS.label, em.ja(deck.plan_name))
+    em.add(root, KF.inDocument, dnode)
+    em.add(root, KF.basedOn, plan)
+    em.add(root, KF.contributesTo, plan)
+    em.prov(root, deck.plan_line, deck.plan_line.text.strip())
+    em.add(dnode, KF.basedOn, plan)
+    for kpi_k, kpi in enumerate(deck.kpis, start=1):
+        _kpi(em, root, URIRef(f"{root}/kpi/{kpi_k}"), kpi, dnode)
+    for p in deck.pillars:
+        pn = mint(*base, "pillar", p.number)
+        em.add(pn, RDF.type, KF.Goal)
+        em.add(pn, RDF.type, KF.Pillar)
+        em.add(pn, RDFS.label, em.ja(p.title))
+        em.add(pn, KF.sectionNumber, Literal(str(p.number)))
+        em.add(pn, KF.partOf, root)
+        em.add(pn, KF.contributesTo, plan)
+        em.add(pn, KF.inDocument, dnode)
+        em.prov(pn, p.line, p.line.text.strip())
+        for h_line, h_text, same in p.heads:
+            em.add(pn, KF.headingLine, Literal(h_line.no))
+            if not same:
+                em.add(pn, KF.uncertain, Literal(f"section head at line {h_line.no} worded differently: {h_text}"))
+        for gk, g in enumerate(p.groups, start=1):
+            gn = mint(*base, "pillar", p.number, "group", gk)
+            em.add(gn, RDF.type, KF.Goal)
+            em.add(gn, RDF.type, KF.MeasureGroup)
+            em.add(gn, RDFS.label, em.ja(g.title))
+            em.add(gn, KF.partOf, pn)
+            em.add(gn, KF.contributesTo, pn)
+            em.add(gn, KF.inDocument, dnode)
+            em.add(gn, KF.order, Literal(gk))
+            em.prov(gn, g.line, g.line.text.strip())
+            for mk, m in enumerate(g.measures, start=1):
+                mn = mint(*base, "pillar", p.number, "group", gk, "measure", mk)
+                em.add(mn, RDF.type, KF.Goal)
+                em.add(mn, RDF.type, KF.Measure)
+                em.add(mn, RDFS.label, em.ja(m.text))
+                em.add(mn, KF.partOf, gn)
+                em.add(mn, KF.contributesTo, gn)
+                em.add(mn, KF.inDocument, dnode)
+                em.add(mn, KF.order, Literal(mk))
+                em.prov(mn, m.line, m.line.text.strip())
+            for kk, kpi in enumerate(g.kpis, start=1):
+                _kpi(em, gn, URIRef(f"{gn}/kpi/{kk}"), kpi, dnode)
+
+
+def _kpi(em: Emitter, owner: URIRef, node: URIRef, kpi: SlideKpi, dnode: URIRef) -> None:
+    em.add(node, RDF.type, KF.Indicator)
+    em.add(node, KF.indicatorKind, concept("indicator-kind", "kpi"))
+    em.add(node, RDFS.label, em.ja(kpi.name))
+    em.add(node, KF.inDocument, dnode)
+    em.add(owner, KF.hasIndicator, node)
+    em.prov(node, kpi.line, "\n".join(ln.text.rstrip() for ln in kpi.lines), kpi.lines[-1])
+    target_line = kpi.lines[-1] if len(kpi.lines) > 1 and not kpi.current else kpi.lines[0]
+    for k, t in enumerate(kpi.targets, start=1):
+        emit_target(em, node, URIRef(f"{node}/target/{k}"), t, target_line, dnode)
+    if kpi.current:
+        cur_line = kpi.lines[-1]
+        emit_series(em, node, kpi.current, dnode, lambda _o: cur_line)
+
+
+register_emitter("policy_table", emit_policy_table)
+register_emitter("slides", emit_slides)
+
+
+# --- cross-document links -------------------------------------------------------------------------
+
+_RATED = """
+SELECT ?g ?ind ?area ?agency WHERE { GRAPH ?g { ?ind kf:ratedArea ?area ; kf:ratedAgency ?agency } }
+"""
+_OBJECTIVES = """
+SELECT ?obj ?label ?agency WHERE { ?obj a kf:Objective ; rdfs:label ?label ; kf:inDocument ?d .
+  ?d a kf:ObjectivesDocument ; kf:setFor ?agency }
+"""
+
+
+def link_across(store: Store) -> int:
+    """Ratings of an agency's research area → that agency's objective with the same title
+    (``kf:assesses``, written into the indicator's graph). Returns the number of links."""
+    objectives: dict[str, list[tuple[str, str]]] = {}
+    for r in store.select(sparql_prefixes() + _OBJECTIVES):
+        objectives.setdefault(str(r["agency"]), []).append((str(r["obj"]), match_key(str(r["label"]))))
+    quads = []
+    for r in store.select(sparql_prefixes() + _RATED):
+        g, ind, agency = str(r["g"]), str(r["ind"]), str(r["agency"])
+        store.ox.update(sparql_prefixes() + f"DELETE WHERE {{ GRAPH <{g}> {{ <{ind}> kf:assesses ?o }} }}")
+        key = match_key(str(r["area"]))
+        cands = objectives.get(agency, [])
+        exact = [o for o, lbl in cands if lbl == key]
+        near = [o for o, lbl in cands if key and (key in lbl or lbl in key) and len(lbl) >= 4]
+        for o in (exact or near)[:1]:
+            quads.append(ox.Quad(ox.NamedNode(ind), ox.NamedNode(str(KF.assesses)), ox.NamedNode(o),
+                                 ox.NamedNode(g)))
+    if quads:
+        store.ox.extend(quads)
+    return len(quads)
+

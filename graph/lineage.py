@@ -1,0 +1,409 @@
+"""Lineage: the chain of edges from an indicator up to the national plans it serves.
+
+The edge set, the direction in which each edge is read and where the evidence of a step is found are
+data in ``ontology/lineage.ttl`` (``kf:lineageDirection``, ``kf:lineageEvidence``, ``kf:lineageFallback``);
+this module reads them, loads the edges from the store into a networkx graph whose edges all point
+upwards (lower → higher), and materialises ``kf:tracesTo`` into one named graph after a build.
+Paths are recomputed on demand (breadth-first, fewest steps, ties by IRI), each step with the
+provenance of its evidence node, so every materialised triple can be explained.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import weakref
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+import networkx as nx
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDFS
+
+from .store import Store
+from .validate import ontology_graph
+from .vocab import KF, mint, sparql_prefixes
+
+__all__ = [
+    "LINEAGE_GRAPH", "EdgeKind", "LineageIndex", "MaterialiseReport", "Step", "edge_kinds", "index_for",
+    "materialise",
+]
+
+#: The named graph that holds the materialised kf:tracesTo triples.
+LINEAGE_GRAPH = mint("graph", "lineage")
+_DCT_ID = "http://purl.org/dc/terms/identifier"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def local(iri: str) -> str:
+    """The local name of a kf: term (other IRIs unchanged)."""
+    return iri.removeprefix(str(KF))
+
+
+# --------------------------------------------------------------------------------------------------
+# Semantics, read from the ontology
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeKind:
+    """One lineage property: ``up`` when subject → object already points towards the plans."""
+
+    prop: str
+    up: bool
+    evidence: str  # "lower" | "citation"
+    fallback: bool  # followed only from nodes with no parent in their own document
+
+    @property
+    def name(self) -> str:
+        return local(self.prop)
+
+
+@cache
+def edge_kinds() -> tuple[EdgeKind, ...]:
+    """The lineage edges declared in the ontology, structural edges first (fallback edges last)."""
+    g = ontology_graph()
+    kinds = []
+    for prop, direction in g.subject_objects(KF.lineageDirection):
+        ev = g.value(prop, KF.lineageEvidence)
+        fb = g.value(prop, KF.lineageFallback)
+        kinds.append(EdgeKind(str(prop), str(direction) == "up", str(ev or "lower"), bool(fb and fb.toPython())))
+    return tuple(sorted(kinds, key=lambda k: (k.fallback, k.evidence == "citation", k.prop)))
+
+
+def _subclasses(cls: URIRef) -> set[URIRef]:
+    g = ontology_graph()
+    return {cls} | set(g.transitive_subjects(RDFS.subClassOf, cls))
+
+
+@cache
+def superclasses(cls: str) -> frozenset[str]:
+    return frozenset(str(c) for c in ontology_graph().transitive_objects(URIRef(cls), RDFS.subClassOf))
+
+
+@cache
+def layer_of_class() -> dict[str, int]:
+    """Class IRI → drawing layer (subclasses inherit their superclass's layer unless they set their own)."""
+    g = ontology_graph()
+    out: dict[str, int] = {}
+    for cls, layer in sorted(g.subject_objects(KF.lineageLayer), key=lambda t: int(t[1])):
+        for sub in _subclasses(cls):  # type: ignore[arg-type]
+            out.setdefault(str(sub), int(layer))
+        out[str(cls)] = int(layer)
+    return out
+
+
+@cache
+def traced_classes() -> frozenset[str]:
+    """Classes that receive kf:tracesTo: the members of its declared domain and their subclasses."""
+    g = ontology_graph()
+    dom = g.value(KF.tracesTo, RDFS.domain)
+    members = list(Collection(g, g.value(dom, OWL.unionOf))) if g.value(dom, OWL.unionOf) else [dom]
+    return frozenset(str(s) for m in members for s in _subclasses(m))  # type: ignore[arg-type]
+
+
+@cache
+def target_classes() -> frozenset[str]:
+    """Classes that kf:tracesTo points at (its declared range and subclasses)."""
+    return frozenset(str(s) for s in _subclasses(ontology_graph().value(KF.tracesTo, RDFS.range)))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------
+# The index: lineage edges and what is needed to describe a path
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Step:
+    """One step of a path, upwards, with the provenance of the node that is its evidence."""
+
+    lower: str
+    higher: str
+    prop: str  # local name, as printed in the graph (hasIndicator is shown even though it is read downwards)
+    evidence: str | None = None
+    quote: str | None = None
+    file: str | None = None
+    page: int | None = None
+    line: int | None = None
+    last_line: int | None = None
+
+    def where(self) -> str:
+        """``file:p.N:line`` as shown to users."""
+        parts = [self.file, f"p.{self.page}" if self.page else None, str(self.line) if self.line else None]
+        return ":".join(p for p in parts if p)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"from": self.lower, "to": self.higher, "edge": f"kf:{self.prop}", "evidence": self.evidence,
+                "quote": self.quote, "file": self.file, "page": self.page, "line": self.line,
+                "last_line": self.last_line}
+
+
+@dataclass
+class LineageIndex:
+    """The lineage edges of a store (networkx, lower → higher) and the facts paths are described with."""
+
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    labels: dict[str, str] = field(default_factory=dict)
+    section: dict[str, str] = field(default_factory=dict)
+    doc_of: dict[str, str] = field(default_factory=dict)
+    agency_of_doc: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: (owner, cited plan or law) → the citation nodes it holds
+    citations: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: (document, cited plan or law) → citations held by the items of the document (document-level evidence)
+    doc_citations: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    #: plan → extra names (citation names, aliases, alternative labels) for search
+    names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    indicator_kind: dict[str, str] = field(default_factory=dict)
+    digest: str | None = None
+    store: Store | None = None
+    _prov: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, store: Store) -> LineageIndex:
+        idx = cls(store=store)
+        node_classes = layer_of_class()
+        values = " ".join(f"<{c}>" for c in node_classes)
+        for r in _rows(store, f"SELECT ?n ?c WHERE {{ VALUES ?c {{ {values} }} ?n a ?c }}"):
+            idx.types[r[0]].add(r[1])
+        for r in _rows(store, "SELECT ?n ?d WHERE { ?n kf:inDocument ?d }"):
+            if r[0] in idx.types:
+                idx.doc_of[r[0]] = r[1]
+        raw: list[tuple[str, str, EdgeKind]] = []
+        for k in edge_kinds():
+            for s, o in _rows(store, f"SELECT ?s ?o WHERE {{ ?s <{k.prop}> ?o . FILTER(isIRI(?o)) }}"):
+                lo, hi = (s, o) if k.up else (o, s)
+                if lo in idx.types and hi in idx.types:
+                    raw.append((lo, hi, k))
+        idx._add_edges(raw)
+        for n, lbl in _rows(store, "SELECT ?n ?l WHERE { ?n rdfs:label ?l }"):
+            if n in idx.types:
+                idx.labels.setdefault(n, lbl)
+        for n, sec in _rows(store, "SELECT ?n ?s WHERE { ?n kf:sectionNumber ?s }"):
+            idx.section[n] = sec
+        for d, a, lbl in _rows(store, """SELECT ?d ?a ?l WHERE {
+                { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a . FILTER NOT EXISTS { ?d kf:setFor ?x } }
+                ?a rdfs:label ?l }"""):
+            idx.agency_of_doc.setdefault(d, (a, lbl))
+        for owner, target, c in _rows(store, "SELECT ?s ?p ?c WHERE { ?s kf:hasCitation ?c . ?c kf:cites ?p }"):
+            idx.citations[(owner, target)].append(c)
+            if owner in idx.doc_of:
+                idx.doc_citations[(idx.doc_of[owner], target)].append(c)
+        for p, name in _rows(store, """SELECT ?p ?n WHERE {
+                { ?c kf:cites ?p . { ?c kf:name ?n } UNION { ?c kf:alias ?n } } UNION { ?p skos:altLabel ?n } }"""):
+            idx.names[p].add(name)
+        for i, k in _rows(store, "SELECT ?i ?k WHERE { ?i kf:indicatorKind ?k }"):
+            idx.indicator_kind[i] = k.rsplit("/", 1)[-1]
+        idx.digest = stored_digest(store)
+        return idx
+
+    def _add_edges(self, raw: list[tuple[str, str, EdgeKind]]) -> None:
+        """Structural edges first; a fallback edge only from a node with no parent in its own document."""
+        has_parent: set[str] = set()
+        for lo, hi, k in raw:
+            if not k.fallback and lo in self.doc_of and self.doc_of.get(hi) == self.doc_of[lo]:
+                has_parent.add(lo)
+        for lo, hi, k in raw:
+            if lo == hi or (k.fallback and lo in has_parent) or self.graph.has_edge(lo, hi):
+                continue
+            self.graph.add_edge(lo, hi, prop=k.name, evidence=k.evidence)
+
+    # -- facts -------------------------------------------------------------------------------------
+
+    def cls(self, node: str) -> str:
+        """The most specific lineage class of a node (kf:PolicyGoal over kf:Goal; then the lower layer)."""
+        kinds = self.types.get(node) or set()
+        specific = [c for c in kinds if not any(o != c and c in superclasses(o) for o in kinds)] or list(kinds)
+        layers = layer_of_class()
+        return local(max(specific, key=lambda c: (layers.get(c, -1), c))) if specific else "Node"
+
+    def is_a(self, node: str, classes: Iterable[str]) -> bool:
+        return bool(self.types.get(node, set()) & set(classes))
+
+    def plans(self) -> list[str]:
+        return sorted(n for n, t in self.types.items() if t & target_classes())
+
+    def agency(self, node: str) -> tuple[str, str] | None:
+        doc = node if node in self.agency_of_doc else self.doc_of.get(node)
+        return self.agency_of_doc.get(doc) if doc else None
+
+    def display(self, node: str) -> str:
+        """Section number and title, as printed (a plan or document: its label)."""
+        lbl = self.labels.get(node, node.rsplit("/", 1)[-1])
+        sec = self.section.get(node)
+        return f"{sec} {lbl}" if sec else lbl
+
+    # -- paths -------------------------------------------------------------------------------------
+
+    def traced_from(self, plan: str) -> dict[str, str]:
+        """Every node that reaches ``plan``, with the next node on its shortest path there (BFS, ties by IRI)."""
+        nxt: dict[str, str] = {}
+        if plan not in self.graph:
+            return nxt
+        seen = {plan}
+        queue = deque([plan])
+        while queue:
+            hi = queue.popleft()
+            for lo in sorted(self.graph.predecessors(hi)):
+                if lo not in seen:
+                    seen.add(lo)
+                    nxt[lo] = hi
+                    queue.append(lo)
+        return nxt
+
+    def path(self, node: str, plan: str, nxt: dict[str, str] | None = None) -> list[str]:
+        """The nodes from ``node`` up to ``plan`` (empty when it does not trace there)."""
+        nxt = self.traced_from(plan) if nxt is None else nxt
+        if node not in nxt:
+            return []
+        out = [node]
+        while out[-1] != plan:
+            out.append(nxt[out[-1]])
+        return out
+
+    def steps(self, nodes: list[str]) -> list[Step]:
+        """The steps of a path, each with the provenance of its evidence."""
+        return self.edge_steps(list(zip(nodes, nodes[1:], strict=False)))
+
+    def edge_steps(self, pairs: list[tuple[str, str]]) -> list[Step]:
+        """Steps for upward edges (lower, higher), their evidence provenance looked up in batched queries."""
+        self.provenance(c for lo, hi in pairs if self.graph.edges[lo, hi]["evidence"] == "citation"
+                        for c in (*self.citations.get((lo, hi), ()), *self.doc_citations.get((lo, hi), ())))
+        steps = []
+        for lo, hi in pairs:
+            data = self.graph.edges[lo, hi]
+            ev = self._citation(lo, hi) if data["evidence"] == "citation" else lo
+            steps.append(Step(lo, hi, data["prop"], ev or lo))
+        prov = self.provenance(s.evidence for s in steps if s.evidence)
+        for s in steps:
+            p = prov.get(s.evidence or "", {})
+            s.quote, s.file, s.page, s.line, s.last_line = (p.get(k) for k in ("quote", "file", "page", "line", "last"))  # type: ignore[assignment]
+        return steps
+
+    def _citation(self, owner: str, target: str) -> str | None:
+        """The citation behind ``owner kf:basedOn target``: its own first, else one held by an item of the document."""
+        cands = sorted(set(self.citations.get((owner, target), ()))) or sorted(
+            set(self.doc_citations.get((owner, target), ())))
+        if not cands:
+            return None
+        prov = self.provenance(cands)
+        return min(cands, key=lambda c: (prov[c].get("page") or 0, prov[c].get("line") or 0, c))
+
+    def provenance(self, nodes: Iterable[str]) -> dict[str, dict[str, object]]:
+        """quote, file, page, line and last line of nodes (cached per index)."""
+        nodes = list(nodes)
+        todo = sorted(n for n in set(nodes) if n not in self._prov)
+        for chunk in (todo[i:i + 400] for i in range(0, len(todo), 400)):
+            for n in chunk:
+                self._prov[n] = {}
+            if self.store is None:
+                continue
+            values = " ".join(f"<{n}>" for n in chunk)
+            q = f"""SELECT ?n ?q ?line ?last ?page ?file WHERE {{ VALUES ?n {{ {values} }}
+                ?n kf:line ?line . OPTIONAL {{ ?n kf:quote ?q }} OPTIONAL {{ ?n kf:lastLine ?last }}
+                OPTIONAL {{ ?n kf:page ?page }} OPTIONAL {{ ?n prov:wasDerivedFrom ?src . ?src dcterms:title ?file }} }}"""
+            for r in self.store.select(sparql_prefixes() + "PREFIX dcterms: <http://purl.org/dc/terms/>\n" + q):
+                if not self._prov[r["n"]]:
+                    self._prov[r["n"]] = {
+                        "quote": r["q"], "file": r["file"], "line": _int(r["line"]), "last": _int(r["last"]),
+                        "page": _int(r["page"])}
+        return {n: self._prov.get(n, {}) for n in nodes}
+
+    # -- materialisation -----------------------------------------------------------------------------
+
+    def traces(self) -> dict[str, set[str]]:
+        """plan → the traced nodes (indicators and goals) that reach it."""
+        traced = traced_classes()
+        return {p: {n for n in self.traced_from(p) if self.types.get(n, set()) & traced} for p in self.plans()}
+
+
+def _int(v: str | None) -> int | None:
+    return int(v) if v not in (None, "") else None
+
+
+def _rows(store: Store, sparql: str) -> Iterable[tuple[str, ...]]:
+    res = store.query(sparql_prefixes() + sparql)
+    for sol in res:  # type: ignore[union-attr]
+        yield tuple(t.value for t in sol)
+
+
+def stored_digest(store: Store) -> str | None:
+    """The digest written with the lineage graph, or None when lineage was never materialised."""
+    res = store.ox.query(f"SELECT ?d WHERE {{ GRAPH <{LINEAGE_GRAPH}> {{ <{LINEAGE_GRAPH}> <{_DCT_ID}> ?d }} }}")
+    for sol in res:  # type: ignore[union-attr]
+        return sol["d"].value
+    return None
+
+
+_CACHE: weakref.WeakKeyDictionary[Store, tuple[object, LineageIndex]] = weakref.WeakKeyDictionary()
+
+
+def index_for(store: Store) -> LineageIndex:
+    """The lineage index of a store, reused while its lineage digest (or, unmaterialised, its size) holds."""
+    digest = stored_digest(store)
+    key: object = digest if digest is not None else ("size", len(store))
+    hit = _CACHE.get(store)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    idx = LineageIndex.load(store)
+    _CACHE[store] = (key, idx)
+    return idx
+
+
+# --------------------------------------------------------------------------------------------------
+# Materialisation at build time
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MaterialiseReport:
+    traced: int
+    edges: int
+    plans: int
+    seconds: float
+
+    def line(self) -> str:
+        return (f"系譜 / lineage: kf:tracesTo {self.traced} 件 / triples to {self.plans} 計画 / plans "
+                f"over {self.edges} 辺 / edges in {self.seconds:.2f} s")
+
+
+def materialise(store: Store) -> MaterialiseReport:
+    """Compute kf:tracesTo over everything stored and replace the lineage graph with it in one transaction."""
+    t0 = time.perf_counter()
+    me = ox.NamedNode(str(LINEAGE_GRAPH))
+    idx = LineageIndex.load(store)  # kf:tracesTo is no lineage edge, so the old lineage graph does not interfere
+    traces = idx.traces()
+    pairs = sorted((n, p) for p, ns in traces.items() for n in ns)
+    h = hashlib.sha1()
+    for n, p in pairs:
+        h.update(f"{n}\t{p}\n".encode())
+    for lo, hi in sorted(idx.graph.edges):
+        h.update(f"{lo}>{hi}\n".encode())
+    own = sum(1 for _ in store.ox.quads_for_pattern(None, None, None, me))
+    h.update(str(len(store) - own).encode())  # any change elsewhere in the store changes the digest
+    digest = h.hexdigest()
+    if digest != stored_digest(store):  # unchanged since the last materialisation: keep the stored graph
+        tr = ox.NamedNode(str(KF.tracesTo))
+        triples = [ox.Triple(ox.NamedNode(n), tr, ox.NamedNode(p)) for n, p in pairs]
+        triples += [
+            ox.Triple(me, ox.NamedNode(_RDF_TYPE), ox.NamedNode(str(KF.LineageGraph))),
+            ox.Triple(me, ox.NamedNode(_DCT_ID), ox.Literal(digest)),
+            ox.Triple(me, ox.NamedNode(str(KF.tracedCount)), _int_lit(len(pairs))),
+            ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
+        ]
+        store.replace_triples(str(LINEAGE_GRAPH), triples)
+    idx.digest = digest
+    _CACHE[store] = (digest, idx)
+    return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for v in traces.values() if v),
+                             time.perf_counter() - t0)
+
+
+def _int_lit(n: int) -> ox.Literal:
+    lit = Literal(n)
+    return ox.Literal(str(lit), datatype=ox.NamedNode(str(lit.datatype)))

@@ -1,0 +1,218 @@
+"""Trace queries: which indicators serve a national plan, with the chain and the evidence of every step.
+
+A plan is given by IRI or by name. Names match partially and ignore width and spacing
+(:func:`keifu.extract.normalize.match_key`, plus :func:`keifu.extract.plans.plan_key` so 第六期 = 第6期);
+printed names and aliases of the citations count as names of the plan. One exact match wins; otherwise
+several matches are an :class:`AmbiguousName` carrying the candidates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from keifu.extract.errors import KeifuError
+from keifu.extract.normalize import match_key
+from keifu.extract.plans import plan_key
+
+from .lineage import LineageIndex, Step, target_classes
+from .vocab import KF, sparql_prefixes
+
+__all__ = ["AmbiguousName", "Candidate", "NameNotFound", "TraceResult", "TraceRow", "find_nodes", "resolve",
+           "trace"]
+
+INDICATOR = str(KF.Indicator)
+AXIS = str(KF.EvaluationAxis)
+GOAL_EDGES = ("hasIndicator", "hasAxis", "partOf", "contributesTo")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    iri: str
+    label: str
+    cls: str
+    exact: bool
+    agency: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"iri": self.iri, "label": self.label, "class": self.cls, "exact": self.exact, "agency": self.agency}
+
+
+class AmbiguousName(KeifuError):
+    """A name that matches several nodes equally well."""
+
+    def __init__(self, name: str, candidates: list[Candidate]) -> None:
+        shown = "、".join(c.label for c in candidates[:8])
+        super().__init__(f"'{name}' matches {len(candidates)} nodes; give one of them (or its IRI): {shown}",
+                         f"「{name}」に当てはまるものが {len(candidates)} 件あります。どれか（または IRI）を指定してください: {shown}")
+        self.name = name
+        self.candidates = candidates
+
+
+class NameNotFound(KeifuError):
+    def __init__(self, name: str, what: str = "national plan") -> None:
+        super().__init__(f"no {what} matches '{name}'", f"「{name}」に当てはまる{'国の計画' if what == 'national plan' else 'ノード'}がありません")
+        self.name = name
+
+
+def _keys(text: str) -> set[str]:
+    return {match_key(text), plan_key(text)}
+
+
+def _names(idx: LineageIndex, classes: Iterable[str]) -> Iterable[tuple[str, str, str]]:
+    """(node, shown label, a name it can be found by) for nodes of the given classes (and agencies)."""
+    classes = set(classes)
+    for node, kinds in idx.types.items():
+        if kinds & classes:
+            label = idx.display(node)
+            for name in {idx.labels.get(node, ""), label, *idx.names.get(node, ())} - {""}:
+                yield node, label, name
+    if str(KF.Agency) in classes:
+        for ag, lbl in set(idx.agency_of_doc.values()):
+            yield ag, lbl, lbl
+
+
+def find_nodes(idx: LineageIndex, query: str, classes: Iterable[str] | None = None, limit: int = 50) -> list[Candidate]:
+    """Nodes whose name contains ``query`` (width- and spacing-insensitive), exact matches first."""
+    classes = set(classes) if classes is not None else target_classes()
+    query = query.strip()
+    if query.startswith(("http://", "https://")):
+        return [Candidate(query, idx.display(query), idx.cls(query), True)] if query in idx.types else []
+    keys = _keys(query) - {""}
+    if not keys:
+        return []
+    best: dict[str, Candidate] = {}
+    for node, label, name in _names(idx, classes):
+        nkeys = _keys(name)
+        exact = bool(keys & nkeys)
+        if not exact and not any(k in nk for k in keys for nk in nkeys):
+            continue
+        old = best.get(node)
+        if old is None or (exact and not old.exact):
+            ag = idx.agency(node)
+            cls = "Agency" if node not in idx.types else idx.cls(node)
+            best[node] = Candidate(node, label, cls, exact, ag[1] if ag else None)
+    out = sorted(best.values(), key=lambda c: (not c.exact, len(c.label), c.label, c.iri))
+    return out[:limit]
+
+
+def resolve(idx: LineageIndex, query: str, classes: Iterable[str] | None = None) -> Candidate:
+    """One node for a name or IRI: the single exact match, else the single partial match."""
+    cands = find_nodes(idx, query, classes, limit=10_000)
+    if not cands:
+        raise NameNotFound(query, "national plan" if classes is None else "node")
+    exact = [c for c in cands if c.exact]
+    pool = exact or cands
+    if len(pool) > 1:
+        raise AmbiguousName(query, pool)
+    return pool[0]
+
+
+# --------------------------------------------------------------------------------------------------
+# Trace rows
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TraceRow:
+    node: str
+    label: str
+    cls: str
+    kind: str | None
+    agency: str | None
+    document: str | None
+    document_label: str | None
+    objective_path: list[str]
+    axis: str | None
+    targets: list[str]
+    chain: list[str]
+    steps: list[Step] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"iri": self.node, "label": self.label, "class": self.cls, "kind": self.kind, "agency": self.agency,
+                "document": self.document, "document_label": self.document_label,
+                "objective_path": self.objective_path, "axis": self.axis, "targets": self.targets,
+                "chain": self.chain, "evidence": [s.as_dict() for s in self.steps]}
+
+
+@dataclass(slots=True)
+class TraceResult:
+    plan: Candidate
+    rows: list[TraceRow]
+    others: list[Candidate] = field(default_factory=list)  # other plans the name also matched partially
+
+    def as_dict(self) -> dict[str, object]:
+        return {"plan": self.plan.as_dict(), "count": len(self.rows),
+                "agencies": sorted({r.agency for r in self.rows if r.agency}),
+                "also_matching": [c.as_dict() for c in self.others], "rows": [r.as_dict() for r in self.rows]}
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets",
+                    "chain", "evidence"])
+        for r in self.rows:
+            ev = " | ".join(f"kf:{s.prop} {s.where()} {(s.quote or '').replace(chr(10), '')}" for s in r.steps)
+            w.writerow([r.node, r.label, r.kind or "", r.agency or "", r.document_label or "",
+                        " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets), " → ".join(r.chain), ev])
+        return out.getvalue()
+
+
+def objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:
+    """The goals above ``node`` inside its document (root first) and the evaluation axis it hangs from."""
+    goals: list[str] = []
+    axis: str | None = None
+    cur, seen = node, {node}
+    while True:
+        ups = sorted((hi for hi in idx.graph.successors(cur) if idx.graph.edges[cur, hi]["prop"] in GOAL_EDGES
+                      and hi not in seen), key=lambda hi: (AXIS in idx.types.get(hi, ()), hi))
+        if not ups:
+            break
+        cur = ups[0]
+        seen.add(cur)
+        if AXIS in idx.types.get(cur, ()):
+            axis = axis or idx.display(cur)
+        elif not idx.types.get(cur, set()) & target_classes():
+            goals.append(idx.display(cur))
+    return goals[::-1], axis
+
+
+def _targets(idx: LineageIndex, nodes: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {n: [] for n in nodes}
+    if idx.store is None:
+        return out
+    for chunk in (nodes[i:i + 400] for i in range(0, len(nodes), 400)):
+        values = " ".join(f"<{n}>" for n in chunk)
+        q = f"SELECT ?i ?e WHERE {{ VALUES ?i {{ {values} }} ?i kf:hasTarget ?t . ?t kf:expression ?e }} ORDER BY ?i ?t"
+        for r in idx.store.select(sparql_prefixes() + q):
+            if r["e"] not in out[r["i"]]:
+                out[r["i"]].append(r["e"])
+    return out
+
+
+def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), evidence: bool = True,
+          limit: int | None = None) -> TraceResult:
+    """Nodes of ``classes`` (default: indicators) that trace to ``plan``, each with its chain and evidence."""
+    cand = resolve(idx, plan)
+    others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
+    nxt = idx.traced_from(cand.iri)
+    wanted = set(classes)
+    nodes = sorted((n for n in nxt if idx.types.get(n, set()) & wanted),
+                   key=lambda n: ((idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
+    if limit is not None:
+        nodes = nodes[:limit]
+    targets = _targets(idx, nodes)
+    rows = []
+    for n in nodes:
+        path = idx.path(n, cand.iri, nxt)
+        goals, axis = objective_chain(idx, n)
+        ag = idx.agency(n)
+        doc = idx.doc_of.get(n)
+        rows.append(TraceRow(
+            node=n, label=idx.labels.get(n, n), cls=idx.cls(n), kind=idx.indicator_kind.get(n),
+            agency=ag[1] if ag else None, document=doc, document_label=idx.labels.get(doc) if doc else None,
+            objective_path=goals, axis=axis, targets=targets.get(n, []), chain=[idx.display(p) for p in path],
+            steps=idx.steps(path) if evidence else []))
+    return TraceResult(cand, rows, others[:20])
