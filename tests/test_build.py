@@ -12,6 +12,7 @@ from conftest import SAMPLES, corpus_file
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import build
 from keifu.graph.emit import emit_file, source_iri
+from keifu.graph.lineage import LINEAGE_GRAPH
 from keifu.graph.store import Store, StoreError
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -25,6 +26,10 @@ def _count(store: Store, q: str = Q_OBJ) -> int:
     return int(next(iter(store.select(q)))["n"])
 
 
+def _source_graphs(store: Store) -> list[str]:
+    return [g for g in store.graphs() if g != str(LINEAGE_GRAPH)]
+
+
 def test_same_inputs_give_the_same_graph():
     a = emit_file(extract_file(SAMPLES / "objectives_compendium.txt"))
     b = emit_file(extract_file(SAMPLES / "objectives_compendium.txt"))
@@ -36,7 +41,9 @@ def test_build_stores_one_named_graph_per_file(tmp_path):
     store = Store(tmp_path / "st")
     results = list(build([SAMPLES], store))
     assert [r.error for r in results] == [None, None]
-    assert store.graphs() == sorted(str(source_iri(p.name)) for p in SAMPLES.glob("*.txt"))
+    # one graph per source file, plus the derived lineage graph (kf:tracesTo) that build materialises
+    assert _source_graphs(store) == sorted(str(source_iri(p.name)) for p in SAMPLES.glob("*.txt"))
+    assert str(LINEAGE_GRAPH) in store.graphs()
     assert _count(store) == sum(d.objectives for r in results for d in r.documents)
     # every objective carries provenance back to its file and line
     rows = list(store.select("""
@@ -133,7 +140,7 @@ def test_corpus_builds_without_errors(tmp_path):
     assert len(results) == 5 and all(r.error is None for r in results)
     kinds = [d.kind for r in results for d in r.documents]
     assert kinds.count("mid-long-term-objectives") == 5 and "policy-evaluation" in kinds and "briefing" in kinds
-    assert isinstance(store.ox, ox.Store) and len(store.graphs()) == 5
+    assert isinstance(store.ox, ox.Store) and len(_source_graphs(store)) == 5
 
 
 def test_parallel_and_serial_builds_store_the_same_quads(tmp_path):

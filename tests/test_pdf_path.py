@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SAMPLES
-from pdfgen import make_pdf
-
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_source
+from pdfgen import make_pdf
 
 
 def _units(path: Path) -> list[str]:
