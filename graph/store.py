@@ -49,6 +49,7 @@ class Store:
 
     def __init__(self, path: Path | str | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self.ox = ox.Store()
@@ -109,7 +110,8 @@ class Store:
     def close(self) -> None:
         """Release the store's lock now rather than at garbage collection."""
         if hasattr(self, "ox"):
-            self.ox.flush()
+            if not self.read_only:  # a read-only store has nothing to flush, and refuses to
+                self.ox.flush()
             del self.ox
 
     def __enter__(self) -> Store:

@@ -151,3 +151,13 @@ def test_parallel_and_serial_builds_store_the_same_quads(tmp_path):
     assert [(d.kind, d.objectives, d.citations) for r in r1 for d in r.documents] == \
         [(d.kind, d.objectives, d.citations) for r in r2 for d in r.documents]
     assert set(map(str, serial.ox)) == set(map(str, parallel.ox))
+
+
+def test_read_only_store_opens_queries_and_closes(tmp_path):
+    """A server holds the store read-only; closing it must not try to flush (Oxigraph refuses)."""
+    with Store(tmp_path / "st") as store:
+        list(build([SAMPLES], store, validate=False))
+    ro = Store(tmp_path / "st", read_only=True)
+    assert _count(ro) > 0
+    ro.close()
+    assert not hasattr(ro, "ox")
