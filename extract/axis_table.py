@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from . import axis_vocab as V
 from .axis_link import Link, TitleIndex
 from .headings import Heading
-from .model import Line, SourceText, Table
+from .model import Line, LineSpan, SourceText, Table
 from .normalize import join_wrapped, squash
 from .registry import register_parser
 from .vocab import patterns
@@ -44,7 +44,7 @@ _SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯]|[《【（(＜<][^《》【】�
 
 
 @dataclass
-class AxisItem:
+class AxisItem(LineSpan):
     """An axis, an indicator or a note, as printed (wrapped lines joined)."""
 
     kind: str  # "axis", "note" or an indicator-kind code (evaluation, monitoring, …)
@@ -54,31 +54,15 @@ class AxisItem:
     #: in ``AxisRow.indicators``
     paired: int | None = None
 
-    @property
-    def first(self) -> Line:
-        return self.lines[0]
-
-    @property
-    def last(self) -> Line:
-        return self.lines[-1]
-
-    @property
-    def quote(self) -> str:
-        return "\n".join(ln.text.rstrip() for ln in self.lines)
-
 
 @dataclass
-class Cell:
+class Cell(LineSpan):
     """An item cell (項目 / 研究領域等 column), with the heading it names once linked."""
 
     text: str
     lines: list[Line]
     links: list[Link] = field(default_factory=list)
     carried: bool = False  # printed for an earlier row and carried forward (merged cell)
-
-    @property
-    def first(self) -> Line:
-        return self.lines[0]
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 from . import axis_vocab as V
 from .blocks import LogicalBlock
 from .headings import Heading
-from .model import Block, Line, SourceText
+from .model import Block, Line, LineSpan, SourceText
 from .normalize import join_wrapped, squash
 from .registry import register_parser
 
@@ -31,7 +31,7 @@ _SENTENCE_END = re.compile(r"。\s*$")
 
 
 @dataclass
-class BodyIndicator:
+class BodyIndicator(LineSpan):
     """One indicator item under a label, with its targets (``keifu.extract.targets.TargetValue``)."""
 
     kind: str  # indicator-kind code
@@ -43,13 +43,9 @@ class BodyIndicator:
     targets: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def quote(self) -> str:
-        return "\n".join(ln.text.rstrip() for ln in self.lines)
-
 
 @dataclass
-class Mark:
+class Mark(LineSpan):
     """A 重要度 / 困難度 marker (or a 目標設定の考え方 block) and the reason stated with it."""
 
     dimension: str  # 重要度, 困難度, or 目標設定の考え方
@@ -57,10 +53,6 @@ class Mark:
     reason: str
     lines: list[Line]
     heading: int | None
-
-    @property
-    def quote(self) -> str:
-        return "\n".join(ln.text.rstrip() for ln in self.lines)
 
 
 @dataclass

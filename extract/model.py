@@ -7,6 +7,7 @@ and parsers only ever point back at them.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,25 @@ class Line:
 
     def cite(self) -> str:
         return f"p.{self.page} l.{self.no}" if self.page is not None else f"l.{self.no}"
+
+
+class LineSpan:
+    """Mixin for records made of source lines: the first and last line cite them, the quote reproduces them."""
+
+    __slots__ = ()
+    lines: Sequence[Line]
+
+    @property
+    def first(self) -> Line:
+        return self.lines[0]
+
+    @property
+    def last(self) -> Line:
+        return self.lines[-1]
+
+    @property
+    def quote(self) -> str:
+        return "\n".join(ln.text.rstrip() for ln in self.lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +91,7 @@ class SourceText:
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
+class Block(LineSpan):
     """A logical unit (paragraph, heading, item) joined from one or more physical lines.
 
     ``offsets[i]`` is where ``lines[i]``'s contribution starts in ``text``; use
@@ -81,14 +101,6 @@ class Block:
     text: str
     lines: tuple[Line, ...]
     offsets: tuple[int, ...]
-
-    @property
-    def first(self) -> Line:
-        return self.lines[0]
-
-    @property
-    def last(self) -> Line:
-        return self.lines[-1]
 
     def line_at(self, pos: int) -> Line:
         i = bisect_right(self.offsets, pos) - 1
