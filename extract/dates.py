@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from keifu.extract.normalize import nfkc
+from keifu.extract.normalize import fold_map, nfkc
 
 ERA_BASE: dict[str, int] = {
     "令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867,
@@ -80,15 +80,7 @@ def squash_map(text: str) -> tuple[str, list[int]]:
 
     ``idx`` has one extra entry (``len(text)``) so that an end offset maps too.
     """
-    out: list[str] = []
-    idx: list[int] = []
-    for i, ch in enumerate(text):
-        folded = _fold_char(ch)
-        if folded:
-            out.append(folded)
-            idx.extend([i] * len(folded))
-    idx.append(len(text))
-    return "".join(out), idx
+    return fold_map(text, _fold_char)
 
 
 @cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # Radicals Supplement (U+2E80…) is not folded by NFKC; Kangxi radicals (U+2F00…) are.
@@ -56,6 +57,22 @@ _QUOTES = re.compile(r"[「」『』\"'“”‘’〈〉《》≪≫]")
 def match_key(s: str) -> str:
     """The comparison key for titles and plan names: squashed, quotes dropped, Latin lower-cased."""
     return _QUOTES.sub("", squash(s)).lower()
+
+
+def fold_map(text: str, fold_char: Callable[[str], str]) -> tuple[str, list[int]]:
+    """Fold ``text`` char by char; ``idx[k]`` is the input offset of folded char ``k``, plus one entry for the end.
+
+    Parsers match on a folded view and cite the original by mapping offsets back through ``idx``.
+    """
+    out: list[str] = []
+    idx: list[int] = []
+    for i, ch in enumerate(text):
+        folded = fold_char(ch)
+        if folded:
+            out.append(folded)
+            idx.extend([i] * len(folded))
+    idx.append(len(text))
+    return "".join(out), idx
 
 
 def join_wrapped(left: str, right: str) -> str:

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from .dates import find_dates
-from .normalize import nfkc
+from .normalize import fold_map, nfkc
 from .vocab import rows
 
 __all__ = ["Observation", "TargetValue", "parse_observations", "parse_targets", "parse_value", "unit_norm"]
@@ -140,15 +140,7 @@ def _fold_char(ch: str) -> str:
 
 def fold(text: str) -> tuple[str, list[int]]:
     """NFKC without whitespace or ``*``; ``idx[k]`` is the input offset of folded char ``k`` (+ end)."""
-    out: list[str] = []
-    idx: list[int] = []
-    for i, ch in enumerate(text):
-        f = _fold_char(ch)
-        if f:
-            out.append(f)
-            idx.extend([i] * len(f))
-    idx.append(len(text))
-    return "".join(out), idx
+    return fold_map(text, _fold_char)
 
 
 def _back(idx: list[int], a: int, b: int) -> tuple[int, int]:
