@@ -20,7 +20,7 @@ from .build import FileResult, build
 from .remote import mirror, open_remote, push_changes
 from .store import Store
 from .tabulate import render
-from .vocab import sparql_prefixes
+from .vocab import PREFIXES, sparql_prefixes
 
 DEFAULT_STORE = Path("store")
 
@@ -35,19 +35,32 @@ def _progress(n: int, total: int, path: Path) -> None:
     sys.stderr.flush()
 
 
+def _curie(name: str) -> str:
+    """kf: names are counted bare; other vocabularies (qb:Observation) by prefix."""
+    for prefix, ns in PREFIXES.items():
+        if name.startswith(str(ns)):
+            return f"{prefix}:{name.removeprefix(str(ns))}"
+    return name
+
+
 def _summary(results: list[FileResult]) -> str:
-    rows = []
+    """One row per document, then every node count (axes, indicators by kind, targets …) in full."""
+    rows, detail = [], []
     for r in results:
         if r.error:
-            rows.append([r.path.name, "-", "ERROR", "", "", "", "", ""])
+            rows.append([r.path.name, "-", "ERROR", "", "", "", ""])
             continue
         for d in r.documents:
-            other = " ".join(f"{k}:{v}" for k, v in d.counts.items())
-            rows.append([r.path.name, d.number, d.kind, d.agency or "-", d.objectives, d.citations, other or "-",
+            rows.append([r.path.name, d.number, d.kind, d.agency or "-", d.objectives, d.citations,
                          f"{d.violations}/{d.warnings}"])
+            if d.counts:
+                detail.append([r.path.name, d.number, " ".join(f"{_curie(k)}:{v}" for k, v in d.counts.items())])
     head = ["file ファイル", "#", "kind 種別", "agency 法人", "objectives 目標", "citations 引用",
-            "other その他", "violations/warnings 違反/警告"]
-    return render(head, rows, max_width=60)
+            "violations/warnings 違反/警告"]
+    out = render(head, rows, max_width=60)
+    if detail:
+        out += "\n\n" + render(["file ファイル", "#", "nodes by class 種類別の節点数"], detail, max_width=10_000)
+    return out
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -161,3 +161,14 @@ def test_read_only_store_opens_queries_and_closes(tmp_path):
     assert _count(ro) > 0
     ro.close()
     assert not hasattr(ro, "ox")
+
+
+def test_cli_summary_prints_every_count_in_full(tmp_path, capsys):
+    """The per-document breakdown (axes, indicators by kind, targets …) is printed unclipped."""
+    assert main(["build", str(SAMPLES), "--store", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    breakdown = out.split("nodes by class", 1)[1]
+    results = list(build([SAMPLES], Store(tmp_path / "t"), validate=False))
+    for d in (d for r in results for d in r.documents):
+        assert f"Goal:{d.counts['Goal']}" in breakdown
+        assert all(f"{k}:{v}" in breakdown for k, v in d.counts.items() if "://" not in k)
