@@ -8,7 +8,11 @@ A. ``name（date body verb。以下「X」という。）`` and law numbers ``na
 B. a date before the name: ``2020年6月に…ガイドラインにおいて取りまとめた``, ``令和7年○月に決定された…計画``;
 C. unquoted names with an edition: ``第６期…基本計画``;
 D. quoted names ending in a document noun, undated;
-E. names already cited in the document, aliases (以下「X」という), ``同戦略``/``同計画``/``同法``, and ``…基本計画等``.
+E. names already cited in the document, aliases (以下「X」という), ``同戦略``/``同計画``/``同法``, and ``…基本計画等``;
+F. excerpt references: an unquoted name + optional page + から/より抜粋・引用 (``科技イノベ基本計画P.44-45から抜粋``).
+
+Abbreviated words in names (科技イノベ → 科学技術・イノベーション, ``data/plan_abbreviations.tsv``) are expanded
+for the name and key, so the mention meets the plan's other mentions; the printed form stays as the alias.
 
 False positives (発足, 指定, 末, periods, quantities) are rejected: a mention needs a deciding verb,
 a law/告示 number, or a document noun at the end of its name.
@@ -18,9 +22,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from keifu.extract.dates import JDate, scan_squashed, span_back, squash_map
 from keifu.extract.model import Block, Line
+from keifu.extract.normalize import squash
 from keifu.extract.plans import (
     base_name,
     classify_body,
@@ -33,6 +39,7 @@ from keifu.extract.plans import (
     plan_key,
     standalone,
 )
+from keifu.extract.vocab import rows as data_rows
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ _LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|
 _ALIAS = re.compile(r"^以下[「『](?P<a>.+?)[」』](?:という|と総称する|と略す|と略称する|とする|と呼ぶ)")
 _AMEND = re.compile(r"(?:一部)?(?:改定|改正|改訂|変更)$")
 _SAME = re.compile(r"(?<![\u4e00-\u9fff々])同(?P<n>基本計画|戦略|計画|法|方針|指針|ビジョン|ガイドライン|大綱|協定|基準群|基準|構想|プラン)")
+# 「…P.44-45から抜粋」: a page reference (optional) and an excerpt verb right after an unquoted name
+_EXCERPT = re.compile(r"(?:[PpＰ]{1,2}\.?[0-9]+(?:[-‐―~〜～,、][0-9]+)*|[0-9]+(?:[-‐―~〜～][0-9]+)?(?:頁|ページ))?"
+                      r"(?:から|より)(?:抜粋|引用|抜き出し)")
 _AFTER_VERB = re.compile(r"^(?:が|により|で|にて)?(?P<v>" + "|".join(map(re.escape, ("決定", "策定", "採択", "取りまとめ", "とりまとめ"))) + r")(?:され|し)")
 
 
@@ -173,6 +183,7 @@ class CitationScanner:
         self._pass_predated(s, dates, cands, free)
         self._pass_editions(s, cands, free)
         self._pass_quotes(s, fwd, cands, free, bad_paren)
+        self._pass_excerpts(s, back, cands, free)
         out = [self._mention(block, s, idx, c) for c in sorted(cands, key=lambda c: c.a)]
         for m in out:
             self._register(m)
@@ -287,6 +298,19 @@ class CitationScanner:
             a = o - len(pm.group(0)) if pm else o
             cands.append(_Cand(a, c + 1, o + 1, c, pm.group(0) if pm else ""))
 
+    # --- pass F: excerpt references -------------------------------------------------------------
+
+    def _pass_excerpts(self, s: str, back: dict[int, int], cands: list[_Cand], free) -> None:
+        """``（X基本計画P.44-45から抜粋）``: the text before is an excerpt of X, an explicit, undated reference."""
+        for m in _EXCERPT.finditer(s):
+            na = _walk_back(s, m.start(), back)
+            if na is None or m.start() - na < 3 or not free(na, m.end()):
+                continue
+            name = s[na:m.start()]
+            if document_noun(_expand(name)) is None:
+                continue
+            cands.append(_Cand(na, m.end(), na, m.start()))
+
     # --- pass E: known names, aliases, 同X, …基本計画等 ------------------------------------------
 
     def _pass_known(self, block: Block, s: str, idx: list[int], found: list[Mention]) -> list[Mention]:
@@ -354,6 +378,7 @@ class CitationScanner:
         name = _strip_quotes(c.prefix + _clean(block.text[ns:ne]) if c.prefix
                              else _clean(block.text[ns:ne]))
         name = _clean(_LEAD.sub("", name))
+        printed, name = name, _expand(name)
         info = c.info
         body = None
         if info.body:
@@ -372,8 +397,8 @@ class CitationScanner:
             name=name, key=plan_key(name), kind="law" if law else "plan", plan_kind=plan_kind,
             edition=plan_edition(name), date=date, body=body,
             body_kind=classify_body(body) if body else None, verb=info.verb,
-            law_number=info.law_number, alias=info.alias, amended=amended, start=start, end=end,
-            line=block.line_at(start), quote=block.text[start:end],
+            law_number=info.law_number, alias=info.alias or (printed if printed != name else None), amended=amended,
+            start=start, end=end, line=block.line_at(start), quote=block.text[start:end],
             dated=date is not None or info.law_number is not None,
         )
 
@@ -418,13 +443,29 @@ def _template(m: Mention) -> Mention:
     return replace(m, alias=None, amended=())
 
 
+@cache
+def _abbreviations() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    table = {squash(r[0]): squash(r[1]) for r in data_rows("plan_abbreviations.tsv") if len(r) > 1}
+    if not table:
+        return None, {}
+    return re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True)))), table
+
+
+def _expand(name: str) -> str:
+    """The name with abbreviated words written out (科技イノベ基本計画 → 科学技術・イノベーション基本計画), one pass."""
+    rx, table = _abbreviations()
+    return rx.sub(lambda m: table[m.group(0)], name) if rx is not None else name
+
+
 def _bare(name: str, start: int, end: int, line: Line, quote: str) -> Mention:
+    printed, name = name, _expand(name)
     law = is_law(name, None)
     return Mention(
         name=name, key=plan_key(name), kind="law" if law else "plan",
         plan_kind=None if law else (classify_plan(name) or "other"), edition=plan_edition(name),
-        date=None, body=None, body_kind=None, verb=None, law_number=None, alias=None, amended=(),
-        start=start, end=end, line=line, quote=quote, dated=False,
+        date=None, body=None, body_kind=None, verb=None, law_number=None,
+        alias=printed if printed != name else None, amended=(), start=start, end=end, line=line, quote=quote,
+        dated=False,
     )
 
 

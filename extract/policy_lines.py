@@ -64,6 +64,11 @@ def is_series_text(rest: str) -> bool:
     return bool(obs) and obs[0].start <= 12 and any(o.year for o in obs)
 
 
+def has_target_label(text: str) -> bool:
+    """The text carries a target label （目標値：…）, which only indicators do, never their actual series."""
+    return bool(vocab("target-label")) and bool(_rx("target-label").search(squash(text)))
+
+
 def is_programme_line(text: str) -> bool:
     s = squash(text)
     return bool(_rx("programme").search(s)) or bool(_ID_WRAP.match(nfkc(text)))

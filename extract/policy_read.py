@@ -19,6 +19,7 @@ from .policy_lines import (
     Piece,
     circled,
     code_of,
+    has_target_label,
     is_header,
     is_programme_line,
     is_repeat_marker,
@@ -101,9 +102,9 @@ class Reader:
             if POLICY_CELL.match(first) or MEASURE_CELL.match(first):
                 cell = self._new("goalcell", block[0])
                 cell.lines.extend(block[1:])
-                # a cell broken by a blank line: a short fragment with no marker follows (7-3．…推 / 進)
-                if i + 1 < len(bl) and len(bl[i + 1]) == 1 and len(squash(bl[i + 1][0].text)) <= 3 \
-                        and circled(bl[i + 1][0].text) is None:
+                # a cell broken by a blank line: a fragment no wider than the cell, with no marker, follows
+                # (7-3．…推 / 進; 9-1．…基盤技 / 術の強化)
+                if i + 1 < len(bl) and _cell_tail(cell, bl[i + 1]):
                     cell.lines.extend(bl[i + 1])
                     i += 1
                 i += 1
@@ -113,6 +114,10 @@ class Reader:
         return self.pieces
 
     def _block(self, block: list[Line]) -> None:
+        last = self.last
+        if last is not None and last.kind == "goalcell" and _cell_tail(last, block):
+            last.lines.extend(block)  # the cell began inside the previous block (a code line, a page start)
+            return
         prose_block = _prose_like(block)
         for k, ln in enumerate(block):
             self._line(ln, block, k, prose_block)
@@ -148,7 +153,7 @@ class Reader:
             if not rest:
                 self._new("series", ln, number=n)
                 return
-            if is_series_text(rest):
+            if is_series_text(rest) and not _target_ahead(block, k):
                 self._new("series", ln, number=n)
                 return
             if k + 1 < len(block) and is_url(block[k + 1].text):
@@ -248,6 +253,29 @@ def _prose_like(block: list[Line]) -> bool:
         rest = first[1:].lstrip()
         return rest.startswith(("・", "、")) or (bool(rest) and rest[0] in CIRCLED)
     return len(text) > 30 and "目標値" not in text
+
+
+def _cell_tail(cell: Piece, block: list[Line]) -> bool:
+    """A one-line block that ends a goal cell broken by a blank line: no wider than the cell's lines, no marker
+    (circled number, code, goal cell), no sentence end."""
+    text = block[0].text.strip()
+    width = max(len(squash(ln.text)) for ln in cell.lines)
+    if len(block) != 1 or not text or len(squash(text)) > max(3, width) or text.endswith("。"):
+        return False
+    folded = ascii_digits(text)
+    return circled(text) is None and code_of(text) is None and not POLICY_CELL.match(folded) \
+        and not MEASURE_CELL.match(folded) and not is_programme_line(text) and not is_url(text)
+
+
+def _target_ahead(block: list[Line], k: int) -> bool:
+    """An indicator whose name starts with a number (②５年目外部評価…) looks like a series; its target label,
+    on this line or a wrapped one before the next circled number, says otherwise."""
+    text = block[k].text
+    for ln in block[k + 1:]:
+        if circled(ln.text.strip()) is not None:
+            break
+        text += ln.text.strip()
+    return has_target_label(text)
 
 
 def _closed(p: Piece) -> bool:

@@ -73,6 +73,8 @@ class GoalCell:
     code: str
     title: str
     lines: list[Line]
+    #: indices into the document's citations printed inside this cell (see :func:`place_citations`)
+    citations: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -87,6 +89,17 @@ class PolicyRow:
     contribution_lines: list[Line]
     page: int
     match_scores: dict[str, float] = field(default_factory=dict)
+    means_lines: list[Line] = field(default_factory=list)
+    #: indices into the document's citations printed in one of the row's cells (goal, indicators, means,
+    #: contribution): a plan named there is a basis of this 達成目標, not of the whole table
+    citations: list[int] = field(default_factory=list)
+
+    def line_indices(self) -> set[int]:
+        """Every source line read into one of the row's cells."""
+        lines = [*self.goal_lines, *self.contribution_lines, *self.means_lines, *(p.line for p in self.programmes)]
+        for ind in self.indicators:
+            lines += [*ind.lines, *ind.series_lines, *ind.source_lines]
+        return {ln.index for ln in lines}
 
     @property
     def code_inferred(self) -> bool:
@@ -151,7 +164,7 @@ def _groups(pieces: list[Piece]) -> list[_Group]:
     return groups
 
 
-_TARGET_RX = re.compile(r"[（(]目標値?(?:[（(][^）)]*[）)])?[：:]?")
+_TARGET_RX = re.compile(r"[（(]目標(?:値(?:[（(][^）)]*[）)])?[：:]?|[：:])")  # not （目標毎に…）
 
 
 def _indicator(d: dict) -> PolicyIndicator:
@@ -388,7 +401,27 @@ def _cells(pieces: list[Piece]) -> dict[str, GoalCell]:
 def parse_policy_table(source: SourceText, doc: object) -> PolicyTable:
     seg = doc.segment  # type: ignore[attr-defined]
     pieces = read_pieces(source.lines[seg.body_start:seg.body_end])
-    return build_table(pieces)
+    table = build_table(pieces)
+    place_citations(table, [rec.mention.line for rec in getattr(doc, "citations", ())])
+    return table
+
+
+def place_citations(table: PolicyTable, lines: list[Line]) -> None:
+    """Give each citation (by the line it starts on) to the row or goal cell it is printed in.
+
+    A plan named in a row's cells (the 達成目標 text, an indicator, the means or their contribution) is a
+    basis of that row, and one named in a 政策目標 / 施策目標 cell of that goal; citations found in neither
+    stay with the document."""
+    rows = [r.line_indices() for r in table.rows]
+    cells = {code: {ln.index for ln in c.lines} for code, c in table.cells.items()}
+    for k, line in enumerate(lines):
+        ri = next((i for i, idx in enumerate(rows) if line.index in idx), None)
+        if ri is not None:
+            table.rows[ri].citations.append(k)
+            continue
+        code = next((c for c, idx in cells.items() if line.index in idx), None)
+        if code is not None:
+            table.cells[code].citations.append(k)
 
 
 def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass per column kind
@@ -452,7 +485,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
             code=gp.code if gp else None, code_rule="printed-with-goal" if gp and gp.code else "",
             goal_text=goal_text, goal_lines=list(gp.lines) if gp else [], indicators=inds[ri],
             programmes=programmes_of(mp) if mp else [], contribution=cp.text if cp else None,
-            contribution_lines=list(cp.lines) if cp else [], page=g.page,
+            contribution_lines=list(cp.lines) if cp else [], page=g.page, means_lines=list(mp.lines) if mp else [],
             match_scores={"goal": round(row_goal[ri][1], 3) if ri in row_goal else 0.0,
                           "means": round(row_means[ri][1], 3) if ri in row_means else 0.0},
         ))

@@ -6,7 +6,8 @@ achievement goal. Each indicator's values form one ``qb:DataSet`` per year basis
 (fiscal / calendar year; numeric value / grade) with a shared data structure definition: year
 dimension, category dimension, measure, unit attribute. Placeholders (集計中, －) are
 ``kf:MissingValue`` nodes, never observations with a value. Cross-file links (ratings → the rated
-agency's objective) are made by :func:`link_across` after every file is stored.
+agency's objective; an edition-less plan named in a one-year document → the edition then in force) are
+made by :func:`link_across` after every file is stored.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from keifu.extract.facts import agency_key
 from keifu.extract.model import Line
 from keifu.extract.normalize import match_key, squash
 from keifu.extract.pipeline import ExtractedDocument
+from keifu.extract.plans import base_name, plan_key
 from keifu.extract.policy_table import PolicyIndicator, PolicyRow, PolicyTable, Programme
 from keifu.extract.slides import SlideDeck, SlideKpi
 from keifu.extract.targets import Observation, TargetValue
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from .emit import Emitter, register_emitter
-from .store import Store
+from .store import Store, to_term
 from .vocab import KF, QB, concept, mint, sparql_prefixes
 
 __all__ = ["DSD_COMPONENTS", "emit_policy_table", "emit_slides", "link_across"]
@@ -146,6 +148,7 @@ def emit_policy_table(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onode
         return
     base = ("doc", em.fkey, doc.number)
     goal_nodes: dict[str, URIRef] = {}
+    owners: dict[int, URIRef] = {}  # citation index → the goal it is printed in
 
     def goal(level: str, code: str, row: PolicyRow) -> URIRef:
         if code in goal_nodes:
@@ -199,6 +202,30 @@ def emit_policy_table(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onode
             _indicator(em, node, ind, dnode)
         for p in row.programmes:
             _programme(em, node, p, dnode)
+        owners.update((k, node) for k in row.citations)
+    owners.update((k, goal_nodes[c.code]) for c in table.cells.values() if c.code in goal_nodes for k in c.citations)
+    _own_citations(em, doc, dnode, owners)
+
+
+def _own_citations(em: Emitter, doc: ExtractedDocument, dnode: URIRef, owners: dict[int, URIRef]) -> None:
+    """Move citations printed in a row or goal cell from the document to that goal.
+
+    The core emitter gives a document without headings every citation (and ``kf:basedOn``); in a 事前分析表
+    a plan named in one row is the basis of that row only, so it would otherwise reach every indicator of the
+    table. Lineage semantics: a citation inside a goal applies to the goal and its descendants."""
+    moved: set[URIRef] = set()
+    for k, owner in sorted(owners.items()):
+        cnode = mint("doc", em.fkey, doc.number, "cite", k + 1)  # as numbered by Emitter.citations
+        target = em.g.value(cnode, KF.cites)
+        if target is None or (dnode, KF.hasCitation, cnode) not in em.g:
+            continue
+        em.g.remove((dnode, KF.hasCitation, cnode))
+        em.add(owner, KF.hasCitation, cnode)
+        em.add(owner, KF.basedOn, target)
+        moved.add(target)
+    for target in moved:
+        if not any((c, KF.cites, target) in em.g for c in em.g.objects(dnode, KF.hasCitation)):
+            em.g.remove((dnode, KF.basedOn, target))
 
 
 def _indicator(em: Emitter, goal: URIRef, ind: PolicyIndicator, dnode: URIRef) -> None:
@@ -343,8 +370,15 @@ SELECT ?obj ?label ?agency WHERE { ?obj a kf:Objective ; rdfs:label ?label ; kf:
 
 
 def link_across(store: Store) -> int:
-    """Ratings of an agency's research area → that agency's objective with the same title
-    (``kf:assesses``, written into the indicator's graph). Returns the number of links."""
+    """Cross-file links, after every file is stored. Returns the number of links made.
+
+    Ratings of an agency's research area → that agency's objective with the same title (``kf:assesses``,
+    written into the indicator's graph); edition-less plans cited in one-year documents → the edition in
+    force (:func:`resolve_editions`)."""
+    return _link_ratings(store) + resolve_editions(store)
+
+
+def _link_ratings(store: Store) -> int:
     objectives: dict[str, list[tuple[str, str]]] = {}
     for r in store.select(sparql_prefixes() + _OBJECTIVES):
         objectives.setdefault(str(r["agency"]), []).append((str(r["obj"]), match_key(str(r["label"]))))
@@ -363,3 +397,118 @@ def link_across(store: Store) -> int:
         store.ox.extend(quads)
     return len(quads)
 
+
+# --- editions -------------------------------------------------------------------------------------
+
+#: one-year documents and the date by which an edition must have been decided to be the one they mean:
+#: an annual document is written before its fiscal year starts; a 事前分析表 after its latest actual values
+_REFERENCE_DATES = """
+SELECT ?doc ?fy ?data WHERE {
+  { ?doc kf:fiscalYear ?fy . VALUES ?cls { kf:ObjectivesDocument kf:AgencyPlan kf:PolicyEvaluation } ?doc a ?cls }
+  UNION
+  { SELECT ?doc (MAX(?y) AS ?data) WHERE { ?doc a kf:PolicyEvaluation . ?o a kf:Observation ; kf:inDocument ?doc .
+      { ?o kf:fiscalYear ?y } UNION { ?o kf:calendarYear ?y } } GROUP BY ?doc }
+}
+"""
+_EDITIONS = """
+SELECT ?plan ?label ?edition (MIN(STR(?date)) AS ?decided) WHERE {
+  ?plan a kf:NationalPlan ; kf:edition ?edition ; rdfs:label ?label . OPTIONAL { ?plan kf:decisionDate ?date }
+} GROUP BY ?plan ?label ?edition
+"""
+_UNNUMBERED = """
+SELECT DISTINCT ?g ?owner ?c ?plan ?doc ?line ?page ?quote ?src WHERE {
+  GRAPH ?g { ?owner kf:hasCitation ?c . ?c kf:cites ?plan ; kf:line ?line ; kf:quote ?quote ; prov:wasDerivedFrom ?src .
+             OPTIONAL { ?c kf:page ?page } OPTIONAL { ?owner kf:inDocument ?d0 } }
+  ?plan a kf:NationalPlan . FILTER NOT EXISTS { ?plan kf:edition ?e }
+  BIND(COALESCE(?d0, ?owner) AS ?doc)
+}
+"""
+_EDITION_SUFFIX = "/edition"
+_DROP_INFERRED = [
+    f"""DELETE {{ GRAPH ?g {{ ?owner kf:basedOn ?plan }} }} WHERE {{ GRAPH ?g {{
+      ?owner kf:hasCitation ?c . ?c kf:cites ?plan ; kf:inferred true . FILTER(STRENDS(STR(?c), "{_EDITION_SUFFIX}"))
+      FILTER NOT EXISTS {{ ?owner kf:hasCitation ?c2 . ?c2 kf:cites ?plan . FILTER(?c2 != ?c) }} }} }}""",
+    f"""DELETE {{ GRAPH ?g {{ ?owner kf:hasCitation ?c . ?c ?p ?o }} }} WHERE {{ GRAPH ?g {{
+      ?owner kf:hasCitation ?c . ?c a kf:Citation ; kf:inferred true ; ?p ?o . FILTER(STRENDS(STR(?c), "{_EDITION_SUFFIX}")) }} }}""",
+]
+
+
+def _reference_dates(store: Store) -> dict[str, tuple[str, str]]:
+    """document → (ISO date an edition must be decided by, why) for documents written for one year."""
+    out: dict[str, tuple[str, str]] = {}
+    for r in store.select(sparql_prefixes() + _REFERENCE_DATES):
+        if r.get("fy"):
+            out[r["doc"]] = (f"{int(r['fy']):04d}-03-31", f"decided before fiscal year {r['fy']} began")
+        elif r.get("data") and r["doc"] not in out:
+            y = int(r["data"])
+            out[r["doc"]] = (f"{y + 1:04d}-03-31", f"decided by the end of {y}, the latest year of the table's actual values")
+    return out
+
+
+def _editions(store: Store) -> dict[str, list[tuple[int, str | None, str, str]]]:
+    """edition-less plan IRI → [(edition, decision date or None, edition IRI, label)] from its numbered editions."""
+    seen: dict[str, tuple[int, str | None, str, str]] = {}
+    for r in store.select(sparql_prefixes() + _EDITIONS):
+        base = base_name(r["label"])
+        if not base:
+            continue
+        old = seen.get(r["plan"])  # one row per label: keep a dated one
+        if old is None or (r["decided"] and not old[1]):
+            seen[r["plan"]] = (int(r["edition"]), r["decided"] or None, str(mint("plan", plan_key(base))), r["label"])
+    out: dict[str, list[tuple[int, str | None, str, str]]] = {}
+    for plan, (ed, decided, unnumbered, label) in seen.items():
+        out.setdefault(unnumbered, []).append((ed, decided, plan, label))
+    return out
+
+
+def resolve_editions(store: Store) -> int:
+    """An edition-less citation (科学技術・イノベーション基本計画, no 第N期) in a one-year document → the edition in force.
+
+    The edition in force is the highest-numbered edition whose decision date, read from other citations in
+    the store, is no later than the document's reference date (:data:`_REFERENCE_DATES`). The printed citation
+    stays as it is; an inferred ``kf:Citation`` beside it (same line and quote, ``kf:inferred``, the rule in
+    ``kf:uncertain``) cites the edition and carries the owner's ``kf:basedOn``. Editions known only without a
+    decision date are never chosen (nothing shows they were in force) and are named in the note. Documents
+    covering several years (中長期目標) are left alone: their period may span editions. Earlier results are
+    removed first, so a rebuild with other files gives the current answer."""
+    for q in _DROP_INFERRED:
+        store.ox.update(sparql_prefixes() + q)
+    refs = _reference_dates(store)
+    editions = _editions(store)
+    if not refs or not editions:
+        return 0
+    quads: list[ox.Quad] = []
+    done: set[tuple[str, str]] = set()
+    for r in store.select(sparql_prefixes() + _UNNUMBERED):
+        ref, cands = refs.get(r["doc"]), editions.get(r["plan"])
+        if ref is None or not cands or (r["owner"], r["plan"]) in done:
+            continue
+        by, why = ref
+        decided = [c for c in cands if c[1] and c[1] <= by]
+        if not decided:
+            continue
+        ed, date, plan, label = max(decided)
+        if any(True for _ in store.ox.quads_for_pattern(ox.NamedNode(r["owner"]), ox.NamedNode(str(KF.basedOn)),
+                                                         ox.NamedNode(plan), None)):
+            continue  # already based on that edition by a printed citation
+        done.add((r["owner"], r["plan"]))
+        undated = sorted(c[0] for c in cands if c[0] > ed and not c[1])
+        later = "、".join(f"第{n}期" for n in undated)
+        note = (f"版の推定：版の記載がないため、{by} までに決定された最新の版 {label}（{date} 決定）とみなした"
+                + (f"（決定日不明の {later} は除外）" if undated else "")
+                + f" / edition inferred: no edition printed; {label} is the latest edition {why} (decided {date})"
+                + (f"; {later} known without a decision date" if undated else ""))
+        c, owner, edition = URIRef(r["c"] + _EDITION_SUFFIX), URIRef(r["owner"]), URIRef(plan)
+        triples = [
+            (c, RDF.type, KF.Citation), (c, KF.cites, edition), (c, KF.name, Literal(label, lang="ja")),
+            (c, KF.inferred, Literal(True)), (c, KF.uncertain, Literal(note)), (c, KF.line, Literal(int(r["line"]))),
+            (c, KF.quote, Literal(r["quote"])), (c, PROV.wasDerivedFrom, URIRef(r["src"])),
+            (owner, KF.hasCitation, c), (owner, KF.basedOn, edition),
+        ]
+        if r.get("page"):
+            triples.append((c, KF.page, Literal(int(r["page"]))))
+        g = ox.NamedNode(r["g"])
+        quads += [ox.Quad(to_term(a), to_term(b), to_term(o), g) for a, b, o in triples]  # type: ignore[arg-type]
+    if quads:
+        store.ox.extend(quads)
+    return len(done)

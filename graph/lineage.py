@@ -130,6 +130,7 @@ class Step:
     page: int | None = None
     line: int | None = None
     last_line: int | None = None
+    note: str | None = None  # kf:uncertain of the evidence node: the rule behind an inferred step
 
     def where(self) -> str:
         """``file:p.N:line`` as shown to users."""
@@ -139,7 +140,7 @@ class Step:
     def as_dict(self) -> dict[str, object]:
         return {"from": self.lower, "to": self.higher, "edge": f"kf:{self.prop}", "evidence": self.evidence,
                 "quote": self.quote, "file": self.file, "page": self.page, "line": self.line,
-                "last_line": self.last_line}
+                "last_line": self.last_line, "note": self.note}
 
 
 @dataclass
@@ -283,7 +284,8 @@ class LineageIndex:
         prov = self.provenance(s.evidence for s in steps if s.evidence)
         for s in steps:
             p = prov.get(s.evidence or "", {})
-            s.quote, s.file, s.page, s.line, s.last_line = (p.get(k) for k in ("quote", "file", "page", "line", "last"))  # type: ignore[assignment]
+            s.quote, s.file, s.page, s.line, s.last_line, s.note = (  # type: ignore[assignment]
+                p.get(k) for k in ("quote", "file", "page", "line", "last", "note"))
         return steps
 
     def _citation(self, owner: str, target: str) -> str | None:
@@ -296,7 +298,7 @@ class LineageIndex:
         return min(cands, key=lambda c: (prov[c].get("page") or 0, prov[c].get("line") or 0, c))
 
     def provenance(self, nodes: Iterable[str]) -> dict[str, dict[str, object]]:
-        """quote, file, page, line and last line of nodes (cached per index)."""
+        """quote, file, page, line, last line and kf:uncertain note of nodes (cached per index)."""
         nodes = list(nodes)
         todo = sorted(n for n in set(nodes) if n not in self._prov)
         for chunk in (todo[i:i + 400] for i in range(0, len(todo), 400)):
@@ -305,14 +307,15 @@ class LineageIndex:
             if self.store is None:
                 continue
             values = " ".join(f"<{n}>" for n in chunk)
-            q = f"""SELECT ?n ?q ?line ?last ?page ?file WHERE {{ VALUES ?n {{ {values} }}
+            q = f"""SELECT ?n ?q ?line ?last ?page ?file ?note WHERE {{ VALUES ?n {{ {values} }}
                 ?n kf:line ?line . OPTIONAL {{ ?n kf:quote ?q }} OPTIONAL {{ ?n kf:lastLine ?last }}
-                OPTIONAL {{ ?n kf:page ?page }} OPTIONAL {{ ?n prov:wasDerivedFrom ?src . ?src dcterms:title ?file }} }}"""
+                OPTIONAL {{ ?n kf:page ?page }} OPTIONAL {{ ?n prov:wasDerivedFrom ?src . ?src dcterms:title ?file }}
+                OPTIONAL {{ ?n kf:uncertain ?note }} }}"""
             for r in self.store.select(sparql_prefixes() + "PREFIX dcterms: <http://purl.org/dc/terms/>\n" + q):
                 if not self._prov[r["n"]]:
                     self._prov[r["n"]] = {
                         "quote": r["q"], "file": r["file"], "line": _int(r["line"]), "last": _int(r["last"]),
-                        "page": _int(r["page"])}
+                        "page": _int(r["page"]), "note": r["note"]}
         return {n: self._prov.get(n, {}) for n in nodes}
 
     # -- materialisation -----------------------------------------------------------------------------

@@ -154,7 +154,8 @@ class TraceResult:
         w.writerow(["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets",
                     "chain", "evidence"])
         for r in self.rows:
-            ev = " | ".join(f"kf:{s.prop} {s.where()} {(s.quote or '').replace(chr(10), '')}" for s in r.steps)
+            ev = " | ".join(f"kf:{s.prop} {s.where()} {(s.quote or '').replace(chr(10), '')}"
+                            + (f" [{s.note}]" if s.note else "") for s in r.steps)
             w.writerow([r.node, r.label, r.kind or "", r.agency or "", r.document_label or "",
                         " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets), " → ".join(r.chain), ev])
         return out.getvalue()

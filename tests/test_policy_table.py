@@ -14,6 +14,7 @@ from keifu.graph.vocab import KF
 from rdflib.namespace import RDF, RDFS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "policy_table.txt"
+PLANS = Path(__file__).parent / "fixtures" / "policy_table_plans.txt"
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +101,38 @@ def test_graph_chain_and_provenance(fixture_file):
     assert len(warns) == 1  # the seven-digit ID
 
 
+def test_citations_belong_to_the_row_they_are_printed_in():
+    """A plan named in one row's goal is that row's basis, not the whole table's (lineage, issue 6)."""
+    ef = extract_file(PLANS)
+    doc = ef.documents[0]
+    by = {r.code: r for r in doc.extras["policy_table"].rows}
+    names = [rec.mention.name for rec in doc.citations]
+    assert [names[k] for k in by["6-1-2"].citations] == ["架空海洋データ利活用指針"]
+    # 「（科技イノベ基本計画P.30から抜粋）」: an excerpt reference, its abbreviation written out
+    assert [names[k] for k in by["6-1-1"].citations] == ["科学技術・イノベーション基本計画"]
+    g = emit_file(ef)
+    dnode = next(g.subjects(RDF.type, KF.PolicyEvaluation))
+    goals = {str(g.value(n, KF.sectionNumber)): n for n in g.subjects(RDF.type, KF.AchievementGoal)}
+    plans = {str(g.value(p, RDFS.label)): p for p in g.subjects(RDF.type, KF.NationalPlan)}
+    assert set(g.objects(goals["6-1-2"], KF.basedOn)) == {plans["架空海洋データ利活用指針"]}
+    assert set(g.objects(goals["6-1-1"], KF.basedOn)) == {plans["科学技術・イノベーション基本計画"]}
+    assert not list(g.objects(dnode, KF.basedOn)) and not list(g.objects(dnode, KF.hasCitation))
+    (cite,) = g.objects(goals["6-1-1"], KF.hasCitation)
+    assert str(g.value(cite, KF.alias)) == "科技イノベ基本計画" and g.value(cite, KF.line).toPython() == 34
+    _, results, _ = validate_graph(g)
+    assert not [r for r in results if r.severity == "Violation"], [r.describe() for r in results]
+
+
 # --- the real table ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def real():
-    return extract_file(corpus_file("003")).documents[0].extras["policy_table"]
+def real_doc():
+    return extract_file(corpus_file("003")).documents[0]
+
+
+@pytest.fixture(scope="module")
+def real(real_doc):
+    return real_doc.extras["policy_table"]
 
 
 def test_corpus_every_row_recovered(real):
@@ -149,3 +177,33 @@ def test_corpus_budget_ids_as_printed(real):
     assert all(i.isdigit() for i in ids)
     shared = {p.program_id for r in real.rows for p in r.programmes if "id-shared" in p.flags}
     assert "006842" in shared  # one ID on two names (003:1351/1353)
+
+
+def test_corpus_citations_sit_on_their_rows(real_doc, real):
+    """Every plan 003 names is printed inside one row, so none is left to speak for the whole table."""
+    placed = {k: r.code for r in real.rows for k in r.citations}
+    assert len(placed) == len(real_doc.citations) >= 12
+    names = {r.code: {real_doc.citations[k].mention.name for k in r.citations} for r in real.rows}
+    assert names["7-2-3"] == {"日本食品標準成分表"}
+    moonshot = next(r for r in real.rows if "ムーンショット" in (r.goal_text or ""))
+    (k,) = moonshot.citations
+    m = real_doc.citations[k].mention
+    assert (m.key, m.alias, m.edition) == ("科学技術・イノベーション基本計画", "科技イノベ基本計画", None)
+
+
+def test_corpus_indicator_names_starting_with_a_number(real):
+    """②５年目外部評価…（目標値：…）: a number after the circled digit, yet an indicator (its target label says so),
+    and （目標毎に…） before the label is part of the name, not the target."""
+    moonshot = next(r for r in real.rows if "ムーンショット" in (r.goal_text or ""))
+    assert [i.number for i in moonshot.indicators] == [1, 2, 3, 4]
+    second, third = moonshot.indicators[1:3]
+    assert second.name.startswith("5年目外部評価") and third.name.startswith("10年目外部評価")
+    assert [(t.value, t.fiscal_year) for t in third.targets][:1] == [(100, 2030)]
+
+
+def test_corpus_goal_cells_broken_by_a_blank_line(real):
+    """A merged goal cell can lose its tail to a blank line (7-3, 9-4), also when the cell starts inside the block
+    of a code line (9-1): the tail is no wider than the cell and carries no marker."""
+    titles = {c: real.cells[c].title for c in ("7-3", "9-1", "9-4")}
+    assert titles == {"7-3": "科学技術の国際活動の戦略的推進", "9-1": "未来社会を見据えた先端基盤技術の強化",
+                      "9-4": "安全・安心の確保に関する課題への対応"}
