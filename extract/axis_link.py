@@ -26,14 +26,18 @@ FUZZY_MARGIN = 0.05
 # Content links (catch-all rows) need a shared run of at least this many characters with a title core.
 CONTENT_MIN = 6
 
-_NUMBER = re.compile(
-    r"^\s*(?:[【\[]\s*)?(?:第[0-9０-９一二三四五六七八九十]+[章節]?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩIVX]{1,4}[．.]"
+# One printed number; a cell may print the whole path (第３　１　技術相談…, Ⅲ．１．（２）…), so strip_number
+# removes a chain of them.
+_ONE_NUMBER = (
+    r"(?:第[0-9０-９一二三四五六七八九十]+[章節]?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩIVX]{1,4}[．.]"
     r"|[0-9０-９]{1,2}(?:[．.][0-9０-９]{1,2})*[．.]?(?![0-9０-９年月日])|[（(][0-9０-９]{1,2}[）)]"
-    r"|[0-9０-９]{1,2}[）)]|[①-⑳]|[a-zａ-ｚ][.．])\s*"
+    r"|[0-9０-９]{1,2}[）)]|[①-⑳]|[a-zａ-ｚ][.．])"
 )
+_NUMBER = re.compile(rf"^\s*(?:[【\[]\s*)?(?:{_ONE_NUMBER}[\s\u3000】\]]*)+")
 _QUALIFIER = re.compile(r"^(?P<main>.+?)[（(](?P<qual>[^（）()]+)[）)]$")
 #: Boilerplate around chapter titles that is not part of what the item is about.
-_CORE_DROP = re.compile(r"(に関する|に係る|のための)?(目標を達成するため(に)?とるべき措置|事項|取組)$")
+_CORE_DROP = re.compile(r"(に関する|に係る|のための)?(目標を達成するため(に)?とるべき措置|事項|取組)$"
+                        r"|(に関する|に係る)計画$")  # plans word items 「人事に関する計画」 for 「人事に関する事項」
 
 
 def strip_number(text: str) -> tuple[str, str]:
@@ -45,7 +49,7 @@ def strip_number(text: str) -> tuple[str, str]:
         s = s[1:]
     m = _NUMBER.match(s)
     if m and m.end() < len(s):
-        return m.group(0).strip(" 【[\u3000"), s[m.end():].strip()
+        return m.group(0).strip(" 【[]】\u3000"), s[m.end():].strip()
     return "", s
 
 

@@ -30,6 +30,7 @@ from .headings import Heading
 from .model import Line, LineSpan, SourceText, Table
 from .normalize import join_wrapped, squash
 from .registry import register_parser
+from .segment import BOX_HEADING
 from .vocab import patterns
 
 __all__ = ["AxisItem", "AxisRow", "AxisTables", "Cell", "Problem", "parse_axis_tables", "rows_from_cells",
@@ -40,7 +41,7 @@ _COL_CELL, _COL_AXIS, _COL_IND = 0, 1, 2
 # A wrapped item may leave a tail of up to this many characters on a line of its own (FORMAT-NOTES §4.5).
 _FRAGMENT_MAX = 3
 # A merged line holds several cells: split before " ○" and before " 《label》" / " 【label】" / " （label）".
-_SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯]|[《【（(＜<][^《》【】（）()＜＞<>]{1,30}[》】）)＞>])")
+_SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯]|[《【（(＜<〔［][^《》【】（）()＜＞<>〔〕［］]{1,30}[》】）)＞>〕］])")
 
 
 @dataclass
@@ -131,7 +132,8 @@ def _other_annex_title(text: str) -> bool:
 
 
 def table_ranges(lines: Sequence[Line], start: int, end: int) -> list[tuple[int, int, Line | None]]:
-    """(first, end, title line) of each evaluation-axis table in ``lines[start:end]``."""
+    """(first, end, title line) of each evaluation-axis table in ``lines[start:end]``; a table ends at
+    another annex title, a closing 注）, or a diagram box heading such as （中期目標） printed after it."""
     out: list[tuple[int, int, Line | None]] = []
     i = start
     while i < end:
@@ -139,7 +141,8 @@ def table_ranges(lines: Sequence[Line], start: int, end: int) -> list[tuple[int,
         if not ln.blank and (V.is_table_title(ln.text) or V.is_table_header(ln.text)):
             title = ln if V.is_table_title(ln.text) else None
             j = i + 1
-            while j < end and not (_other_annex_title(lines[j].text) or V.is_table_end(lines[j].text)):
+            while j < end and not (_other_annex_title(lines[j].text) or V.is_table_end(lines[j].text)
+                                   or BOX_HEADING.match(squash(lines[j].text))):
                 j += 1
             out.append((i, j, title))
             i = j + 1
@@ -182,7 +185,7 @@ def _pieces(line: Line) -> list[tuple[str, bool]]:
     for c in cuts:
         piece = text[prev:c].strip()
         rest = text[c:].strip()
-        if rest[:1] in "《【（(＜<" and V.indicator_label(rest.split()[0]) is None and not V.is_axis_label(rest.split()[0]):
+        if rest[:1] in "《【（(＜<〔［" and V.indicator_label(rest.split()[0]) is None and not V.is_axis_label(rest.split()[0]):
             continue  # a bracket inside the text, not a label
         if piece:
             parts.append(piece)
@@ -381,7 +384,7 @@ def _find_line(src: SourceText, table: Table, text: str) -> Line:
     return src.lines[start] if src.lines else Line(0, 1, text, table.page)
 
 
-_CELL_SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯・]|[《【（(＜<][^《》【】（）()＜＞<>]{1,30}[》】）)＞>])")
+_CELL_SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯・]|[《【（(＜<〔［][^《》【】（）()＜＞<>〔〕［］]{1,30}[》】）)＞>〕］])")
 
 
 def _cell_lines(text: str | None) -> list[str]:
@@ -392,7 +395,7 @@ def _cell_lines(text: str | None) -> list[str]:
         t = t.strip()
         if not t:
             continue
-        starts = V.bullet_kind(t) is not None or V.is_note(t) or t[:1] in "《【（(＜<" or V.is_list_end(t)
+        starts = V.bullet_kind(t) is not None or V.is_note(t) or t[:1] in "《【（(＜<〔［" or V.is_list_end(t)
         if joined and not starts:
             joined[-1] = join_wrapped(joined[-1], t)
         else:

@@ -14,8 +14,8 @@ from functools import cache
 from .normalize import squash
 from .vocab import rows
 
-#: Brackets that enclose a label line: 《評価指標》 【戦略目標】 （モニタリング指標） ＜アウトプット指標＞
-LABEL = re.compile(r"^[《【（(＜<〈≪]\s*(?P<inner>[^《》【】（）()＜＞<>〈〉≪≫]{1,40}?)\s*[》】）)＞>〉≫]$")
+#: Brackets that enclose a label line: 《評価指標》 【戦略目標】 （モニタリング指標） ＜アウトプット指標＞ 〔評価指標〕
+LABEL = re.compile(r"^[《【（(＜<〈≪〔［]\s*(?P<inner>[^《》【】（）()＜＞<>〈〉≪≫〔〕［］]{1,40}?)\s*[》】）)＞>〉≫〕］]$")
 _BULLET_CIRCLE = re.compile(r"^[○〇◯]")
 _BULLET_DOT = re.compile(r"^[・･•\uf09e\uf06e]|^-\s")
 _ANNEX_LABEL = re.compile(r"^\(?別[添紙][0-9]*\)?$")

@@ -34,7 +34,8 @@ _PAGE_NO = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
 # Where trailing spaces end units, at least this share of non-blank lines carries one (measured:
 # 17–41 % in the objectives documents and plans, under 1 % in slide and table dumps).
 _SIGNAL_SHARE = 0.1
-# A wrapped heading title never needs more than this many characters on a stray last line (002:4526).
+# A wrapped heading title never needs more than this many characters on a stray last line (002:4526);
+# a short line ending in 「。」 is a body sentence (「なし。」 under a plan's statutory item), never a title tail.
 _FRAGMENT_MAX = 3
 _OPEN = "（(「『［[｛{〔【＜<《≪〈"
 _CLOSE = "）)」』］]｝}〕】＞>》≫〉"
@@ -157,11 +158,12 @@ def match_marker(text: str) -> Marker | None:
     return None
 
 
-_NUM_CHAIN = re.compile(r"^(?:[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩ]{1,3}[．.]?)+")
+_NUM_CHAIN = re.compile(r"^(?:[0-9０-９ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩ]{1,3}[．.]?|[（(][0-9０-９]{1,2}[）)]|[①-⑳])+")
 
 
 def is_cross_reference(marker: Marker) -> bool:
-    """A marker that only cites another section: Ⅲ．１．２項において…, １．１項から…, Ⅰ．５．で示した…."""
+    """A marker that only cites another section: Ⅲ．１．２項において…, １．１項から…, Ⅰ．５．で示した…,
+    and a wrapped 「上記」 reference that continues the sentence: ２．（１）の取組と…."""
     rest = marker.title
     if rest.startswith("項"):
         return True
@@ -209,7 +211,9 @@ def _start_kind(text: str) -> str | None:
 
 
 def _footnote_number(text: str) -> str | None:
-    """The number of a footnote line (``'1 一般財団法人…'``), unless the digits continue a date or count."""
+    """The number of a footnote line (``'1 一般財団法人…'``, ``'※1 …'``), unless the digits continue a date
+    or count. Such a line is a footnote only where it interrupts an open sentence whose mark was seen
+    (:func:`logical_blocks`); elsewhere the same shape is a heading (``１　法人の目的``) or a ※ note."""
     s = text.lstrip(" \t\u3000")
     if len(text) - len(s) > 1:
         return None
@@ -304,7 +308,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         text = ln.text
         start = _start_kind(text)
         is_open = cur is not None and not cur.closed
-        fn = _footnote_number(text) if start is None else None
+        fn = _footnote_number(text) if start in (None, "numbered", "bullet") else None
         if fn is not None and (is_open or (cur is not None and cur.kind == "footnote") or parked) \
                 and _mark_seen(fn, seen + (cur.text if cur else "") + (parked.text if parked else "")):
             if is_open and cur is not None and cur.kind != "footnote":
@@ -324,7 +328,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         elif cur is not None and not cur.closed:
             cur.add(ln)
         elif (cur is not None and cur.kind == "numbered" and start is None
-              and len(squash(text)) <= _FRAGMENT_MAX and not sentence_ends):
+              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and not sentence_ends):
             cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '
         else:
             flush(cur)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import axis_vocab as V
@@ -25,7 +25,9 @@ from .registry import register_parser
 
 __all__ = ["BodyIndicator", "BodyIndicators", "Mark", "parse_body_indicators", "split_targets"]
 
-_LEAD_LABEL = re.compile(r"^\s*(?P<label>[《【＜<〈（(][^《》【】＜＞<>〈〉（）()]{1,40}[》】＞>〉）)])\s*(?P<rest>.*)$", re.S)
+_LEAD_LABEL = re.compile(r"^\s*(?P<label>[《【＜<〈（(〔［][^《》【】＜＞<>〈〉（）()〔〕［］]{1,40}[》】＞>〉）)〕］])\s*(?P<rest>.*)$", re.S)
+#: Target kinds whose value alone is the target (40件); other kinds are phrases (対…比で約３割増加, 前年度を上回る).
+_NUMERIC_KINDS = ("absolute", "recurring", "cumulative")
 # An item's own target line has no sentence end; a line ending in 。 after the items is new prose.
 _SENTENCE_END = re.compile(r"。\s*$")
 
@@ -64,12 +66,33 @@ class BodyIndicators:
 
 
 def split_targets(text: str) -> tuple[str, list[Any]]:
-    """(indicator name, targets): the name is the text before the first target phrase."""
+    """(indicator name, targets): the name is the text before the first target phrase.
+
+    Two printed forms put the target after the name in a way the phrase parser cannot see: a target
+    in a closing parenthesis (``開催回数（前年度を上回る回数）``, ``導入件数（対令和２年度比で約３割増加）``),
+    whose phrase is the whole parenthesis, and ``name：target`` (``技術相談件数：年間1,200件以上``).
+    """
     try:
         from .targets import parse_targets
     except ImportError:  # the shared target parser is not installed in this tree yet
         return _clean_name(text), []
-    targets = [t for t in parse_targets(text) if getattr(t, "start", None) is not None]
+    paren = _closing_paren(text)
+    if paren is not None:
+        a, b = paren
+        inner = text[a:b]
+        targets = _targets(parse_targets, inner)
+        if targets and not _targets(parse_targets, text[:a - 1]):
+            if len(targets) == 1 and targets[0].kind not in _NUMERIC_KINDS:
+                # a relative or rule target is the whole phrase: 対令和２年度比で約３割増加, not just 約３割
+                targets = [replace(targets[0], expression=inner.strip(), start=0, end=len(inner))]
+            return _clean_name(text[:a - 1]), [replace(t, start=t.start + a, end=t.end + a) for t in targets]
+    colon = re.search(r"[:：]", text)
+    if colon is not None and not _targets(parse_targets, text[:colon.start()]):
+        after = _targets(parse_targets, text[colon.end():])
+        if after:  # name：target — the phrase starts after the colon
+            return _clean_name(text[:colon.start()]), [replace(t, start=t.start + colon.end(), end=t.end + colon.end())
+                                                        for t in after]
+    targets = _targets(parse_targets, text)
     if not targets:
         return _clean_name(text), []
     first = min(t.start for t in targets)
@@ -77,8 +100,32 @@ def split_targets(text: str) -> tuple[str, list[Any]]:
     return name, targets
 
 
+def _targets(parse: Any, text: str) -> list[Any]:
+    return [t for t in parse(text) if getattr(t, "start", None) is not None]
+
+
+def _closing_paren(text: str) -> tuple[int, int] | None:
+    """The inside (start, end) of a parenthesis that closes ``text``, when text precedes it."""
+    s = text.rstrip(" \t\u3000")
+    if not s.endswith(("）", ")")):
+        return None
+    depth = 0
+    for k in range(len(s) - 1, -1, -1):
+        if s[k] in "）)":
+            depth += 1
+        elif s[k] in "（(":
+            depth -= 1
+            if depth == 0:
+                return (k + 1, len(s) - 1) if k > 0 else None
+    return None
+
+
 def _clean_name(text: str) -> str:
-    return text.strip(" \t\u3000").rstrip("※ \t\u3000:：").strip()
+    """The indicator name: a trailing 「：」 and whatever follows it on the way to the target is dropped
+    (``技術移転の成約件数：中期目標期間中に`` → ``技術移転の成約件数``)."""
+    name = text.strip(" \t\u3000").rstrip("※ \t\u3000:：").strip()
+    head = re.split(r"[:：]", name, maxsplit=1)[0].strip()
+    return head or name
 
 
 def _lead(block: Block) -> tuple[str, str] | None:

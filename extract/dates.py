@@ -114,6 +114,11 @@ _FULL = re.compile(
 _ABBR = re.compile(rf"(?<![A-Za-z0-9.])(?P<era>[RHS])(?P<ey>[0-9]{{1,2}}|元)\.(?P<m>{_N})(?:\.(?P<d>{_N}))?(?![0-9.])")
 # the first end of a range whose 年/年度 is printed only once: R8～R11年度, 令和7～9年度, 2021-2023年度
 _RANGE_HEAD = re.compile(rf"(?P<head>(?P<era>{_ERA})?(?P<n>[0-9]{{1,4}}|元))(?P<sep>[~〜\-―‐－])(?=(?:{_ERA})?[0-9元]{{1,4}}(?:年|\.))")
+# an era range whose second end prints no era: 令和7～9年度, 令和７年度～11年度 (the era carries over)
+_ERA_RANGE = re.compile(
+    rf"(?P<head>(?P<era>{_ERA})(?P<n1>[0-9]{{1,2}}|元)(?:年(?P<fy1>度)?)?)[~〜\-―‐－]"
+    rf"(?P<tail>(?P<n2>[0-9]{{1,2}})年(?P<fy2>度)?)(?![0-9])"
+)
 
 
 def _num(s: str | None) -> int | None:
@@ -174,6 +179,14 @@ def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
     """All dates in squashed text ``s`` as (start, end, JDate with raw=squashed slice, separator-after)."""
     found: list[tuple[int, int, JDate]] = []
     taken: list[tuple[int, int]] = []
+    for m in _ERA_RANGE.finditer(s):
+        y1, y2 = era_year(m.group("era"), m.group("n1")), era_year(m.group("era"), m.group("n2"))
+        if y2 < y1:
+            continue
+        fiscal = bool(m.group("fy2"))
+        found.append((m.start("head"), m.end("head"), JDate(y1, None, None, m.group("head"), fiscal=fiscal)))
+        found.append((m.start("tail"), m.end("tail"), JDate(y2, None, None, m.group("tail"), fiscal=fiscal)))
+        taken.extend([(m.start("head"), m.end("head")), (m.start("tail"), m.end("tail"))])
     for rx in (_FULL, _ABBR):
         for m in rx.finditer(s):
             if any(a < m.end() and m.start() < b for a, b in taken):

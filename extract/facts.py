@@ -167,6 +167,11 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
         if s in _BODY_KIND:
             add(s, lines[i], False)
             continue
+        joint = _joint_bodies(s)
+        if joint:
+            for name in joint:
+                add(name, lines[i], False)
+            continue
         m = _MINISTER.match(s) or _INSTRUCTION.search(s)
         if m and m.group("body") in _BODY_KIND:
             add(m.group("body"), lines[i], False)
@@ -186,18 +191,47 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             return
 
 
-def _sentences(lines: Sequence[Line], idx: list[int]) -> list[tuple[str, Line]]:
-    out: list[tuple[str, Line]] = []
-    buf, first = "", None
+def _joint_bodies(s: str) -> list[str]:
+    """Several issuers printed on one cover line (総務大臣　財務大臣　経済産業大臣, 内閣府・総務省): the
+    whitespace-free line must consist of known body names only, optionally separated by ・ or 、."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(s):
+        if s[pos] in "・、,":
+            pos += 1
+            continue
+        name = next((b for b in _BODY_NAMES if s.startswith(b, pos)), None)
+        if name is None:
+            return []
+        out.append(name)
+        pos += len(name)
+    return out if len(out) > 1 else []
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """Squashed text of consecutive lines up to a sentence end, and where each line starts in it."""
+
+    text: str
+    lines: tuple[Line, ...]
+    starts: tuple[int, ...]
+
+    def line_at(self, pos: int) -> Line:
+        return self.lines[max(bisect_right(self.starts, pos) - 1, 0)]
+
+
+def _sentences(lines: Sequence[Line], idx: list[int]) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    buf, own, starts = "", [], []
     for i in idx:
-        if first is None:
-            first = lines[i]
+        own.append(lines[i])
+        starts.append(len(buf))
         buf += squash(lines[i].text)
         if buf.endswith("。") or lines[i].text.endswith(" ") and buf.endswith(("。", ")")):
-            out.append((buf, first))
-            buf, first = "", None
-    if buf and first is not None:
-        out.append((buf, first))
+            out.append(_Sentence(buf, tuple(own), tuple(starts)))
+            buf, own, starts = "", [], []
+    if buf and own:
+        out.append(_Sentence(buf, tuple(own), tuple(starts)))
     return out
 
 
@@ -206,17 +240,31 @@ _RANGE = re.compile(r"から|まで|[～〜~]")
 
 
 def _period(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
-    """The first sentence that states the period (…の期間は X から Y まで / X～Y) with two dated bounds."""
+    """The first sentence that states the period (…の期間は X から Y まで / X～Y) with two dated bounds.
+
+    A heading without 「。」 runs into the sentence after it, so the evidence line is the one holding the
+    period phrase (or the first bound), and the text starts there."""
     if seg.doc_class not in ("ObjectivesDocument", "AgencyPlan"):
         return
     sentences = _sentences(lines, nonblank(lines, seg.body_start, seg.body_end))
-    ranked = [x for x in sentences if _PERIOD_SENTENCE.search(x[0])] + sentences
-    for text, line in ranked:
+    ranked = [x for x in sentences if _PERIOD_SENTENCE.search(x.text)] + sentences
+    for sent in ranked:
+        text = sent.text
         if "期間" not in text or not _RANGE.search(text):
             continue
-        dates = [d for _, _, d in find_dates(text) if d.year and not d.fiscal or d.month]
-        if len(dates) >= 2:
-            f.period_start, f.period_end, f.period_line, f.period_text = dates[0], dates[1], line, text
+        found = [(a, d) for a, _, d in find_dates(text) if d.year or d.month]
+        if len(found) >= 2 and found[0][1].fiscal and found[1][1].fiscal and found[0][1].month is None:
+            # 令和７年度から令和11年度まで: fiscal years run April–March; the day is not printed, so months only
+            (a0, fy0), (a1, fy1) = found[0], found[1]
+            if fy0.year is not None and fy1.year is not None:
+                found = [(a0, JDate(fy0.year, 4, None, fy0.raw)), (a1, JDate(fy1.year + 1, 3, None, fy1.raw))]
+        found = [(a, d) for a, d in found if not d.fiscal or d.month]
+        if len(found) >= 2:
+            phrase = _PERIOD_SENTENCE.search(text)
+            at = phrase.start() if phrase is not None and phrase.start() < found[0][0] else found[0][0]
+            line = sent.line_at(at)
+            start = sent.starts[sent.lines.index(line)]
+            f.period_start, f.period_end, f.period_line, f.period_text = found[0][1], found[1][1], line, text[start:]
             return
 
 

@@ -79,8 +79,8 @@ def _title(block: Block, marker: Marker) -> str | None:
 
 
 def _component(raw: str) -> str:
-    """A marker as one part of a section number: whitespace, 【 and trailing dots dropped."""
-    return _DOTS.sub("", re.sub(r"\s+", "", raw).removeprefix("【"))
+    """A marker as one part of a section number: whitespace, 【 (and 】 of 【３．１】) and trailing dots dropped."""
+    return _DOTS.sub("", re.sub(r"\s+", "", raw).removeprefix("【").removesuffix("】"))
 
 
 def _number(marker: Marker, value: str) -> str:

@@ -10,20 +10,27 @@ counterpart. The steps, top-down, each one only among items not yet linked:
    parent (the counterpart of the plan item's parent) when there is one;
 2. ``renamed``: among the unlinked children of the expected parent, the most similar title (difflib);
 3. ``order``: between linked siblings, equal runs of unlinked siblings pair in order (chapter offsets);
-4. ``ancestor``: anything else links to the counterpart of its nearest linked ancestor.
+4. ``role``: chapters still unpaired (a plan that prints 予算, 短期借入金, 剰余金 … as chapters of their own, so the
+   runs differ in length) pair by statutory role (``data/chapter_roles.tsv``): the one plan chapter and the one
+   objectives chapter of a role; a statutory chapter takes part only with the role ``data/plan_statutory_items.tsv``
+   gives it (the budget carries out 財務内容の改善);
+5. ``ancestor``: anything else links to the counterpart of its nearest linked ancestor.
 
-Statutory items take part only in step 3 at chapter level. Steps 2–4 are flagged as uncertain.
+Statutory items take part only in steps 3 and 4 at chapter level. Steps 2, 3 and 5 are flagged as uncertain.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache
 
 from .axis_link import core_key
+from .chapters import chapter_role
 from .normalize import squash
-from .vocab import patterns
+from .vocab import rows
 
 __all__ = ["PlanItem", "PlanLink", "PlanLinks", "link_plan"]
 
@@ -47,7 +54,7 @@ class PlanItem:
 class PlanLink:
     plan: str
     objective: str
-    rule: str  # title | renamed | order | ancestor
+    rule: str  # title | renamed | order | role | ancestor
     score: float = 1.0
 
     @property
@@ -58,7 +65,7 @@ class PlanLink:
         if self.rule == "renamed":
             return f"renamed heading (ratio {self.score:.2f})"
         return {"title": "same title", "order": "sibling order between linked items",
-                "ancestor": "nearest ancestor with a counterpart"}[self.rule]
+                "role": "same statutory chapter role", "ancestor": "nearest ancestor with a counterpart"}[self.rule]
 
 
 @dataclass
@@ -74,9 +81,24 @@ class PlanLinks:
         return sum(1 for lk in self.links if lk.rule == rule)
 
 
+@cache
+def _statutory() -> tuple[tuple[re.Pattern[str], str | None], ...]:
+    return tuple((re.compile(r[0]), (r[1].strip() or None) if len(r) > 1 else None)
+                 for r in rows("plan_statutory_items.tsv"))
+
+
 def is_statutory(title: str) -> bool:
     sq = squash(title)
-    return any(p.match(sq) for p in patterns("plan_statutory_items.tsv"))
+    return any(p.match(sq) for p, _ in _statutory())
+
+
+def _role(title: str, statutory: bool) -> str | None:
+    """The chapter role a plan or objectives chapter stands for; a statutory item only by its table role."""
+    if statutory:
+        sq = squash(title)
+        return next((role for p, role in _statutory() if p.match(sq)), None)
+    found = chapter_role(title)
+    return found[0] if found else None
 
 
 def _children(items: Sequence[PlanItem]) -> dict[str | None, list[PlanItem]]:
@@ -128,7 +150,33 @@ def link_plan(plan: Sequence[PlanItem], objectives: Sequence[PlanItem]) -> PlanL
             direct[p.id] = PlanLink(p.id, o.id, "title")
             used.add(o.id)
 
-    # 2 + 3. renamed and order, level by level, under linked parents (and at chapter level)
+    # 2 + 3. renamed and order, level by level, under linked parents (and at chapter level); 4. roles
+    _renamed_and_order(pchildren, ochildren, direct, used, statutory)
+    if _pair_by_role(pchildren.get(None, []), ochildren.get(None, []), direct, used, statutory):
+        _renamed_and_order(pchildren, ochildren, direct, used, statutory)
+
+    # 5. ancestors, and the report
+    out = PlanLinks()
+    pparent = {p.id: p.parent for p in plan}
+    for p in plan:
+        if p.id in direct:
+            out.links.append(direct[p.id])
+            continue
+        if p.id in statutory:
+            out.unmatched.append((p.id, "statutory"))
+            continue
+        anc = pparent.get(p.id)
+        while anc is not None and anc not in direct:
+            anc = pparent.get(anc)
+        if anc is not None:
+            out.links.append(PlanLink(p.id, direct[anc].objective, "ancestor"))
+        else:
+            out.unmatched.append((p.id, "no-counterpart"))
+    return out
+
+
+def _renamed_and_order(pchildren: dict[str | None, list[PlanItem]], ochildren: dict[str | None, list[PlanItem]],
+                       direct: dict[str, PlanLink], used: set[str], statutory: set[str]) -> None:
     changed = True
     while changed:
         changed = False
@@ -149,24 +197,30 @@ def link_plan(plan: Sequence[PlanItem], objectives: Sequence[PlanItem]) -> PlanL
                     changed = True
             changed |= _pair_by_order(kids, okids, direct, used, statutory if parent_id is not None else set())
 
-    # 4. ancestors, and the report
-    out = PlanLinks()
-    pparent = {p.id: p.parent for p in plan}
-    for p in plan:
-        if p.id in direct:
-            out.links.append(direct[p.id])
-            continue
-        if p.id in statutory:
-            out.unmatched.append((p.id, "statutory"))
-            continue
-        anc = pparent.get(p.id)
-        while anc is not None and anc not in direct:
-            anc = pparent.get(anc)
-        if anc is not None:
-            out.links.append(PlanLink(p.id, direct[anc].objective, "ancestor"))
-        else:
-            out.unmatched.append((p.id, "no-counterpart"))
-    return out
+
+def _pair_by_role(kids: list[PlanItem], okids: list[PlanItem], direct: dict[str, PlanLink], used: set[str],
+                  statutory: set[str]) -> bool:
+    """Unpaired chapters of the same statutory role, when the role names exactly one chapter on each side."""
+    plan_roles: dict[str, list[PlanItem]] = {}
+    for p in kids:
+        if p.id not in direct:
+            role = _role(p.title, p.id in statutory)
+            if role is not None:
+                plan_roles.setdefault(role, []).append(p)
+    obj_roles: dict[str, list[PlanItem]] = {}
+    for o in okids:
+        if o.id not in used:
+            found = chapter_role(o.title)
+            if found is not None:
+                obj_roles.setdefault(found[0], []).append(o)
+    changed = False
+    for role, ps in plan_roles.items():
+        os_ = obj_roles.get(role, [])
+        if len(ps) == 1 and len(os_) == 1:
+            direct[ps[0].id] = PlanLink(ps[0].id, os_[0].id, "role")
+            used.add(os_[0].id)
+            changed = True
+    return changed
 
 
 def _pair_by_order(kids: list[PlanItem], okids: list[PlanItem], direct: dict[str, PlanLink], used: set[str],

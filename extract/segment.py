@@ -37,18 +37,25 @@ TITLE_KIND = re.compile(
     rf"の?(?P<ord>{_ORDINAL})?(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$"
 )
 _TITLE_ORDINAL = re.compile(rf"^(?P<ord>{_ORDINAL})(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$")
+# 「独立行政法人X の令和９年度における業務運営に関する目標」 (行政執行法人's 年度目標, annual plans): the kind
+# comes from the preamble's alias; the name must carry the legal form, so a diagram box before it is no title.
+_TITLE_YEAR = re.compile(
+    rf"^(?P<org>{_LEGAL_FORM}[^()「」、。]{{2,40}}?)の(?:令和|平成)?[0-9元]{{1,4}}年度(?:\([0-9]{{4}}年度\))?"
+    r"(?:における|の)?業務運営に関する(?:目標|計画)(?P<draft>\(?案\)?)?$"
+)
 ORG_LINE = re.compile(rf"^{_LEGAL_FORM}[^()「」、。]{{2,40}}$|^[^()「」、。]{{2,40}}{_LEGAL_FORM}$")
 _TITLE_REJECT = re.compile(r"期間|実績|%|％")
 _PREAMBLE_HEAD = re.compile(r"通則法")
 _ARTICLE = re.compile(r"第(\d+)条(?:の(\d+))?")
 _ALIAS_KIND = re.compile(rf"以下「(?P<kind>{_KIND_WORDS})」という")
 _NUMBERED = re.compile(
-    r"^\s*(?:第[0-9０-９一二三四五六七八九十]+[\s　]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩI][．.]|[0-9０-９]{1,2}[．.]|"
+    r"^\s*(?:第[0-9０-９一二三四五六七八九十]+[\s　]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩI][．.]|[0-9０-９]{1,2}[．.　]|"
     r"[（(][0-9０-９]{1,2}[）)]|【[0-9０-９]|[0-9０-９]{1,2}[）)])"
 )
 _PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
 #: Stand-alone annex labels and box headings: they close the previous document, never start a title.
-_LABEL = re.compile(r"^\(?別[添紙][0-9]*\)?$|^\((?:中長?期目標|使命|環境変化|現状・課題)[^)]*\)?\)$")
+BOX_HEADING = re.compile(r"^\((?:中長?期目標|使命|環境変化|現状・課題)[^)]*\)?\)$")
+_LABEL = re.compile(rf"^\(?別[添紙][0-9]*\)?$|{BOX_HEADING.pattern}")
 _END_MARK = re.compile(r"^以上$")
 _EVAL_COLUMNS = ("政策目標", "施策目標", "達成目標", "測定指標", "達成手段", "実績値")
 _SLIDE_BULLET = re.compile(r"^\s*-\s")
@@ -129,7 +136,7 @@ def _title_at(lines: Sequence[Line], i: int) -> tuple[str, int, re.Match[str]] |
             return None
         if joined.startswith(("(", "「")) or _TITLE_REJECT.search(joined):
             continue
-        for rx in (_TITLE_PHRASE, TITLE_KIND, _TITLE_ORDINAL):
+        for rx in (_TITLE_PHRASE, TITLE_KIND, _TITLE_ORDINAL, _TITLE_YEAR):
             m = rx.match(joined)
             if m:
                 return joined, idx[n], m

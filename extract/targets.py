@@ -272,13 +272,20 @@ def _quals_after(s: str, p: int) -> tuple[list[tuple[str, str | None]], int]:
     return out, p
 
 
+def _has_qual(s: str, w: str) -> bool:
+    """Whether qualifier ``w`` occurs in ``s`` as a qualifier: after a digit it is part of a duration
+    (５年間で1,000件 is a five-year total, not 年間 = per year)."""
+    return re.search(rf"(?<![0-9]){re.escape(w)}", s) is not None
+
+
 def _quals_before(s: str, a: int, floor: int) -> tuple[list[tuple[str, str | None]], int]:
     out: list[tuple[str, str | None]] = []
     again = True
     while again:
         again = False
         for w, kind in _words("qual-before"):
-            if a - len(w) >= floor and s.startswith(w, a - len(w)):
+            at = a - len(w)
+            if at >= floor and s.startswith(w, at) and not (at > 0 and s[at - 1].isdigit()):  # ５年間1,000件
                 out.insert(0, (w, kind))
                 a -= len(w)
                 again = True
@@ -441,7 +448,7 @@ def parse_targets(text: str, cell: bool = False) -> list[TargetValue]:
                 inner = body[end + 1:close - 1]
                 paren_quals = []
                 for w, k in _words("qual-before"):  # longest first: 毎年度 hides 毎年
-                    if w in inner and not any(w in q for q, _ in paren_quals):
+                    if _has_qual(inner, w) and not any(w in q for q, _ in paren_quals):
                         paren_quals.append((w, k))
                 for y in trail:
                     inner = inner.replace(s[y.a:y.b], "、")
@@ -464,7 +471,7 @@ def parse_targets(text: str, cell: bool = False) -> list[TargetValue]:
         quals = [q for q, _ in quals_b] + v.quals + [q for q, _ in paren_quals]
         implied = [k for _, k in quals_b + paren_quals if k] + ([v.kind_hint] if v.kind_hint else [])
         for w, k in _words("qual-before"):
-            if k and w in region and not any(w in q for q in quals):
+            if k and _has_qual(region, w) and not any(w in q for q in quals):
                 quals.append(w)
                 implied.append(k)
         if v.missing:
@@ -556,9 +563,10 @@ def _whole(text: str, s: str, idx: list[int], years: list[_Year]) -> TargetValue
     kind = _classify(s.split("※")[0] or s) or "qualitative"
     grade = re.search(r"([SABCD][+＋]?)評価", nfkc(text))
     quals: list[str] = []
+    before = {w for w, _ in _words("qual-before")}
     for w, _ in sorted(_words("qual-before") + _words("qual-after"), key=lambda x: -len(x[0].strip("()"))):
         w = w.strip("()")
-        if w in s and not any(w in q for q in quals):
+        if (_has_qual(s, w) if w in before else w in s) and not any(w in q for q in quals):
             quals.append(w)
     if kind in ("rank", "ratio", "relative"):
         kind = "qualitative"
