@@ -174,15 +174,14 @@ class CitationScanner:
         fwd, back = _pairs(s)
         dates = scan_squashed(s)
         cands: list[_Cand] = []
-        bad_paren: set[int] = set()
 
         def free(a: int, b: int) -> bool:
             return all(b <= c.a or c.b <= a for c in cands)
 
-        self._pass_parens(s, fwd, back, dates, cands, bad_paren)
+        self._pass_parens(s, fwd, back, dates, cands)
         self._pass_predated(s, dates, cands, free)
         self._pass_editions(s, cands, free)
-        self._pass_quotes(s, fwd, cands, free, bad_paren)
+        self._pass_quotes(s, fwd, cands, free)
         self._pass_excerpts(s, back, cands, free)
         out = [self._mention(block, s, idx, c) for c in sorted(cands, key=lambda c: c.a)]
         for m in out:
@@ -195,13 +194,12 @@ class CitationScanner:
     # --- pass A: name + parenthesis -------------------------------------------------------------
 
     def _pass_parens(self, s: str, fwd: dict[int, int], back: dict[int, int],
-                     dates: list[tuple[int, int, JDate]], cands: list[_Cand], bad: set[int]) -> None:
+                     dates: list[tuple[int, int, JDate]], cands: list[_Cand]) -> None:
         for p, q in sorted(fwd.items()):
             if s[p] != "(":
                 continue
             info = _analyse(s, p + 1, q, dates)
             if info is None:
-                bad.add(p)
                 continue
             if info.alias_only and cands and cands[-1].b == p:
                 cands[-1].info.alias = info.alias  # 法律（平成20年法律第63号）（以下「X」という。）
@@ -218,7 +216,6 @@ class CitationScanner:
             a, na, nb, prefix, predate = named
             name = prefix + s[na:nb]
             if any(name.endswith(w) for w in _REJECT_END) or _DATE_END.search(name):
-                bad.add(p)
                 continue
             if predate is not None and info.date is None:
                 info.date = predate
@@ -284,11 +281,11 @@ class CitationScanner:
 
     # --- pass D: quoted names, undated ----------------------------------------------------------
 
-    def _pass_quotes(self, s: str, fwd: dict[int, int], cands: list[_Cand], free, bad: set[int]) -> None:
+    def _pass_quotes(self, s: str, fwd: dict[int, int], cands: list[_Cand], free) -> None:
+        """Quoted names, whatever parenthesis follows: a span (令和６～10年度) or bodies without a date are no
+        decision, but the quoted name is still a mention."""
         for o, c in sorted(fwd.items()):
             if s[o] not in _QUOTE_OPEN or not free(o, c + 1) or s[max(0, o - 2):o] == "以下":
-                continue
-            if c + 1 in bad:
                 continue
             inner = s[o + 1:c]
             noun = document_noun(inner)

@@ -414,9 +414,6 @@ def test_period_phrasings(sentence: str, start: str, end: str) -> None:
     assert (f.period_start.iso, f.period_end.iso, f.period_line.no) == (start, end, 6)
 
 
-@pytest.mark.xfail(strict=True, reason="extract/citations.py (not ours to edit): a quoted plan followed by its span "
-                   "（令和６年度～令和10年度） is dropped whole; the span is rightly no decision date, but the quoted "
-                   "name alone is found, so the mention should stay, undated")
 def test_quoted_plan_followed_by_its_span_is_an_undated_mention() -> None:
     from keifu.extract.citations import CitationScanner
     from keifu.extract.model import Block
