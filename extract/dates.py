@@ -119,6 +119,32 @@ _ERA_RANGE = re.compile(
     rf"(?P<head>(?P<era>{_ERA})(?P<n1>[0-9]{{1,2}}|元)(?:年(?P<fy1>度)?)?)[~〜\-―‐－]"
     rf"(?P<tail>(?P<n2>[0-9]{{1,2}})年(?P<fy2>度)?)(?![0-9])"
 )
+# 令和七年四月一日 / 平成三十一年度 (statutes and some cover pages print kanji numerals)
+_KN = "[一二三四五六七八九十]"
+_KANJI_FULL = re.compile(
+    rf"(?P<era>令和|平成|昭和|大正|明治)(?P<ey>元|{_KN}{{1,3}})年"
+    rf"(?:(?P<fy>度)|(?P<m>{_KN}{{1,2}}|{_PH})月(?:(?P<d>{_KN}{{1,3}}|{_PH})日)?)?"
+)
+_KANJI_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九", 0)}
+
+
+def kanji_int(s: str) -> int:
+    """二十一 → 21, 十 → 10, 三十 → 30 (positional 十 only: dates need no more)."""
+    if "十" not in s:
+        return int("".join(str(_KANJI_VALUE[c]) for c in s))
+    tens, _, ones = s.partition("十")
+    return (_KANJI_VALUE[tens] if tens else 1) * 10 + (_KANJI_VALUE[ones] if ones else 0)
+
+
+def _kanji_match(m: re.Match[str]) -> JDate | None:
+    ey, ms, ds = m.group("ey"), m.group("m"), m.group("d")
+    unknown = _is_ph(ms) or _is_ph(ds)
+    month = kanji_int(ms) if ms and not _is_ph(ms) else None
+    day = kanji_int(ds) if ds and not _is_ph(ds) else None
+    year = era_year(m.group("era"), 1 if ey == "元" else kanji_int(ey))
+    if not _valid(year, month, day):
+        return None
+    return JDate(year, month, day, m.group(0), unknown=unknown, fiscal=bool(m.group("fy")))
 
 
 def _num(s: str | None) -> int | None:
@@ -187,11 +213,11 @@ def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
         found.append((m.start("head"), m.end("head"), JDate(y1, None, None, m.group("head"), fiscal=fiscal)))
         found.append((m.start("tail"), m.end("tail"), JDate(y2, None, None, m.group("tail"), fiscal=fiscal)))
         taken.extend([(m.start("head"), m.end("head")), (m.start("tail"), m.end("tail"))])
-    for rx in (_FULL, _ABBR):
+    for rx, make in ((_FULL, _build), (_ABBR, _build), (_KANJI_FULL, lambda m, _raw: _kanji_match(m))):
         for m in rx.finditer(s):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            jd = _build(m, m.group(0))
+            jd = make(m, m.group(0))
             if jd is None or (jd.year is None and not jd.unknown):
                 continue
             found.append((m.start(), m.end(), jd))

@@ -104,3 +104,24 @@ def test_jdate_iso_precision() -> None:
 
 def test_letters_before_abbreviation_are_not_eras() -> None:
     assert find_dates("GOSAT-2分 XR7.1") == []
+
+
+@pytest.mark.parametrize(("text", "iso", "fiscal"), [
+    ("令和七年四月一日", "2025-04-01", False),
+    ("平成三十一年三月三十一日", "2019-03-31", False),
+    ("令和二十年十二月二十五日", "2038-12-25", False),
+    ("令和元年度", "2019", True),
+    ("令和十一年度", "2029", True),
+])
+def test_kanji_numeral_dates(text: str, iso: str, fiscal: bool) -> None:
+    """Statutes and some cover pages print dates in kanji numerals."""
+    jd = parse_date(text)
+    assert jd is not None and (jd.iso, jd.fiscal) == (iso, fiscal)
+
+
+def test_kanji_numeral_dates_keep_placeholders_and_offsets() -> None:
+    text = "本計画は令和七年〇月に決定し、令和八年四月一日から実施する。"
+    found = find_dates(text)
+    assert [(text[a:b], d.iso, d.unknown) for a, b, d in found] == [
+        ("令和七年〇月", None, True), ("令和八年四月一日", "2026-04-01", False)]
+    assert parse_date("令和三年二月三十日") is None  # impossible, as with Arabic digits
