@@ -73,6 +73,7 @@ _OPEN = {"「": "」", "『": "』", "(": ")", "≪": "≫", "《": "》", "【"
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _QUOTE_OPEN = "「『"
 _QUOTE_CLOSE = "」』"
+_EDITION_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十]+[期次](.+)$")
 # phrases with hiragana that may sit inside a name (に関する法律, 責任ある, 持続可能な …), longest first
 _NAME_KANA = tuple(sorted({
     "の", "な", "と", "び", "びに", "ある", "における", "に関する", "に係る", "による", "ための",
@@ -188,6 +189,7 @@ class CitationScanner:
             self._register(m)
         out = self._pass_known(block, s, idx, out)
         out = [m for m in out if len(_plain(m.name)) >= 2 and not is_agency_document(m.name)]
+        out = [self._expand_shorthand(m, self._history + out[:i]) for i, m in enumerate(out)]
         self._history.extend(out)
         return out
 
@@ -398,6 +400,23 @@ class CitationScanner:
             start=start, end=end, line=block.line_at(start), quote=block.text[start:end],
             dated=date is not None or info.law_number is not None,
         )
+
+    def _expand_shorthand(self, m: Mention, before: list[Mention]) -> Mention:
+        """第7期基本計画 after 第7期「科学技術・イノベーション基本計画」 in the same document is that plan: an
+        edition plus a bare document noun names the latest full plan of that edition ending in the noun."""
+        if m.edition is None:
+            return m
+        plain = _plain(m.name)
+        short = _EDITION_ONLY.match(plain)
+        if short is None or document_noun(short.group(1)) != short.group(1):
+            return m
+        noun = short.group(1)
+        target = next((x for x in reversed(before) if x.edition == m.edition and len(_plain(x.name)) > len(plain)
+                       and _plain(x.name).endswith(noun)), None)
+        if target is None:
+            return m
+        return replace(target, start=m.start, end=m.end, line=m.line, quote=m.quote, alias=m.name,
+                       date=m.date or target.date, dated=m.dated, amended=m.amended)
 
     def _register(self, m: Mention) -> None:
         plain = _plain(m.name)

@@ -296,3 +296,14 @@ def test_corpus_keys_merge_across_documents(corpus: dict[str, list[Mention]]) ->
     k6 = {m.key for m in corpus["000"] + corpus["002"] if m.edition == 6 and "イノベーション基本計画" in m.name}
     k7 = {m.key for m in corpus["004"] if m.edition == 7 and "イノベーション基本計画" in m.name}
     assert len(k6) == 1 and len(k7) == 1 and k6 != k7
+
+
+def test_edition_shorthand_names_the_full_plan_of_that_edition() -> None:
+    """第3期基本計画 after 第3期「海洋開発基本計画」 in the same document is that plan; another edition is not."""
+    sc = CitationScanner()
+    first = scan("第3期「海洋開発基本計画」の概要", scanner=sc)
+    assert [m.name for m in first] == ["第3期海洋開発基本計画"]
+    later = scan("第3期基本計画の柱と第2期基本計画の成果", scanner=sc)
+    assert [(m.name, m.alias, m.edition) for m in later] == [
+        ("第3期海洋開発基本計画", "第3期基本計画", 3), ("第2期基本計画", None, 2)]
+    assert later[0].key == first[0].key and later[0].line.text.startswith("第3期基本計画")
