@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from .model import Line
+from .model import Line, LineSpan
 from .normalize import nfkc, squash
 from .targets import parse_observations
 from .vocab import rows
@@ -88,7 +88,7 @@ def is_url(text: str) -> bool:
 
 
 @dataclass
-class Piece:
+class Piece(LineSpan):
     """A run of typed lines: the unit that row recovery moves around."""
 
     kind: str  # header code goalcell indicator series source note programmes prose
@@ -107,15 +107,3 @@ class Piece:
         for ln in self.lines:
             out = join_wrapped(out, ln.text.strip()) if out else ln.text.strip()
         return out
-
-    @property
-    def first(self) -> Line:
-        return self.lines[0]
-
-    @property
-    def last(self) -> Line:
-        return self.lines[-1]
-
-    @property
-    def quote(self) -> str:
-        return "\n".join(ln.text.rstrip() for ln in self.lines)

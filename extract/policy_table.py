@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .facts import agency_key
-from .model import Line, SourceText
+from .model import Line, LineSpan, SourceText
 from .normalize import ascii_digits, squash
 from .policy_lines import MEASURE_CELL, POLICY_CELL, Piece, vocab
 from .policy_read import read_pieces, source_label
@@ -27,7 +27,7 @@ __all__ = ["GoalCell", "PolicyIndicator", "PolicyRow", "PolicyTable", "Programme
 
 
 @dataclass
-class PolicyIndicator:
+class PolicyIndicator(LineSpan):
     number: int
     name: str
     target_text: str | None
@@ -41,14 +41,6 @@ class PolicyIndicator:
     source_lines: list[Line] = field(default_factory=list)
     rated_area: str | None = None  # 「リモートセンシング」 for a rating of an agency's research area
     rated_agency: str | None = None
-
-    @property
-    def first(self) -> Line:
-        return self.lines[0]
-
-    @property
-    def quote(self) -> str:
-        return "\n".join(ln.text.rstrip() for ln in self.lines)
 
 
 @dataclass
