@@ -1,9 +1,17 @@
-"""Time `keifu build` on a folder (default ../shared/corpus): whole command and in-process stages.
+"""Time `keifu build` on a folder (default ../shared/corpus): whole command, in-process build, and each stage.
 
     python bench/bench_build.py [FOLDER] [RUNS]
 
-Prints medians over RUNS fresh builds (new store each time). The machine is shared and noisy:
-compare the figures of one run with each other, not with another day's.
+Prints medians over RUNS fresh builds (new store each time):
+
+* the command as a user runs it (new process, start-up and worker processes included; default ``--jobs``);
+* the build in process, with and without validation, split into the files phase (extraction, emission and
+  validation in the workers, store writes in the parent as graphs arrive) and the closing phase (plan
+  linking, policy links, lineage materialisation, flush);
+* each stage alone, file after file in this process: extraction, emission, SHACL per shapes file and with all
+  shapes, store writes (N-Triples into a fresh store), plan linking, policy links, lineage materialisation.
+
+The machine is shared and noisy: compare the figures of one run with each other, not with another day's.
 """
 
 from __future__ import annotations
@@ -13,57 +21,98 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from keifu.extract.pipeline import extract_file
-from keifu.graph.build import build, expand_inputs
+from keifu.graph.build import FileResult, _store, build, expand_inputs
 from keifu.graph.emit import emit_file
+from keifu.graph.emit_evaluation import link_plans
+from keifu.graph.emit_policy import link_across
+from keifu.graph.lineage import materialise
 from keifu.graph.store import Store
-from keifu.graph.validate import shapes_graph, validate_graph
+from keifu.graph.validate import SHAPES_DIR, shapes_graph, validate_graph
 
 
 def median_ms(xs: list[float]) -> str:
     return f"{statistics.median(xs) * 1000:8.1f} ms"
 
 
+def _timed_build(folder: Path, store: Store, validate: bool = True) -> tuple[float, float]:
+    """(files phase, whole build) in seconds: the last file result arrives at the end of the files phase."""
+    t0 = time.perf_counter()
+    last = t0
+    for _ in build([folder], store, validate=validate):
+        last = time.perf_counter()
+    return last - t0, time.perf_counter() - t0
+
+
+def _stages(files: list[Path], shapes: list[str], d: str) -> dict[str, float]:
+    """Each stage alone, in this process, file after file."""
+    out: dict[str, float] = defaultdict(float)
+    store = Store(f"{d}/stages")
+    for f in files:
+        t0 = time.perf_counter()
+        ef = extract_file(f)
+        t1 = time.perf_counter()
+        g = emit_file(ef)
+        t2 = time.perf_counter()
+        out["extraction (read→segment→parse)"] += t1 - t0
+        out["RDF emission"] += t2 - t1
+        for name in shapes:
+            t = time.perf_counter()
+            validate_graph(g, shapes_graph((name,)))
+            out[f"SHACL {name}"] += time.perf_counter() - t
+        t = time.perf_counter()
+        validate_graph(g)
+        out["SHACL, all shapes in one run"] += time.perf_counter() - t
+        t = time.perf_counter()
+        nt = g.serialize(format="nt", encoding="utf-8")
+        t3 = time.perf_counter()
+        _store(FileResult(f), str(g.identifier), nt, store)
+        t4 = time.perf_counter()
+        out["N-Triples for the store (worker side)"] += t3 - t
+        out["store writes (parent side)"] += t4 - t3
+    for label, step in (("plan linking", link_plans), ("policy links", link_across),
+                        ("lineage materialisation", materialise), ("store flush", Store.flush)):
+        t = time.perf_counter()
+        step(store)
+        out[label] += time.perf_counter() - t
+    store.close()
+    return out
+
+
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "corpus"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     files = expand_inputs([folder])
+    shapes = sorted(p.name for p in SHAPES_DIR.glob("*.ttl"))
     shapes_graph()  # load once, as a long-running build would
-    cli, inproc, inproc_novalid, extract, emit, validate = [], [], [], [], [], []
+    for name in shapes:
+        shapes_graph((name,))
+    cli: list[float] = []
+    whole: dict[str, list[float]] = defaultdict(list)
+    stages: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "keifu.cli", "build", str(folder), "--store", f"{d}/a"],
                            check=True, capture_output=True)
             cli.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            list(build([folder], Store(f"{d}/b")))
-            inproc.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            list(build([folder], Store(f"{d}/c"), validate=False))
-            inproc_novalid.append(time.perf_counter() - t)
-        te = tm = tv = 0.0
-        for f in files:
-            t0 = time.perf_counter()
-            ef = extract_file(f)
-            t1 = time.perf_counter()
-            g = emit_file(ef)
-            t2 = time.perf_counter()
-            validate_graph(g)
-            t3 = time.perf_counter()
-            te, tm, tv = te + t1 - t0, tm + t2 - t1, tv + t3 - t2
-        extract.append(te)
-        emit.append(tm)
-        validate.append(tv)
+            files_phase, total = _timed_build(folder, Store(f"{d}/b"))
+            whole["build in process"].append(total)
+            whole["  files phase (workers + store writes)"].append(files_phase)
+            whole["  closing phase (links, lineage, flush)"].append(total - files_phase)
+            whole["build in process, --no-validate"].append(_timed_build(folder, Store(f"{d}/c"), False)[1])
+            for k, v in _stages(files, shapes, d).items():
+                stages[k].append(v)
     print(f"{len(files)} files in {folder}, {runs} runs, medians")
-    print(f"  keifu build (new process, incl. start-up) {median_ms(cli)}")
-    print(f"  build in process                          {median_ms(inproc)}")
-    print(f"  build in process, --no-validate           {median_ms(inproc_novalid)}")
-    print(f"    extraction (read→segment→parse)         {median_ms(extract)}")
-    print(f"    RDF emission                            {median_ms(emit)}")
-    print(f"    SHACL validation                        {median_ms(validate)}")
+    print(f"  keifu build (new process, incl. start-up)      {median_ms(cli)}")
+    for k, v in whole.items():
+        print(f"  {k:46s} {median_ms(v)}")
+    print("  stages alone, one process, file after file:")
+    for k, v in stages.items():
+        print(f"    {k:44s} {median_ms(v)}")
 
 
 if __name__ == "__main__":

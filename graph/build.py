@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from .emit import doc_prefix, emit_file
 from .emit_evaluation import PlanLinkReport, link_plans
 from .emit_policy import link_across
 from .lineage import materialise
-from .store import Store, graph_triples
+from .store import Store
 from .validate import ValidationResult, shapes_graph, validate_graph
 from .vocab import KF
 
@@ -151,18 +151,31 @@ def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph |
     return res, graph
 
 
-def _store(res: FileResult, name: str, triples: Iterable[ox.Triple], store: Store) -> None:
+def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
+    """Put one file's graph (N-Triples) in the store; a failure is recorded in ``res``, the store is unchanged.
+
+    A graph new to the store is loaded straight into place: oxigraph's load is one all-or-nothing transaction,
+    so the staging copy and SPARQL MOVE that :meth:`Store.replace_triples` needs to swap an old graph
+    atomically would only cost time (most of the store stage of a fresh build).
+    """
     try:
-        store.replace_triples(name, triples)
+        target = ox.NamedNode(name)
+        if store.ox.contains_named_graph(target):
+            store.replace_triples(name, ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+        else:
+            store.ox.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
     except KeifuError as e:
         res.error = e.describe()
+    except (OSError, SyntaxError, ValueError) as e:
+        res.error = (f"{res.path}: グラフ {name} を保存できませんでした（ストアは変更されていません） / "
+                     f"could not store graph {name} (store unchanged): {e}")
 
 
 def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:
     """Extract, emit, validate and store one file. Errors are returned, never raised."""
     res, graph = process_file(path, validate)
     if graph is not None and store is not None:
-        _store(res, str(graph.identifier), graph_triples(graph), store)
+        _store(res, str(graph.identifier), graph.serialize(format="nt", encoding="utf-8"), store)
     return res, graph
 
 
@@ -180,6 +193,37 @@ def _jobs(jobs: int | None, files: int) -> int:
     return max(1, min(jobs, files))
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int) -> Iterator[FileResult]:
+    """Process ``files`` in worker processes, largest first so a long file does not start last; store each
+    graph as it arrives and yield the results in input order."""
+    if validate:
+        shapes_graph()  # load once in the parent; forked workers inherit it
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+        order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
+        pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
+        done: dict[int, FileResult] = {}
+        stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
+        nxt = 0
+        for fut in as_completed(pending):
+            i = pending[fut]
+            res, name, nt = fut.result()
+            if store is not None and name is not None and nt is not None and stored.get(name, -1) < i:
+                _store(res, name, nt, store)
+                stored[name] = i
+            done[i] = res
+            while nxt in done:
+                yield done.pop(nxt)
+                nxt += 1
+
+
 def build(
     paths: Iterable[Path | str],
     store: Store | None,
@@ -192,15 +236,10 @@ def build(
     files = expand_inputs(paths)
     n_jobs = _jobs(jobs, len(files))
     if n_jobs > 1:
-        validate and shapes_graph()  # load once in the parent; forked workers inherit it
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-            for n, (res, name, nt) in enumerate(pool.map(_worker, [(f, validate) for f in files]), start=1):
-                if progress:
-                    progress(n, len(files), res.path)
-                if store is not None and name is not None and nt is not None:
-                    _store(res, name, ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), store)
-                yield res
+        for n, res in enumerate(_in_workers(files, store, validate, n_jobs), start=1):
+            if progress:
+                progress(n, len(files), res.path)
+            yield res
     else:
         for n, f in enumerate(files, start=1):
             if progress:

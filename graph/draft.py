@@ -16,21 +16,15 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Any
 
-import rdflib.plugin
 from keifu.extract.errors import KeifuError, ReadError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
-from rdflib.query import Processor
 
 from .emit import emit_file
 from .emit_chapters import derive
@@ -52,31 +46,6 @@ _RDF_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".jsonld": "json-ld", ".js
 _RDF_MEDIA = {"text/turtle": "turtle", "application/x-turtle": "turtle", "application/ld+json": "json-ld"}
 _TURTLE_START = re.compile(rb"^\s*(?:#[^\n]*\n\s*)*(?:@prefix|@base|prefix\s|base\s|<[a-z]+:)", re.I)
 _JSON_START = re.compile(rb"^\s*[\[{]")
-
-
-# ----------------------------------------------------------------------------------------------------
-# SPARQL parse cache. pyshacl sends the same query text for every focus node of a SPARQL constraint and
-# rdflib re-parses it each time (~50 ms); caching the translated query, as rdflib's prepareQuery does, cuts
-# validation of a one-agency draft by 5-10x. Registered as rdflib's "sparql" processor plug-in.
-# ----------------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1024)
-def _prepared(text: str, base: str | None, ns: tuple[tuple[str, Any], ...]) -> Any:
-    return translateQuery(parseQuery(text), base, dict(ns))
-
-
-class CachingSPARQLProcessor(SPARQLProcessor):
-    """rdflib's SPARQL processor with parsed queries cached by text, base and namespaces."""
-
-    def query(self, strOrQuery: Any, initBindings: Any = None, initNs: Any = None, base: str | None = None,  # noqa: N803
-              DEBUG: bool = False) -> Mapping[str, Any]:  # noqa: N803
-        if isinstance(strOrQuery, str):
-            strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
-        return super().query(strOrQuery, initBindings, None, base, DEBUG)
-
-
-rdflib.plugin.register("sparql", Processor, __name__, "CachingSPARQLProcessor")
 
 
 # ----------------------------------------------------------------------------------------------------

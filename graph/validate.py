@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
+import rdflib.plugin
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SH
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
+from rdflib.query import Processor
 
 from keifu import ROOT
 
@@ -17,6 +23,30 @@ from .vocab import KF
 
 ONTOLOGY_DIR = ROOT / "ontology"
 SHAPES_DIR = ROOT / "shapes"
+
+
+# SPARQL parse cache. pyshacl sends the same query text for every focus node of a SPARQL constraint (and every
+# validation sends the same targets) and rdflib re-parses it each time (~20-50 ms a query); caching the
+# translated query, as rdflib's prepareQuery does, saves that for `keifu build` and draft validation alike.
+# Registered here, where every validation passes, as rdflib's "sparql" processor plug-in.
+
+
+@lru_cache(maxsize=1024)
+def _prepared(text: str, base: str | None, ns: tuple[tuple[str, Any], ...]) -> Any:
+    return translateQuery(parseQuery(text), base, dict(ns))
+
+
+class CachingSPARQLProcessor(SPARQLProcessor):
+    """rdflib's SPARQL processor with parsed queries cached by text, base and namespaces."""
+
+    def query(self, strOrQuery: Any, initBindings: Any = None, initNs: Any = None, base: str | None = None,  # noqa: N803
+              DEBUG: bool = False) -> Mapping[str, Any]:  # noqa: N803
+        if isinstance(strOrQuery, str):
+            strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+        return super().query(strOrQuery, initBindings, None, base, DEBUG)
+
+
+rdflib.plugin.register("sparql", Processor, __name__, "CachingSPARQLProcessor")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ GOOD = FIXTURES / "draft_rd_good.txt"
 BAD = FIXTURES / "draft_rd_bad.txt"
 RULE_SHAPES = {f"kfsh:{s.rsplit('#', 1)[-1]}" for s in Graph().parse(REPO / "shapes" / "rules.ttl").subjects(
     RDF.type, None) if str(s).startswith("https://w3id.org/keifu/shapes#")}
+#: The evaluation shapes that also carry the guideline rule on evaluable objectives (one shape per defect).
+RULE_SHAPES |= {"kfsh:EvaluationCoverageShape", "kfsh:EvaluationFrameworkShape"}
 FIELDS = ["severity", "message_ja", "message_en", "focus", "path", "line", "page", "quote", "rule"]
 
 
@@ -64,7 +66,7 @@ def test_bad_draft_reports_each_defect_at_its_line() -> None:
         ("kfsh:UnrecognisedChapterShape", _line(BAD, "Ⅴ．経理に関する事項")),
         ("kfsh:PositionCitesPlansShape", _line(BAD, "Ⅰ．政策体系における法人の位置付け及び役割")),
         ("kfsh:ImportanceReasonShape", _line(BAD, "１．観測技術の高度化")),
-        ("kfsh:RDQualityItemAxesShape", _line(BAD, "２．観測データの活用")),
+        ("kfsh:EvaluationCoverageShape", _line(BAD, "２．観測データの活用")),
     }
     assert expected <= got, expected - got
     for r in report.results:

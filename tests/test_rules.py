@@ -81,6 +81,19 @@ RD_MARK = "【重要度：高】 \n観測網の密度は予測の精度を左右
 RD_ROW2 = ("観測データの活用 \n○ 観測データが広く利用されているか。 \n《評価指標》 \n・ データの利用状況 \n"
            "《モニタリング指標》 \n・ 公開データの件数 \n")
 MT_IND2 = "【評価指標】 \n・ 情報提供の利用状況 \n"
+RD_AXIS2 = "観測データの活用 \n○ 観測データが広く利用されているか。 \n"  # row 2 keeps its axis, loses its indicators
+
+
+def _without_indicators(text: str) -> str:
+    """The draft with every 【評価指標】 block taken out: no axis or indicator is left anywhere."""
+    return re.sub(r"【評価指標】 \n(?:・[^\n]*\n)+", "", text)
+
+
+MT_NO_INDICATORS = _without_indicators(MT)
+
+#: Shapes of shapes/evaluation.ttl that also carry a guideline rule for drafts (issue 3 and issue 7 merged:
+#: each defect is reported by one shape).
+GUIDELINE_EVALUATION_SHAPES = {"EvaluationCoverageShape", "EvaluationFrameworkShape"}
 
 FAILING: list[Case] = [
     Case("period-chapter-renamed", "RequiredPeriodChapterShape", edit(RD, "Ⅱ．中長期目標の期間", "Ⅱ．目標の考え方"), DOC,
@@ -112,8 +125,10 @@ FAILING: list[Case] = [
          title="第 29条第１項の規定により"),  # without the anchor chapter the document starts at its preamble
     Case("position-cites-no-plan", "PositionCitesPlansShape", edit(RD, RD_CITATION, "国の方針は"),
          "Ⅰ．政策体系における法人の位置付け及び役割"),
-    Case("mid-term-item-without-indicator", "QualityItemEvaluableShape", edit(MT, MT_IND2, ""), "２．情報の提供"),
-    Case("rd-item-without-axis-row", "RDQualityItemAxesShape", edit(RD, RD_ROW2, ""), "２．観測データの活用"),
+    Case("mid-term-item-without-indicator", "EvaluationCoverageShape", edit(MT, MT_IND2, ""), "２．情報の提供"),
+    Case("rd-item-without-axis-row", "EvaluationCoverageShape", edit(RD, RD_ROW2, ""), "２．観測データの活用"),
+    Case("rd-item-axis-without-indicator", "RDQualityItemAxesShape", edit(RD, RD_ROW2, RD_AXIS2), "２．観測データの活用"),
+    Case("draft-without-any-indicator", "EvaluationFrameworkShape", MT_NO_INDICATORS, DOC, title=MT_TITLE),
     Case("importance-without-reason", "ImportanceReasonShape", edit(RD, RD_MARK, "【重要度：高】 \n"),
          "１．観測技術の高度化"),
     Case("difficulty-without-reason", "DifficultyReasonShape", edit(RD, RD_MARK, "【困難度：高】 \n"),
@@ -151,8 +166,10 @@ PASSING: list[Case] = [
     Case("position-chapter-with-mission", "PositionChapterShape",
          edit(MT, "第１ 政策体系における法人の位置付け及び役割", "第１ 政策体系における法人の位置付け及び役割（ミッション）"), None),
     Case("position-cites-plan", "PositionCitesPlansShape", RD, None),
-    Case("mid-term-items-with-indicators", "QualityItemEvaluableShape", MT, None),
+    Case("mid-term-items-with-indicators", "EvaluationCoverageShape", MT, None),
     Case("rd-items-with-axes", "RDQualityItemAxesShape", RD, None),
+    Case("rd-item-without-axis-row-is-a-coverage-gap", "RDQualityItemAxesShape", edit(RD, RD_ROW2, ""), None),
+    Case("draft-with-indicators", "EvaluationFrameworkShape", MT, None),
     Case("importance-with-reason", "ImportanceReasonShape", RD, None),
     Case("difficulty-with-reason", "DifficultyReasonShape", edit(RD, "【重要度：高】", "【困難度：高】"), None),
     Case("statutory-wording", "QualityChapterWordingShape", RD, None),
@@ -343,9 +360,21 @@ def _named(g: Graph) -> set[URIRef]:
 def test_every_rule_has_a_failing_and_a_passing_draft(rules: Graph) -> None:
     failing = {c.rule for c in FAILING} | {c[1] for c in RDF_CASES if c[3] is not None}
     passing = {c.rule for c in PASSING} | {c[1] for c in RDF_CASES if c[3] is None}
-    names = {str(s).removeprefix(str(KFSH)) for s in _named(rules)}
+    names = {str(s).removeprefix(str(KFSH)) for s in _named(rules)} | GUIDELINE_EVALUATION_SHAPES
     assert names == failing, names ^ failing
     assert names == passing, names ^ passing
+
+
+@pytest.mark.parametrize(("text", "rule", "at"), [
+    (edit(RD, RD_ROW2, ""), "kfsh:EvaluationCoverageShape", "２．観測データの活用"),
+    (edit(RD, RD_ROW2, RD_AXIS2), "kfsh:RDQualityItemAxesShape", "２．観測データの活用"),
+    (edit(MT, MT_IND2, ""), "kfsh:EvaluationCoverageShape", "２．情報の提供"),
+    (MT_NO_INDICATORS, "kfsh:EvaluationFrameworkShape", MT_TITLE),
+], ids=["rd-item-without-row", "rd-item-axis-only", "mid-term-item-without-indicator", "no-indicator-anywhere"])
+def test_an_evaluation_gap_is_reported_once(text: str, rule: str, at: str) -> None:
+    """The evaluation shapes (issue 3) and the guideline rules (issue 7) share the work: one report per defect."""
+    report = _validate(text)
+    assert [(r.rule, r.line) for r in report.results] == [(rule, line_of(text, at))]
 
 
 def test_every_rule_is_documented_with_its_source(rules: Graph) -> None:
