@@ -56,6 +56,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         app.include_router(r)
     for mod in EXTRA_ROUTERS:
         app.include_router(import_module(mod).router)
+    app.add_middleware(sparql.SparqlFastPath)  # added first: inside CORS, which must see /sparql too
     if limits.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], expose_headers=["Warning"])

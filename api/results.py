@@ -1,8 +1,9 @@
 """SPARQL result formats: content negotiation with q-values and serializers that stop at a row limit.
 
-Kept free of FastAPI and rdflib so query worker processes start fast. SELECT/ASK results are written here
-(JSON, XML, CSV, TSV per the W3C result-format recommendations) rather than by pyoxigraph, because a result
-can only be cut at the row limit while it is being iterated.
+Kept free of FastAPI and rdflib so query worker processes start fast. Oxigraph writes SELECT results itself
+while they are clearly within the row limit (:func:`keifu.api.worker.render_solutions`); the writers here
+(JSON, XML, CSV, TSV per the W3C result-format recommendations) serve ASK, results that must be cut at the
+limit (a result can only be cut while it is being iterated) and rows parsed from a remote server.
 """
 
 from __future__ import annotations

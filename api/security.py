@@ -52,7 +52,9 @@ def require_write(request: Request, limits: Limits) -> None:
 
 def check_query(text: str, limits: Limits) -> None:
     """Refuse SERVICE (the server would fetch any URL a client names) unless explicitly allowed."""
-    if not limits.allow_service and _SERVICE.search(blank(text)):
+    # SPARQL keywords are ASCII in any case: without "service" anywhere in the text there is nothing to look
+    # for, and the check costs a microsecond instead of two regex passes
+    if not limits.allow_service and "service" in text.lower() and _SERVICE.search(blank(text)):
         raise Refused(error(400, "service-disabled", "federated SERVICE queries are disabled on this endpoint",
                             "このエンドポイントでは SERVICE による連合クエリは無効です"))
 

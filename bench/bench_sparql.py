@@ -1,27 +1,46 @@
 """SPARQL endpoint benchmark: keifu serve vs an rdflib in-memory endpoint over the same ~10⁵ triples.
 
 The real corpus graph (or the samples when the corpus is absent) is replicated with renamed IRIs until it
-holds about ``--triples`` quads. Both servers run as separate processes on 127.0.0.1; a thread-pool client
-sends a point query and a lineage query (kf:partOf* then kf:basedOn) for varying objectives and reports
-requests/s and p50/p99 latency for each, and the throughput ratio.
+holds about ``--triples`` quads. Every server runs as its own process on 127.0.0.1 and serves that graph:
+keifu serve as it starts by default, keifu serve --memory (each query worker holds a copy of the store in
+memory), and rdflib (a Dataset loaded from the N-Quads dump of keifu's store, union default graph like
+keifu's, behind http.server with TCP_NODELAY; without it every answer waited ~40 ms for a delayed ACK, as
+headers and body go out in two writes). Before measuring, every sampled query is sent to every server one
+at a time and must get the same number of rows; then each server gets a 1 s warm-up.
 
-    python bench/bench_sparql.py [--triples 100000] [--seconds 8] [--clients 4]
+The client is the same for all: ``--clients`` threads, each on one keep-alive connection, sending the next
+query as soon as the last one is answered (closed loop) and counting an answer when it is a 200 with SPARQL
+JSON bindings. It is a minimal HTTP/1.1 client (see :class:`Client`) because it shares the 2 cores with the
+servers: httpx took ~1 ms of CPU per request, which capped keifu near 700 req/s whatever the server did.
+For each workload (a point query, and a lineage query, kf:partOf* then kf:basedOn, for 200 objectives) the
+servers take turns in ``--rounds`` rounds, so background load on a shared machine falls on all of them
+alike; each gets ``--seconds`` in all.
+
+Reported per query and server: requests/s, p50/p99 latency, CPU ms per answered request (the server's
+process tree, from /proc) and the throughput ratio to rdflib. uvicorn runs on httptools and uvloop when they
+are installed (uvicorn[standard]); the line "keifu serve: http=…, loop=…" says which ran.
+
+    python bench/bench_sparql.py [--triples 100000] [--seconds 8] [--clients 4] [--workers 2] [--rounds 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import random
-import statistics
+import re
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
-import httpx
 import pyoxigraph as ox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,13 +48,16 @@ sys.path.insert(0, str(REPO / "tests"))
 from keifu.graph.build import build  # noqa: E402
 from keifu.graph.store import Store  # noqa: E402
 from keifu.graph.vocab import ID_BASE, sparql_prefixes  # noqa: E402
-from test_api_fixtures import free_port, serve  # noqa: E402
+from test_api_fixtures import free_port, serve_process  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 P = sparql_prefixes()
 POINT = "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
 LINEAGE = (P + "SELECT DISTINCT ?plan ?label WHERE {{ <{iri}> kf:partOf* ?anc . ?anc kf:basedOn ?plan . "
            "?plan rdfs:label ?label }}")
+
+#: keifu serve configurations measured: as it starts by default, and with the store copied into each worker
+KEIFU = {"keifu": [], "keifu --memory": ["--memory"]}
 
 RDFLIB_SERVER = r'''
 import sys, json
@@ -46,6 +68,7 @@ ds = Dataset(default_union=True)
 ds.parse(sys.argv[1], format="nquads")
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: without this, 40 ms delayed-ACK stalls
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         q = parse_qs(body)["query"][0]
@@ -85,26 +108,127 @@ def replicated_store(path: Path, target: int) -> tuple[int, list[str]]:
     return n, objs  # type: ignore[return-value]
 
 
-def load(url: str, queries: list[str], seconds: float, clients: int) -> dict[str, float]:
-    """Closed-loop load: ``clients`` threads, each sending the next query as soon as the last answered."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and all its descendants (Linux /proc; 0 elsewhere)."""
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d.name)] = int(fields[1])
+        used[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        tree.add(p)
+        todo += [c for c, pp in parent.items() if pp == p and c not in tree]
+    return sum(used.get(p, 0.0) for p in tree)
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection sending prepared form POSTs and reading Content-Length answers.
+
+    Deliberately minimal (a few µs of CPU per request, where http.client takes ~0.25 ms and httpx ~1 ms):
+    the client runs on the same cores as the servers, and what it burns is taken from the faster one.
+    """
+
+    _LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.I)
+
+    def __init__(self, url: str) -> None:
+        u = urlsplit(url)
+        self.addr, self.path = (u.hostname or "127.0.0.1", u.port or 80), u.path or "/"
+        self.sock: socket.socket | None = None
+        self.buf = b""
+
+    def request(self, query: str) -> bytes:
+        """The bytes of a POST of ``query`` (form-encoded, asking for SPARQL JSON results)."""
+        body = urlencode({"query": query}).encode()
+        return (f"POST {self.path} HTTP/1.1\r\nHost: {self.addr[0]}:{self.addr[1]}\r\n"
+                f"Accept: application/sparql-results+json\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+    def _recv(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buf += chunk
+
+    def send(self, request: bytes) -> tuple[int, bytes]:
+        """Status and body of the answer to ``request`` (reconnecting after an error)."""
+        try:
+            if self.sock is None:
+                self.sock = socket.create_connection(self.addr, timeout=60)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.buf = b""
+            self.sock.sendall(request)
+            while (end := self.buf.find(b"\r\n\r\n")) < 0:
+                self._recv()
+            head = self.buf[:end]
+            m = self._LENGTH.search(head)
+            if m is None:
+                raise ValueError(f"answer without Content-Length: {head[:200]!r}")
+            start, n = end + 4, int(m.group(1))
+            while len(self.buf) < start + n:
+                self._recv()
+            body, self.buf = self.buf[start:start + n], self.buf[start + n:]
+            return int(head[9:12]), body
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def rows(url: str, queries: list[str]) -> list[int]:
+    """Rows answered for each query (to check that both servers give the same answers)."""
+    c = Client(url)
+    out = []
+    for q in queries:
+        status, data = c.send(c.request(q))
+        assert status == 200, (url, status, data[:300])
+        out.append(len(json.loads(data)["results"]["bindings"]))
+    c.close()
+    return out
+
+
+def load(url: str, queries: list[str], seconds: float, clients: int, seed: int = 0) -> tuple[list[float], int, float]:
+    """Closed-loop load: ``clients`` threads, each on its own keep-alive connection, sending the next query as
+    soon as the last one is answered; an answer counts when it is a 200 with SPARQL JSON bindings.
+    Returns (latencies of the good answers, errors, wall seconds)."""
     lat: list[float] = []
     errors = [0]
-    stop = time.monotonic() + seconds
     lock = threading.Lock()
+    stop = time.monotonic() + seconds
 
-    def worker(seed: int) -> None:
-        rnd = random.Random(seed)
-        with httpx.Client(timeout=60, headers={"Accept": "application/sparql-results+json"}) as c:
-            while time.monotonic() < stop:
-                q = rnd.choice(queries)
-                t0 = time.perf_counter()
-                r = c.post(url, data={"query": q})
-                dt = time.perf_counter() - t0
-                with lock:
-                    if r.status_code == 200 and "results" in r.json():
-                        lat.append(dt)
-                    else:
-                        errors[0] += 1
+    def worker(k: int) -> None:
+        rnd = random.Random(seed * 1000 + k)
+        c = Client(url)
+        requests = [c.request(q) for q in queries]
+        mine, bad = [], 0
+        while time.monotonic() < stop:
+            req = rnd.choice(requests)
+            t0 = time.perf_counter()
+            try:
+                status, data = c.send(req)
+                ok = status == 200 and b'"bindings"' in data
+            except (OSError, ValueError):
+                ok = False
+            dt = time.perf_counter() - t0
+            if ok:
+                mine.append(dt)
+            else:
+                bad += 1
+        c.close()
+        with lock:
+            lat.extend(mine)
+            errors[0] += bad
 
     t0 = time.monotonic()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
@@ -112,19 +236,30 @@ def load(url: str, queries: list[str], seconds: float, clients: int) -> dict[str
         t.start()
     for t in threads:
         t.join()
-    wall = time.monotonic() - t0
-    lat.sort()
-    return {"rps": len(lat) / wall, "p50_ms": 1000 * statistics.median(lat) if lat else float("nan"),
-            "p99_ms": 1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan"),
-            "n": len(lat), "errors": errors[0]}
+    return lat, errors[0], time.monotonic() - t0
+
+
+def summary(lat: list[float], errors: int, wall: float, cpu: float) -> dict[str, float]:
+    lat = sorted(lat)
+    n = len(lat)
+    pct = lambda q: 1000 * lat[min(n - 1, int(q * n))] if n else float("nan")  # noqa: E731
+    return {"rps": n / wall, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "cpu_ms": 1000 * cpu / max(n, 1),
+            "n": n, "errors": errors}
+
+
+def server_stack() -> str:
+    """What uvicorn will run keifu serve on: its http=auto and loop=auto pick these when installed."""
+    have = lambda m: importlib.util.find_spec(m) is not None  # noqa: E731
+    return f"http={'httptools' if have('httptools') else 'h11'}, loop={'uvloop' if have('uvloop') else 'asyncio'}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--triples", type=int, default=100_000)
-    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--seconds", type=float, default=8.0, help="load time per server and query, over all rounds")
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="keifu serve --workers")
+    ap.add_argument("--rounds", type=int, default=4, help="turns each server takes per query")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -141,24 +276,49 @@ def main() -> None:
         rdf = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(nq), str(port)], stdout=subprocess.PIPE)
         assert rdf.stdout is not None and rdf.stdout.readline().strip() == b"ready"
         print(f"rdflib endpoint loaded in {time.perf_counter() - t0:.1f} s")
+        print(f"keifu serve: {server_stack()}, --workers {args.workers}; {args.clients} clients, "
+              f"{args.rounds} rounds of {args.seconds / args.rounds:g} s per server and query")
         results: dict[str, dict[str, dict[str, float]]] = {}
+        store = str(Path(tmp) / "store")
         try:
-            with serve("--store", str(Path(tmp) / "store"), "--workers", str(args.workers)) as base:
+            with ExitStack() as stack:
+                urls, pids = {"rdflib": f"http://127.0.0.1:{port}/"}, {"rdflib": rdf.pid}
+                for server, extra in KEIFU.items():
+                    base, proc = stack.enter_context(serve_process("--store", store, "--workers", str(args.workers),
+                                                                   *extra))
+                    urls[server], pids[server] = f"{base}/sparql", proc.pid
                 for name, qs in workloads.items():
-                    a = httpx.post(f"{base}/sparql", data={"query": qs[0]}, headers={"Accept": "application/sparql-results+json"}).json()
-                    b = httpx.post(f"http://127.0.0.1:{port}/", data={"query": qs[0]}).json()
-                    assert len(a["results"]["bindings"]) == len(b["results"]["bindings"]), (name, a, b)
-                    load(f"{base}/sparql", qs, 1.0, args.clients)  # warm-up: caches, connections
-                    results[name] = {"keifu": load(f"{base}/sparql", qs, args.seconds, args.clients),
-                                     "rdflib": load(f"http://127.0.0.1:{port}/", qs, args.seconds, args.clients)}
+                    # the same answers everywhere; done one at a time first, which also warms rdflib's parser
+                    # (pyparsing settles each parse action on its first call, and that is not thread-safe)
+                    counts = {server: rows(url, qs) for server, url in urls.items()}
+                    assert all(c == counts["rdflib"] for c in counts.values()), f"{name}: the servers disagree"
+                    for url in urls.values():  # warm-up: caches, connections, code paths
+                        load(url, qs, 1.0, args.clients)
+                    got: dict[str, list] = {s: [[], 0, 0.0, 0.0] for s in urls}
+                    for r in range(args.rounds):
+                        order = list(urls) if r % 2 == 0 else list(reversed(urls))
+                        for server in order:
+                            c0 = cpu_seconds(pids[server])
+                            lat, err, wall = load(urls[server], qs, args.seconds / args.rounds, args.clients, seed=r)
+                            g = got[server]
+                            g[0] += lat
+                            g[1] += err
+                            g[2] += wall
+                            g[3] += cpu_seconds(pids[server]) - c0
+                    results[name] = {s: summary(*g) for s, g in got.items()}
+                    print(f"{name}: {len(qs)} queries, {sum(counts['rdflib'])} rows in all, the same on every server")
         finally:
             rdf.terminate()
             rdf.wait(10)
-    print(f"\n{'query':8} {'server':7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'n':>6} {'err':>4}")
+    w = max(map(len, results["point"]))
+    print(f"\n{'query':8} {'server':{w}} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>7} {'n':>6} {'err':>4} "
+          f"{'× rdflib':>9}")
     for name, by in results.items():
         for server, r in by.items():
-            print(f"{name:8} {server:7} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['n']:6d} {r['errors']:4d}")
-        print(f"{name:8} ratio   {by['keifu']['rps'] / max(by['rdflib']['rps'], 1e-9):8.1f}×")
+            ratio = r["rps"] / max(by["rdflib"]["rps"], 1e-9)
+            print(f"{name:8} {server:{w}} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['cpu_ms']:7.2f} "
+                  f"{r['n']:6d} {r['errors']:4d} {ratio:8.1f}×")
+    print("(cpu ms: CPU time of the server's processes per answered request; × rdflib: throughput ratio)")
     print(json.dumps({k: {s: {m: round(v, 2) for m, v in r.items()} for s, r in by.items()} for k, by in results.items()}))
 
 

@@ -72,8 +72,8 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(*args: str, ready_timeout: float = 60.0) -> Iterator[str]:
-    """Run ``keifu serve ARGS`` on a free loopback port; yields its base URL; stops it afterwards."""
+def serve_process(*args: str, ready_timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``keifu serve ARGS`` on a free loopback port; yields (base URL, process); stops it afterwards."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "keifu.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                              *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -81,6 +81,13 @@ def serve(*args: str, ready_timeout: float = 60.0) -> Iterator[str]:
     try:
         wait_ready(proc, f"{base}/sparql", ready_timeout,
                    lambda: proc.stdout.read().decode(errors="replace"))  # type: ignore[union-attr]
-        yield base
+        yield base, proc
     finally:
         stop(proc)
+
+
+@contextmanager
+def serve(*args: str, ready_timeout: float = 60.0) -> Iterator[str]:
+    """Run ``keifu serve ARGS`` on a free loopback port; yields its base URL; stops it afterwards."""
+    with serve_process(*args, ready_timeout=ready_timeout) as (base, _):
+        yield base

@@ -209,6 +209,10 @@ def test_406_415_413_and_refusals(ro: str) -> None:
     assert httpx.post(f"{ro}/sparql", content=big, headers={"Content-Type": "application/sparql-query"}).status_code == 413
     r = httpx.post(f"{ro}/sparql", data={"query": Q_ASK, "update": "CLEAR ALL"})
     assert r.status_code == 400
+    r = httpx.post(f"{ro}/sparql", data={"query": 'INSERT DATA { <http://e/a> <http://e/b> "SELECT" }'})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "update-as-query"
+    r = httpx.get(f"{ro}/sparql", params={"query": 'SELECT * WHERE { ?s ?p "SERVICE <http://x>" }'})
+    assert r.status_code == 200  # the word in a literal is no SERVICE call
     r = httpx.get(f"{ro}/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "service-disabled"
 

@@ -1,0 +1,106 @@
+"""The query worker pool on the sample store, driven directly (no HTTP), on asyncio's loop and on uvloop
+when it is installed (uvicorn picks uvloop then, and the pool must work the same on it)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from keifu.api.pool import QueryPool
+from keifu.api.worker import Job
+from keifu.graph.store import Store
+from keifu.graph.vocab import sparql_prefixes
+from test_api_fixtures import sample_store_path  # noqa: F401 - fixture
+
+ASK = "ASK { ?s ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+JSON = [("application/sparql-results+json", 1.0)]
+
+
+def _loops() -> list[str]:
+    return ["asyncio"] + (["uvloop"] if importlib.util.find_spec("uvloop") else [])
+
+
+def _runner(name: str) -> asyncio.Runner:
+    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if name == "uvloop":
+        import uvloop
+        factory = uvloop.new_event_loop
+    return asyncio.Runner(loop_factory=factory)
+
+
+@pytest.mark.parametrize("loop", _loops())
+def test_time_limit_kills_only_the_runaway_and_dropped_requests_keep_their_worker(
+        sample_store_path: Path, loop: str) -> None:  # noqa: F811
+    async def scenario() -> None:
+        pool = QueryPool(str(sample_store_path), workers=2, timeout=1.5)
+        await pool.start()
+        try:
+            replies = await asyncio.gather(*[pool.run(Job(ASK, JSON)) for _ in range(20)])  # 10× the workers
+            assert all(r.status == 200 and json.loads(r.body)["boolean"] is True for r in replies)
+
+            ev = asyncio.get_running_loop()
+            t0 = ev.time()
+            runaway = asyncio.ensure_future(pool.run(Job(RUNAWAY, JSON)))
+            await asyncio.sleep(0.3)
+            served = await pool.run(Job(ASK, JSON))  # the other worker answers meanwhile
+            assert served.status == 200 and not runaway.done()
+            stopped = await runaway
+            assert stopped.status == 503 and json.loads(stopped.body)["error"]["code"] == "timeout"
+            assert 1.4 <= ev.time() - t0 <= 3.0 and pool.killed == 1
+            while len(pool.free) < 2:  # the replacement takes requests once it has opened the store
+                assert ev.time() - t0 < 30, "no replacement worker"
+                await asyncio.sleep(0.05)
+
+            dropped = asyncio.ensure_future(pool.run(Job(ASK, JSON)))
+            await asyncio.sleep(0)  # sent to a worker, answer not read yet
+            dropped.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await dropped
+            replies = await asyncio.gather(*[pool.run(Job(ASK, JSON)) for _ in range(6)])
+            assert all(r.status == 200 for r in replies)
+            assert pool.killed == 1 and len(pool.workers) == len(pool.free) == 2  # the dropped one came back
+        finally:
+            await pool.close()
+
+    with _runner(loop) as r:
+        r.run(scenario())
+
+
+LABELS = sparql_prefixes() + "SELECT ?o ?l WHERE { ?o a kf:Objective ; rdfs:label ?l } ORDER BY ?o ?l"
+NEW = ox.Quad(ox.NamedNode("http://example.org/o"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+              ox.Literal("新しい目標", language="ja"), ox.NamedNode("http://example.org/g"))
+
+
+@pytest.mark.parametrize("memory", [False, True])
+def test_workers_answer_like_the_store_and_fresh_ones_see_a_write(sample_store_path: Path, tmp_path: Path,  # noqa: F811
+                                                                 memory: bool) -> None:
+    path = tmp_path / "store"
+    shutil.copytree(sample_store_path, path)
+    with Store(path, read_only=True) as st:
+        expected = st.ox.query(LABELS, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+    ask = f"ASK {{ GRAPH {NEW.graph_name} {{ {NEW.subject} ?p {NEW.object} }} }}"
+
+    def write() -> None:
+        with Store(path) as st:
+            st.ox.add(NEW)
+
+    async def scenario() -> None:
+        pool = QueryPool(str(path), workers=2, timeout=30, memory=memory)
+        await pool.start()
+        try:
+            got = await asyncio.gather(*[pool.run(Job(LABELS, JSON)) for _ in range(4)])
+            assert all(r.status == 200 and r.body == expected for r in got)
+            assert json.loads((await pool.run(Job(ask, JSON))).body)["boolean"] is False
+            await pool.exclusive(write)
+            assert json.loads((await pool.run(Job(ask, JSON))).body)["boolean"] is True
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
