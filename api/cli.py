@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from keifu.graph.remote import RemoteConfig
+from keifu.graph.store import Store
 
 DEFAULT_STORE = Path("store")
 
@@ -27,9 +28,28 @@ def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                            timeout=args.timeout)
         backend = RemoteBackend(cfg, timeout=args.timeout)
     else:
-        backend = LocalBackend(args.store, workers=args.workers, timeout=args.timeout, memory=args.memory)
+        backend = LocalBackend(args.store, workers=args.workers, timeout=args.timeout,
+                               memory=_use_memory(args.memory, Path(args.store)))
     queries = Path(args.queries) if args.queries else DEFAULT_QUERIES
     return create_app(backend, limits, queries)
+
+
+#: ``--memory auto`` copies the store into each query worker up to this many quads (``KEIFU_MEMORY_MAX_QUADS``):
+#: about 0.3 GB per worker at the limit, and worker restarts (after a write) stay within seconds.
+MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
+
+
+def _use_memory(choice: str, store: Path) -> bool:
+    """Point lookups are ~3x faster from memory; large stores stay on disk."""
+    if choice != "auto":
+        return choice == "on"
+    if not store.is_dir():
+        return False  # LocalBackend reports the missing store
+    st = Store(store, read_only=True)
+    try:
+        return len(st.ox) <= MEMORY_MAX_QUADS
+    finally:
+        st.close()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -64,10 +84,11 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds / 時間制限（秒）")
     s.add_argument("--workers", type=int, default=2, help="query worker processes / クエリ実行プロセス数")
-    s.add_argument("--memory", action="store_true",
+    s.add_argument("--memory", choices=["auto", "on", "off"], default="auto",
                    help="each query worker copies the store into memory: lookups ~3x faster, for the graph's size "
                    "in RAM per worker and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "
-                   "write or a stopped query / 各クエリ実行プロセスがストアをメモリに複製（検索が約3倍速い）")
+                   "write or a stopped query; auto: up to KEIFU_MEMORY_MAX_QUADS (1,000,000) quads / "
+                   "各クエリ実行プロセスがストアをメモリに複製（検索が約3倍速い）。auto は100万クアッドまで")
     s.add_argument("--max-rows", type=int, default=100_000, help="result rows before truncation / 最大行数")
     s.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="request body limit in bytes")
     s.add_argument("--write-token", help="enable update and Graph Store writes with this bearer token "

@@ -2,8 +2,8 @@
 
 The real corpus graph (or the samples when the corpus is absent) is replicated with renamed IRIs until it
 holds about ``--triples`` quads. Every server runs as its own process on 127.0.0.1 and serves that graph:
-keifu serve as it starts by default, keifu serve --memory (each query worker holds a copy of the store in
-memory), and rdflib (a Dataset loaded from the N-Quads dump of keifu's store, union default graph like
+keifu serve with the store on disk (--memory off), keifu serve as it starts by default on a graph of this
+size (--memory auto = on: each query worker holds a copy of the store in memory), and rdflib (a Dataset loaded from the N-Quads dump of keifu's store, union default graph like
 keifu's, behind http.server with TCP_NODELAY; without it every answer waited ~40 ms for a delayed ACK, as
 headers and body go out in two writes). Before measuring, every sampled query is sent to every server one
 at a time and must get the same number of rows; then each server gets a 1 s warm-up.
@@ -56,8 +56,9 @@ POINT = "SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
 LINEAGE = (P + "SELECT DISTINCT ?plan ?label WHERE {{ <{iri}> kf:partOf* ?anc . ?anc kf:basedOn ?plan . "
            "?plan rdfs:label ?label }}")
 
-#: keifu serve configurations measured: as it starts by default, and with the store copied into each worker
-KEIFU = {"keifu": [], "keifu --memory": ["--memory"]}
+#: keifu serve configurations measured: store read from disk, and as it starts by default at this size (the
+#: store copied into each worker)
+KEIFU = {"keifu --memory off": ["--memory", "off"], "keifu (default)": []}
 
 RDFLIB_SERVER = r'''
 import sys, json

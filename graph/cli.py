@@ -104,6 +104,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 2
         print(f"{len(pushed)} グラフを送信 / graphs sent to {args.endpoint}")
         remote.close()
+    else:
+        store.optimize()
     store.close()
     print(f"{ok}/{len(results)} ファイルを格納 / files stored; {quads} トリプル / quads in {args.endpoint or args.store}; "
           f"{elapsed:.2f} s")

@@ -116,3 +116,19 @@ def test_select_written_by_oxigraph_reads_back_like_the_row_by_row_writer(sample
     assert _rows(media, whole.body) == _rows(media, exact.body) and "X-SPARQL-MaxRows" not in whole.headers
     cut = execute(store, Job(Q_LABELS, [(media, 1.0)], max_rows=n - 1))
     assert _rows(media, cut.body) == _rows(media, exact.body)[: n - 1] and cut.headers["X-SPARQL-MaxRows"] == str(n - 1)
+
+
+def test_memory_auto_copies_small_stores_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--memory auto: a store up to MEMORY_MAX_QUADS is served from memory, a larger one from disk."""
+    from keifu.api import cli as api_cli
+    from keifu.graph.store import Store
+
+    with Store(tmp_path / "st") as st:
+        st.ox.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"),
+                          ox.Literal("o"), ox.NamedNode("http://example.org/g")))
+    assert api_cli._use_memory("auto", tmp_path / "st") is True
+    monkeypatch.setattr(api_cli, "MEMORY_MAX_QUADS", 0)
+    assert api_cli._use_memory("auto", tmp_path / "st") is False
+    assert api_cli._use_memory("on", tmp_path / "st") is True
+    assert api_cli._use_memory("off", tmp_path / "st") is False
+    assert api_cli._use_memory("auto", tmp_path / "missing") is False
