@@ -15,7 +15,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import Graph, URIRef
@@ -152,23 +151,11 @@ def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph |
 
 
 def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
-    """Put one file's graph (N-Triples) in the store; a failure is recorded in ``res``, the store is unchanged.
-
-    A graph new to the store is loaded straight into place: oxigraph's load is one all-or-nothing transaction,
-    so the staging copy and SPARQL MOVE that :meth:`Store.replace_triples` needs to swap an old graph
-    atomically would only cost time (most of the store stage of a fresh build).
-    """
+    """Put one file's graph (N-Triples) in the store; a failure is recorded in ``res``, the store is unchanged."""
     try:
-        target = ox.NamedNode(name)
-        if store.ox.contains_named_graph(target):
-            store.replace_triples(name, ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
-        else:
-            store.ox.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+        store.replace_ntriples(name, nt)
     except KeifuError as e:
         res.error = e.describe()
-    except (OSError, SyntaxError, ValueError) as e:
-        res.error = (f"{res.path}: グラフ {name} を保存できませんでした（ストアは変更されていません） / "
-                     f"could not store graph {name} (store unchanged): {e}")
 
 
 def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:

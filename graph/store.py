@@ -7,7 +7,7 @@ at any point leaves what was stored before untouched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from hashlib import sha1
 from pathlib import Path
 
@@ -70,21 +70,44 @@ class Store:
     def replace_triples(self, name: str, triples: Iterable[ox.Triple]) -> int:
         """Replace named graph ``name`` by ``triples`` in one transaction; on any failure nothing changes.
 
-        The triples go to a staging graph first (one transaction), then one SPARQL Update moves them
-        over the old graph (one transaction), so readers see either the old or the new graph.
+        A graph new to the store is written in place (``extend`` is one transaction). An existing one is
+        written to a staging graph first (one transaction), then one SPARQL Update moves it over the old
+        graph (one transaction), so readers see either the old or the new graph.
         """
-        staging = ox.NamedNode(f"{ID_BASE}staging/{sha1(name.encode()).hexdigest()}")
-        try:
-            target = ox.NamedNode(name)
-            self._drop(staging)
-            quads = [ox.Quad(t.subject, t.predicate, t.object, staging) for t in triples]
-            self.ox.extend(quads)
-            self.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO <{target.value}>")
-        except Exception as e:
-            self._drop(staging)
-            raise StoreError(f"could not store graph {name}: {e}",
-                             f"グラフ {name} を保存できませんでした: {e}", self.path) from e
+        target = ox.NamedNode(name)
+        return self._replace(target, lambda g: self._extend(triples, g))
+
+    def replace_ntriples(self, name: str, data: bytes) -> None:
+        """:meth:`replace_triples` for a serialised graph: oxigraph's parser loads it without Python objects."""
+        target = ox.NamedNode(name)
+        self._replace(target, lambda g: self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g))
+
+    def _extend(self, triples: Iterable[ox.Triple], graph: ox.NamedNode) -> int:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        self.ox.extend(quads)
         return len(quads)
+
+    def _replace(self, target: ox.NamedNode, write: Callable[[ox.NamedNode], int | None]) -> int:
+        if not self.ox.contains_named_graph(target):
+            return self._guarded(target, None, lambda: write(target))
+        staging = ox.NamedNode(f"{ID_BASE}staging/{sha1(target.value.encode()).hexdigest()}")
+
+        def swap() -> int | None:
+            self._drop(staging)
+            n = write(staging)
+            self.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO <{target.value}>")
+            return n
+
+        return self._guarded(target, staging, swap)
+
+    def _guarded(self, target: ox.NamedNode, staging: ox.NamedNode | None, fn: Callable[[], int | None]) -> int:
+        try:
+            return fn() or 0
+        except Exception as e:
+            if staging is not None:
+                self._drop(staging)
+            raise StoreError(f"could not store graph {target.value}: {e}",
+                             f"グラフ {target.value} を保存できませんでした: {e}", self.path) from e
 
     def _drop(self, graph: ox.NamedNode) -> None:
         if self.ox.contains_named_graph(graph):

@@ -172,3 +172,19 @@ def test_cli_summary_prints_every_count_in_full(tmp_path, capsys):
     for d in (d for r in results for d in r.documents):
         assert f"Goal:{d.counts['Goal']}" in breakdown
         assert all(f"{k}:{v}" in breakdown for k, v in d.counts.items() if "://" not in k)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_bad_graph_data_leaves_the_store_as_it_was(tmp_path, existing):
+    """New or replaced, a graph whose data breaks half-way is not stored at all, and no staging graph remains."""
+    store = Store(tmp_path / "st")
+    name = "http://example.org/g"
+    good = b'<http://example.org/s> <http://example.org/p> "old" .\n'
+    if existing:
+        store.replace_ntriples(name, good)
+    before = sorted(str(q) for q in store.ox)
+    bad = b'<http://example.org/s> <http://example.org/p> "new" .\n' * 50 + b"<broken\n"
+    with pytest.raises(StoreError):
+        store.replace_ntriples(name, bad)
+    assert sorted(str(q) for q in store.ox) == before
+    assert store.graphs() == ([name] if existing else [])
