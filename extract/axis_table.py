@@ -460,14 +460,18 @@ def join_lines(parts: Sequence[str]) -> str:
     return out
 
 
+def _continue(item: AxisItem, part: str, ln: Line) -> None:
+    """A wrapped cell line carries on the item above it."""
+    item.text = join_wrapped(item.text, part)
+    if ln not in item.lines:
+        item.lines.append(ln)
+
+
 def _fill_axes(src: SourceText, t: Table, row: AxisRow, text: str, continuation: bool) -> None:
     for k, part in enumerate(_cell_lines(text)):
         ln = _find_line(src, t, part)
         if V.bullet_kind(part) is None and not V.is_note(part) and (row.axes or row.notes) and (k > 0 or continuation):
-            last = max(row.axes + row.notes, key=lambda x: x.last.index)  # the item this wrapped line continues
-            last.text = join_wrapped(last.text, part)
-            if ln not in last.lines:
-                last.lines.append(ln)
+            _continue(max(row.axes + row.notes, key=lambda x: x.last.index), part, ln)  # the item it wraps
         elif V.is_note(part):
             row.notes.append(AxisItem("note", V.strip_bullet(part), [ln]))
         else:
@@ -485,10 +489,7 @@ def _fill_indicators(src: SourceText, t: Table, row: AxisRow, text: str, continu
         if V.is_list_end(part):
             continue
         if V.bullet_kind(part) is None and not V.is_note(part) and row.indicators and (k > 0 or continuation):
-            last = row.indicators[-1]
-            last.text = join_wrapped(last.text, part)
-            if ln not in last.lines:
-                last.lines.append(ln)
+            _continue(row.indicators[-1], part, ln)
         elif V.is_note(part):
             row.notes.append(AxisItem("note", V.strip_bullet(part), [ln]))
         else:
