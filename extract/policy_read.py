@@ -147,6 +147,10 @@ class Reader:
             if n > 1 and self._has_indicator(n) and not rest.startswith(("・", "、")):
                 self._new("series", ln, number=n)  # the same number again: its (narrative) actuals
                 return
+            if n == 1 and last is not None and last.kind in ("indicator", "note") and self._has_indicator(1) \
+                    and _narrative_actual(block, k):
+                self._new("series", ln, number=n)  # ① again, a dated account: the actuals of a qualitative ①
+                return
             if rest.startswith(("・", "、")) or (rest and rest[0] in CIRCLED):
                 self._prose(ln, k)
                 return
@@ -265,6 +269,16 @@ def _cell_tail(cell: Piece, block: list[Line]) -> bool:
     folded = ascii_digits(text)
     return circled(text) is None and code_of(text) is None and not POLICY_CELL.match(folded) \
         and not MEASURE_CELL.match(folded) and not is_programme_line(text) and not is_url(text)
+
+
+_DATED_END = re.compile(r"[(（](?:19|20)[0-9]{2}年度?[)）]$")
+
+
+def _narrative_actual(block: list[Line], k: int) -> bool:
+    """A paragraph opened by a circled number that ends with the year it reports (…に活用された。（2024年度））
+    and carries no target label: the account of a qualitative indicator's actuals, not a new indicator."""
+    text = nfkc("".join(ln.text.strip() for ln in block[k:]))
+    return _DATED_END.search(text) is not None and not has_target_label(text)
 
 
 def _target_ahead(block: list[Line], k: int) -> bool:
