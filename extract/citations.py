@@ -73,6 +73,7 @@ _OPEN = {"「": "」", "『": "』", "(": ")", "≪": "≫", "《": "》", "【"
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _QUOTE_OPEN = "「『"
 _QUOTE_CLOSE = "」』"
+_PROSPECTIVE = ("予定", "見込み", "見込")
 _EDITION_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十]+[期次](.+)$")
 # phrases with hiragana that may sit inside a name (に関する法律, 責任ある, 持続可能な …), longest first
 _NAME_KANA = tuple(sorted({
@@ -551,6 +552,10 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
     if _REJECT_ANY.search(rest) or any(rest.endswith(w) for w in _REJECT_END):
         return None
     core = rest.removesuffix("等")
+    for tail in _PROSPECTIVE:  # （令和８年〇月閣議決定予定）: a decision still to come reads like one taken
+        if core.endswith(tail):
+            core = core[: -len(tail)]
+            break
     verb = next((v for v in deciding_verbs() if core.endswith(v)), None)
     if verb:
         info.verb = verb

@@ -307,3 +307,9 @@ def test_edition_shorthand_names_the_full_plan_of_that_edition() -> None:
     assert [(m.name, m.alias, m.edition) for m in later] == [
         ("第3期海洋開発基本計画", "第3期基本計画", 3), ("第2期基本計画", None, 2)]
     assert later[0].key == first[0].key and later[0].line.text.startswith("第3期基本計画")
+
+
+def test_decision_still_to_come_keeps_body_and_verb() -> None:
+    """（令和８年〇月閣議決定予定）: the body and verb read as for a decision taken; the date stays unknown."""
+    m = only(scan("「海洋開発基本計画」（令和８年〇月閣議決定予定）に基づき"))
+    assert (m.name, m.body, m.verb, m.date.unknown, m.date.iso) == ("海洋開発基本計画", "閣議", "決定", True, None)
