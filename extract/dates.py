@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from keifu.extract.normalize import fold_map, nfkc
+from keifu.extract.normalize import fold_map, kanji_number, nfkc
 
 ERA_BASE: dict[str, int] = {
     "令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867,
@@ -125,23 +125,15 @@ _KANJI_FULL = re.compile(
     rf"(?P<era>令和|平成|昭和|大正|明治)(?P<ey>元|{_KN}{{1,3}})年"
     rf"(?:(?P<fy>度)|(?P<m>{_KN}{{1,2}}|{_PH})月(?:(?P<d>{_KN}{{1,3}}|{_PH})日)?)?"
 )
-_KANJI_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九", 0)}
-
-
-def kanji_int(s: str) -> int:
-    """二十一 → 21, 十 → 10, 三十 → 30 (positional 十 only: dates need no more)."""
-    if "十" not in s:
-        return int("".join(str(_KANJI_VALUE[c]) for c in s))
-    tens, _, ones = s.partition("十")
-    return (_KANJI_VALUE[tens] if tens else 1) * 10 + (_KANJI_VALUE[ones] if ones else 0)
-
-
 def _kanji_match(m: re.Match[str]) -> JDate | None:
     ey, ms, ds = m.group("ey"), m.group("m"), m.group("d")
     unknown = _is_ph(ms) or _is_ph(ds)
-    month = kanji_int(ms) if ms and not _is_ph(ms) else None
-    day = kanji_int(ds) if ds and not _is_ph(ds) else None
-    year = era_year(m.group("era"), 1 if ey == "元" else kanji_int(ey))
+    month = kanji_number(ms) if ms and not _is_ph(ms) else None
+    day = kanji_number(ds) if ds and not _is_ph(ds) else None
+    n = 1 if ey == "元" else kanji_number(ey)
+    if n is None or n < 1:
+        return None
+    year = era_year(m.group("era"), n)
     if not _valid(year, month, day):
         return None
     return JDate(year, month, day, m.group(0), unknown=unknown, fiscal=bool(m.group("fy")))

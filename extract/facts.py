@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .dates import JDate, find_dates, fiscal_year
 from .model import Line
-from .normalize import squash
+from .normalize import kanji_number, squash
 from .segment import ORG_LINE, TITLE_KIND, Segment, nonblank
 from .vocab import rows, split_list
 
@@ -36,7 +36,6 @@ _TERM_BOX = re.compile(r"\(中長?期目標\(第(?P<n>[0-9]+)期\)\)")
 _TERM_ANY = re.compile(r"第(?P<n>[0-9一二三四五六七八九十]+)期中長?期(?:目標|計画)")
 _TERM_ORD = re.compile(r"第(?P<n>[0-9一二三四五六七八九十]+)期")
 _PLACEHOLDER = re.compile(r"[〇○●]\s*月|年\s+月|月\s+日")
-_KANJI_NUM = {c: i for i, c in enumerate("〇一二三四五六七八九十")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +76,6 @@ def agency_key(name: str) -> str:
         elif key.endswith(form) and len(key) > len(form):
             key = key[: -len(form)]
     return key
-
-
-def kanji_int(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + _KANJI_NUM[s[1]]
-    if s.endswith("十"):
-        return _KANJI_NUM[s[0]] * 10
-    if "十" in s:
-        a, b = s.split("十")
-        return _KANJI_NUM[a] * 10 + _KANJI_NUM[b]
-    return _KANJI_NUM[s]
 
 
 def read_facts(lines: Sequence[Line], seg: Segment) -> DocumentFacts:
@@ -274,7 +258,7 @@ def _term(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
     if seg.title:
         m = _TERM_ORD.search(seg.title)
         if m:
-            f.term, f.term_line = kanji_int(m.group("n")), seg.title_line
+            f.term, f.term_line = kanji_number(m.group("n")), seg.title_line
             return
     best: tuple[int, Line] | None = None
     for i in nonblank(lines, seg.start, seg.end):
@@ -284,8 +268,8 @@ def _term(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             f.term, f.term_line = int(m.group("n")), lines[i]
             return
         for m in _TERM_ANY.finditer(s):
-            n = kanji_int(m.group("n"))
-            if best is None or n > best[0]:
+            n = kanji_number(m.group("n"))
+            if n is not None and (best is None or n > best[0]):
                 best = (n, lines[i])
     if best:
         f.term, f.term_line, f.term_inferred = best[0], best[1], True

@@ -59,6 +59,30 @@ def match_key(s: str) -> str:
     return _QUOTES.sub("", squash(s)).lower()
 
 
+_KANJI_DIGIT = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def kanji_number(s: str) -> int | None:
+    """Kanji or digit numeral to int (十, 二十三, 六, ６, 二〇二五); None when not a number.
+
+    Positional 十 only (editions, terms, days and era years need no 百)."""
+    s = ascii_digits(s)
+    if s.isdigit():
+        return int(s)
+    if not s or any(c not in _KANJI_DIGIT and c != "十" for c in s):
+        return None
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
+        t = _KANJI_DIGIT.get(tens, 0) if tens else 1
+        return t * 10 + (_KANJI_DIGIT.get(ones, 0) if ones else 0)
+    value = 0
+    for c in s:
+        value = value * 10 + _KANJI_DIGIT[c]
+    return value
+
+
 def fold_map(text: str, fold_char: Callable[[str], str]) -> tuple[str, list[int]]:
     """Fold ``text`` char by char; ``idx[k]`` is the input offset of folded char ``k``, plus one entry for the end.
 

@@ -11,33 +11,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from keifu.extract.normalize import ascii_digits, squash
+from keifu.extract.normalize import kanji_number, squash
 from keifu.extract.vocab import rows as data_rows
 
-_KANJI_NUM = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ORD = r"第(?P<n>[0-9０-９]+|[一二三四五六七八九十〇]+)(?P<u>期|次)"
 _ORD_RX = re.compile(_ORD)
 _PAREN_ORD = re.compile(r"[（(]" + _ORD + r"[）)]$")
 _QUOTES = re.compile(r"[「」『』〈〉《》≪≫\"'“”‘’]")
 _TRAILING = re.compile(r"(?:等|など|について)+$")
 _ETC = re.compile(r"(?:等|など)+$")
-
-
-def kanji_number(s: str) -> int | None:
-    """Kanji or digit numeral to int (十, 二十三, 六, ６); None when not a number."""
-    s = ascii_digits(s)
-    if s.isdigit():
-        return int(s)
-    if not s or any(c not in _KANJI_NUM and c != "十" for c in s):
-        return None
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        t = _KANJI_NUM.get(tens, 0) if tens else 1
-        return t * 10 + (_KANJI_NUM.get(ones, 0) if ones else 0)
-    value = 0
-    for c in s:
-        value = value * 10 + _KANJI_NUM[c]
-    return value
 
 
 def plan_edition(name: str) -> int | None:
