@@ -250,6 +250,18 @@ def _period(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             start = sent.starts[sent.lines.index(line)]
             f.period_start, f.period_end, f.period_line, f.period_text = found[0][1], found[1][1], line, text[start:]
             return
+    for sent in sentences:  # 年度目標の期間は、令和９年度の１年間とする: one fiscal year, April to March
+        phrase = _PERIOD_SENTENCE.search(sent.text)
+        if phrase is None:
+            continue
+        years = [(a, d) for a, _, d in find_dates(sent.text[phrase.end():]) if d.fiscal and d.month is None and d.year]
+        if len(years) == 1:
+            fy = years[0][1]
+            line = sent.line_at(phrase.start())
+            start = sent.starts[sent.lines.index(line)]
+            f.period_start, f.period_end = JDate(fy.year, 4, None, fy.raw), JDate(fy.year + 1, 3, None, fy.raw)
+            f.period_line, f.period_text = line, sent.text[start:]
+            return
 
 
 def _term(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:

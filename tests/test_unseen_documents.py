@@ -401,6 +401,7 @@ def test_compendium_citations(regional: ExtractedFile) -> None:
     ("中期目標の期間は、2025年度から2029年度までの５年間とする。", "2025-04", "2030-03"),
     ("中期目標の期間は、令和７（2025）年４月１日から令和12（2030）年３月31日までの５年間とする。", "2025-04-01", "2030-03-31"),
     ("中期目標の期間は、令和7年4月1日から令和１２年３月３１日までの５年間とする。", "2025-04-01", "2030-03-31"),
+    ("中期目標の期間は、令和９年度の１年間とする。", "2027-04", "2028-03"),  # one fiscal year (年度目標)
 ])
 def test_period_phrasings(sentence: str, start: str, end: str) -> None:
     """Other agencies word the period differently; a fiscal year runs April–March and no day is invented."""
