@@ -281,6 +281,19 @@ def _programme(em: Emitter, goal: URIRef, p: Programme, dnode: URIRef) -> None:
 
 # --- slides ---------------------------------------------------------------------------------------
 
+def _slide_goal(em: Emitter, node: URIRef, cls: URIRef, label: str, parent: URIRef, order: int, line: Line,
+                dnode: URIRef) -> None:
+    """A measure group or measure of a slide: a goal under its parent, in the order printed."""
+    em.add(node, RDF.type, KF.Goal)
+    em.add(node, RDF.type, cls)
+    em.add(node, RDFS.label, em.ja(label))
+    em.add(node, KF.partOf, parent)
+    em.add(node, KF.contributesTo, parent)
+    em.add(node, KF.inDocument, dnode)
+    em.add(node, KF.order, Literal(order))
+    em.prov(node, line, line.text.strip())
+
+
 def emit_slides(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: list[URIRef]) -> None:
     deck: SlideDeck | None = doc.extras.get("slides")
     if deck is None or deck.plan_key is None or deck.plan_line is None:
@@ -317,24 +330,10 @@ def emit_slides(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: lis
                 em.add(pn, KF.uncertain, Literal(f"section head at line {h_line.no} worded differently: {h_text}"))
         for gk, g in enumerate(p.groups, start=1):
             gn = mint(*base, "pillar", p.number, "group", gk)
-            em.add(gn, RDF.type, KF.Goal)
-            em.add(gn, RDF.type, KF.MeasureGroup)
-            em.add(gn, RDFS.label, em.ja(g.title))
-            em.add(gn, KF.partOf, pn)
-            em.add(gn, KF.contributesTo, pn)
-            em.add(gn, KF.inDocument, dnode)
-            em.add(gn, KF.order, Literal(gk))
-            em.prov(gn, g.line, g.line.text.strip())
+            _slide_goal(em, gn, KF.MeasureGroup, g.title, pn, gk, g.line, dnode)
             for mk, m in enumerate(g.measures, start=1):
                 mn = mint(*base, "pillar", p.number, "group", gk, "measure", mk)
-                em.add(mn, RDF.type, KF.Goal)
-                em.add(mn, RDF.type, KF.Measure)
-                em.add(mn, RDFS.label, em.ja(m.text))
-                em.add(mn, KF.partOf, gn)
-                em.add(mn, KF.contributesTo, gn)
-                em.add(mn, KF.inDocument, dnode)
-                em.add(mn, KF.order, Literal(mk))
-                em.prov(mn, m.line, m.line.text.strip())
+                _slide_goal(em, mn, KF.Measure, m.text, gn, mk, m.line, dnode)
             for kk, kpi in enumerate(g.kpis, start=1):
                 _kpi(em, gn, URIRef(f"{gn}/kpi/{kk}"), kpi, dnode)
 
