@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -64,15 +65,18 @@ def too_large(limit: int) -> Refused:
                          f"要求本文が上限 {limit} バイトを超えています"))
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` (declared or streamed)."""
+async def read_body(request: Request, limit: int,
+                    refuse: Callable[[int], Exception] | None = None) -> bytes:
+    """The request body, refused as soon as it passes ``limit`` (declared or streamed), so an oversized body is
+    never held. ``refuse(size)`` builds the error (default: a 413 SPARQL-protocol refusal)."""
+    refuse = refuse or (lambda _size: too_large(limit))
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
+        raise refuse(int(declared))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large(limit)
+            raise refuse(size)
         chunks.append(chunk)
     return b"".join(chunks)

@@ -20,6 +20,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from keifu.graph.draft import MAX_BYTES, DraftError, DraftReport, validate_bytes
 
+from .security import read_body
+
 PAGE = Path(__file__).resolve().parent / "static" / "validate.html"
 #: multipart framing on top of the largest draft
 _SLACK = 1024 * 1024
@@ -33,21 +35,6 @@ class _Upload:
 
     def __init__(self, data: bytes, name: str | None, media_type: str | None) -> None:
         self.data, self.name, self.media_type = data, name, media_type
-
-
-async def _read_body(request: Request) -> bytes:
-    """The request body, refused as soon as it passes the size limit (so 50 MB of noise is never held)."""
-    limit = MAX_BYTES + _SLACK
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(int(declared))
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(size)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _too_large(size: int) -> DraftError:
@@ -86,7 +73,7 @@ def _multipart(content_type: str, body: bytes) -> _Upload:
 
 
 async def _upload(request: Request, name: str | None) -> _Upload:
-    body = await _read_body(request)
+    body = await read_body(request, MAX_BYTES + _SLACK, _too_large)
     ctype = request.headers.get("content-type", "")
     if ctype.lower().startswith("multipart/form-data"):
         up = _multipart(ctype, body)
