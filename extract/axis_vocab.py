@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from .normalize import squash
+from .segment import ANNEX_LABEL
 from .vocab import rows
 
 #: Brackets that enclose a label line: 《評価指標》 【戦略目標】 （モニタリング指標） ＜アウトプット指標＞ 〔評価指標〕
 LABEL = re.compile(r"^[《【（(＜<〈≪〔［]\s*(?P<inner>[^《》【】（）()＜＞<>〈〉≪≫〔〕［］]{1,40}?)\s*[》】）)＞>〉≫〕］]$")
 _BULLET_CIRCLE = re.compile(r"^[○〇◯]")
 _BULLET_DOT = re.compile(r"^[・･•\uf09e\uf06e]|^-\s")
-_ANNEX_LABEL = re.compile(r"^\(?別[添紙][0-9]*\)?$")
 _PAGE_NO = re.compile(r"^[0-9]{1,4}$")
 
 
@@ -65,7 +65,7 @@ def is_note(text: str) -> bool:
 
 
 def is_annex_label(text: str) -> bool:
-    return bool(_ANNEX_LABEL.match(squash(text)))
+    return bool(ANNEX_LABEL.match(squash(text)))
 
 
 def is_page_number(text: str) -> bool:

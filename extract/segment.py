@@ -55,7 +55,8 @@ _NUMBERED = re.compile(
 _PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
 #: Stand-alone annex labels and box headings: they close the previous document, never start a title.
 BOX_HEADING = re.compile(r"^\((?:中長?期目標|使命|環境変化|現状・課題)[^)]*\)?\)$")
-_LABEL = re.compile(rf"^\(?別[添紙][0-9]*\)?$|{BOX_HEADING.pattern}")
+ANNEX_LABEL = re.compile(r"^\(?別[添紙][0-9]*\)?$")  # (別添) / 別紙2 on a line of its own
+_LABEL = re.compile(rf"{ANNEX_LABEL.pattern}|{BOX_HEADING.pattern}")
 _END_MARK = re.compile(r"^以上$")
 _EVAL_COLUMNS = ("政策目標", "施策目標", "達成目標", "測定指標", "達成手段", "実績値")
 _SLIDE_BULLET = re.compile(r"^\s*-\s")
