@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import chain
 
 from keifu.extract.dates import JDate, scan_squashed, span_back, squash_map
 from keifu.extract.model import Block, Line
@@ -190,7 +191,7 @@ class CitationScanner:
             self._register(m)
         out = self._pass_known(block, s, idx, out)
         out = [m for m in out if len(_plain(m.name)) >= 2 and not is_agency_document(m.name)]
-        out = [self._expand_shorthand(m, self._history + out[:i]) for i, m in enumerate(out)]
+        out = [self._expand_shorthand(m, out[:i]) if m.edition is not None else m for i, m in enumerate(out)]
         self._history.extend(out)
         return out
 
@@ -402,17 +403,16 @@ class CitationScanner:
             dated=date is not None or info.law_number is not None,
         )
 
-    def _expand_shorthand(self, m: Mention, before: list[Mention]) -> Mention:
+    def _expand_shorthand(self, m: Mention, earlier_in_block: list[Mention]) -> Mention:
         """第7期基本計画 after 第7期「科学技術・イノベーション基本計画」 in the same document is that plan: an
         edition plus a bare document noun names the latest full plan of that edition ending in the noun."""
-        if m.edition is None:
-            return m
         plain = _plain(m.name)
         short = _EDITION_ONLY.match(plain)
         if short is None or document_noun(short.group(1)) != short.group(1):
             return m
         noun = short.group(1)
-        target = next((x for x in reversed(before) if x.edition == m.edition and len(_plain(x.name)) > len(plain)
+        before = chain(reversed(earlier_in_block), reversed(self._history))
+        target = next((x for x in before if x.edition == m.edition and len(_plain(x.name)) > len(plain)
                        and _plain(x.name).endswith(noun)), None)
         if target is None:
             return m
