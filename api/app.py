@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from keifu.graph.validate import shapes_graph
+from keifu.graph.draft import warm_up
 from keifu.graph.vocab import sparql_prefixes
 
 from . import describe, graphstore, named_queries, sparql
@@ -48,7 +48,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         if isinstance(backend, LocalBackend):
             app.state.store = backend.reader  # the lineage API reads the same store in-process
             backend.on_reopen = lambda st: setattr(app.state, "store", st)
-        shapes_graph()  # parsed before the first draft arrives, not during it
+        warm_up()  # shapes parsed and their queries compiled before the first draft arrives, not during it
         gc.freeze()  # long-lived objects (modules, shapes) leave the collector's generations: less time per draft
         yield
         await backend.close()

@@ -87,8 +87,9 @@ def _rules() -> tuple[_Rule, ...]:
     return tuple(rules)
 
 
+@cache
 def marker_rules(role: str) -> tuple[_Rule, ...]:
-    """The rows of ``data/markers.tsv`` with this role, in file order."""
+    """The rows of ``data/markers.tsv`` with this role, in file order (asked for every line: cached)."""
     return tuple(r for r in _rules() if r.role == role)
 
 

@@ -88,15 +88,13 @@ def fold_map(text: str, fold_char: Callable[[str], str]) -> tuple[str, list[int]
 
     Parsers match on a folded view and cite the original by mapping offsets back through ``idx``.
     """
-    out: list[str] = []
-    idx: list[int] = []
-    for i, ch in enumerate(text):
-        folded = fold_char(ch)
-        if folded:
-            out.append(folded)
-            idx.extend([i] * len(folded))
+    parts = list(map(fold_char, text))
+    out = "".join(parts)
+    if len(out) == len(text) and "" not in parts:  # the common case: every char folds to one char
+        return out, list(range(len(text) + 1))
+    idx = [i for i, folded in enumerate(parts) for _ in folded]
     idx.append(len(text))
-    return "".join(out), idx
+    return out, idx
 
 
 def join_wrapped(left: str, right: str) -> str:

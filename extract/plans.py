@@ -74,8 +74,10 @@ def deciding_verbs() -> tuple[str, ...]:
     return tuple(sorted({squash(r[0]) for r in data_rows("deciding_verbs.tsv")}, key=len, reverse=True))
 
 
+@lru_cache(maxsize=8192)
 def suffix_entry(name: str) -> tuple[str, str, str, bool] | None:
-    """The longest plan_kinds.tsv row whose suffix ends ``name`` (after folding), or None."""
+    """The longest plan_kinds.tsv row whose suffix ends ``name`` (after folding), or None (asked again and
+    again for the same names by the citation passes: cached)."""
     s = _ETC.sub("", _QUOTES.sub("", squash(name)))
     s = _PAREN_ORD.sub("", s)
     for cand in (s, re.sub(r"\([^()]*\)$", "", s)):  # …ガイドライン（実施基準）
