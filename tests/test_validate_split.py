@@ -88,3 +88,16 @@ def test_failed_child_falls_back_to_running_its_shapes_here(monkeypatch: pytest.
     conforms, results, report = V.validate_graph(data, split=True)
     assert (conforms, _key(results)) == (expected[0], _key(expected[1]))
     assert isomorphic(report, expected[2])
+
+
+def test_child_past_its_time_is_killed_and_its_shapes_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _data("draft_rd_bad.txt")
+    expected = V.validate_graph(data)
+    killed: list[int] = []
+    kill = V.os.kill
+    monkeypatch.setattr(V, "CHILD_SECONDS", 0.0)
+    monkeypatch.setattr(V.os, "kill", lambda pid, sig: killed.append(pid) or kill(pid, sig))
+    conforms, results, report = V.validate_graph(data, split=True)
+    assert len(killed) == 1
+    assert (conforms, _key(results)) == (expected[0], _key(expected[1]))
+    assert isomorphic(report, expected[2])
