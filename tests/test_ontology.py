@@ -409,3 +409,18 @@ def test_emitted_literals_fit_declared_ranges() -> None:
                 assert actual in _members(ont, ont.value(p, RDFS.range)), f"{p}: emitted {actual}"
                 checked.add(p)
     assert {KF.line, KF.quote, KF.sectionNumber, KF.bodyText} <= checked, sorted(checked)
+
+
+@pytest.mark.parametrize("folder", ["ontology", "shapes"])
+def test_loader_reads_the_same_graph_as_rdflib(folder: str) -> None:
+    """Ontology and shapes are parsed by oxigraph and converted (fast start-up); the graph must be the one
+    rdflib's Turtle parser reads: same literals (simple ones without a datatype), same blank-node structure."""
+    from keifu.graph.validate import ontology_graph, shapes_graph
+    from rdflib.compare import isomorphic
+
+    loaded = ontology_graph() if folder == "ontology" else shapes_graph()
+    reference = Graph()
+    for f in sorted((REPO / folder).glob("*.ttl")):
+        reference.parse(f, format="turtle")
+    assert len(loaded) == len(reference)
+    assert isomorphic(loaded, reference)
