@@ -128,18 +128,33 @@ class _Group:
     indicators: list[dict] = field(default_factory=list)
 
 
+def _institution(p: Piece) -> str | None:
+    """A line that is only an agency's name, between indicators: the institution the indicators below it are
+    for (003:1420: a row holds a second ① for another institution), not a source."""
+    if p.kind not in ("source", "prose") or len(p.lines) != 1:
+        return None
+    m = _AGENCY.fullmatch(squash(p.text))
+    return _agency_name(m.group(0)) if m else None
+
+
 def _groups(pieces: list[Piece]) -> list[_Group]:
     groups: list[_Group] = []
     cur: _Group | None = None
-    page_seen: set[int] = set()
+    institution: str | None = None  # of the indicators read since the last institution heading of the row
+    pending: str | None = None  # an institution heading just read: the ① after it continues the row
     for i, p in enumerate(pieces):
+        if cur is not None and (name := _institution(p)) is not None \
+                and i + 1 < len(pieces) and pieces[i + 1].kind == "indicator" and pieces[i + 1].number == 1:
+            pending = name
+            continue
         if p.kind == "indicator":
-            new_page = p.page not in page_seen
-            page_seen.add(p.page)
-            if p.number == 1 or cur is None or (new_page and p.number == 1):
+            if cur is None or (p.number == 1 and pending is None):
                 cur = _Group(p.page, i)
                 groups.append(cur)
-            cur.indicators.append({"piece": p, "series": [], "source": [], "notes": []})
+                institution = None
+            if pending is not None:
+                institution, pending = pending, None
+            cur.indicators.append({"piece": p, "series": [], "source": [], "notes": [], "institution": institution})
         elif p.kind == "series" and cur is not None:
             ind = next((d for d in cur.indicators if d["piece"].number == p.number and not d["series"]), None)
             (ind or cur.indicators[-1])["series"].append(p)
@@ -188,7 +203,7 @@ def _indicator(d: dict) -> PolicyIndicator:
     if tail_src and not source_text:
         source_text = tail_src
     area = re.search(vocab("rating-indicator")[0], squash(name)) if vocab("rating-indicator") else None
-    agency = _agency_name(" ".join([name, target_text or "", source_text or "", series_text]))
+    agency = d.get("institution") or _agency_name(" ".join([name, target_text or "", source_text or "", series_text]))
     return PolicyIndicator(
         number=p.number or 0, name=squash(name) if len(name) < 400 else name, target_text=target_text,
         targets=targets, series_text=series_text, observations=obs, source=source_text,

@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from keifu.extract.facts import agency_key
 from keifu.extract.pipeline import extract_file
 from keifu.graph.emit import emit_file
 from keifu.graph.validate import validate_graph
-from keifu.graph.vocab import KF
+from keifu.graph.vocab import KF, mint
+from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "policy_table.txt"
 PLANS = Path(__file__).parent / "fixtures" / "policy_table_plans.txt"
+INSTITUTIONS = Path(__file__).parent / "fixtures" / "policy_table_institutions.txt"
 
 
 @pytest.fixture(scope="module")
@@ -135,11 +138,35 @@ def real(real_doc):
     return real_doc.extras["policy_table"]
 
 
+def test_institution_heading_continues_the_row():
+    """A line that is only an agency's name, then ①: that institution's indicators inside the same row (its
+    numbering restarts), not a new row and not the source of the indicator above."""
+    ef = extract_file(INSTITUTIONS)
+    table = ef.documents[0].extras["policy_table"]
+    assert [r.code for r in table.rows] == ["6-1-1", "6-1-2"]
+    row = table.rows[0]
+    assert [(i.number, i.first.no) for i in row.indicators] == [(1, 4), (1, 7), (2, 8)]
+    assert row.indicators[0].source is None and "架空気象研究機構" not in (row.indicators[0].source or "")
+    assert row.indicators[1].rated_agency == "国立研究開発法人架空気象研究機構"
+    assert [i.targets[0].kind for i in row.indicators if i.targets] == ["rating"]
+    g = emit_file(ef)
+    goal = next(s for s in g.subjects(RDF.type, KF.AchievementGoal) if str(s).endswith("/6-1-1"))
+    inds = sorted(str(i).rsplit("/", 1)[-1] for i in g.objects(goal, KF.hasIndicator))
+    assert inds == ["1", "1b", "2"]
+    assert list(g.objects(URIRef(f"{goal}/indicator/1b"), KF.ratedAgency)) == [
+        mint("agency", agency_key("国立研究開発法人架空気象研究機構"))]
+    _, results, _ = validate_graph(g)
+    assert not [r for r in results if r.severity == "Violation"], [r.describe() for r in results]
+
+
 def test_corpus_every_row_recovered(real):
     """Rows counted by hand from the text: 51 ① restarts that open an indicator (not series, sources or
-    contribution paragraphs). Two extra groups are known: a second ① for another institution inside one
-    row and a narrative actual printed with ①."""
-    assert 51 <= len(real.rows) <= 52
+    contribution paragraphs). The second ① for another institution inside one row (003:1421, after the
+    institution's name at 003:1420) and a narrative actual printed with ① (003:1666) open no row."""
+    assert len(real.rows) == 51
+    row = next(r for r in real.rows if r.indicators[0].first.no == 1417)
+    assert [i.first.no for i in row.indicators] == [1417, 1421, 1423]
+    assert row.indicators[1].rated_agency == "国立研究開発法人量子科学技術研究開発機構"
     first = {r.indicators[0].first.no for r in real.rows}
     assert {4, 18, 37, 60, 80, 98, 109, 120, 277, 325, 351, 407, 459, 578, 628, 665, 687, 816, 850, 877, 887,
             983, 1010, 1020, 1044, 1161, 1176, 1190, 1197, 1201, 1239, 1252, 1259, 1267, 1417, 1469, 1541, 1631,
