@@ -85,6 +85,8 @@ class PolicyRow:
     #: indices into the document's citations printed in one of the row's cells (goal, indicators, means,
     #: contribution): a plan named there is a basis of this 達成目標, not of the whole table
     citations: list[int] = field(default_factory=list)
+    #: the goal's piece, for a 達成目標 printed without 測定指標 (a row made from the goal alone)
+    goal_piece: Piece | None = field(default=None, repr=False)
 
     def line_indices(self) -> set[int]:
         """Every source line read into one of the row's cells."""
@@ -496,13 +498,46 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
             match_scores={"goal": round(row_goal[ri][1], 3) if ri in row_goal else 0.0,
                           "means": round(row_means[ri][1], 3) if ri in row_means else 0.0},
         ))
+    used_g = {pi for pi, _ in row_goal.values()}
+    goal_only = _goal_only_rows(pieces, groups, rows, row_goal, [i for i in goals if i not in used_g])
     _page_codes(pieces, groups, rows)
     _infer_codes(pieces, groups, rows, row_goal, cells)
+    for after, row in goal_only:  # from the back, so the positions stay right
+        rows.insert(after, row)
     flag_programmes(rows)
-    used_g = {pi for pi, _ in row_goal.values()}
+    used_g |= {pieces.index(r.goal_piece) for _, r in goal_only if r.goal_piece is not None}
     used_m = {pi for pi, _ in row_means.values()}
     return PolicyTable(rows, cells, max((p.page for p in pieces), default=0),
                        [pieces[i] for i in goals if i not in used_g], [pieces[i] for i in means if i not in used_m])
+
+
+def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
+                    row_goal: dict[int, tuple[int, float]], orphans: list[int]) -> list[tuple[int, PolicyRow]]:
+    """達成目標 printed with no 測定指標 (003:1618): on a page whose code list has exactly one code more per
+    unmatched goal than it has rows waiting for a code, the unmatched goals are rows of their own. The page's
+    codes then go to its rows and these goals in the order their goals are printed, which is the only order
+    that holds them all. Returns (index in ``rows`` to insert at, row), last first."""
+    out: list[tuple[int, PolicyRow]] = []
+    taken = {r.code for r in rows if r.code}
+    for page in sorted({g.page for g in groups}):
+        todo = [ri for ri, g in enumerate(groups) if g.page == page and not rows[ri].code]
+        alone = [pi for pi in orphans if pieces[pi].page == page and pieces[pi].code is None]
+        bare = sorted({p.code for p in pieces if p.kind == "code" and p.page == page and p.code
+                       and not _has_text(pieces, p)} - taken, key=_code_key)
+        if not alone or not todo or len(bare) != len(todo) + len(alone) or any(ri not in row_goal for ri in todo):
+            continue
+        order = sorted([(row_goal[ri][0], ri) for ri in todo] + [(pi, None) for pi in alone])
+        for code, (pi, ri) in zip(bare, order, strict=True):
+            if ri is not None:
+                rows[ri].code, rows[ri].code_rule = code, "page-list"
+                continue
+            goal = pieces[pi]
+            before = [r for r in todo if row_goal[r][0] < pi]
+            row = PolicyRow(code=code, code_rule="page-list", goal_text=goal.text, goal_lines=list(goal.lines),
+                            indicators=[], programmes=[], contribution=None, contribution_lines=[], page=page,
+                            match_scores={"goal": 1.0, "means": 0.0}, goal_piece=goal)
+            out.append((max(before) + 1 if before else min(todo), row))
+    return sorted(out, key=lambda t: -t[0])
 
 
 def _is_contribution(pieces: list[Piece], i: int) -> bool:

@@ -143,7 +143,7 @@ def test_institution_heading_continues_the_row():
     numbering restarts), not a new row and not the source of the indicator above."""
     ef = extract_file(INSTITUTIONS)
     table = ef.documents[0].extras["policy_table"]
-    assert [r.code for r in table.rows] == ["6-1-1", "6-1-2"]
+    assert [r.code for r in table.rows] == ["6-1-1", "6-1-2", "6-1-3"]
     row = table.rows[0]
     assert [(i.number, i.first.no) for i in row.indicators] == [(1, 4), (1, 7), (2, 8)]
     assert row.indicators[0].source is None and "架空気象研究機構" not in (row.indicators[0].source or "")
@@ -159,15 +159,42 @@ def test_institution_heading_continues_the_row():
     assert not [r for r in results if r.severity == "Violation"], [r.describe() for r in results]
 
 
+def test_goal_printed_without_indicators_is_a_row_of_its_own():
+    """Three codes and three 達成目標 on a page, two indicator groups: the goal with no 測定指標 is a row, and
+    the page's codes follow the goals' print order (6-1-2 is the goal in the middle, not the second group)."""
+    ef = extract_file(INSTITUTIONS)
+    table = ef.documents[0].extras["policy_table"]
+    by = {r.code: r for r in table.rows}
+    assert by["6-1-2"].indicators == [] and by["6-1-2"].goal_text.startswith("地域の防災担当職員")
+    assert by["6-1-2"].first.no == _line(INSTITUTIONS, "地域の防災担当職員")
+    assert [i.first.no for i in by["6-1-3"].indicators] == [13] and by["6-1-3"].goal_text.startswith("気象観測データを広く")
+    assert not table.unmatched_goals
+    g = emit_file(ef)
+    node = next(s for s in g.subjects(RDF.type, KF.AchievementGoal) if str(s).endswith("/6-1-2"))
+    assert not list(g.objects(node, KF.hasIndicator))
+    assert g.value(node, KF.line).toPython() == _line(INSTITUTIONS, "地域の防災担当職員")
+    assert str(g.value(node, KF.codeRule)) == "page-list"
+    _, results, _ = validate_graph(g)
+    assert not [r for r in results if r.severity == "Violation"], [r.describe() for r in results]
+
+
+def _line(path: Path, needle: str) -> int:
+    return next(i for i, ln in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if needle in ln)
+
+
 def test_corpus_every_row_recovered(real):
     """Rows counted by hand from the text: 51 ① restarts that open an indicator (not series, sources or
     contribution paragraphs). The second ① for another institution inside one row (003:1421, after the
     institution's name at 003:1420) and a narrative actual printed with ① (003:1666) open no row."""
-    assert len(real.rows) == 51
-    row = next(r for r in real.rows if r.indicators[0].first.no == 1417)
+    assert len([r for r in real.rows if r.indicators]) == 51
+    # 003:1618, a 達成目標 with no 測定指標: its own row, and the page's codes in the goals' print order
+    (alone,) = [r for r in real.rows if not r.indicators]
+    assert (alone.code, alone.first.no) == ("9-4-2", 1618)
+    assert next(r.code for r in real.rows if r.indicators and r.indicators[0].first.no == 1541) == "9-4-3"
+    row = next(r for r in real.rows if r.indicators and r.indicators[0].first.no == 1417)
     assert [i.first.no for i in row.indicators] == [1417, 1421, 1423]
     assert row.indicators[1].rated_agency == "国立研究開発法人量子科学技術研究開発機構"
-    first = {r.indicators[0].first.no for r in real.rows}
+    first = {r.indicators[0].first.no for r in real.rows if r.indicators}
     assert {4, 18, 37, 60, 80, 98, 109, 120, 277, 325, 351, 407, 459, 578, 628, 665, 687, 816, 850, 877, 887,
             983, 1010, 1020, 1044, 1161, 1176, 1190, 1197, 1201, 1239, 1252, 1259, 1267, 1417, 1469, 1541, 1631,
             1663, 1675, 1700, 1717, 1732, 1742, 1766, 1788, 1976, 2025, 2047, 2074, 2094} <= first
@@ -176,7 +203,7 @@ def test_corpus_every_row_recovered(real):
 def test_corpus_dated_account_under_a_qualitative_indicator_is_its_actuals(real):
     """003:1666: ① again, a paragraph ending in （2024年度） with no target, after a qualitative ① and its ※ note:
     the actuals of that ①, not a new row. The inferred codes then end where the printed ones do (9-5-13)."""
-    starts = {r.indicators[0].first.no: r for r in real.rows}
+    starts = {r.indicators[0].first.no: r for r in real.rows if r.indicators}
     assert 1666 not in starts
     row = starts[1663]
     assert [i.first.no for i in row.indicators][:1] == [1663] and all(i.first.no != 1666 for i in row.indicators)
