@@ -34,6 +34,13 @@ def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return create_app(backend, limits, queries)
 
 
+def default_workers() -> int:
+    """One query worker per CPU and one more: the server process only relays, so while one worker's answer
+    travels back another can already run (on 2 CPUs, 3 workers served 4–6 % more point queries than 2)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(2, cpus + 1)
+
+
 #: ``--memory auto`` copies the store into each query worker up to this many quads (``KEIFU_MEMORY_MAX_QUADS``):
 #: about 0.3 GB per worker at the limit, and worker restarts (after a write) stay within seconds.
 MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
@@ -83,7 +90,8 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds / 時間制限（秒）")
-    s.add_argument("--workers", type=int, default=2, help="query worker processes / クエリ実行プロセス数")
+    s.add_argument("--workers", type=int, default=default_workers(),
+                   help="query worker processes (default: CPUs + 1) / クエリ実行プロセス数（既定: CPU 数 + 1）")
     s.add_argument("--memory", choices=["auto", "on", "off"], default="auto",
                    help="each query worker copies the store into memory: lookups ~3x faster, for the graph's size "
                    "in RAM per worker and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "

@@ -20,7 +20,9 @@ Reported per query and server: requests/s, p50/p99 latency, CPU ms per answered 
 process tree, from /proc) and the throughput ratio to rdflib. uvicorn runs on httptools and uvloop when they
 are installed (uvicorn[standard]); the line "keifu serve: http=…, loop=…" says which ran.
 
-    python bench/bench_sparql.py [--triples 100000] [--seconds 8] [--clients 4] [--workers 2] [--rounds 4]
+    python bench/bench_sparql.py [--triples 100000] [--seconds 8] [--clients 4] [--workers N] [--rounds 4]
+
+keifu serve runs with its default number of query workers (CPUs + 1) unless ``--workers`` is given.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import pyoxigraph as ox
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from keifu.api.cli import default_workers  # noqa: E402
 from keifu.graph.build import build  # noqa: E402
 from keifu.graph.store import Store  # noqa: E402
 from keifu.graph.vocab import ID_BASE, sparql_prefixes  # noqa: E402
@@ -259,7 +262,7 @@ def main() -> None:
     ap.add_argument("--triples", type=int, default=100_000)
     ap.add_argument("--seconds", type=float, default=8.0, help="load time per server and query, over all rounds")
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=2, help="keifu serve --workers")
+    ap.add_argument("--workers", type=int, default=None, help="keifu serve --workers (default: keifu's own)")
     ap.add_argument("--rounds", type=int, default=4, help="turns each server takes per query")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -277,7 +280,8 @@ def main() -> None:
         rdf = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(nq), str(port)], stdout=subprocess.PIPE)
         assert rdf.stdout is not None and rdf.stdout.readline().strip() == b"ready"
         print(f"rdflib endpoint loaded in {time.perf_counter() - t0:.1f} s")
-        print(f"keifu serve: {server_stack()}, --workers {args.workers}; {args.clients} clients, "
+        workers = args.workers or default_workers()
+        print(f"keifu serve: {server_stack()}, --workers {workers}; {args.clients} clients, "
               f"{args.rounds} rounds of {args.seconds / args.rounds:g} s per server and query")
         results: dict[str, dict[str, dict[str, float]]] = {}
         store = str(Path(tmp) / "store")
@@ -285,7 +289,7 @@ def main() -> None:
             with ExitStack() as stack:
                 urls, pids = {"rdflib": f"http://127.0.0.1:{port}/"}, {"rdflib": rdf.pid}
                 for server, extra in KEIFU.items():
-                    base, proc = stack.enter_context(serve_process("--store", store, "--workers", str(args.workers),
+                    base, proc = stack.enter_context(serve_process("--store", store, "--workers", str(workers),
                                                                    *extra))
                     urls[server], pids[server] = f"{base}/sparql", proc.pid
                 for name, qs in workloads.items():
