@@ -145,9 +145,10 @@ def _groups(pieces: list[Piece]) -> list[_Group]:
     institution: str | None = None  # of the indicators read since the last institution heading of the row
     pending: str | None = None  # an institution heading just read: the ① after it continues the row
     for i, p in enumerate(pieces):
-        if cur is not None and (name := _institution(p)) is not None \
-                and i + 1 < len(pieces) and pieces[i + 1].kind == "indicator" and pieces[i + 1].number == 1:
-            pending = name
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else None
+        if cur is not None and nxt is not None and nxt.kind == "indicator" and nxt.number == 1 \
+                and nxt.first.index == p.lines[-1].index + 1 and (name := _institution(p)) is not None:
+            pending = name  # the name on the line right above a ①: a heading (a source ends its block)
             continue
         if p.kind == "indicator":
             if cur is None or (p.number == 1 and pending is None):
@@ -517,7 +518,7 @@ def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[Policy
     unmatched goal than it has rows waiting for a code, the unmatched goals are rows of their own. The page's
     codes then go to its rows and these goals in the order their goals are printed, which is the only order
     that holds them all. Returns (index in ``rows`` to insert at, row), last first."""
-    out: list[tuple[int, PolicyRow]] = []
+    out: list[tuple[int, int, PolicyRow]] = []
     taken = {r.code for r in rows if r.code}
     for page in sorted({g.page for g in groups}):
         todo = [ri for ri, g in enumerate(groups) if g.page == page and not rows[ri].code]
@@ -536,8 +537,8 @@ def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[Policy
             row = PolicyRow(code=code, code_rule="page-list", goal_text=goal.text, goal_lines=list(goal.lines),
                             indicators=[], programmes=[], contribution=None, contribution_lines=[], page=page,
                             match_scores={"goal": 1.0, "means": 0.0}, goal_piece=goal)
-            out.append((max(before) + 1 if before else min(todo), row))
-    return sorted(out, key=lambda t: -t[0])
+            out.append((max(before) + 1 if before else min(todo), pi, row))
+    return [(at, row) for at, _, row in sorted(out, key=lambda t: (-t[0], -t[1]))]
 
 
 def _is_contribution(pieces: list[Piece], i: int) -> bool:

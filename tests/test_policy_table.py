@@ -159,6 +159,18 @@ def test_institution_heading_continues_the_row():
     assert not [r for r in results if r.severity == "Violation"], [r.describe() for r in results]
 
 
+def test_agency_named_as_a_source_does_not_join_the_next_row(tmp_path: Path):
+    """The same name printed as the last source of a row, a blank line before the next ①: a source, and the
+    next ① opens its own row (only a name on the line right above a ① is an institution heading)."""
+    text = INSTITUTIONS.read_text(encoding="utf-8").replace("業務実績報告書", "国立研究開発法人架空気象研究機構")
+    path = tmp_path / "policy_table_source_agency.txt"
+    path.write_text(text, encoding="utf-8")
+    table = extract_file(path).documents[0].extras["policy_table"]
+    assert [(r.code, [i.first.no for i in r.indicators]) for r in table.rows] == [
+        ("6-1-1", [4, 7, 8]), ("6-1-2", []), ("6-1-3", [13])]
+    assert "架空気象研究機構" in (table.rows[0].indicators[-1].source or "")
+
+
 def test_goal_printed_without_indicators_is_a_row_of_its_own():
     """Three codes and three 達成目標 on a page, two indicator groups: the goal with no 測定指標 is a row, and
     the page's codes follow the goals' print order (6-1-2 is the goal in the middle, not the second group)."""
