@@ -4,7 +4,8 @@
 
 Prints medians over RUNS fresh builds (new store each time):
 
-* the command as a user runs it (new process, start-up and worker processes included; default ``--jobs``);
+* the command as a user runs it (new process, start-up and worker processes included; default ``--jobs``), and
+  its phases as ``keifu build --timings`` reports them (start-up, files, links, lineage, flush, optimize);
 * the build in process, with and without validation, split into the files phase (extraction, emission and
   validation in the workers, store writes in the parent as graphs arrive) and the closing phase (plan
   linking, policy links, lineage materialisation, flush);
@@ -16,6 +17,7 @@ The machine is shared and noisy: compare the figures of one run with each other,
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 import sys
@@ -82,6 +84,12 @@ def _stages(files: list[Path], shapes: list[str], d: str) -> dict[str, float]:
     return out
 
 
+def _phases(stderr: str) -> dict[str, float]:
+    """``keifu build --timings``: "… timings: start-up 0.700 s, files 2.100 s, …" → {phase: seconds}."""
+    line = next((ln for ln in stderr.splitlines() if "timings:" in ln), "")
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"([a-z][a-z -]*?) ([0-9.]+) s", line.split(":", 1)[-1])}
+
+
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "corpus"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -91,14 +99,17 @@ def main() -> None:
     for name in shapes:
         shapes_graph((name,))
     cli: list[float] = []
+    phases: dict[str, list[float]] = defaultdict(list)
     whole: dict[str, list[float]] = defaultdict(list)
     stages: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "keifu.cli", "build", str(folder), "--store", f"{d}/a"],
-                           check=True, capture_output=True)
+            done = subprocess.run([sys.executable, "-m", "keifu.cli", "build", str(folder), "--store", f"{d}/a",
+                                   "--timings"], check=True, capture_output=True, text=True)
             cli.append(time.perf_counter() - t)
+            for name, seconds in _phases(done.stderr).items():
+                phases[name].append(seconds)
             files_phase, total = _timed_build(folder, Store(f"{d}/b"))
             whole["build in process"].append(total)
             whole["  files phase (workers + store writes)"].append(files_phase)
@@ -108,6 +119,8 @@ def main() -> None:
                 stages[k].append(v)
     print(f"{len(files)} files in {folder}, {runs} runs, medians")
     print(f"  keifu build (new process, incl. start-up)      {median_ms(cli)}")
+    for k, v in phases.items():  # as the command reports them with --timings
+        print(f"    {k:44s} {median_ms(v)}")
     for k, v in whole.items():
         print(f"  {k:46s} {median_ms(v)}")
     print("  stages alone, one process, file after file:")

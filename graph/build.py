@@ -218,24 +218,63 @@ def build(
     progress: Callable[[int, int, Path], None] | None = None,
     jobs: int | None = None,
     on_links: Callable[[PlanLinkReport], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Iterator[FileResult]:
-    """Build files into ``store`` in input order; files are processed in ``jobs`` worker processes."""
+    """Build files into ``store`` in input order; files are processed in ``jobs`` worker processes.
+
+    ``timings`` receives the seconds of each phase: files (extraction to store writes), plan links, policy
+    links, lineage, flush."""
+    clock = _Clock(timings)
     files = expand_inputs(paths)
     n_jobs = _jobs(jobs, len(files))
     if n_jobs > 1:
         for n, res in enumerate(_in_workers(files, store, validate, n_jobs), start=1):
             if progress:
                 progress(n, len(files), res.path)
+            clock.pause()
             yield res
+            clock.resume()
     else:
         for n, f in enumerate(files, start=1):
             if progress:
                 progress(n, len(files), f)
-            yield build_file(f, store, validate)[0]
+            res = build_file(f, store, validate)[0]
+            clock.pause()
+            yield res
+            clock.resume()
+    clock.lap("files")
     if store is not None:
         report = link_plans(store)  # plans ↔ objectives across files, once everything is stored
+        clock.lap("plan links")
         if on_links is not None:
+            clock.pause()
             on_links(report)
+            clock.resume()
         link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
+        clock.lap("policy links")
         materialise(store)  # kf:tracesTo over everything stored; keep this last (issue 6)
+        clock.lap("lineage")
         store.flush()
+        clock.lap("flush")
+
+
+class _Clock:
+    """Phase durations for ``build(timings=…)``, leaving out the time the caller spends between results."""
+
+    def __init__(self, out: dict[str, float] | None) -> None:
+        self.out, self.start, self.paused = out, time.perf_counter(), 0.0
+        self._since: float | None = None
+
+    def pause(self) -> None:
+        self._since = time.perf_counter()
+
+    def resume(self) -> None:
+        if self._since is not None:
+            self.paused += time.perf_counter() - self._since
+            self._since = None
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.out is not None:
+            self.out[name] = now - self.start - self.paused
+        self.start, self.paused = now, 0.0

@@ -16,6 +16,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 
+from keifu import STARTED
+
 from .build import FileResult, build
 from .remote import mirror, open_remote, push_changes
 from .store import Store
@@ -77,8 +79,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     t0 = time.perf_counter()
     links: list[str] = []
+    timings: dict[str, float] = {"start-up": t0 - STARTED}
     results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress, jobs=args.jobs,
-                         on_links=lambda r: links.extend(r.lines())))
+                         on_links=lambda r: links.extend(r.lines()), timings=timings))
     elapsed = time.perf_counter() - t0
     if not results:
         print("入力ファイルがありません / no input files", file=sys.stderr)
@@ -105,10 +108,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{len(pushed)} グラフを送信 / graphs sent to {args.endpoint}")
         remote.close()
     else:
+        t = time.perf_counter()
         store.optimize()
+        timings["optimize"] = time.perf_counter() - t
     store.close()
     print(f"{ok}/{len(results)} ファイルを格納 / files stored; {quads} トリプル / quads in {args.endpoint or args.store}; "
           f"{elapsed:.2f} s")
+    if args.timings:
+        timings["total"] = time.perf_counter() - STARTED
+        print("所要時間 / timings: " + ", ".join(f"{k} {v:.3f} s" for k, v in timings.items()), file=sys.stderr)
     return 0 if ok == len(results) else 1
 
 
@@ -188,6 +196,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--no-validate", action="store_true", help="skip SHACL validation / 検証を省略")
     b.add_argument("--max-results", type=int, default=20, help="validation results shown per file")
     b.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available) / 並列数")
+    b.add_argument("--timings", action="store_true",
+                   help="print the seconds of each phase to stderr (start-up, files, links, lineage, flush) / 工程別の所要時間")
     b.add_argument("--endpoint", help="build into a SPARQL 1.1 server (query URL) instead / 外部 SPARQL サーバーに構築")
     b.add_argument("--update-endpoint", help="its SPARQL Update URL (default: --endpoint)")
     b.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (PUT per graph; optional)")

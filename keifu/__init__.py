@@ -1,6 +1,10 @@
 """keifu (系譜): a knowledge graph of Japanese public policy, traced to the line."""
 
+import time
 from pathlib import Path
+
+#: When keifu was first imported: start of the "start-up" phase that ``keifu build --timings`` reports.
+STARTED = time.perf_counter()
 
 __version__ = "0.1.0"
 

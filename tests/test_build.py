@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pyoxigraph as ox
 import pytest
@@ -172,6 +173,27 @@ def test_cli_summary_prints_every_count_in_full(tmp_path, capsys):
     for d in (d for r in results for d in r.documents):
         assert f"Goal:{d.counts['Goal']}" in breakdown
         assert all(f"{k}:{v}" in breakdown for k, v in d.counts.items() if "://" not in k)
+
+
+def test_build_reports_the_seconds_of_each_phase(tmp_path, capsys):
+    """build(timings=…) fills every phase, leaving out the caller's time between results; the CLI prints them
+    with start-up and optimize when asked (--timings), and only then."""
+    timings: dict[str, float] = {}
+    for _ in build([SAMPLES], Store(tmp_path / "a"), timings=timings):
+        pass
+    assert list(timings) == ["files", "plan links", "policy links", "lineage", "flush"]
+    assert all(v >= 0 for v in timings.values()) and timings["files"] > 0
+    slow: dict[str, float] = {}
+    for _ in build([SAMPLES], Store(tmp_path / "b"), validate=False, jobs=1, timings=slow):
+        time.sleep(0.3)  # the caller's own time is not the build's
+    assert slow["files"] < 0.3 * 2
+    assert main(["build", str(SAMPLES), "--store", str(tmp_path / "c")]) == 0
+    assert "timings" not in capsys.readouterr().err
+    assert main(["build", str(SAMPLES), "--store", str(tmp_path / "d"), "--timings"]) == 0
+    err = capsys.readouterr().err
+    line = next(ln for ln in err.splitlines() if "timings" in ln)
+    for phase in ("start-up", "files", "plan links", "policy links", "lineage", "flush", "optimize", "total"):
+        assert f"{phase} " in line, (phase, line)
 
 
 @pytest.mark.parametrize("existing", [False, True])
