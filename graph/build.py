@@ -7,7 +7,6 @@ the batch goes on; its previously stored graph is left as it was.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +18,8 @@ from keifu.extract.errors import KeifuError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+
+from keifu import cpus
 
 from .emit import doc_prefix, emit_file
 from .emit_evaluation import PlanLinkReport, link_plans
@@ -176,7 +177,7 @@ def _worker(job: tuple[Path, bool]) -> tuple[FileResult, str | None, bytes | Non
 
 def _jobs(jobs: int | None, files: int) -> int:
     if jobs is None:
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        jobs = cpus()
     return max(1, min(jobs, files))
 
 

@@ -25,7 +25,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
 from rdflib.query import Processor
 
-from keifu import ROOT
+from keifu import ROOT, cpus
 
 from .vocab import KF
 
@@ -168,8 +168,7 @@ _warm = False
 
 
 def _can_split() -> bool:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return hasattr(os, "fork") and cpus > 1
+    return hasattr(os, "fork") and cpus() > 1
 
 
 def _shacl(data: Graph, shapes: Graph, use: Sequence[str] | None = None) -> tuple[bool, Graph]:

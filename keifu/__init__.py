@@ -1,5 +1,6 @@
 """keifu (系譜): a knowledge graph of Japanese public policy, traced to the line."""
 
+import os
 import time
 from pathlib import Path
 
@@ -10,3 +11,8 @@ __version__ = "0.1.0"
 
 #: Folder holding ontology/, shapes/ and queries/ (the repository root in a checkout).
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpus() -> int:
+    """CPUs this process may run on (its affinity, where the platform tells it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
