@@ -7,6 +7,7 @@ that sees every layer, so keifu.graph never has to import keifu.api.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 
@@ -30,5 +31,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def run() -> None:
+    """The console command: :func:`main`, then leave without tearing the interpreter down.
+
+    Freeing every object of a finished run (parsed shapes, ontology, caches, rdflib graphs) took about 0.2 s of
+    a 3 s build. Commands close their stores before they return and the output is flushed here, so nothing
+    is lost (mypy ends the same way). :func:`main` itself returns normally, for callers in Python."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or a pipe whose reader is gone
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -134,6 +134,23 @@ def test_cli_build_exit_code_on_errors(tmp_path):
     assert proc.returncode == 1 and "junk.txt" in proc.stderr
 
 
+def test_command_exits_without_teardown_and_loses_nothing(tmp_path):
+    """The console command leaves with os._exit after main(): the summary is printed in full and the store
+    holds everything (it is closed before), as after an in-process build."""
+    st = tmp_path / "s"
+    proc = subprocess.run([sys.executable, "-m", "keifu.cli", "build", str(SAMPLES), "--store", str(st)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "files stored" in proc.stdout.splitlines()[-1]
+    quads = int(proc.stdout.rsplit("files stored; ", 1)[1].split()[0])
+    with Store.for_reading(st) as store:
+        assert len(store) == quads > 0
+    reference = Store(tmp_path / "r")
+    list(build([SAMPLES], reference))
+    assert len(reference) == quads
+    reference.close()
+
+
 def test_corpus_builds_without_errors(tmp_path):
     corpus_file("000")
     store = Store(tmp_path / "st")
