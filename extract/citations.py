@@ -159,6 +159,13 @@ class _Cand:
     ref: Mention | None = None  # alias / 同X / known name target
 
 
+@cache
+def _verb_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """「…に決定された」 after a date, and 「…において決定」 after a name: built once from deciding_verbs.tsv."""
+    alt = "|".join(map(re.escape, deciding_verbs()))
+    return re.compile(rf"に({alt})(?:された|した|される|する)"), re.compile(rf"(?:において|で|を|が|として|にて)({alt})")
+
+
 class CitationScanner:
     """Stateful over one document: remembers aliases (以下「X」という) and 同戦略/同計画 back-references."""
 
@@ -244,12 +251,12 @@ class CitationScanner:
     # --- pass B: date before the name -----------------------------------------------------------
 
     def _pass_predated(self, s: str, dates: list[tuple[int, int, JDate]], cands: list[_Cand], free) -> None:
-        verbs = deciding_verbs()
+        decided_rx, verb_after_rx = _verb_patterns()
         for da, db, jd in dates:
             if jd.fiscal or not free(da, db):
                 continue
             rest = s[db:]
-            m = re.match(r"^に(" + "|".join(map(re.escape, verbs)) + r")(?:された|した|される|する)", rest)
+            m = decided_rx.match(rest)
             if m:
                 na = db + m.end()
                 nb = _name_forward(s, na)
@@ -264,7 +271,7 @@ class CitationScanner:
             if not nb:
                 continue
             tail = s[nb:]
-            vm = re.match(r"^(?:において|で|を|が|として|にて)(" + "|".join(map(re.escape, verbs)) + ")", tail)
+            vm = verb_after_rx.match(tail)
             name = s[na:nb]
             if vm:
                 if free(da, nb + vm.end()):
