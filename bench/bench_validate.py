@@ -1,4 +1,5 @@
-"""Latency of POST /validate on loopback, against a live uvicorn in its own process.
+"""Latency of POST /validate on loopback, against ``keifu serve`` as users start it (its own process, over a
+store of the bundled samples; it warms up on a sample and freezes its long-lived objects before serving).
 
     python bench/bench_validate.py [REQUESTS] [DRAFT ...]
 
@@ -18,25 +19,13 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-SERVER = """
-import sys, uvicorn
-from fastapi import FastAPI
-try:
-    from keifu.api.app import app
-except ImportError:  # issue 5's app not present: serve the router alone
-    from keifu.api.validate import router
-    app = FastAPI()
-    app.include_router(router)
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-"""
-
-
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,7 +43,12 @@ def main() -> None:
     if len(sys.argv) <= 2:
         drafts += sorted((REPO.parent / "shared" / "corpus").glob("000_*.txt"))
     port = _port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env={**os.environ})
+    tmp = tempfile.TemporaryDirectory()
+    store = Path(tmp.name) / "store"  # keifu serve as users start it, over the bundled samples
+    subprocess.run([sys.executable, "-m", "keifu.cli", "build", str(REPO / "samples"), "--store", str(store)],
+                   check=True, capture_output=True)
+    proc = subprocess.Popen([sys.executable, "-m", "keifu.cli", "serve", "--store", str(store), "--port", str(port)],
+                            env={**os.environ}, stdout=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/validate"
         with httpx.Client(timeout=60) as client:
@@ -87,6 +81,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        tmp.cleanup()
     _stages(drafts, max(5, min(n, 30)))
 
 
