@@ -85,8 +85,6 @@ class PolicyRow:
     #: indices into the document's citations printed in one of the row's cells (goal, indicators, means,
     #: contribution): a plan named there is a basis of this 達成目標, not of the whole table
     citations: list[int] = field(default_factory=list)
-    #: the goal's piece, for a 達成目標 printed without 測定指標 (a row made from the goal alone)
-    goal_piece: Piece | None = field(default=None, repr=False)
 
     def line_indices(self) -> set[int]:
         """Every source line read into one of the row's cells."""
@@ -503,28 +501,27 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
     goal_only = _goal_only_rows(pieces, groups, rows, row_goal, [i for i in goals if i not in used_g])
     _page_codes(pieces, groups, rows)
     _infer_codes(pieces, groups, rows, row_goal, cells)
-    for after, row in goal_only:  # from the back, so the positions stay right
+    for after, pi, row in goal_only:  # from the back, so the positions stay right
         rows.insert(after, row)
+        used_g.add(pi)
     flag_programmes(rows)
-    used_g |= {pieces.index(r.goal_piece) for _, r in goal_only if r.goal_piece is not None}
     used_m = {pi for pi, _ in row_means.values()}
     return PolicyTable(rows, cells, max((p.page for p in pieces), default=0),
                        [pieces[i] for i in goals if i not in used_g], [pieces[i] for i in means if i not in used_m])
 
 
 def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
-                    row_goal: dict[int, tuple[int, float]], orphans: list[int]) -> list[tuple[int, PolicyRow]]:
+                    row_goal: dict[int, tuple[int, float]], orphans: list[int]) -> list[tuple[int, int, PolicyRow]]:
     """達成目標 printed with no 測定指標 (003:1618): on a page whose code list has exactly one code more per
     unmatched goal than it has rows waiting for a code, the unmatched goals are rows of their own. The page's
     codes then go to its rows and these goals in the order their goals are printed, which is the only order
-    that holds them all. Returns (index in ``rows`` to insert at, row), last first."""
+    that holds them all. Returns (index in ``rows`` to insert at, the goal's piece, row), last first."""
     out: list[tuple[int, int, PolicyRow]] = []
     taken = {r.code for r in rows if r.code}
     for page in sorted({g.page for g in groups}):
         todo = [ri for ri, g in enumerate(groups) if g.page == page and not rows[ri].code]
         alone = [pi for pi in orphans if pieces[pi].page == page and pieces[pi].code is None]
-        bare = sorted({p.code for p in pieces if p.kind == "code" and p.page == page and p.code
-                       and not _has_text(pieces, p)} - taken, key=_code_key)
+        bare = _bare_codes(pieces, page, taken)
         if not alone or not todo or len(bare) != len(todo) + len(alone) or any(ri not in row_goal for ri in todo):
             continue
         order = sorted([(row_goal[ri][0], ri) for ri in todo] + [(pi, None) for pi in alone])
@@ -536,9 +533,9 @@ def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[Policy
             before = [r for r in todo if row_goal[r][0] < pi]
             row = PolicyRow(code=code, code_rule="page-list", goal_text=goal.text, goal_lines=list(goal.lines),
                             indicators=[], programmes=[], contribution=None, contribution_lines=[], page=page,
-                            match_scores={"goal": 1.0, "means": 0.0}, goal_piece=goal)
+                            match_scores={"goal": 1.0, "means": 0.0})
             out.append((max(before) + 1 if before else min(todo), pi, row))
-    return [(at, row) for at, _, row in sorted(out, key=lambda t: (-t[0], -t[1]))]
+    return sorted(out, key=lambda t: (-t[0], -t[1]))
 
 
 def _is_contribution(pieces: list[Piece], i: int) -> bool:
@@ -581,11 +578,16 @@ def _page_codes(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow]
     """Bare codes of a page, sorted numerically, go to the page's rows without a code, in row order."""
     pages = sorted({g.page for g in groups})
     for page in pages:
-        bare = sorted({p.code for p in pieces if p.kind == "code" and p.page == page and p.code
-                       and not _has_text(pieces, p)} - {r.code for r in rows if r.code}, key=_code_key)
+        bare = _bare_codes(pieces, page, {r.code for r in rows if r.code})
         todo = [r for r, g in zip(rows, groups, strict=True) if g.page == page and not r.code]
         for r, c in zip(todo, bare, strict=False):
             r.code, r.code_rule = c, "page-list"
+
+
+def _bare_codes(pieces: list[Piece], page: int, taken: set[str]) -> list[str]:
+    """The codes a page prints on their own (not with a goal), not yet taken, sorted numerically."""
+    return sorted({p.code for p in pieces if p.kind == "code" and p.page == page and p.code
+                   and not _has_text(pieces, p)} - taken, key=_code_key)
 
 
 def _has_text(pieces: list[Piece], p: Piece) -> bool:
