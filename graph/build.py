@@ -126,29 +126,32 @@ def _count_by_document(res: FileResult, prefix: str) -> None:
             d.warnings += 1
 
 
-def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph | None]:
-    """Extract, emit and validate one file (no store). Errors are returned in the result, never raised."""
+def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph | None, bytes | None]:
+    """Extract, emit and validate one file (no store): the result, the graph and its N-Triples (what the store
+    loads). Errors are returned in the result, never raised."""
     t0 = time.perf_counter()
     res = FileResult(path)
     graph: Graph | None = None
+    nt: bytes | None = None
     try:
         ef = extract_file(path)
         graph = emit_file(ef)
         res.documents = summarize(ef)
         _count_nodes(res, graph, doc_prefix(ef.source.name))
         res.triples = len(graph)
+        nt = graph.serialize(format="nt", encoding="utf-8")
         if validate:
-            _, res.results, _ = validate_graph(graph)
+            _, res.results, _ = validate_graph(graph, ntriples=nt)
             _count_by_document(res, doc_prefix(ef.source.name))
     except KeifuError as e:
-        res.error, graph = e.describe(), None
+        res.error, graph, nt = e.describe(), None, None
     except FileNotFoundError as e:
-        res.error, graph = f"{path}: ファイルがありません / file not found ({e.strerror})", None
+        res.error, graph, nt = f"{path}: ファイルがありません / file not found ({e.strerror})", None, None
     except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch or touch the store
-        res.error, graph = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
-                            f"internal error while processing (store unchanged): {type(e).__name__}: {e}"), None
+        res.error, graph, nt = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
+                                f"internal error while processing (store unchanged): {type(e).__name__}: {e}"), None, None
     res.seconds = time.perf_counter() - t0
-    return res, graph
+    return res, graph, nt
 
 
 def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
@@ -161,18 +164,16 @@ def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
 
 def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:
     """Extract, emit, validate and store one file. Errors are returned, never raised."""
-    res, graph = process_file(path, validate)
-    if graph is not None and store is not None:
-        _store(res, str(graph.identifier), graph.serialize(format="nt", encoding="utf-8"), store)
+    res, graph, nt = process_file(path, validate)
+    if graph is not None and nt is not None and store is not None:
+        _store(res, str(graph.identifier), nt, store)
     return res, graph
 
 
 def _worker(job: tuple[Path, bool]) -> tuple[FileResult, str | None, bytes | None]:
     """Runs in a worker process: the graph travels back as N-Triples."""
-    res, graph = process_file(*job)
-    if graph is None:
-        return res, None, None
-    return res, str(graph.identifier), graph.serialize(format="nt", encoding="utf-8")
+    res, graph, nt = process_file(*job)
+    return res, (str(graph.identifier) if graph is not None else None), nt
 
 
 def _jobs(jobs: int | None, files: int) -> int:

@@ -21,6 +21,7 @@ from keifu.extract.plans import classify_plan, plan_key
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
+from .indexed import IndexedGraph
 from .vocab import KF, PREFIXES, concept, mint
 
 _DOC_CLASS = {
@@ -74,7 +75,7 @@ class Emitter:
     def __init__(self, ef: ExtractedFile) -> None:
         self.ef = ef
         self.src = source_iri(ef.source.name)
-        self.g = Graph(identifier=self.src)
+        self.g = IndexedGraph(identifier=self.src)
         for p, ns in PREFIXES.items():
             self.g.bind(p, ns)
         self.fkey = file_key(ef.source.name)

@@ -9,52 +9,24 @@ import re
 import select
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
-import rdflib.plugin
 from pyshacl import validate as shacl_validate
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.graph import _TripleType
 from rdflib.namespace import PROV, RDF, SH
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
-from rdflib.query import Processor
 
 from keifu import ROOT, cpus
 
+from .sparql_mirror import mirrored, rdflib_term
 from .vocab import KF
 
 ONTOLOGY_DIR = ROOT / "ontology"
 SHAPES_DIR = ROOT / "shapes"
-
-
-# SPARQL parse cache. pyshacl sends the same query text for every focus node of a SPARQL constraint (and every
-# validation sends the same targets) and rdflib re-parses it each time (~20-50 ms a query); caching the
-# translated query, as rdflib's prepareQuery does, saves that for `keifu build` and draft validation alike.
-# Registered here, where every validation passes, as rdflib's "sparql" processor plug-in.
-
-
-@lru_cache(maxsize=1024)
-def _prepared(text: str, base: str | None, ns: tuple[tuple[str, Any], ...]) -> Any:
-    return translateQuery(parseQuery(text), base, dict(ns))
-
-
-class CachingSPARQLProcessor(SPARQLProcessor):
-    """rdflib's SPARQL processor with parsed queries cached by text, base and namespaces."""
-
-    def query(self, strOrQuery: Any, initBindings: Any = None, initNs: Any = None, base: str | None = None,  # noqa: N803
-              DEBUG: bool = False) -> Mapping[str, Any]:  # noqa: N803
-        if isinstance(strOrQuery, str):
-            strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
-        return super().query(strOrQuery, initBindings, None, base, DEBUG)
-
-
-rdflib.plugin.register("sparql", Processor, __name__, "CachingSPARQLProcessor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +48,12 @@ class ValidationResult:
         return f"{where}: [{self.severity}] {self.message_ja} / {self.message_en}"
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    if t.language:
-        return Literal(t.value, lang=t.language)
-    if t.datatype.value == _XSD_STRING:  # rdflib keeps simple literals without a datatype
-        return Literal(t.value)
-    return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-
 def _parse(g: Graph, path: Path) -> None:
     """Add a Turtle file to ``g``, parsed by oxigraph: about twenty times faster than rdflib's parser, which
     took 60-70 ms for the shapes at every start and as long again for the ontology. Blank node labels are
     unique per file, so files loaded into one graph stay apart."""
     for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-        g.add((_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))  # type: ignore[arg-type]
+        g.add((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object)))  # type: ignore[arg-type]
 
 
 def _load_dir(folder: Path) -> Graph:
@@ -252,20 +209,22 @@ def _merge_reports(report: Graph, conforms: bool, triples: list[_TripleType]) ->
     return report
 
 
-def validate_graph(data: Graph, shapes: Graph | None = None,
-                   split: bool = False) -> tuple[bool, list[ValidationResult], Graph]:
+def validate_graph(data: Graph, shapes: Graph | None = None, split: bool = False,
+                   ntriples: bytes | None = None) -> tuple[bool, list[ValidationResult], Graph]:
     """Run SHACL on ``data``: (conforms, results located by file and line, the sh:ValidationReport graph).
 
     ``split`` runs the shapes in two processes at once (see :func:`_shacl_split`), for one interactive
-    validation on an otherwise idle machine; builds leave it off, their workers already use every core."""
+    validation on an otherwise idle machine; builds leave it off, their workers already use every core.
+    ``ntriples``, the graph's N-Triples if the caller has them, fills the SPARQL mirror sooner."""
     global _warm
     shapes = shapes if shapes is not None else shapes_graph()
     full = shapes is shapes_graph()
-    if split and full and _warm and _can_split():
-        conforms, report = _shacl_split(data, shapes)
-    else:
-        conforms, report = _shacl(data, shapes)
-        _warm = _warm or full
+    with mirrored(data, ntriples):
+        if split and full and _warm and _can_split():
+            conforms, report = _shacl_split(data, shapes)
+        else:
+            conforms, report = _shacl(data, shapes)
+            _warm = _warm or full
     out: list[ValidationResult] = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(r, SH.focusNode)
