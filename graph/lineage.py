@@ -167,7 +167,9 @@ class LineageIndex:
     # -- loading ---------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, store: Store) -> LineageIndex:
+    def load(cls, store: Store, facts: bool = True) -> LineageIndex:
+        """The index of ``store``; ``facts=False`` loads only the nodes and edges (what kf:tracesTo needs), not
+        the labels, agencies, citations and names that describe paths to users."""
         idx = cls(store=store)
         node_classes = layer_of_class()
         values = " ".join(f"<{c}>" for c in node_classes)
@@ -183,26 +185,30 @@ class LineageIndex:
                 if lo in idx.types and hi in idx.types:
                     raw.append((lo, hi, k))
         idx._add_edges(raw)
+        if facts:
+            idx._load_facts(store)
+        idx.digest = stored_digest(store)
+        return idx
+
+    def _load_facts(self, store: Store) -> None:
         for n, lbl in _rows(store, "SELECT ?n ?l WHERE { ?n rdfs:label ?l }"):
-            if n in idx.types:
-                idx.labels.setdefault(n, lbl)
+            if n in self.types:
+                self.labels.setdefault(n, lbl)
         for n, sec in _rows(store, "SELECT ?n ?s WHERE { ?n kf:sectionNumber ?s }"):
-            idx.section[n] = sec
+            self.section[n] = sec
         for d, a, lbl in _rows(store, """SELECT ?d ?a ?l WHERE {
                 { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a . FILTER NOT EXISTS { ?d kf:setFor ?x } }
                 ?a rdfs:label ?l }"""):
-            idx.agency_of_doc.setdefault(d, (a, lbl))
+            self.agency_of_doc.setdefault(d, (a, lbl))
         for owner, target, c in _rows(store, "SELECT ?s ?p ?c WHERE { ?s kf:hasCitation ?c . ?c kf:cites ?p }"):
-            idx.citations[(owner, target)].append(c)
-            if owner in idx.doc_of:
-                idx.doc_citations[(idx.doc_of[owner], target)].append(c)
+            self.citations[(owner, target)].append(c)
+            if owner in self.doc_of:
+                self.doc_citations[(self.doc_of[owner], target)].append(c)
         for p, name in _rows(store, """SELECT ?p ?n WHERE {
                 { ?c kf:cites ?p . { ?c kf:name ?n } UNION { ?c kf:alias ?n } } UNION { ?p skos:altLabel ?n } }"""):
-            idx.names[p].add(name)
+            self.names[p].add(name)
         for i, k in _rows(store, "SELECT ?i ?k WHERE { ?i kf:indicatorKind ?k }"):
-            idx.indicator_kind[i] = k.rsplit("/", 1)[-1]
-        idx.digest = stored_digest(store)
-        return idx
+            self.indicator_kind[i] = k.rsplit("/", 1)[-1]
 
     def _add_edges(self, raw: list[tuple[str, str, EdgeKind]]) -> None:
         """Structural edges first; a fallback edge only from a node with no parent in its own document."""
@@ -380,7 +386,8 @@ def materialise(store: Store) -> MaterialiseReport:
     """Compute kf:tracesTo over everything stored and replace the lineage graph with it in one transaction."""
     t0 = time.perf_counter()
     me = ox.NamedNode(str(LINEAGE_GRAPH))
-    idx = LineageIndex.load(store)  # kf:tracesTo is no lineage edge, so the old lineage graph does not interfere
+    # kf:tracesTo is no lineage edge, so the old lineage graph does not interfere
+    idx = LineageIndex.load(store, facts=False)
     traces = idx.traces()
     pairs = sorted((n, p) for p, ns in traces.items() for n in ns)
     h = hashlib.sha1()
@@ -400,9 +407,7 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.tracedCount)), _int_lit(len(pairs))),
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
-        store.replace_triples(str(LINEAGE_GRAPH), triples)
-    idx.digest = digest
-    _CACHE[store] = (digest, idx)
+        store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
     return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for v in traces.values() if v),
                              time.perf_counter() - t0)
 

@@ -12,7 +12,6 @@ Registered as rdflib's "sparql" query processor; parsed queries of the rdflib pa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -55,8 +54,11 @@ def ox_term(t: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {t!r}")
 
 
-#: A blank node in N-Triples: a subject at a line's start, or an object after an IRI or blank node predicate.
-_BLANK = re.compile(rb"(?m)^_:|> _:")
+def _has_blank_nodes(nt: bytes) -> bool:
+    """A blank node in N-Triples: a subject at a line's start or an object after the predicate. (A literal
+    containing such text only sends the graph down the slower, always-right path; bytes.find is ~10x faster
+    than a multi-line regex over the whole document.)"""
+    return nt.startswith(b"_:") or b"\n_:" in nt or b"> _:" in nt
 
 
 class Mirror:
@@ -65,7 +67,7 @@ class Mirror:
     def __init__(self, graph: Graph, ntriples: bytes | None = None) -> None:
         self.graph = graph
         self.store = ox.Store()
-        if ntriples is not None and not _BLANK.search(ntriples):
+        if ntriples is not None and not _has_blank_nodes(ntriples):
             self.store.load(ntriples, ox.RdfFormat.N_TRIPLES)
         else:  # term by term: loading a document would rename its blank nodes, and pyshacl must find them again
             dg = ox.DefaultGraph()

@@ -78,8 +78,16 @@ class Store:
         return self._replace(target, lambda g: self._extend(triples, g))
 
     def replace_ntriples(self, name: str, data: bytes) -> None:
-        """:meth:`replace_triples` for a serialised graph: oxigraph's parser loads it without Python objects."""
+        """:meth:`replace_triples` for a serialised graph: oxigraph's parser loads it without Python objects.
+
+        A graph new to the store is bulk-loaded: written straight to the store's files, about twice as fast as
+        a transaction and with nothing left to flush. Should the data break part-way, the part written is
+        removed again, so the store is as it was (a graph of that name did not exist)."""
         target = ox.NamedNode(name)
+        if self.path is not None and not self.ox.contains_named_graph(target):
+            self._guarded(target, target, lambda: self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
+                                                                    to_graph=target))
+            return
         self._replace(target, lambda g: self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g))
 
     def _extend(self, triples: Iterable[ox.Triple], graph: ox.NamedNode) -> int:

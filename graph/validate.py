@@ -22,6 +22,7 @@ from rdflib.namespace import PROV, RDF, SH
 
 from keifu import ROOT, cpus
 
+from .indexed import IndexedGraph
 from .sparql_mirror import mirrored, rdflib_term
 from .vocab import KF
 
@@ -57,7 +58,7 @@ def _parse(g: Graph, path: Path) -> None:
 
 
 def _load_dir(folder: Path) -> Graph:
-    g = Graph()
+    g = IndexedGraph()
     for f in sorted(folder.glob("*.ttl")):
         _parse(g, f)
     return g
@@ -73,7 +74,7 @@ def shapes_graph(names: tuple[str, ...] | None = None) -> Graph:
     """The shapes in ``shapes/`` (all files, or only the named ones)."""
     if names is None:
         return _load_dir(SHAPES_DIR)
-    g = Graph()
+    g = IndexedGraph()
     for n in names:
         _parse(g, SHAPES_DIR / n)
     return g
