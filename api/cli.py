@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from keifu.graph.remote import RemoteConfig
+from keifu.graph.store import MEMORY_MAX_QUADS as STORE_MEMORY_MAX_QUADS
 from keifu.graph.store import Store
 
 from keifu import cpus
@@ -42,9 +43,9 @@ def default_workers() -> int:
     return max(2, cpus() + 1)
 
 
-#: ``--memory auto`` copies the store into each query worker up to this many quads (``KEIFU_MEMORY_MAX_QUADS``):
-#: about 0.3 GB per worker at the limit, and worker restarts (after a write) stay within seconds.
-MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
+#: ``--memory auto`` copies the store into each query worker up to this many quads: worker restarts (after a
+#: write) stay within seconds. ``keifu build`` compacts only larger stores, the ones served from disk.
+MEMORY_MAX_QUADS = STORE_MEMORY_MAX_QUADS
 
 
 def _use_memory(choice: str, store: Path) -> bool:

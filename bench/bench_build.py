@@ -5,7 +5,8 @@
 Prints medians over RUNS fresh builds (new store each time):
 
 * the command as a user runs it (new process, start-up and worker processes included; default ``--jobs``), and
-  its phases as ``keifu build --timings`` reports them (start-up, files, links, lineage, flush, optimize);
+  its phases as ``keifu build --timings`` reports them (start-up, files, links, lineage, flush; optimize only
+  for stores above MEMORY_MAX_QUADS, which the server reads from disk);
 * the build in process, with and without validation, split into the files phase (extraction, emission and
   validation in the workers, store writes in the parent as graphs arrive) and the closing phase (plan
   linking, policy links, lineage materialisation, flush);

@@ -20,7 +20,7 @@ from keifu import STARTED
 
 from .build import FileResult, build
 from .remote import mirror, open_remote, push_changes
-from .store import Store
+from .store import MEMORY_MAX_QUADS, Store
 from .tabulate import render
 from .vocab import PREFIXES, sparql_prefixes
 
@@ -107,7 +107,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 2
         print(f"{len(pushed)} グラフを送信 / graphs sent to {args.endpoint}")
         remote.close()
-    else:
+    elif quads > MEMORY_MAX_QUADS:  # compacting only pays where the server reads from disk
         t = time.perf_counter()
         store.optimize()
         timings["optimize"] = time.perf_counter() - t

@@ -15,14 +15,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 from rdflib import Graph
 
 from .store import Store, StoreError, graph_triples
 from .vocab import PREFIXES
+
+if TYPE_CHECKING:  # httpx is imported where a remote store is used: 30 ms that local builds never need
+    import httpx
 
 #: graphs a server keeps for itself (Virtuoso's system graphs); never listed, dumped or counted
 SYSTEM_GRAPH_PREFIXES = (
@@ -73,6 +76,8 @@ class RemoteConfig:
     system_graphs: tuple[str, ...] = field(default=SYSTEM_GRAPH_PREFIXES)
 
     def auth(self) -> httpx.Auth | None:
+        import httpx
+
         if self.user is None:
             return None
         if self.auth_scheme == "digest":
@@ -141,9 +146,13 @@ class RemoteStore:
     def __init__(self, config: RemoteConfig) -> None:
         self.config = config
         self.path = config.query_url
+        import httpx
+
         self.client = httpx.Client(timeout=config.timeout, auth=config.auth())
 
     def _post(self, url: str, **kw: object) -> httpx.Response:
+        import httpx
+
         try:
             r = self.client.post(url, **kw)  # type: ignore[arg-type]
         except httpx.HTTPError as e:
@@ -193,6 +202,8 @@ class RemoteStore:
     def _gsp(self, method: str, name: str, body: bytes | None = None) -> None:
         url = self.config.graph_store_url
         assert url
+        import httpx
+
         try:
             r = self.client.request(method, url, params={"graph": name}, content=body,
                                     headers={"Content-Type": NT} if body is not None else {})

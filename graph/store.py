@@ -7,6 +7,7 @@ at any point leaves what was stored before untouched.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from hashlib import sha1
 from pathlib import Path
@@ -16,6 +17,10 @@ from keifu.extract.errors import KeifuError
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .vocab import ID_BASE, PREFIXES
+
+#: ``keifu serve --memory auto`` copies a store of up to this many quads (``KEIFU_MEMORY_MAX_QUADS``) into each
+#: query worker (about 0.3 GB per worker at the limit); only larger stores are read from disk.
+MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
 
 _PREFIXED = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 
@@ -171,7 +176,7 @@ class Store:
         self.ox.flush()
 
     def optimize(self) -> None:
-        """Compact the on-disk store after a build: point lookups of the server get ~1.7x faster."""
+        """Compact the on-disk store: point lookups from disk get ~1.7x faster."""
         if self.path is not None and not self.read_only:
             self.ox.optimize()
 

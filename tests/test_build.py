@@ -194,7 +194,7 @@ def test_cli_summary_prints_every_count_in_full(tmp_path, capsys):
 
 def test_build_reports_the_seconds_of_each_phase(tmp_path, capsys):
     """build(timings=…) fills every phase, leaving out the caller's time between results; the CLI prints them
-    with start-up and optimize when asked (--timings), and only then."""
+    with start-up when asked (--timings), and only then."""
     timings: dict[str, float] = {}
     for _ in build([SAMPLES], Store(tmp_path / "a"), timings=timings):
         pass
@@ -209,8 +209,23 @@ def test_build_reports_the_seconds_of_each_phase(tmp_path, capsys):
     assert main(["build", str(SAMPLES), "--store", str(tmp_path / "d"), "--timings"]) == 0
     err = capsys.readouterr().err
     line = next(ln for ln in err.splitlines() if "timings" in ln)
-    for phase in ("start-up", "files", "plan links", "policy links", "lineage", "flush", "optimize", "total"):
+    for phase in ("start-up", "files", "plan links", "policy links", "lineage", "flush", "total"):
         assert f"{phase} " in line, (phase, line)
+    assert "optimize" not in line  # a store the server copies into memory is not compacted
+
+
+def test_build_compacts_only_stores_served_from_disk(tmp_path, capsys, monkeypatch):
+    """Compaction speeds up reads from disk; ``keifu serve`` copies stores up to MEMORY_MAX_QUADS into memory."""
+    from keifu.graph import cli as graph_cli
+
+    calls: list[str] = []
+    monkeypatch.setattr(Store, "optimize", lambda self: calls.append(str(self.path)))
+    assert main(["build", str(SAMPLES), "--store", str(tmp_path / "small")]) == 0
+    assert calls == []
+    monkeypatch.setattr(graph_cli, "MEMORY_MAX_QUADS", 10)
+    assert main(["build", str(SAMPLES), "--store", str(tmp_path / "large"), "--timings"]) == 0
+    assert calls == [str(tmp_path / "large")]
+    assert "optimize " in next(ln for ln in capsys.readouterr().err.splitlines() if "timings" in ln)
 
 
 @pytest.mark.parametrize("existing", [False, True])
