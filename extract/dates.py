@@ -195,6 +195,8 @@ def _build(m: re.Match[str], raw: str) -> JDate | None:
 
 def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
     """All dates in squashed text ``s`` as (start, end, JDate with raw=squashed slice, separator-after)."""
+    if "年" not in s and "." not in s:  # every pattern below needs one of them: skip the five scans
+        return []
     found: list[tuple[int, int, JDate]] = []
     taken: list[tuple[int, int]] = []
     for m in _ERA_RANGE.finditer(s):

@@ -29,20 +29,35 @@ _WS = re.compile(r"\s+")
 _FW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
+#: Characters some table above changes: str.translate looks every character up in a dict, which costs more
+#: than a regex scan that finds none (the usual case).
+_RADICAL_CHARS = re.compile("[" + "".join(map(chr, _RADICALS)) + "]")
+_FOLD_AFTER_NFKC = {**_BULLETS, **_DASHES}
+_FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD_AFTER_NFKC) + "]")
+
+
 def nfkc(s: str) -> str:
     """NFKC plus the radical forms NFKC misses."""
-    return unicodedata.normalize("NFKC", s.translate(_RADICALS))
+    if _RADICAL_CHARS.search(s):
+        s = s.translate(_RADICALS)
+    return unicodedata.normalize("NFKC", s)
+
+
+def _fold(s: str) -> str:
+    """NFKC, radicals, bullets and dashes folded (NFKC produces none of the characters the last two fold)."""
+    s = nfkc(s)
+    return s.translate(_FOLD_AFTER_NFKC) if _FOLD_CHARS.search(s) else s
 
 
 @lru_cache(maxsize=1 << 16)
 def squash(s: str) -> str:
     """NFKC, radicals, bullets and dashes folded, all whitespace removed."""
-    return _WS.sub("", nfkc(s).translate(_BULLETS).translate(_DASHES))
+    return _WS.sub("", _fold(s))
 
 
 def collapse(s: str) -> str:
     """NFKC with runs of whitespace folded to one space and the ends trimmed."""
-    return _WS.sub(" ", nfkc(s).translate(_BULLETS).translate(_DASHES)).strip()
+    return _WS.sub(" ", _fold(s)).strip()
 
 
 def ascii_digits(s: str) -> str:

@@ -80,11 +80,23 @@ def suffix_entry(name: str) -> tuple[str, str, str, bool] | None:
     again for the same names by the citation passes: cached)."""
     s = _ETC.sub("", _QUOTES.sub("", squash(name)))
     s = _PAREN_ORD.sub("", s)
+    lengths, by_suffix = _suffix_index()
     for cand in (s, re.sub(r"\([^()]*\)$", "", s)):  # …ガイドライン（実施基準）
-        for row in _plan_suffixes():
-            if cand.endswith(row[0]):
+        for n in lengths:
+            if (row := by_suffix.get(cand[-n:])) is not None:
                 return row
     return None
+
+
+@lru_cache(maxsize=1)
+def _suffix_index() -> tuple[tuple[int, ...], dict[str, tuple[str, str, str, bool]]]:
+    """Suffix lengths, longest first, and suffix → its first row: a few dict lookups per name instead of an
+    endswith per row (the rows are tried longest first, and equal-length suffixes that both end a name are
+    the same string, so the first such row is the one the row order would have found)."""
+    by_suffix: dict[str, tuple[str, str, str, bool]] = {}
+    for row in _plan_suffixes():
+        by_suffix.setdefault(row[0], row)
+    return tuple(sorted({len(k) for k in by_suffix if k}, reverse=True)), by_suffix
 
 
 def document_noun(name: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 
 from .dates import find_dates
 from .normalize import fold_map, nfkc
@@ -275,7 +275,18 @@ def _quals_after(s: str, p: int) -> tuple[list[tuple[str, str | None]], int]:
 def _has_qual(s: str, w: str) -> bool:
     """Whether qualifier ``w`` occurs in ``s`` as a qualifier: after a digit it is part of a duration
     (５年間で1,000件 is a five-year total, not 年間 = per year)."""
-    return re.search(rf"(?<![0-9]){re.escape(w)}", s) is not None
+    return _qual_pattern(w).search(s) is not None
+
+
+@lru_cache(maxsize=512)
+def _qual_pattern(w: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![0-9]){re.escape(w)}")
+
+
+@lru_cache(maxsize=512)
+def _literal(w: str) -> re.Pattern[str]:
+    """``w`` as a pattern, compiled once (escaping and the re cache lookup cost more than the scan)."""
+    return re.compile(re.escape(w))
 
 
 def _quals_before(s: str, a: int, floor: int) -> tuple[list[tuple[str, str | None]], int]:
@@ -297,7 +308,7 @@ def _placeholders(s: str, taken: list[tuple[int, int]]) -> list[_Val]:
     out: list[_Val] = []
     for (w, _) in _words("placeholder"):
         dash = all(c in _DASHES for c in w)
-        for m in re.finditer(re.escape(w), s):
+        for m in _literal(w).finditer(s):
             a, b = m.start(), m.end()
             if any(x < b and a < y for x, y in taken):
                 continue

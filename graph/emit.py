@@ -11,6 +11,7 @@ import calendar
 import re
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from importlib import import_module
 
 from keifu.extract.dates import JDate
@@ -69,6 +70,12 @@ def period_literal(d: JDate | None, end: bool) -> Literal | None:
     return Literal(f"{d.year:04d}-{d.month:02d}-{day:02d}", datatype=XSD.date)
 
 
+@lru_cache(maxsize=1 << 14)
+def int_literal(n: int) -> Literal:
+    """Line and page numbers as literals, made once each (rdflib's Literal() checks and casts every time)."""
+    return Literal(n)
+
+
 class Emitter:
     """Accumulates the triples of one source file."""
 
@@ -89,11 +96,11 @@ class Emitter:
 
     def prov(self, node: URIRef, first: Line, quote: str, last: Line | None = None) -> None:
         self.add(node, PROV.wasDerivedFrom, self.src)
-        self.add(node, KF.line, Literal(first.no))
+        self.add(node, KF.line, int_literal(first.no))
         if first.page is not None:
-            self.add(node, KF.page, Literal(first.page))
+            self.add(node, KF.page, int_literal(first.page))
         if last is not None and last.index != first.index:
-            self.add(node, KF.lastLine, Literal(last.no))
+            self.add(node, KF.lastLine, int_literal(last.no))
         self.add(node, KF.quote, Literal(quote))
 
     def ja(self, text: str | None) -> Literal | None:

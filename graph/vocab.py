@@ -8,7 +8,18 @@ from urllib.parse import quote
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-KF = Namespace("https://w3id.org/keifu/ns#")
+
+class CachedNamespace(Namespace):
+    """A Namespace whose terms are made once: rdflib builds a new URIRef at every ``KF.line``, and emission
+    asks for vocabulary terms about 40,000 times per corpus build."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term  # found by ordinary lookup from now on, before __getattr__ is asked
+        return term
+
+
+KF = CachedNamespace("https://w3id.org/keifu/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 QB = Namespace("http://purl.org/linked-data/cube#")
 TIME = Namespace("http://www.w3.org/2006/time#")
