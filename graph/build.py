@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 
 from keifu.extract.errors import KeifuError
@@ -24,7 +26,6 @@ from keifu import cpus
 from .emit import doc_prefix, emit_file
 from .emit_evaluation import PlanLinkReport, link_plans
 from .emit_policy import link_across
-from .lineage import materialise
 from .store import Store
 from .validate import ValidationResult, shapes_graph, validate_graph
 from .vocab import KF
@@ -189,6 +190,17 @@ def _size(path: Path) -> int:
         return 0
 
 
+#: Needed only after the files (with networkx, a tenth of a second to import): imported while the workers run.
+LINEAGE_MODULE = "keifu.graph.lineage"
+
+
+def _import_meanwhile(name: str) -> None:
+    """Import ``name`` in a thread while this process waits for its workers; ``import_module`` later finds it
+    imported, or waits for the import to finish. Only after the last fork: a fork during an import could
+    leave the child holding the import lock."""
+    threading.Thread(target=import_module, args=(name,), name=f"import {name}", daemon=True).start()
+
+
 def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int) -> Iterator[FileResult]:
     """Process ``files`` in worker processes, largest first so a long file does not start last; store each
     graph as it arrives and yield the results in input order."""
@@ -198,6 +210,7 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
+        _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start them all at once)
         done: dict[int, FileResult] = {}
         stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
         nxt = 0
@@ -254,7 +267,7 @@ def build(
             clock.resume()
         link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
         clock.lap("policy links")
-        materialise(store)  # kf:tracesTo over everything stored; keep this last (issue 6)
+        import_module(LINEAGE_MODULE).materialise(store)  # kf:tracesTo over everything stored; keep this last
         clock.lap("lineage")
         store.flush()
         clock.lap("flush")

@@ -242,3 +242,25 @@ def test_bad_graph_data_leaves_the_store_as_it_was(tmp_path, existing):
         store.replace_ntriples(name, bad)
     assert sorted(str(q) for q in store.ox) == before
     assert store.graphs() == ([name] if existing else [])
+
+
+def test_each_command_imports_only_its_module():
+    """``keifu build`` must not import the lineage viewer's or the server's modules before its first file; the
+    command table must still name the module that adds each command."""
+    import argparse
+    from importlib import import_module
+
+    from keifu import cli
+
+    full = cli.parser([])
+    sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(cli.COMMANDS)
+    for command, module in cli.COMMANDS.items():
+        p = argparse.ArgumentParser()
+        own = p.add_subparsers()
+        import_module(module).add_commands(own)
+        assert command in own.choices, (command, module)
+    code = ("import sys; from keifu.cli import parser; parser(['build', 'x']); "
+            "print(sorted(m for m in ('networkx', 'fastapi', 'keifu.graph.lineage', 'keifu.api.app') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
