@@ -151,6 +151,13 @@ def _add(s: URIRef, p: URIRef, o) -> Callable[[Graph], None]:
     return lambda g: g.add((s, p, o))
 
 
+def _all(*mutations: Callable[[Graph], None]) -> Callable[[Graph], None]:
+    def mutate(g: Graph) -> None:
+        for m in mutations:
+            m(g)
+    return mutate
+
+
 def _date(text: str, dt: URIRef = XSD.date) -> Literal:
     return Literal(text, datatype=dt)
 
@@ -175,6 +182,12 @@ CASES: list[tuple[str, str, Callable[[Graph], None], set[str]]] = [
     ("line-missing", "LineShape", _swap(ID.cit, KF.line), set()),
     ("line-zero", "LineShape", _swap(ID.cit, KF.line, 0), set()),
     ("line-string", "LineShape", _swap(ID.cit, KF.line, Literal("12")), {"LineOrderShape"}),
+    # equal numbers, two RDF terms: the SPARQL target must count terms (sameTerm), not values
+    # (without a kf:lastLine: pyshacl's sh:lessThanOrEquals raises on an ill-typed value)
+    ("line-ill-typed", "LineShape", _all(_swap(ID.cit, KF.lastLine),
+                                         _swap(ID.cit, KF.line, Literal("twelve", datatype=XSD.integer))), set()),
+    ("indoc-two-literals", "ObjectiveInDocumentShape", _swap(ID.o3, KF.inDocument, Literal("a"),
+                                                             Literal("b", lang="en")), {"ParentSameDocumentShape"}),
     ("lastline-two", "LastLineShape", _add(ID.cit, KF.lastLine, Literal(20)), set()),
     ("line-after-lastline", "LineOrderShape", _swap(ID.axis, KF.lastLine, 39), set()),
     ("page-zero", "PageShape", _swap(ID.o3, KF.page, 0), set()),
