@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.paths import Path
 
 _Index = dict[Any, dict[Any, dict[Any, None]]]
@@ -62,7 +62,7 @@ class IndexedGraph(Graph):
 
     def triples(self, triple: _Triple) -> Iterator[_Triple]:  # type: ignore[override]
         s, p, o = triple
-        if isinstance(p, Path):
+        if p is not None and type(p) is not URIRef and isinstance(p, Path):  # Path is an ABC: slow to test
             for x, y in p.eval(self, s, o):
                 yield x, p, y
         elif s is not None:

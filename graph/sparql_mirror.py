@@ -25,13 +25,15 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
 from rdflib.query import Processor
 
+from .vocab import iri
+
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
     """An Oxigraph term as rdflib's (simple literals without a datatype, as rdflib keeps them)."""
     if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
+        return iri(t.value)
     if isinstance(t, ox.BlankNode):
         return BNode(t.value)
     if t.language:

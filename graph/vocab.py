@@ -8,13 +8,30 @@ from urllib.parse import quote
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+#: One URIRef object per IRI (bounded: cleared when full). Dict lookups of an identical key skip rdflib's
+#: Python-level __eq__, which otherwise runs at every hit: about 200,000 times when validating the corpus.
+_IRIS: dict[str, URIRef] = {}
+_IRIS_MAX = 1 << 17
+
+
+def iri(value: str) -> URIRef:
+    """The shared URIRef for ``value``."""
+    term = _IRIS.get(value)
+    if term is None:
+        if len(_IRIS) >= _IRIS_MAX:
+            _IRIS.clear()
+        term = _IRIS[value] = URIRef(value)
+    return term
+
 
 class CachedNamespace(Namespace):
     """A Namespace whose terms are made once: rdflib builds a new URIRef at every ``KF.line``, and emission
     asks for vocabulary terms about 40,000 times per corpus build."""
 
     def __getattr__(self, name: str) -> URIRef:
-        term = super().__getattr__(name)
+        if name.startswith("__"):  # as rdflib: no terms for special names
+            raise AttributeError(name)
+        term = iri(str(self) + name)
         self.__dict__[name] = term  # found by ordinary lookup from now on, before __getattr__ is asked
         return term
 
@@ -39,11 +56,11 @@ def slug(text: str) -> str:
 
 
 def mint(*parts: str | int) -> URIRef:
-    return URIRef(ID_BASE + "/".join(slug(str(p)) for p in parts))
+    return iri(ID_BASE + "/".join(slug(str(p)) for p in parts))
 
 
 def concept(scheme: str, code: str) -> URIRef:
-    return URIRef(f"{CONCEPT_BASE}{scheme}/{code}")
+    return iri(f"{CONCEPT_BASE}{scheme}/{code}")
 
 
 def sparql_prefixes() -> str:

@@ -67,3 +67,17 @@ def test_iteration_follows_insertion_order() -> None:
         g.add(t)
     first_seen = list(dict.fromkeys(s for s, _, _ in triples))
     assert list(g) == [t for s in first_seen for t in triples if t[0] == s]
+
+
+def test_minted_iris_are_shared_objects_and_the_table_stays_bounded(monkeypatch) -> None:
+    """mint/concept/KF give one object per IRI (dict hits then skip rdflib's Python __eq__); the table is
+    cleared when full, which costs identity, never equality."""
+    from keifu.graph import vocab
+
+    assert vocab.mint("doc", "x", 1) is vocab.mint("doc", "x", 1)
+    assert vocab.KF.line is vocab.KF.line and vocab.KF.line == URIRef("https://w3id.org/keifu/ns#line")
+    monkeypatch.setattr(vocab, "_IRIS", {})
+    monkeypatch.setattr(vocab, "_IRIS_MAX", 3)
+    terms = [vocab.iri(f"http://example.org/{i}") for i in range(10)]
+    assert len(vocab._IRIS) <= 3
+    assert terms == [URIRef(f"http://example.org/{i}") for i in range(10)]
