@@ -72,6 +72,7 @@ class Mention:
 
 _OPEN = {"「": "」", "『": "』", "(": ")", "≪": "≫", "《": "》", "【": "】", "〈": "〉"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
+_BRACKETS = re.compile("[" + re.escape("".join(_OPEN) + "".join(_CLOSE)) + "]")
 _QUOTE_OPEN = "「『"
 _QUOTE_CLOSE = "」』"
 _PROSPECTIVE = ("予定", "見込み", "見込")
@@ -125,7 +126,8 @@ def _pairs(s: str) -> tuple[dict[int, int], dict[int, int]]:
     """Matching brackets: open → close and close → open (tolerant of stray closers)."""
     fwd: dict[int, int] = {}
     stack: list[int] = []
-    for i, c in enumerate(s):
+    for m in _BRACKETS.finditer(s):  # only the brackets: a Python step per character cost more than the rest
+        i, c = m.start(), m.group()
         if c in _OPEN:
             stack.append(i)
         elif c in _CLOSE:
@@ -172,6 +174,7 @@ class CitationScanner:
     def __init__(self, known: tuple[str, ...] | list[str] = ()) -> None:
         self._known: dict[str, Mention | str] = {}  # squashed plain name or alias → mention (or a bare name)
         self._history: list[Mention] = []
+        self._by_length: tuple[int, list[str]] = (0, [])  # (len(_known) when sorted, names of 3+ chars, longest first)
         for name in known:
             self._known[_plain(name)] = name
 
@@ -321,6 +324,13 @@ class CitationScanner:
 
     # --- pass E: known names, aliases, 同X, …基本計画等 ------------------------------------------
 
+    def _names_longest_first(self) -> list[str]:
+        """Known names of three or more characters, longest first; sorted again only when names were added
+        (names are never removed), not for every block."""
+        if self._by_length[0] != len(self._known):
+            self._by_length = (len(self._known), [n for n in sorted(self._known, key=len, reverse=True) if len(n) >= 3])
+        return self._by_length[1]
+
     def _pass_known(self, block: Block, s: str, idx: list[int], found: list[Mention]) -> list[Mention]:
         spans = [(_sq(idx, m.start), _sq(idx, m.end)) for m in found]
         extra: list[tuple[int, int, Mention | str]] = []
@@ -341,9 +351,7 @@ class CitationScanner:
                            if (x.kind == "law" if noun == "法" else _plain(x.name).endswith(noun))), None)
             if target is not None:
                 extra.append((m.start(), m.end(), target))
-        for name in sorted(self._known, key=len, reverse=True):
-            if len(name) < 3:
-                continue
+        for name in self._names_longest_first():
             start = 0
             while (k := s.find(name, start)) >= 0:
                 start = k + 1
