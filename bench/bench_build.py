@@ -13,7 +13,8 @@ Prints medians over RUNS fresh builds (new store each time):
 * each stage alone, file after file in this process: extraction, emission, SHACL per shapes file and with all
   shapes, store writes (N-Triples into a fresh store), plan linking, policy links, lineage materialisation.
 
-The machine is shared and noisy: compare the figures of one run with each other, not with another day's.
+The machine is shared and noisy: compare the figures of one run with each other, not with another day's. A
+speed probe (a fixed loop, alone and two at once) is printed before and after the runs.
 """
 
 from __future__ import annotations
@@ -91,6 +92,28 @@ def _phases(stderr: str) -> dict[str, float]:
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"([a-z][a-z -]*?) ([0-9.]+) s", line.split(":", 1)[-1])}
 
 
+_PROBE = "import time; t = time.perf_counter(); sum(i * i for i in range(10**7)); print(time.perf_counter() - t)"
+
+
+def machine_speed() -> str:
+    """A fixed loop, alone and two at once: the machine's speed drifts (it ran 1.5-2x slower for hours), so
+    figures are only comparable at a similar probe."""
+    solo = float(subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True).stdout)
+    pair = [subprocess.Popen([sys.executable, "-c", _PROBE], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    both = [float(p.communicate()[0]) for p in pair]
+    return f"probe {solo:.2f} s alone, {max(both):.2f} s two at once"
+
+
+def _bytecode() -> str:
+    """Whether keifu's modules start from cached bytecode (README set-up) or are compiled at every start."""
+    import importlib.util
+
+    import keifu.graph.build as mod
+
+    cached = Path(importlib.util.cache_from_source(mod.__file__)).exists()
+    return "cached" if cached else "not cached (compiled at every start: run the README's compileall)"
+
+
 def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "corpus"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -99,6 +122,7 @@ def main() -> None:
     shapes_graph()  # load once, as a long-running build would
     for name in shapes:
         shapes_graph((name,))
+    before = machine_speed()
     cli: list[float] = []
     phases: dict[str, list[float]] = defaultdict(list)
     whole: dict[str, list[float]] = defaultdict(list)
@@ -118,7 +142,8 @@ def main() -> None:
             whole["build in process, --no-validate"].append(_timed_build(folder, Store(f"{d}/c"), False)[1])
             for k, v in _stages(files, shapes, d).items():
                 stages[k].append(v)
-    print(f"{len(files)} files in {folder}, {runs} runs, medians")
+    print(f"{len(files)} files in {folder}, {runs} runs, medians; keifu's bytecode {_bytecode()}")
+    print(f"  machine before: {before}; after: {machine_speed()}")
     print(f"  keifu build (new process, incl. start-up)      {median_ms(cli)}")
     for k, v in phases.items():  # as the command reports them with --timings
         print(f"    {k:44s} {median_ms(v)}")
