@@ -11,9 +11,11 @@ the 施策目標 cell printed before the goal and flagged. 政策目標 / 施策
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .facts import agency_key
 from .model import Line, LineSpan, SourceText
@@ -271,10 +273,13 @@ def _split_source(line_text: str) -> tuple[str, str | None]:
 
 # --- matching -------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def _bigrams(text: str) -> Counter[str]:
+    """Character bigrams of ``text`` (cached: the table's pieces are counted for document frequencies and
+    again for their vectors; callers only read the result)."""
     s = re.sub(r"[^\w]", "", squash(text))
     s = re.sub(r"[0-9]", "", s)
-    return Counter(s[i:i + 2] for i in range(len(s) - 1))
+    return Counter(map(operator.add, s, s[1:]))
 
 
 class _Sim:

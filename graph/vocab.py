@@ -37,9 +37,9 @@ class CachedNamespace(Namespace):
 
 
 KF = CachedNamespace("https://w3id.org/keifu/ns#")
-ORG = Namespace("http://www.w3.org/ns/org#")
-QB = Namespace("http://purl.org/linked-data/cube#")
-TIME = Namespace("http://www.w3.org/2006/time#")
+ORG = CachedNamespace("http://www.w3.org/ns/org#")
+QB = CachedNamespace("http://purl.org/linked-data/cube#")
+TIME = CachedNamespace("http://www.w3.org/2006/time#")
 CONCEPT_BASE = "https://w3id.org/keifu/ns/concept/"
 #: Base of instance IRIs; configurable so deployments can mint their own.
 ID_BASE = os.environ.get("KEIFU_ID_BASE", "https://w3id.org/keifu/id/")
