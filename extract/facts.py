@@ -139,7 +139,7 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
     pre_line = seg.preamble_line.index if seg.preamble_line else -1
     cover = nonblank(lines, seg.start, seg.body_start)
     if seg.kind == "briefing":
-        cover = nonblank(lines, seg.start, seg.end)[:20]
+        cover = nonblank(lines, seg.start, seg.end, limit=20)
     for i in cover:
         s = squash(lines[i].text)
         if i == pre_line or len(s) > 40:

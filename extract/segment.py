@@ -9,8 +9,9 @@ table layout. Every decision keeps the line that supports it (``Segment.evidence
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from .errors import UnknownDocumentError
 from .model import Line, SourceText
@@ -116,9 +117,15 @@ def segment(src: SourceText) -> list[Segment]:
 # ---------------------------------------------------------------------------- objectives and plans
 
 
-def nonblank(lines: Sequence[Line], start: int, stop: int, step: int = 1) -> list[int]:
-    rng = range(start, stop, step)
-    return [i for i in rng if 0 <= i < len(lines) and not lines[i].blank and not _PAGE_NUMBER.match(lines[i].text)]
+def iter_nonblank(lines: Sequence[Line], start: int, stop: int, step: int = 1) -> Iterator[int]:
+    """Indices of lines with text (page numbers are not text), lazily: callers mostly want the first few."""
+    for i in range(start, stop, step):
+        if 0 <= i < len(lines) and not lines[i].blank and not _PAGE_NUMBER.match(lines[i].text):
+            yield i
+
+
+def nonblank(lines: Sequence[Line], start: int, stop: int, step: int = 1, limit: int | None = None) -> list[int]:
+    return list(islice(iter_nonblank(lines, start, stop, step), limit))
 
 
 def _is_anchor(line: Line) -> bool:
@@ -129,7 +136,7 @@ def _title_at(lines: Sequence[Line], i: int) -> tuple[str, int, re.Match[str]] |
     """A title starting at line ``i``, joined over up to three lines: (text, last index, match)."""
     if _LABEL.match(squash(lines[i].text)):
         return None
-    idx = [i, *nonblank(lines, i + 1, min(len(lines), i + 8))[:2]]
+    idx = [i, *nonblank(lines, i + 1, min(len(lines), i + 8), limit=2)]
     joined = ""
     for n, j in enumerate(idx):
         joined += squash(lines[j].text)
@@ -151,7 +158,7 @@ def _preamble_at(lines: Sequence[Line], i: int) -> tuple[str, int] | None:
     if not _PREAMBLE_HEAD.search(squash(lines[i].text)):
         return None
     text, last = "", i
-    for j in [i, *nonblank(lines, i + 1, min(len(lines), i + 30))][:12]:
+    for j in [i, *nonblank(lines, i + 1, min(len(lines), i + 30), limit=11)]:
         text += squash(lines[j].text)
         last = j
         if text.endswith("。") and ("定める" in text or "定め" in text[-12:]):
@@ -189,7 +196,7 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
     starts: dict[int, Segment] = {}
     claimed_until = -1
     for a in anchors:
-        window = [i for i in nonblank(lines, a - 1, -1, -1)[:COVER_WINDOW] if i > claimed_until]
+        window = [i for i in nonblank(lines, a - 1, -1, -1, limit=COVER_WINDOW) if i > claimed_until]
         seg = Segment(kind="", start=a, end=len(lines), body_start=a, body_end=len(lines))
         seg.evidence.append(Evidence("anchor heading (政策体系における法人の位置付け)", lines[a]))
         for i in sorted(window):
@@ -221,7 +228,7 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
         if p is None or not _ALIAS_KIND.search(p[0]):
             i += 1
             continue
-        body = next((j for j in nonblank(lines, p[1] + 1, len(lines)) if _NUMBERED.match(lines[j].text)), None)
+        body = next((j for j in iter_nonblank(lines, p[1] + 1, len(lines)) if _NUMBERED.match(lines[j].text)), None)
         if body is None:
             break
         seg = Segment(kind="", start=i, end=len(lines), body_start=body, body_end=len(lines),
@@ -310,7 +317,7 @@ def _policy_evaluation(lines: Sequence[Line]) -> Segment | None:
 
 def _briefing(lines: Sequence[Line]) -> Segment | None:
     bullets = [i for i, ln in enumerate(lines) if _SLIDE_BULLET.match(ln.text)]
-    head = nonblank(lines, 0, len(lines))[:20]
+    head = nonblank(lines, 0, len(lines), limit=20)
     meeting = [i for i in head if _MEETING.match(squash(lines[i].text))]
     if len(bullets) < 5 and not meeting:
         return None
