@@ -25,6 +25,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
 from rdflib.query import Processor
 
+from .store import to_term
 from .vocab import iri
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -41,19 +42,6 @@ def rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode |
     if t.datatype.value == _XSD_STRING:
         return Literal(t.value)
     return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-
-def ox_term(t: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as Oxigraph's."""
-    if isinstance(t, URIRef):
-        return ox.NamedNode(str(t))
-    if isinstance(t, BNode):
-        return ox.BlankNode(str(t))
-    if isinstance(t, Literal):
-        if t.language:
-            return ox.Literal(str(t), language=t.language)
-        return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)) if t.datatype else None)
-    raise TypeError(f"not an RDF term: {t!r}")
 
 
 def _has_blank_nodes(nt: bytes) -> bool:
@@ -73,7 +61,7 @@ class Mirror:
             self.store.load(ntriples, ox.RdfFormat.N_TRIPLES)
         else:  # term by term: loading a document would rename its blank nodes, and pyshacl must find them again
             dg = ox.DefaultGraph()
-            self.store.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), dg) for s, p, o in graph)
+            self.store.extend(ox.Quad(to_term(s), to_term(p), to_term(o), dg) for s, p, o in graph)
 
     def answer(self, text: str, bindings: Mapping[Any, Any], ns: Mapping[str, Any],
                base: str | None) -> Mapping[str, Any] | None:
@@ -81,7 +69,7 @@ class Mirror:
         if text in _REFUSED:
             return None
         try:
-            subs = {ox.Variable(str(k)): ox_term(v) for k, v in bindings.items()}
+            subs = {ox.Variable(str(k)): to_term(v) for k, v in bindings.items()}
             res = self.store.query(text, base_iri=base, prefixes=_prefixes(tuple(ns.items())),
                                    substitutions=subs or None)
             if isinstance(res, ox.QueryBoolean):
