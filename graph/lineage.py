@@ -175,12 +175,17 @@ class LineageIndex:
         values = " ".join(f"<{c}>" for c in node_classes)
         for r in _rows(store, f"SELECT ?n ?c WHERE {{ VALUES ?c {{ {values} }} ?n a ?c }}"):
             idx.types[r[0]].add(r[1])
-        for r in _rows(store, "SELECT ?n ?d WHERE { ?n kf:inDocument ?d }"):
-            if r[0] in idx.types:
-                idx.doc_of[r[0]] = r[1]
+        in_document = list(_rows(store, "SELECT ?n ?d (isIRI(?d) AS ?iri) WHERE { ?n kf:inDocument ?d }"))
+        for n, d, _ in in_document:
+            if n in idx.types:
+                idx.doc_of[n] = d
         raw: list[tuple[str, str, EdgeKind]] = []
         for k in edge_kinds():
-            for s, o in _rows(store, f"SELECT ?s ?o WHERE {{ ?s <{k.prop}> ?o . FILTER(isIRI(?o)) }}"):
+            if k.prop == str(KF.inDocument):  # read just above: the same rows, not a second scan
+                rows: Iterable[tuple[str, ...]] = [(n, d) for n, d, is_iri in in_document if is_iri == "true"]
+            else:
+                rows = _rows(store, f"SELECT ?s ?o WHERE {{ ?s <{k.prop}> ?o . FILTER(isIRI(?o)) }}")
+            for s, o in rows:
                 lo, hi = (s, o) if k.up else (o, s)
                 if lo in idx.types and hi in idx.types:
                     raw.append((lo, hi, k))
