@@ -413,3 +413,26 @@ def test_observation_year_defects_are_reported_once(fiscal: list[int], calendar:
     results = _results(report)
     assert sorted(str(r["shape"]).removeprefix(str(KFSH)) for r in results) == sorted(fired)
     assert all({"ja", "en"} <= r["messages"] for r in results)
+
+
+@pytest.mark.parametrize(("rule", "inferred", "uncertain", "fires"), [
+    ("inferred", True, "the page's code list", False),
+    ("inferred", None, None, True),
+    ("inferred", True, None, True),
+    ("printed", None, None, False),
+    (None, None, None, False),
+], ids=["inferred-with-rule", "inferred-bare", "inferred-no-rule", "printed", "no-rule"])
+def test_inferred_code_needs_its_rule(rule: str | None, inferred: bool | None, uncertain: str | None, fires: bool,
+                                      policy_shapes: Graph) -> None:
+    """InferredCodeShape's SPARQL target picks only goals whose code rule is "inferred": the others pass its
+    sh:or by the first branch, and the ones it picks still fail without kf:inferred and kf:uncertain."""
+    g = Graph()
+    goal = ID.goal
+    g.add((goal, RDF.type, KF.AchievementGoal))
+    g.add((goal, KF.sectionNumber, Literal("1-2-3")))
+    for p, v in ((KF.codeRule, rule), (KF.inferred, inferred), (KF.uncertain, uncertain)):
+        if v is not None:
+            g.add((goal, p, Literal(v)))
+    _, report = _run(g, policy_shapes, None)
+    fired = {str(r["shape"]).removeprefix(str(KFSH)) for r in _results(report)}
+    assert ("InferredCodeShape" in fired) == fires, fired
