@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from .emit import Emitter, register_emitter
-from .vocab import KF, concept
+from .vocab import KF, concept, decimal_literal
 
 __all__ = ["derive", "emit_chapters", "period_years"]
 
@@ -51,7 +51,7 @@ def _add_period_years(g: Graph, doc: URIRef) -> None:
         return
     start, end = _date(g.value(doc, KF.periodStart)), _date(g.value(doc, KF.periodEnd))
     if start is not None and end is not None and start <= end:
-        g.add((doc, KF.periodYears, Literal(period_years(start, end), datatype=XSD.decimal)))
+        g.add((doc, KF.periodYears, decimal_literal(period_years(start, end))))
 
 
 def emit_chapters(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 import pyoxigraph as ox
@@ -20,11 +20,11 @@ from keifu.extract.body_indicators import BodyIndicators
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plan_links import PlanItem, PlanLinks, link_plan
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS
 
 from .emit import Emitter, register_emitter
 from .store import Store
-from .vocab import KF, concept, mint, sparql_prefixes
+from .vocab import KF, concept, decimal_literal, mint, sparql_prefixes
 
 __all__ = ["PlanLinkReport", "emit_axis_tables", "emit_body_indicators", "link_plans"]
 
@@ -41,7 +41,7 @@ def _decimal(v: Any) -> Literal | None:
     if v is None:
         return None
     try:
-        return Literal(str(Decimal(str(v))), datatype=XSD.decimal)
+        return decimal_literal(str(v))
     except (InvalidOperation, ValueError):
         return None
 

@@ -3,21 +3,30 @@
 rdflib's default memory store is context-aware: each ``add`` and each ``triples`` call does context
 bookkeeping (about 25 µs an add, most of emission's time) that a graph of one file's triples never uses.
 pyshacl calls ``objects`` / ``subjects`` / ``triples`` more than a hundred thousand times on the corpus, and
-emission adds 31,000 triples. This graph answers every pattern from dicts (spo, pos, osp), keeps rdflib's
-API (serialisers, SPARQL, paths and namespaces work unchanged), and iterates in insertion order, so what it
-serialises does not depend on hashing.
+emission adds 31,000 triples. This graph answers every pattern from dicts (spo, pos, osp), iterates in insertion
+order (what it serialises does not depend on hashing), and keeps the parts of rdflib's Graph API that read and
+write triples: serialisers, SPARQL, paths, namespaces, pickling and copying. Its rdflib store holds no triples,
+so code that bypasses the Graph for the store (a Dataset over ``g.store``, pyshacl's lookup of blank nodes) does
+not see them: keifu validates an IndexedGraph with blank nodes as a plain Graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.paths import Path
 
 _Index = dict[Any, dict[Any, dict[Any, None]]]
 _Triple = tuple[Any, Any, Any]
+
+
+def _rebuild(identifier: Any, triples: list[_Triple]) -> IndexedGraph:
+    g = IndexedGraph(identifier)
+    for t in triples:
+        g.add(t)
+    return g
 
 
 class IndexedGraph(Graph):
@@ -93,6 +102,28 @@ class IndexedGraph(Graph):
                 for q, objs in by_p.items():
                     for y in objs:
                         yield x, q, y
+
+    def distinct_objects(self) -> Iterable[Any]:
+        """Every term used as an object, once."""
+        return self._osp.keys()
+
+    def has_blank_nodes(self) -> bool:
+        return any(type(t) is BNode for t in self._spo) or any(type(t) is BNode for t in self._osp)
+
+    def triples_choices(self, triple: Any, context: Any = None) -> Iterator[_Triple]:  # type: ignore[override]
+        """As rdflib's: one position holds a list of terms (the store's own method would find nothing here)."""
+        s, p, o = triple
+        for s1 in s if isinstance(s, list) else [s]:
+            for p1 in p if isinstance(p, list) else [p]:
+                for o1 in o if isinstance(o, list) else [o]:
+                    yield from self.triples((s1, p1, o1))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled and copied with its triples (rdflib's way would copy the empty store)."""
+        return _rebuild, (self.identifier, list(self))
+
+    def __copy__(self) -> IndexedGraph:
+        return _rebuild(self.identifier, list(self))
 
     def __contains__(self, triple: Any) -> bool:
         for _ in self.triples(triple):

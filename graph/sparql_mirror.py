@@ -3,15 +3,21 @@
 pyshacl evaluates SPARQL-based targets and constraints (our shapes have about twenty) through rdflib's SPARQL
 engine, which parses each query in Python (200 ms for our shapes, once per process) and evaluates it on rdflib's
 in-memory store (about a third of all SHACL time on the corpus). While :func:`mirrored` is active, the queries
-that pyshacl sends to that data graph are answered by an in-memory Oxigraph store holding the same triples:
-the same answers, a hundred times sooner. A query Oxigraph cannot take as given (a pre-bound variable that is
-not projected, a syntax it refuses) falls back to rdflib, so the answer never depends on the mirror.
+that pyshacl sends to that data graph are answered by an in-memory Oxigraph store holding the same triples.
+
+The mirror is used only where Oxigraph sees exactly what rdflib sees (:meth:`Mirror.faithful`): Oxigraph stores
+literals in canonical form (``7.00`` becomes ``7``, ``xsd:int`` becomes ``xsd:integer``, language tags lower
+case), compares ill-typed literals differently and its regex ``\\s`` leaves out U+001C-U+001F. A graph where any
+of that shows, or that Oxigraph refuses, is answered by rdflib, as are queries Oxigraph will not take as given (a
+pre-bound variable that is not projected). Graphs built by keifu are written in the stored form, so they are
+mirrored.
 
 Registered as rdflib's "sparql" query processor; parsed queries of the rdflib path are cached by text.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +31,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor, translateQuery
 from rdflib.query import Processor
 
+from .indexed import IndexedGraph
 from .store import to_term
 from .vocab import iri
 
@@ -44,6 +51,17 @@ def rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode |
     return Literal(t.value, datatype=URIRef(t.datatype.value))
 
 
+#: U+001C-U+001F, raw or escaped: Python's regex \\s matches them, Oxigraph's (XPath's) does not.
+_REGEX_SPACE_DIFFERS = re.compile(rb"[\x1c-\x1f]|\\u001[cdefCDEF]")
+
+
+def _ill_typed(graph: Graph) -> bool:
+    """A literal whose text is not of its datatype ("twelve"^^xsd:integer): rdflib and Oxigraph compare such
+    values differently."""
+    objects = graph.distinct_objects() if isinstance(graph, IndexedGraph) else set(graph.objects())
+    return any(type(o) is Literal and o.ill_typed for o in objects)
+
+
 def _has_blank_nodes(nt: bytes) -> bool:
     """A blank node in N-Triples: a subject at a line's start or an object after the predicate. (A literal
     containing such text only sends the graph down the slower, always-right path; bytes.find is ~10x faster
@@ -54,14 +72,32 @@ def _has_blank_nodes(nt: bytes) -> bool:
 class Mirror:
     """An Oxigraph copy of one rdflib graph, answering the SPARQL queries sent to that graph."""
 
-    def __init__(self, graph: Graph, ntriples: bytes | None = None) -> None:
+    def __init__(self, graph: Graph, ntriples: bytes) -> None:
         self.graph = graph
         self.store = ox.Store()
-        if ntriples is not None and not _has_blank_nodes(ntriples):
+        if not _has_blank_nodes(ntriples):
             self.store.load(ntriples, ox.RdfFormat.N_TRIPLES)
         else:  # term by term: loading a document would rename its blank nodes, and pyshacl must find them again
             dg = ox.DefaultGraph()
             self.store.extend(ox.Quad(to_term(s), to_term(p), to_term(o), dg) for s, p, o in graph)
+
+    @classmethod
+    def of(cls, graph: Graph, ntriples: bytes | None = None) -> Mirror | None:
+        """The mirror of ``graph``, or None where it would not answer as rdflib does."""
+        try:
+            nt = ntriples if ntriples is not None else graph.serialize(format="nt", encoding="utf-8")
+            if _REGEX_SPACE_DIFFERS.search(nt) or _ill_typed(graph):
+                return None
+            mirror = cls(graph, nt)
+            return mirror if mirror.faithful(nt) else None
+        except Exception:  # noqa: BLE001 - a term rdflib or Oxigraph cannot write or read: rdflib answers
+            return None
+
+    def faithful(self, ntriples: bytes) -> bool:
+        """Whether the mirror holds the graph's own terms: its N-Triples are the graph's, line for line (so no
+        literal was put in canonical form and no term was refused or changed)."""
+        back = ox.serialize(self.store, format=ox.RdfFormat.N_QUADS)  # default graph: lines are N-Triples
+        return set(back.splitlines()) == set(ntriples.splitlines())
 
     def answer(self, text: str, bindings: Mapping[Any, Any], ns: Mapping[str, Any],
                base: str | None) -> Mapping[str, Any] | None:
@@ -99,11 +135,12 @@ _ACTIVE: ContextVar[Mirror | None] = ContextVar("keifu_sparql_mirror", default=N
 
 
 @contextmanager
-def mirrored(graph: Graph, ntriples: bytes | None = None) -> Iterator[Mirror]:
-    """Answer SPARQL sent to ``graph`` from an Oxigraph copy while the block runs. ``ntriples``, the graph's
-    own N-Triples if the caller has them, saves converting the triples one by one. The graph must not change
-    inside the block (SHACL validation without inference does not change it)."""
-    mirror = Mirror(graph, ntriples)
+def mirrored(graph: Graph, ntriples: bytes | None = None) -> Iterator[Mirror | None]:
+    """Answer SPARQL sent to ``graph`` from an Oxigraph copy while the block runs, where the copy is faithful
+    (yields the mirror, or None: rdflib answers). ``ntriples``, the graph's own N-Triples if the caller has
+    them, saves serialising it again. The graph must not change inside the block (SHACL validation without
+    inference does not change it)."""
+    mirror = Mirror.of(graph, ntriples)
     token = _ACTIVE.set(mirror)
     try:
         yield mirror

@@ -220,6 +220,8 @@ def validate_graph(data: Graph, shapes: Graph | None = None, split: bool = False
     global _warm
     shapes = shapes if shapes is not None else shapes_graph()
     full = shapes is shapes_graph()
+    if isinstance(data, IndexedGraph) and data.has_blank_nodes():  # pyshacl finds blank nodes through the store
+        data, ntriples = Graph(identifier=data.identifier) + data, None
     with mirrored(data, ntriples):
         if split and full and _warm and _can_split():
             conforms, report = _shacl_split(data, shapes)
@@ -241,12 +243,19 @@ def validate_graph(data: Graph, shapes: Graph | None = None, split: bool = False
             focus=str(focus), path=_opt(report.value(r, SH.resultPath)), shape=_opt(report.value(r, SH.sourceShape)),
             value=_opt(report.value(r, SH.value)),
             file=str(data.value(src, URIRef("http://purl.org/dc/terms/title"))) if src is not None else None,
-            line=int(line) if line is not None else None,
-            page=int(page) if page is not None else None,
+            line=_int(line), page=_int(page),
             quote=str(quote) if quote is not None else None,
         ))
     out.sort(key=lambda v: (v.file or "", v.page or 0, v.line or 0, v.severity, v.message_en))
     return conforms, out, report
+
+
+def _int(v: object) -> int | None:
+    """A line or page number, or None when the graph holds no number there (LineShape reports that)."""
+    try:
+        return int(str(v)) if v is not None else None
+    except ValueError:
+        return None
 
 
 def _opt(v: object) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from urllib.parse import quote
 
-from rdflib import Namespace, URIRef
+from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 #: One URIRef object per IRI (bounded: cleared when full). Dict lookups of an identical key skip rdflib's
@@ -57,6 +58,17 @@ def slug(text: str) -> str:
 
 def mint(*parts: str | int) -> URIRef:
     return iri(ID_BASE + "/".join(slug(str(p)) for p in parts))
+
+
+def decimal_literal(value: Decimal | int | str) -> Literal:
+    """An xsd:decimal in the lexical form the store keeps (no trailing zeros, no exponent: ``7.00`` is stored as
+    ``7``), so the graph that is validated is the graph that is stored, term for term."""
+    text = format(Decimal(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return Literal(text, datatype=XSD.decimal)
 
 
 def concept(scheme: str, code: str) -> URIRef:

@@ -14,6 +14,7 @@ from keifu.graph import sparql_mirror as M
 from keifu.graph import validate as V
 from keifu.graph.emit import emit_file
 from rdflib import BNode, Graph, Literal, Namespace
+from rdflib import URIRef as URIRef_
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EX = Namespace("http://example.org/")
@@ -87,3 +88,49 @@ def test_blank_nodes_come_back_as_the_graphs_own() -> None:
     assert len(mirror.store) == 1
     assert rows[0][0] == node and (node, EX.p, Literal("x")) in g
     assert [tuple(r) for r in projected] == [(node, Literal("x"))]
+
+
+def _line_graph(line: Literal, subject: str = "http://example.org/c") -> Graph:
+    """A citation-like node whose kf:line is ``line``: enough for LineShape."""
+    from keifu.graph.vocab import KF
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    g = Graph()
+    node = URIRef(subject)
+    g.add((node, RDF.type, KF.Citation))
+    g.add((node, KF.line, line))
+    return g
+
+
+@pytest.mark.parametrize("line", [
+    Literal("12", datatype=URIRef_("http://www.w3.org/2001/XMLSchema#positiveInteger")),  # stored as xsd:integer
+    Literal("12", datatype=URIRef_("http://www.w3.org/2001/XMLSchema#int")),
+    Literal("twelve", datatype=URIRef_("http://www.w3.org/2001/XMLSchema#integer")),  # ill-typed
+    Literal("12\x1c"),  # Python's \s matches U+001C, Oxigraph's does not
+], ids=["positiveInteger", "int", "ill-typed", "control-char"])
+def test_unfaithful_graphs_are_answered_by_rdflib(line: Literal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Oxigraph would store these literals otherwise (or compare them otherwise): no mirror, and LineShape
+    reports them exactly as rdflib's engine does."""
+    g = _line_graph(line)
+    assert M.Mirror.of(g) is None
+    shapes = V.shapes_graph(("integrity.ttl",))
+    _, results, _ = V.validate_graph(g, shapes)
+    monkeypatch.setattr(V, "mirrored", lambda g, nt=None: contextlib.nullcontext())
+    _, expected, _ = V.validate_graph(g, shapes)
+    assert _key(results) == _key(expected)
+    assert any(r.shape and r.shape.endswith("LineShape") for r in results)
+
+
+def test_a_graph_oxigraph_refuses_is_validated_without_mirror() -> None:
+    """rdflib accepts an IRI with a space (warning only); Oxigraph refuses it: no mirror, no error."""
+    g = _line_graph(Literal(12), subject="http://example.org/a citation")
+    assert M.Mirror.of(g) is None
+    conforms, _, _ = V.validate_graph(g, V.shapes_graph(("integrity.ttl",)))
+    assert conforms is False  # the node lacks provenance: reported, not crashed
+
+
+def test_emitted_graphs_are_mirrored() -> None:
+    """keifu writes literals in the form the store keeps (decimal_literal), so its graphs are faithful."""
+    g = emit_file(extract_file(FIXTURES / "policy_table.txt"))
+    assert M.Mirror.of(g, g.serialize(format="nt", encoding="utf-8")) is not None
