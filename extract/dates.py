@@ -147,6 +147,14 @@ def _num(s: str | None) -> int | None:
     return int(s) if s.isdigit() else None
 
 
+def _era_year(era: str, n: int | str) -> int | None:
+    """:func:`era_year`, or None for a year no era has (令和0年 in a typo or a template): not a date."""
+    try:
+        return era_year(era, n)
+    except ValueError:
+        return None
+
+
 def _is_ph(s: str | None) -> bool:
     return s is not None and s != "" and s[0] in _PLACEHOLDER
 
@@ -173,7 +181,9 @@ def _build(m: re.Match[str], raw: str) -> JDate | None:
         if _is_ph(ey):
             unknown = True
         else:
-            year = era_year(era, ey)
+            year = _era_year(era, ey)
+            if year is None:  # 令和0年: not a date
+                return None
     if year is None and not unknown:
         wy = g.get("wy") or g.get("wy2") or g.get("wy3")
         year = int(wy) if wy else None
@@ -200,8 +210,8 @@ def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
     found: list[tuple[int, int, JDate]] = []
     taken: list[tuple[int, int]] = []
     for m in _ERA_RANGE.finditer(s):
-        y1, y2 = era_year(m.group("era"), m.group("n1")), era_year(m.group("era"), m.group("n2"))
-        if y2 < y1:
+        y1, y2 = _era_year(m.group("era"), m.group("n1")), _era_year(m.group("era"), m.group("n2"))
+        if y1 is None or y2 is None or y2 < y1:
             continue
         fiscal = bool(m.group("fy2"))
         found.append((m.start("head"), m.end("head"), JDate(y1, None, None, m.group("head"), fiscal=fiscal)))
@@ -226,15 +236,18 @@ def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
         head_era = m.group("era")
         n = m.group("n")
         tail_jd = tail[2]
+        year: int | None
         if head_era:
-            year = era_year(head_era, n)
+            year = _era_year(head_era, n)
         elif len(n) == 4:
             year = int(n)
         else:
             tail_era = re.match(_ERA, s[tail[0]:tail[1]])
             if not tail_era:
                 continue
-            year = era_year(tail_era.group(0), n)
+            year = _era_year(tail_era.group(0), n)
+        if year is None:
+            continue
         jd = JDate(year, None, None, m.group("head"), fiscal=tail_jd.fiscal)
         found.append((m.start(), m.start() + len(m.group("head")), jd))
     found.sort(key=lambda t: t[0])

@@ -44,7 +44,8 @@ def nfkc(s: str) -> str:
 
 
 def _fold(s: str) -> str:
-    """NFKC, radicals, bullets and dashes folded (NFKC produces none of the characters the last two fold)."""
+    """NFKC, radicals, bullets and dashes folded; bullets and dashes after NFKC, which may produce some of
+    them (U+2011 becomes U+2010), so they are looked for in its output."""
     s = nfkc(s)
     return s.translate(_FOLD_AFTER_NFKC) if _FOLD_CHARS.search(s) else s
 

@@ -14,8 +14,10 @@ import math
 import operator
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 
 from .facts import agency_key
 from .model import Line, LineSpan, SourceText
@@ -274,12 +276,12 @@ def _split_source(line_text: str) -> tuple[str, str | None]:
 # --- matching -------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=4096)
-def _bigrams(text: str) -> Counter[str]:
-    """Character bigrams of ``text`` (cached: the table's pieces are counted for document frequencies and
-    again for their vectors; callers only read the result)."""
+def _bigrams(text: str) -> Mapping[str, int]:
+    """Character bigrams of ``text`` with their counts, read-only (cached: the table's pieces are counted for
+    document frequencies and again for their vectors)."""
     s = re.sub(r"[^\w]", "", squash(text))
     s = re.sub(r"[0-9]", "", s)
-    return Counter(map(operator.add, s, s[1:]))
+    return MappingProxyType(Counter(map(operator.add, s, s[1:])))
 
 
 class _Sim:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -194,11 +195,18 @@ def _size(path: Path) -> int:
 LINEAGE_MODULE = "keifu.graph.lineage"
 
 
-def _import_meanwhile(name: str) -> None:
+def _import_meanwhile(name: str) -> threading.Thread:
     """Import ``name`` in a thread while this process waits for its workers; ``import_module`` later finds it
-    imported, or waits for the import to finish. Only after the last fork: a fork during an import could
-    leave the child holding the import lock."""
-    threading.Thread(target=import_module, args=(name,), name=f"import {name}", daemon=True).start()
+    imported (or raises its error once, in the caller). Start it only after the last fork, and join it
+    before the caller's code runs again (which might fork): a fork during an import could leave the child
+    holding the import lock."""
+    def run() -> None:
+        with suppress(Exception):  # the caller's own import_module reports it
+            import_module(name)
+
+    thread = threading.Thread(target=run, name=f"import {name}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int) -> Iterator[FileResult]:
@@ -210,7 +218,7 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
-        _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start them all at once)
+        importing = _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start all)
         done: dict[int, FileResult] = {}
         stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
         nxt = 0
@@ -221,6 +229,8 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
                 _store(res, name, nt, store)
                 stored[name] = i
             done[i] = res
+            if nxt in done:
+                importing.join()  # before the caller's code runs (usually long finished: 0.1 s of ~1 s)
             while nxt in done:
                 yield done.pop(nxt)
                 nxt += 1

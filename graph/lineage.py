@@ -190,9 +190,9 @@ class LineageIndex:
                 if lo in idx.types and hi in idx.types:
                     raw.append((lo, hi, k))
         idx._add_edges(raw)
-        if facts:
+        if facts:  # the light index is materialise's, which computes the digest itself
             idx._load_facts(store)
-        idx.digest = stored_digest(store)
+            idx.digest = stored_digest(store)
         return idx
 
     def _load_facts(self, store: Store) -> None:

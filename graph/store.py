@@ -3,6 +3,11 @@
 Replacing a file's graph happens in one transaction: the new triples are loaded into a
 staging graph first, then a single SPARQL Update moves them over the old graph. A failure
 at any point leaves what was stored before untouched.
+
+A graph new to the store is bulk-loaded instead (about twice as fast, but not one transaction): it is listed
+as loading first, in a transaction of its own, and unlisted once complete. A load that fails is removed at
+once; one cut short by a crash is removed when the store is next opened for writing. Either way the store is
+as it was before (the graph did not exist). A reader opening the store during the load may see part of it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from .vocab import ID_BASE, PREFIXES
 #: ``keifu serve --memory auto`` copies a store of up to this many quads (``KEIFU_MEMORY_MAX_QUADS``) into each
 #: query worker (about 0.3 GB per worker at the limit); only larger stores are read from disk.
 MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
+
+#: Graphs being bulk-loaded, listed in a graph that drop_staging() removes with them.
+_LOADING = ox.NamedNode(f"{ID_BASE}staging/loading")
+_PARTIAL = ox.NamedNode(f"{ID_BASE}staging/partial")
 
 _PREFIXED = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 
@@ -90,10 +99,27 @@ class Store:
         removed again, so the store is as it was (a graph of that name did not exist)."""
         target = ox.NamedNode(name)
         if self.path is not None and not self.ox.contains_named_graph(target):
-            self._guarded(target, target, lambda: self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES,
-                                                                    to_graph=target))
+            self._bulk_load_new(target, data)
             return
         self._replace(target, lambda g: self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g))
+
+    def _bulk_load_new(self, target: ox.NamedNode, data: bytes) -> None:
+        marker = ox.Quad(target, _PARTIAL, target, _LOADING)
+        self.ox.add(marker)  # committed before the load: a crash part-way leaves the graph listed as partial
+        try:
+            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+        except Exception as e:
+            try:
+                self._drop(target)
+                self.ox.remove_graph(_LOADING)
+            except Exception as cleanup:  # noqa: BLE001 - report both; the next write-open removes the rest
+                raise StoreError(f"could not store graph {target.value}: {e}; removing the part written failed "
+                                 f"too ({cleanup}): it is removed when the store is next opened",
+                                 f"グラフ {target.value} を保存できませんでした: {e}。書きかけの部分の削除にも失敗しました"
+                                 f"（{cleanup}）。次にストアを開いたときに削除します", self.path) from e
+            raise StoreError(f"could not store graph {target.value}: {e}",
+                             f"グラフ {target.value} を保存できませんでした: {e}", self.path) from e
+        self.ox.remove_graph(_LOADING)  # the graph's name too: loads come one at a time
 
     def _extend(self, triples: Iterable[ox.Triple], graph: ox.NamedNode) -> int:
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
@@ -127,7 +153,9 @@ class Store:
             self.ox.remove_graph(graph)
 
     def drop_staging(self) -> None:
-        """Remove staging graphs a crashed build may have left behind."""
+        """Remove what a crashed build may have left behind: graphs it was bulk-loading, staging graphs."""
+        for q in list(self.ox.quads_for_pattern(None, _PARTIAL, None, _LOADING)):
+            self.ox.remove_graph(q.subject)  # type: ignore[arg-type]
         for g in list(self.ox.named_graphs()):
             if isinstance(g, ox.NamedNode) and g.value.startswith(f"{ID_BASE}staging/"):
                 self.ox.remove_graph(g)

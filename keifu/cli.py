@@ -26,8 +26,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The command line parser; given ``argv``, only the module of its command is imported."""
     p = argparse.ArgumentParser(prog="keifu", description="keifu 系譜: Japanese policy knowledge graph / 政策の系譜グラフ")
     sub = p.add_subparsers(dest="cmd", required=True)
-    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
-    for mod in [COMMANDS[words[0]]] if words and words[0] in COMMANDS else COMMAND_MODULES:
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args and args[0] in COMMANDS else None  # an option first (keifu -h build): all
+    for mod in [COMMANDS[command]] if command else COMMAND_MODULES:
         import_module(mod).add_commands(sub)
     return p
 

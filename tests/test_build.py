@@ -264,3 +264,22 @@ def test_each_command_imports_only_its_module():
             "print(sorted(m for m in ('networkx', 'fastapi', 'keifu.graph.lineage', 'keifu.api.app') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_bulk_load_cut_short_by_a_crash_is_removed_at_the_next_open(tmp_path):
+    """A new graph is bulk-loaded (not one transaction); it is listed as loading first, so a build killed
+    part-way leaves a listed partial graph, which the next write-open removes: the store is as it was."""
+    from keifu.graph import store as store_mod
+
+    path = tmp_path / "st"
+    st = Store(path)
+    st.replace_ntriples("http://example.org/kept", b'<http://example.org/s> <http://example.org/p> "kept" .\n')
+    before = sorted(str(q) for q in st.ox)
+    target = ox.NamedNode("http://example.org/partial")
+    st.ox.add(ox.Quad(target, store_mod._PARTIAL, target, store_mod._LOADING))  # what a crash leaves behind
+    st.ox.bulk_load(b'<http://example.org/s> <http://example.org/p> "half" .\n', format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=target)
+    st.close()
+    st = Store(path)
+    assert sorted(str(q) for q in st.ox) == before
+    assert st.graphs() == ["http://example.org/kept"]

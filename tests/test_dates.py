@@ -125,3 +125,10 @@ def test_kanji_numeral_dates_keep_placeholders_and_offsets() -> None:
     assert [(text[a:b], d.iso, d.unknown) for a, b, d in found] == [
         ("令和七年〇月", None, True), ("令和八年四月一日", "2026-04-01", False)]
     assert parse_date("令和三年二月三十日") is None  # impossible, as with Arabic digits
+
+
+@pytest.mark.parametrize("text", ["令和0年", "令和0年4月1日", "令和0～3年度", "R0.4.1", "平成0年度"])
+def test_a_zero_era_year_is_no_date_and_no_error(text: str) -> None:
+    """令和0年 (a typo, or a template's blank) named no year: it used to raise ValueError and stop the file."""
+    assert [jd.iso for _, _, jd in find_dates(text)] == []
+    assert [jd.iso for _, _, jd in find_dates(f"{text}から令和3年度まで")] == ["2021"]

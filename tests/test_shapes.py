@@ -182,7 +182,6 @@ CASES: list[tuple[str, str, Callable[[Graph], None], set[str]]] = [
     ("line-missing", "LineShape", _swap(ID.cit, KF.line), set()),
     ("line-zero", "LineShape", _swap(ID.cit, KF.line, 0), set()),
     ("line-string", "LineShape", _swap(ID.cit, KF.line, Literal("12")), {"LineOrderShape"}),
-    # equal numbers, two RDF terms: the SPARQL target must count terms (sameTerm), not values
     # (without a kf:lastLine: pyshacl's sh:lessThanOrEquals raises on an ill-typed value)
     ("line-ill-typed", "LineShape", _all(_swap(ID.cit, KF.lastLine),
                                          _swap(ID.cit, KF.line, Literal("twelve", datatype=XSD.integer))), set()),
