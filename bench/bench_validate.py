@@ -6,9 +6,8 @@ store of the bundled samples; it warms up on a sample and freezes its long-lived
 Drafts default to tests/fixtures/draft_rd_good.txt (a one-agency 中長期目標 draft with an axis table) and,
 when ../shared/corpus is present, 000_*.txt (a real one-agency 中長期目標, 1,700 lines). The first request of
 each draft warms the shapes and caches and is not counted; then p50 / p90 / p99 over REQUESTS requests.
-Then, in this process, the median of each stage of one validation (extraction, emission, SHACL with all shapes
-in one run, SHACL split in two processes as drafts are validated, and the whole of
-keifu.graph.draft.validate_bytes), so a slow figure can be put down to its stage.
+Then, in this process, the median of each stage of one validation (extraction, emission, SHACL with all shapes,
+and the whole of keifu.graph.draft.validate_bytes), so a slow figure can be put down to its stage.
 Target: p50 under 300 ms for a typical text draft. The machine is shared: compare figures of one run.
 """
 
@@ -92,7 +91,7 @@ def _stages(drafts: list[Path], runs: int) -> None:
     from keifu.graph.emit import emit_file
     from keifu.graph.validate import validate_graph
 
-    print(f"in process, median of {runs} runs:      extraction   emission      SHACL  SHACL split  validate_bytes")
+    print(f"in process, median of {runs} runs:      extraction   emission      SHACL  validate_bytes")
     for d in drafts:
         if d.suffix.lower() not in (".txt", ".text", ".pdf"):
             continue
@@ -107,12 +106,10 @@ def _stages(drafts: list[Path], runs: int) -> None:
             t2 = time.perf_counter()
             validate_graph(g)
             t3 = time.perf_counter()
-            validate_graph(g, split=True)
-            t4 = time.perf_counter()
             validate_bytes(data, d.name)
-            t5 = time.perf_counter()
-            rows.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4))
-        med = [statistics.median(r[i] for r in rows) * 1000 for i in range(5)]
+            t4 = time.perf_counter()
+            rows.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3))
+        med = [statistics.median(r[i] for r in rows) * 1000 for i in range(4)]
         print(f"{d.name:32s}        " + "  ".join(f"{m:8.1f} ms" for m in med))
 
 

@@ -164,8 +164,8 @@ WARM_UP_DRAFT = ROOT / "samples" / "objectives_compendium.txt"
 
 
 def warm_up() -> None:
-    """Validate the bundled sample once, so that the first real draft finds the shapes parsed, their SPARQL
-    queries compiled and split validation ready (see :func:`keifu.graph.validate.validate_graph`)."""
+    """Validate the bundled sample once, so that the first real draft finds the shapes parsed and every lazy
+    pattern and cache of extraction filled (see :func:`keifu.graph.validate.validate_graph`)."""
     if WARM_UP_DRAFT.is_file():
         try:
             validate_path(WARM_UP_DRAFT)
@@ -363,7 +363,7 @@ def _error_line(msg: str) -> int | None:
 def _validate_graph(graph: Graph, name: str, kind: str) -> DraftReport:
     shapes = shapes_graph()
     try:
-        conforms, _, report = validate_graph(graph, shapes, split=True)
+        conforms, _, report = validate_graph(graph, shapes)
     except Exception as e:  # noqa: BLE001 - pyshacl rejects malformed RDF (broken lists, bad literals) by raising
         raise _unprocessable(name, e) from e
     results = [_result(graph, shapes, report, r) for r in report.subjects(RDF.type, SH.ValidationResult)]

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import os
-import pickle
 import re
-import select
-import signal
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,10 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.graph import _TripleType
 from rdflib.namespace import PROV, RDF, SH
 
-from keifu import ROOT, cpus
+from keifu import ROOT
 
 from .indexed import IndexedGraph
 from .sparql_mirror import mirrored, rdflib_term
@@ -99,135 +91,29 @@ def _messages(results: Graph, node: URIRef) -> tuple[str, str]:
     return ja or en, en or ja
 
 
-#: Shapes files validated in a forked child when a validation is split in two (``split=True``); the other
-#: files' shapes run in the calling process. On drafts the halves cost about the same (a real 中長期目標:
-#: integrity 72 ms, evaluation + policy + rules 74 ms), so a split validation takes about half as long.
-CHILD_SHAPES = ("integrity.ttl",)
-#: How long a split validation waits for its child before killing it and running the child's shapes itself.
-CHILD_SECONDS = 120.0
-
-
-@cache
-def _shape_groups() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(shapes run here, shapes run in the child): the named shapes of each shapes file."""
-    here: list[str] = []
-    child: list[str] = []
-    for f in sorted(SHAPES_DIR.glob("*.ttl")):
-        g = shapes_graph((f.name,))
-        names = sorted({str(s) for t in (SH.NodeShape, SH.PropertyShape) for s in g.subjects(RDF.type, t)
-                        if isinstance(s, URIRef)})
-        (child if f.name in CHILD_SHAPES else here).extend(names)
-    return tuple(here), tuple(child)
-
-
-#: Set by the first run over all shapes in this process. Until then a split run would leave the shapes' SPARQL
-#: queries to be parsed in every forked child, never in this process's cache (tens of ms per child).
-_warm = False
-
-
-def _can_split() -> bool:
-    return hasattr(os, "fork") and cpus() > 1
-
-
-def _shacl(data: Graph, shapes: Graph, use: Sequence[str] | None = None) -> tuple[bool, Graph]:
+def _shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     conforms, report, _ = shacl_validate(
         data,
         shacl_graph=shapes,
         inference="none",  # shapes name concrete classes, so no ontology mixing (and no data copy) is needed
         inplace=True,
-        advanced=True,
+        advanced=True,  # SHACL-AF: some shapes take SPARQL targets
         allow_warnings=True,
-        use_shapes=list(use) if use is not None else None,
     )
     return bool(conforms), report
 
 
-def _shacl_split(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
-    """Both shape groups at once: one in a forked child, which inherits ``data`` and the parsed shapes (no
-    copy, no parsing) and sends back its report's triples; the other here. Any failure of the child falls back
-    to running its group here, so the result is always that of one run over all shapes."""
-    here, child = _shape_groups()
-    r, w = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(r)
-        os.close(w)
-        return _shacl(data, shapes)
-    if pid == 0:  # the child: validate, write, leave without running the parent's clean-up
-        code = 1
-        try:
-            gc.disable()  # short-lived: collecting would only copy the parent's pages
-            os.close(r)
-            conforms, report = _shacl(data, shapes, child)
-            with os.fdopen(w, "wb") as out:
-                out.write(pickle.dumps((conforms, list(report)), pickle.HIGHEST_PROTOCOL))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
-    try:
-        conforms, report = _shacl(data, shapes, here)
-    finally:
-        payload, status = _collect(pid, r)
-    if status == 0 and payload:
-        conforms_child, triples = pickle.loads(payload)
-    else:
-        conforms_child, other = _shacl(data, shapes, child)
-        triples = list(other)
-    return conforms and conforms_child, _merge_reports(report, conforms and conforms_child, triples)
-
-
-def _collect(pid: int, fd: int) -> tuple[bytes, int]:
-    """The child's payload and exit status; a child still running after :data:`CHILD_SECONDS` is killed
-    (status -1), so a stuck child costs one fallback run, never a hung request."""
-    deadline = time.monotonic() + CHILD_SECONDS
-    chunks: list[bytes] = []
-    with os.fdopen(fd, "rb", buffering=0) as inp:
-        while (left := deadline - time.monotonic()) > 0 and select.select([inp], [], [], left)[0]:
-            chunk = inp.read(1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        else:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return b"", -1
-    _, status = os.waitpid(pid, 0)
-    return b"".join(chunks), status
-
-
-def _merge_reports(report: Graph, conforms: bool, triples: list[_TripleType]) -> Graph:
-    """``report`` with the results of another sh:ValidationReport (its triples) under its one report node."""
-    node = next(iter(report.subjects(RDF.type, SH.ValidationReport)))
-    others = {s for s, p, o in triples if p == RDF.type and o == SH.ValidationReport}
-    for s, p, o in triples:
-        if s not in others:
-            report.add((s, p, o))
-        elif p == SH.result:
-            report.add((node, p, o))
-    report.set((node, SH.conforms, Literal(conforms)))
-    return report
-
-
-def validate_graph(data: Graph, shapes: Graph | None = None, split: bool = False,
+def validate_graph(data: Graph, shapes: Graph | None = None,
                    ntriples: bytes | None = None) -> tuple[bool, list[ValidationResult], Graph]:
     """Run SHACL on ``data``: (conforms, results located by file and line, the sh:ValidationReport graph).
 
-    ``split`` runs the shapes in two processes at once (see :func:`_shacl_split`), for one interactive
-    validation on an otherwise idle machine; builds leave it off, their workers already use every core.
-    ``ntriples``, the graph's N-Triples if the caller has them, fills the SPARQL mirror sooner."""
-    global _warm
+    ``ntriples``, the graph's N-Triples if the caller has them, fills the SPARQL mirror without serialising
+    the graph again."""
     shapes = shapes if shapes is not None else shapes_graph()
-    full = shapes is shapes_graph()
     if isinstance(data, IndexedGraph) and data.has_blank_nodes():  # pyshacl finds blank nodes through the store
         data, ntriples = Graph(identifier=data.identifier) + data, None
     with mirrored(data, ntriples):
-        if split and full and _warm and _can_split():
-            conforms, report = _shacl_split(data, shapes)
-        else:
-            conforms, report = _shacl(data, shapes)
-            _warm = _warm or full
+        conforms, report = _shacl(data, shapes)
     out: list[ValidationResult] = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         focus = report.value(r, SH.focusNode)
