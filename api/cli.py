@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from keifu.graph.remote import RemoteConfig
-from keifu.graph.store import MEMORY_MAX_QUADS as STORE_MEMORY_MAX_QUADS
-from keifu.graph.store import Store
+from keifu.graph.store import MEMORY_MAX_QUADS, Store
 
 from keifu import cpus
 
@@ -41,11 +40,6 @@ def default_workers() -> int:
     """One query worker per CPU and one more: the server process only relays, so while one worker's answer
     travels back another can already run (on 2 CPUs, 3 workers served 4–6 % more point queries than 2)."""
     return max(2, cpus() + 1)
-
-
-#: ``--memory auto`` copies the store into each query worker up to this many quads: worker restarts (after a
-#: write) stay within seconds. ``keifu build`` compacts only larger stores, the ones served from disk.
-MEMORY_MAX_QUADS = STORE_MEMORY_MAX_QUADS
 
 
 def _use_memory(choice: str, store: Path) -> bool:

@@ -146,12 +146,14 @@ def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph |
             _, res.results, _ = validate_graph(graph, ntriples=nt)
             _count_by_document(res, doc_prefix(ef.source.name))
     except KeifuError as e:
-        res.error, graph, nt = e.describe(), None, None
+        res.error = e.describe()
     except FileNotFoundError as e:
-        res.error, graph, nt = f"{path}: ファイルがありません / file not found ({e.strerror})", None, None
+        res.error = f"{path}: ファイルがありません / file not found ({e.strerror})"
     except Exception as e:  # noqa: BLE001 - one bad file must not stop the batch or touch the store
-        res.error, graph, nt = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
-                                f"internal error while processing (store unchanged): {type(e).__name__}: {e}"), None, None
+        res.error = (f"{path}: 処理中に内部エラーが発生しました（ストアは変更されていません） / "
+                     f"internal error while processing (store unchanged): {type(e).__name__}: {e}")
+    if res.error is not None:  # nothing of a failed file reaches the store
+        graph = nt = None
     res.seconds = time.perf_counter() - t0
     return res, graph, nt
 

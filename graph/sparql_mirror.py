@@ -35,7 +35,8 @@ from .indexed import IndexedGraph
 from .store import to_term
 from .vocab import iri
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = f"{_XSD}string"
 
 
 def rdflib_term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
@@ -58,12 +59,11 @@ def _regex_space_differs(nt: bytes) -> bool:
         b"\\u001" in nt and re.search(rb"\\u001[cdefCDEF]", nt) is not None)
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Literal forms Oxigraph stores unchanged (checked against it in the tests); any other sends the graph to rdflib.
 #: Not xsd:string: Oxigraph gives it back as a simple literal, which rdflib holds to be another term.
 _STORED_AS_IS: dict[str, re.Pattern[str]] = {
     f"{_XSD}integer": re.compile(r"0|-?[1-9][0-9]*"),
-    f"{_XSD}decimal": re.compile(r"0|-?(?:[1-9][0-9]*|0)(?:\.[0-9]*[1-9])?"),
+    f"{_XSD}decimal": re.compile(r"0|0\.[0-9]*[1-9]|-?[1-9][0-9]*(?:\.[0-9]*[1-9])?"),  # no negative zero part
     f"{_XSD}boolean": re.compile(r"true|false"),
     f"{_XSD}date": re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"),
     f"{_XSD}gYearMonth": re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])"),
@@ -79,8 +79,7 @@ def _stored_as_is(lit: Literal) -> bool:
     if lit.datatype is None:
         return lit.language is None or lit.language == lit.language.lower()
     pattern = _STORED_AS_IS.get(str(lit.datatype))
-    return pattern is not None and pattern.fullmatch(str(lit)) is not None and (
-        str(lit) != "-0" and not str(lit).startswith("-0."))
+    return pattern is not None and pattern.fullmatch(str(lit)) is not None
 
 
 def _literals_stored_as_is(graph: Graph) -> bool:
