@@ -60,12 +60,13 @@ class Backend:
 class LocalBackend(Backend):
     """The embedded Oxigraph store: queries in killable worker processes, writes with the world stopped."""
 
-    def __init__(self, path: Path | str, workers: int = 2, timeout: float = 30.0, memory: bool = False) -> None:
+    def __init__(self, path: Path | str, workers: int = 2, timeout: float = 30.0, memory: bool = False,
+                 network: bool = False) -> None:
         self.path = Path(path)
         if not self.path.is_dir():
             raise FileNotFoundError(f"store not found: {self.path} (run `keifu build` first)")
         self.timeout = timeout
-        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory)
+        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory, network=network)
         self.reader: Store | None = None  # read-only handle for in-process readers (lineage API)
         self.on_reopen: Callable[[Store], None] | None = None  # told about the fresh read handle after a write
 

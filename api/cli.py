@@ -31,7 +31,7 @@ def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         backend = RemoteBackend(cfg, timeout=args.timeout)
     else:
         backend = LocalBackend(args.store, workers=args.workers, timeout=args.timeout,
-                               memory=_use_memory(args.memory, Path(args.store)))
+                               memory=_use_memory(args.memory, Path(args.store)), network=args.allow_service)
     queries = Path(args.queries) if args.queries else DEFAULT_QUERIES
     return create_app(backend, limits, queries)
 
@@ -98,7 +98,7 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--write-token", help="enable update and Graph Store writes with this bearer token "
                    "(or KEIFU_WRITE_TOKEN) / 書き込みを有効にするトークン")
     s.add_argument("--cors", help="comma-separated allowed origins (off by default) / CORS を許すオリジン")
-    s.add_argument("--allow-service", action="store_true", help="allow federated SERVICE queries")
+    s.add_argument("--allow-service", action="store_true", help="allow federated SERVICE queries and LOAD (query workers then keep network access)")
     s.add_argument("--queries", help="folder of named queries (*.rq) / 保存クエリのフォルダ")
     s.add_argument("--log-level", default="warning")
 

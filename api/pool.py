@@ -88,10 +88,10 @@ class _Link(asyncio.Protocol):
 
 
 class _Worker:
-    def __init__(self, store_path: str, prefixes: dict[str, str], memory: bool) -> None:
+    def __init__(self, store_path: str, prefixes: dict[str, str], memory: bool, network: bool = False) -> None:
         ours, theirs = socket.socketpair()
         child = Connection(theirs.detach())
-        self.proc = _CTX.Process(target=serve, args=(child, store_path, prefixes, memory), daemon=True,
+        self.proc = _CTX.Process(target=serve, args=(child, store_path, prefixes, memory, network), daemon=True,
                                  name="keifu-sparql-worker")
         self.proc.start()
         child.close()
@@ -140,10 +140,11 @@ class QueryPool:
     """``await pool.run(job)`` → Reply within ``timeout`` seconds (+ the kill), whatever the query does."""
 
     def __init__(self, store_path: str, workers: int = 2, timeout: float = 30.0,
-                 prefixes: dict[str, str] | None = None, memory: bool = False) -> None:
+                 prefixes: dict[str, str] | None = None, memory: bool = False, network: bool = False) -> None:
         self.store_path, self.size, self.timeout = store_path, max(1, workers), timeout
         self.prefixes = prefixes or {}
         self.memory = memory  # each worker queries its own in-memory copy of the store
+        self.network = network  # False: workers run without network (api.sandbox)
         self.free: deque[_Worker] = deque()  # idle workers
         self.waiting: deque[asyncio.Future[_Worker]] = deque()  # requests waiting for one, first come first served
         self.workers: set[_Worker] = set()
@@ -153,7 +154,7 @@ class QueryPool:
 
     async def _add(self) -> None:
         """Start a worker; it takes requests once it has opened the store (none is sent to it before)."""
-        w = _Worker(self.store_path, self.prefixes, self.memory)
+        w = _Worker(self.store_path, self.prefixes, self.memory, self.network)
         self.workers.add(w)
         try:
             await w.connect()

@@ -1,4 +1,4 @@
-"""Safety rules of the service: write token, request-body limit, no federated SERVICE calls by default.
+"""Safety rules of the service: write token, request-body limit, no SERVICE calls or LOAD by default.
 
 Every refusal is a JSON error with Japanese and English messages (see :func:`keifu.api.worker.error`).
 """
@@ -6,16 +6,13 @@ Every refusal is a JSON error with Japanese and English messages (see :func:`kei
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 
-from .lexer import blank
+from .outbound import UNVERIFIED, outbound_calls
 from .worker import Reply, error
-
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
 
 
 @dataclass(slots=True)
@@ -51,13 +48,29 @@ def require_write(request: Request, limits: Limits) -> None:
         raise Refused(r)
 
 
-def check_query(text: str, limits: Limits) -> None:
-    """Refuse SERVICE (the server would fetch any URL a client names) unless explicitly allowed."""
-    # SPARQL keywords are ASCII in any case: without "service" anywhere in the text there is nothing to look
-    # for, and the check costs a microsecond instead of two regex passes
-    if not limits.allow_service and "service" in text.lower() and _SERVICE.search(blank(text)):
-        raise Refused(error(400, "service-disabled", "federated SERVICE queries are disabled on this endpoint",
-                            "このエンドポイントでは SERVICE による連合クエリは無効です"))
+def check_query(text: str, limits: Limits, update: bool = False) -> None:
+    """Refuse SERVICE and LOAD (the server would fetch any URL a client names) unless explicitly allowed.
+
+    Decided on the parsed request (:mod:`keifu.api.outbound`); a request that names either word and cannot
+    be parsed is refused too.
+    """
+    if limits.allow_service:
+        return
+    calls = outbound_calls(text, update)
+    if not calls:
+        return
+    if calls == {UNVERIFIED}:
+        raise Refused(error(400, "service-unverified",
+                            "the request names SERVICE or LOAD and could not be parsed to show that it makes no "
+                            "federated call; federated calls are disabled on this endpoint",
+                            "要求に SERVICE または LOAD が含まれ、外部への接続をしないことを構文解析で確認できませんでした。"
+                            "このエンドポイントでは外部への接続は無効です"))
+    which = " / ".join(sorted(calls))
+    raise Refused(error(400, "service-disabled",
+                        f"{which}: fetching other servers' data (federated SERVICE queries, LOAD) is disabled on "
+                        "this endpoint (start keifu serve with --allow-service)",
+                        f"{which}: このエンドポイントでは他のサーバーからの取得（SERVICE による連合クエリ、LOAD）は無効です"
+                        "（--allow-service を付けて起動してください）"))
 
 
 def too_large(limit: int) -> Refused:

@@ -68,7 +68,7 @@ async def run_update(svc: Service, request: Request, text: str, params: list[tup
     if any(k in ("using-graph-uri", "using-named-graph-uri") for k, _ in params):
         return to_response(error(400, "unsupported", "using-graph-uri / using-named-graph-uri are not supported; "
                                  "write USING in the update", "using-graph-uri / using-named-graph-uri には対応していません。更新文に USING を書いてください"))
-    check_query(text, svc.limits)
+    check_query(text, svc.limits, update=True)
     reply = await svc.backend.update(text)
     svc.changed()
     return to_response(reply)

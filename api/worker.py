@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, write_boolean, write_solutions, write_triples
+from .sandbox import without_network
 
 _AT = re.compile(r"at (\d+):(\d+)")
 
@@ -189,8 +190,14 @@ def open_store(store_path: str, memory: bool = False) -> ox.Store:
     return copy
 
 
-def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: bool = False) -> None:
-    """Worker main loop: open the store, say so (an empty frame), answer jobs until the socket closes."""
+def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: bool = False,
+          network: bool = False) -> None:
+    """Worker main loop: open the store, say so (an empty frame), answer jobs until the socket closes.
+
+    Without ``network`` the worker first leaves the network (:func:`keifu.api.sandbox.without_network`): it
+    needs none, so a SERVICE call that got past the request check still reaches no server."""
+    if not network:
+        without_network()
     store = open_store(store_path, memory)
     conn.send_bytes(b"")
     while True:
