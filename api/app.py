@@ -20,6 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from keifu.graph.draft import warm_up
 from keifu.graph.vocab import sparql_prefixes
 
+from keifu.resources import data_dir
+
 from . import describe, graphstore, named_queries, sparql
 from .backend import Backend, LocalBackend
 from .security import Limits
@@ -27,7 +29,7 @@ from .service import Service
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: the named queries bundled with the repository
-DEFAULT_QUERIES = Path(__file__).resolve().parents[1] / "queries"
+DEFAULT_QUERIES = data_dir("queries")
 #: routers of other API modules served by the same app
 EXTRA_ROUTERS = ["keifu.api.lineage", "keifu.api.validate"]
 

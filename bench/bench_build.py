@@ -35,7 +35,9 @@ from keifu.graph.emit_evaluation import link_plans
 from keifu.graph.emit_policy import link_across
 from keifu.graph.lineage import materialise
 from keifu.graph.store import Store
-from keifu.graph.validate import SHAPES_DIR, shapes_graph, validate_graph
+from keifu.graph.validate import shapes_graph, validate_graph
+
+from keifu.resources import turtle_files
 
 
 def median_ms(xs: list[float]) -> str:
@@ -117,7 +119,7 @@ def main() -> None:
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "corpus"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     files = expand_inputs([folder])
-    shapes = sorted(p.name for p in SHAPES_DIR.glob("*.ttl"))
+    shapes = [p.name for p in turtle_files("shapes")]
     shapes_graph()  # load once, as a long-running build would
     for name in shapes:
         shapes_graph((name,))

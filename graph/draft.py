@@ -26,7 +26,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
-from keifu import ROOT
+from keifu.resources import data_dir
 
 from .emit import emit_file
 from .emit_chapters import derive
@@ -160,15 +160,16 @@ def validate_path(path: Path | str, fmt: str | None = None) -> DraftReport:
 
 
 #: Validated once when a server starts (:func:`warm_up`): our own sample objectives, every kind of node a draft has.
-WARM_UP_DRAFT = ROOT / "samples" / "objectives_compendium.txt"
+WARM_UP_DRAFT = "objectives_compendium.txt"
 
 
 def warm_up() -> None:
     """Validate the bundled sample once, so that the first real draft finds the shapes parsed and every lazy
     pattern and cache of extraction filled (see :func:`keifu.graph.validate.validate_graph`)."""
-    if WARM_UP_DRAFT.is_file():
+    sample = data_dir("samples") / WARM_UP_DRAFT
+    if sample.is_file():
         try:
-            validate_path(WARM_UP_DRAFT)
+            validate_path(sample)
         except DraftError:
             pass  # a broken sample only costs the first request its warm-up
 

@@ -12,14 +12,11 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SH
 
-from keifu import ROOT
+from keifu.resources import data_dir, turtle_files
 
 from .indexed import IndexedGraph
 from .sparql_mirror import mirrored, rdflib_term
 from .vocab import KF
-
-ONTOLOGY_DIR = ROOT / "ontology"
-SHAPES_DIR = ROOT / "shapes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +46,26 @@ def _parse(g: Graph, path: Path) -> None:
         g.add((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object)))  # type: ignore[arg-type]
 
 
-def _load_dir(folder: Path) -> Graph:
+def _load(files: list[Path]) -> Graph:
     g = IndexedGraph()
-    for f in sorted(folder.glob("*.ttl")):
+    for f in files:
         _parse(g, f)
     return g
 
 
 @cache
 def ontology_graph() -> Graph:
-    return _load_dir(ONTOLOGY_DIR)
+    """The ontology (``ontology/*.ttl``); an error, never an empty graph, when it is not installed."""
+    return _load(turtle_files("ontology"))
 
 
 @cache
 def shapes_graph(names: tuple[str, ...] | None = None) -> Graph:
-    """The shapes in ``shapes/`` (all files, or only the named ones)."""
+    """The shapes in ``shapes/`` (all files, or only the named ones); an error when they are not installed:
+    without shapes every draft would conform."""
     if names is None:
-        return _load_dir(SHAPES_DIR)
-    g = IndexedGraph()
-    for n in names:
-        _parse(g, SHAPES_DIR / n)
-    return g
+        return _load(turtle_files("shapes"))
+    return _load([data_dir("shapes") / n for n in names])
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -2,15 +2,11 @@
 
 import os
 import time
-from pathlib import Path
 
 #: When keifu was first imported: start of the "start-up" phase that ``keifu build --timings`` reports.
 STARTED = time.perf_counter()
 
 __version__ = "0.1.0"
-
-#: Folder holding ontology/, shapes/ and queries/ (the repository root in a checkout).
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def cpus() -> int:

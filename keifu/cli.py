@@ -34,7 +34,14 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from keifu.resources import MissingData, require_data
+
     args = parser(argv).parse_args(argv)
+    try:
+        require_data()
+    except MissingData as e:
+        print(f"keifu: {e.describe()}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except BrokenPipeError:  # output piped into head & co.

@@ -1,0 +1,1 @@
+"""keifu's ontology folder, installed as the package data keifu.ontology (read through keifu.resources)."""

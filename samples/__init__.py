@@ -1,0 +1,1 @@
+"""keifu's samples folder, installed as the package data keifu.samples (read through keifu.resources)."""
