@@ -17,13 +17,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from keifu.graph.draft import warm_up
 from keifu.graph.vocab import sparql_prefixes
 
 from keifu.resources import data_dir
 
 from . import describe, graphstore, named_queries, sparql
 from .backend import Backend, LocalBackend
+from .drafts import DraftPool
 from .security import Limits
 from .service import Service
 
@@ -50,14 +50,16 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         if isinstance(backend, LocalBackend):
             app.state.store = backend.reader  # the lineage API reads the same store in-process
             backend.on_reopen = lambda st: setattr(app.state, "store", st)
-        warm_up()  # shapes parsed and their queries compiled before the first draft arrives, not during it
-        gc.freeze()  # long-lived objects (modules, shapes) leave the collector's generations: less time per draft
+        await drafts.start()  # its workers warm up: shapes parsed before the first draft arrives
+        gc.freeze()  # long-lived objects leave the collector's generations: less time per request
         yield
+        await drafts.close()
         await backend.close()
 
     app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan,
                   description="SPARQL 1.1 endpoint over the keifu policy graph / 政策の系譜グラフの SPARQL エンドポイント")
     app.state.service = Service(backend, limits, queries_dir)
+    drafts = app.state.drafts = DraftPool(limits.validate_workers, limits.validate_timeout, limits.validate_memory)
     for r in (sparql.router, describe.router, graphstore.router, named_queries.router):
         app.include_router(r)
     for mod in EXTRA_ROUTERS:

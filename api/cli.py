@@ -23,7 +23,9 @@ def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     token = args.write_token or os.environ.get("KEIFU_WRITE_TOKEN") or None
     limits = Limits(timeout=args.timeout, max_rows=args.max_rows, max_body=args.max_body, write_token=token,
-                    cors_origins=tuple(o for o in (args.cors or "").split(",") if o), allow_service=args.allow_service)
+                    cors_origins=tuple(o for o in (args.cors or "").split(",") if o), allow_service=args.allow_service,
+                    validate_workers=args.validate_workers, validate_timeout=args.validate_timeout,
+                    validate_memory=args.validate_memory * 1024**2)
     if args.endpoint:
         cfg = RemoteConfig(args.endpoint, args.update_endpoint, args.graph_store_endpoint, args.user,
                            args.password or os.environ.get("KEIFU_ENDPOINT_PASSWORD"), args.auth_scheme,
@@ -99,6 +101,12 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
                    "(or KEIFU_WRITE_TOKEN) / 書き込みを有効にするトークン")
     s.add_argument("--cors", help="comma-separated allowed origins (off by default) / CORS を許すオリジン")
     s.add_argument("--allow-service", action="store_true", help="allow federated SERVICE queries and LOAD (query workers then keep network access)")
+    s.add_argument("--validate-workers", type=int, default=max(1, cpus() // 2),
+                   help="draft validation worker processes / 目標案の検査プロセス数")
+    s.add_argument("--validate-timeout", type=float, default=60.0,
+                   help="time limit of one draft validation in seconds / 検査1件の時間制限（秒）")
+    s.add_argument("--validate-memory", type=int, default=2048,
+                   help="memory one validation worker may use, in MiB / 検査プロセス1つのメモリ上限（MiB）")
     s.add_argument("--queries", help="folder of named queries (*.rq) / 保存クエリのフォルダ")
     s.add_argument("--log-level", default="warning")
 

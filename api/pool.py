@@ -88,11 +88,12 @@ class _Link(asyncio.Protocol):
 
 
 class _Worker:
-    def __init__(self, store_path: str, prefixes: dict[str, str], memory: bool, network: bool = False) -> None:
+    """One worker process running ``target(connection, *args)``: a loop that answers pickled jobs."""
+
+    def __init__(self, target: Callable[..., None], args: tuple[object, ...], name: str) -> None:
         ours, theirs = socket.socketpair()
         child = Connection(theirs.detach())
-        self.proc = _CTX.Process(target=serve, args=(child, store_path, prefixes, memory, network), daemon=True,
-                                 name="keifu-sparql-worker")
+        self.proc = _CTX.Process(target=target, args=(child, *args), daemon=True, name=name)
         self.proc.start()
         child.close()
         self.sock: socket.socket | None = ours
@@ -151,10 +152,12 @@ class QueryPool:
         self.started = False
         self.tasks: set[asyncio.Future[None]] = set()  # replacements being started, replies being drained
         self.killed = 0
+        #: a dropped request's worker is killed and replaced rather than left to finish (for long jobs)
+        self.kill_dropped = False
 
     async def _add(self) -> None:
         """Start a worker; it takes requests once it has opened the store (none is sent to it before)."""
-        w = _Worker(self.store_path, self.prefixes, self.memory, self.network)
+        w = self._spawn()
         self.workers.add(w)
         try:
             await w.connect()
@@ -163,6 +166,15 @@ class QueryPool:
             self.workers.discard(w)
             raise
         self._release(w)
+
+    def _spawn(self) -> _Worker:
+        return _Worker(serve, (self.store_path, self.prefixes, self.memory, self.network), "keifu-sparql-worker")
+
+    def _timeout(self, limit: float) -> Reply:
+        return timeout_reply(limit)
+
+    def _died(self) -> Reply:
+        return _died()
 
     async def _replenish(self) -> None:
         """``_add`` in the background, retried while workers die opening the store (e.g. it is being rebuilt)."""
@@ -216,7 +228,7 @@ class QueryPool:
             w.kill()
         self.workers.clear()
 
-    async def run(self, job: Job, timeout: float | None = None) -> Reply:
+    async def run(self, job: object, timeout: float | None = None) -> Reply:
         assert self.started, "pool not started"
         limit = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
@@ -224,7 +236,7 @@ class QueryPool:
         try:
             w = await self._acquire(deadline)
         except TimeoutError:
-            return timeout_reply(limit)
+            return self._timeout(limit)
         fut: asyncio.Future[bytes] = loop.create_future()
         timer = loop.call_at(deadline, _expire, fut)
         try:
@@ -232,13 +244,15 @@ class QueryPool:
             msg = await fut
         except TimeoutError:
             self._replace(w)
-            return timeout_reply(limit)
+            return self._timeout(limit)
         except (EOFError, OSError):
             self._replace(w)
-            return _died()
+            return self._died()
         except asyncio.CancelledError:  # the request was dropped: reuse the worker once it has answered
             if w.link.unclaimed or (fut.done() and not fut.cancelled() and fut.exception() is None):
                 self._release(w)  # the answer is already in
+            elif self.kill_dropped:  # or stop its work at once
+                self._replace(w)
             else:
                 late: asyncio.Future[bytes] = loop.create_future()
                 w.link.waiter = late

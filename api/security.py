@@ -25,6 +25,10 @@ class Limits:
     write_token: str | None = None
     cors_origins: tuple[str, ...] = ()
     allow_service: bool = False
+    #: draft validation (api.drafts): worker processes, time limit (s) and memory each worker may add (bytes)
+    validate_workers: int = 1
+    validate_timeout: float = 60.0
+    validate_memory: int = 2 * 1024**3
 
 
 class Refused(Exception):

@@ -9,6 +9,9 @@ answers 4xx with ``{"error": {code, message_ja, message_en}}`` — never a 500.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -18,14 +21,19 @@ from urllib.parse import parse_qs, unquote
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
-from keifu.graph.draft import MAX_BYTES, DraftError, DraftReport, validate_bytes
+from keifu.graph.draft import MAX_BYTES, DraftError
 
+from .drafts import DraftJob, DraftPool, answer
 from .security import read_body
+from .service import to_response
+from .worker import Reply
 
 PAGE = Path(__file__).resolve().parent / "static" / "validate.html"
 #: multipart framing on top of the largest draft
 _SLACK = 1024 * 1024
 TURTLE = "text/turtle"
+#: how often a waiting validation checks that its client is still there (s)
+DISCONNECT_POLL = 0.25
 
 router = APIRouter(tags=["validate 目標案の検査"])
 
@@ -105,14 +113,33 @@ async def post_validate(
                                         description="json (default) or turtle; overrides Accept")] = None,
 ) -> Response:
     """Body: the draft itself (text, PDF, Turtle, JSON-LD), or multipart/form-data with ``file`` or ``text``."""
+    pool: DraftPool | None = getattr(request.app.state, "drafts", None)
+    if pool is not None and pool.started and (busy := pool.full()) is not None:
+        return to_response(busy)
     try:
         up = await _upload(request, name)
-        report: DraftReport = await run_in_threadpool(validate_bytes, up.data, up.name, up.media_type)
     except DraftError as e:
         return _error(e)
-    if _wants_turtle(request, format):
-        return Response(report.turtle(), media_type=f"{TURTLE}; charset=utf-8")
-    return JSONResponse(report.to_json())
+    job = DraftJob(up.data, up.name, up.media_type, turtle=_wants_turtle(request, format))
+    if pool is None or not pool.started:  # the router mounted alone, without the service's lifespan
+        return to_response(await run_in_threadpool(answer, job))
+    reply = await _unless_disconnected(request, pool.run(job))
+    return to_response(reply) if reply is not None else Response(status_code=499)
+
+
+async def _unless_disconnected(request: Request, work: Awaitable[Reply]) -> Reply | None:
+    """``work``'s reply, or None when the client went away first (the work is then cancelled: its worker is
+    killed, see :class:`~keifu.api.drafts.DraftPool`)."""
+    task = asyncio.ensure_future(work)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=DISCONNECT_POLL)
+        if done:
+            return task.result()
+        if await request.is_disconnected():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            return None
 
 
 @router.get("/validate", summary="the draft validation page / 目標案の検査ページ", response_class=FileResponse)

@@ -18,6 +18,7 @@ from importlib import import_module
 from pathlib import Path
 
 from keifu.extract.errors import KeifuError
+from keifu.extract.limits import cap_memory
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -211,13 +212,16 @@ def _import_meanwhile(name: str) -> threading.Thread:
     return thread
 
 
-def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int) -> Iterator[FileResult]:
+def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int,
+                memory: int = 0) -> Iterator[FileResult]:
     """Process ``files`` in worker processes, largest first so a long file does not start last; store each
     graph as it arrives and yield the results in input order."""
     if validate:
         shapes_graph()  # load once in the parent; forked workers inherit it
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
+    # each worker may grow by ``memory`` bytes: a file past it fails alone with MemoryError (the read caps of
+    # keifu.extract.limits are inherited by the forked workers)
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as pool:
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
         importing = _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start all)
@@ -246,16 +250,18 @@ def build(
     jobs: int | None = None,
     on_links: Callable[[PlanLinkReport], None] | None = None,
     timings: dict[str, float] | None = None,
+    memory: int = 0,
 ) -> Iterator[FileResult]:
     """Build files into ``store`` in input order; files are processed in ``jobs`` worker processes.
 
     ``timings`` receives the seconds of each phase: files (extraction to store writes), plan links, policy
-    links, lineage, flush."""
+    links, lineage, flush. ``memory`` (bytes, 0 = none) caps what each worker process may add to its size;
+    a build in one process (one file or ``jobs=1``) is not capped, as the cap would hold for the store too."""
     clock = _Clock(timings)
     files = expand_inputs(paths)
     n_jobs = _jobs(jobs, len(files))
     if n_jobs > 1:
-        for n, res in enumerate(_in_workers(files, store, validate, n_jobs), start=1):
+        for n, res in enumerate(_in_workers(files, store, validate, n_jobs, memory), start=1):
             if progress:
                 progress(n, len(files), res.path)
             clock.pause()

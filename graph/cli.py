@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
+from keifu.extract.limits import ReadLimits, read_limits, set_read_limits
 
 from keifu import STARTED
 
@@ -80,8 +81,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     links: list[str] = []
     timings: dict[str, float] = {"start-up": t0 - STARTED}
+    set_read_limits(ReadLimits(args.max_pages, args.max_page_chars, args.max_chars, args.max_file_mb * 1024**2))
     results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress, jobs=args.jobs,
-                         on_links=lambda r: links.extend(r.lines()), timings=timings))
+                         on_links=lambda r: links.extend(r.lines()), timings=timings,
+                         memory=args.max_memory * 1024**2))
     elapsed = time.perf_counter() - t0
     if not results:
         print("入力ファイルがありません / no input files", file=sys.stderr)
@@ -198,6 +201,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available) / 並列数")
     b.add_argument("--timings", action="store_true",
                    help="print the seconds of each phase to stderr (start-up, files, links, lineage, flush) / 工程別の所要時間")
+    caps = read_limits()
+    b.add_argument("--max-pages", type=int, default=caps.max_pages,
+                   help="refuse a PDF with more pages (0: no cap) / これを超えるページ数の PDF は読まない")
+    b.add_argument("--max-page-chars", type=int, default=caps.max_page_chars,
+                   help="refuse a PDF page with more characters / 1ページの文字数の上限")
+    b.add_argument("--max-chars", type=int, default=caps.max_chars, help="characters per file / 1ファイルの文字数の上限")
+    b.add_argument("--max-file-mb", type=int, default=caps.max_file_bytes // 1024**2,
+                   help="size of one input file in MiB / 1ファイルの大きさの上限（MiB）")
+    b.add_argument("--max-memory", type=int, default=4096,
+                   help="memory each worker process may add, in MiB (0: no cap) / 作業プロセス1つのメモリ上限（MiB）")
     b.add_argument("--endpoint", help="build into a SPARQL 1.1 server (query URL) instead / 外部 SPARQL サーバーに構築")
     b.add_argument("--update-endpoint", help="its SPARQL Update URL (default: --endpoint)")
     b.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (PUT per graph; optional)")

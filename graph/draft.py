@@ -271,6 +271,9 @@ _NO_OBJECTIVES = {
 
 
 def _unprocessable(name: str, e: BaseException) -> DraftError:
+    if isinstance(e, MemoryError):  # the validation worker's memory cap (keifu.api.drafts)
+        return DraftError("over-memory", "validating this draft needs more memory than is allowed for one draft",
+                          "この案の検査には、1件の案に許されたメモリを超える量が必要です", path=name)
     return DraftError("unprocessable", f"the draft could not be processed ({type(e).__name__})",
                       f"案を処理できませんでした（{type(e).__name__}）", path=name)
 

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 from keifu.extract.errors import ReadError
+from keifu.extract.limits import check_file_bytes
 from keifu.extract.model import SourceText
 from keifu.extract.readers.pages import mark_page_starts
 from keifu.extract.readers.pdf import read_pdf
@@ -28,6 +29,7 @@ def read_source(path: Path | str, tables: bool = True, backend: str | None = Non
     """
     path = Path(path)
     try:
+        check_file_bytes(path.stat().st_size, path)
         data = path.read_bytes()
     except OSError as e:
         raise ReadError(f"cannot open file ({e.strerror})", f"ファイルを開けません（{e.strerror}）", path=path) from e

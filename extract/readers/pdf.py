@@ -23,6 +23,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from keifu.extract.errors import ReadError
+from keifu.extract.limits import check_chars, check_page_chars, check_pages
 from keifu.extract.model import Line, SourceText, Table
 
 # Gap (in font sizes) above which a space is inserted between two glyphs that carry none.
@@ -217,10 +218,17 @@ def _pdfplumber_pages(path: Path, data: bytes, tables: bool) -> Iterator[_Page]:
     with pdf:
         if npages == 0:
             raise _err(path, "PDF has no pages", "PDFにページがありません")
+        check_pages(npages, path)
+        total = 0
         for n, page in enumerate(pdf.pages, 1):
             try:
                 glyphs = _plumber_glyphs(page)
+                check_page_chars(len(glyphs), path, n)
+                total += len(glyphs)
+                check_chars(total, path)
                 found = _find_tables(page, glyphs) if tables else []
+            except ReadError:
+                raise
             except Exception as e:
                 raise _page_error(path, n, e) from e
             yield build_lines(glyphs), found, float(page.width)
@@ -298,12 +306,18 @@ def _pdfium_pages(path: Path, data: bytes, tables: bool) -> Iterator[_Page]:
     try:
         if npages == 0:
             raise _err(path, "PDF has no pages", "PDFにページがありません")
+        check_pages(npages, path)
+        total = 0
         for n in range(1, npages + 1):
             try:
                 page = doc[n - 1]
                 width, height = page.get_size()
                 tp = page.get_textpage()
                 try:
+                    count = tp.count_chars()
+                    check_page_chars(count, path, n)
+                    total += count
+                    check_chars(total, path)
                     glyphs = _pdfium_glyphs(raw, tp.raw, height)
                     paths, suspect = _scan_objects(raw, page.raw)
                 finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from keifu.extract.errors import ReadError
+from keifu.extract.limits import check_chars
 from keifu.extract.model import Line, SourceText
 from keifu.extract.readers.pages import mark_page_starts
 
@@ -108,6 +109,7 @@ def split_lines(text: str) -> list[Line]:
 def read_text(path: Path, data: bytes, sha256: str) -> SourceText:
     """Read a text file into raw lines, with page starts marked (see :mod:`.pages`)."""
     text, enc = decode(path, data)
+    check_chars(len(text), path)
     if not text.strip():
         raise ReadError("file is empty (whitespace only)", "空のファイルです（空白のみ）", path=path)
     lines = mark_page_starts(split_lines(text))
