@@ -6,6 +6,7 @@ Both answer the same calls, so the protocol layer and its tests do not care whic
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable
 from itertools import islice
@@ -23,7 +24,7 @@ from keifu.graph.remote import (
     nt_bytes,
     parse_results,
 )
-from keifu.graph.store import Store
+from keifu.graph.store import BUILD_STATE, Store, build_state
 from keifu.graph.vocab import PREFIXES
 
 from .pool import QueryPool, timeout_reply
@@ -33,6 +34,17 @@ PREFIX_MAP = {p: str(ns) for p, ns in PREFIXES.items()}
 #: an empty store, only used to parse queries bound for a remote server (evaluation on it is instant)
 _PARSER = ox.Store()
 FORM = "application/x-www-form-urlencoded"
+#: how often a server looks whether a build by another process has completed (seconds)
+WATCH_SECONDS = 1.0
+log = logging.getLogger("keifu.api.backend")
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def release(st: Store | None) -> None:
@@ -72,9 +84,12 @@ class LocalBackend(Backend):
 
     async def start(self) -> None:
         self.reader = Store(self.path, read_only=True)
+        self.writing = asyncio.Lock()  # one write (or reload) at a time
         await self.pool.start()
+        self.watcher = asyncio.ensure_future(self._watch_builds())
 
     async def close(self) -> None:
+        self.watcher.cancel()
         await self.pool.close()
         release(self.reader)
 
@@ -82,16 +97,42 @@ class LocalBackend(Backend):
         return await self.pool.run(job, timeout)
 
     async def _write(self, fn) -> Reply:  # type: ignore[no-untyped-def]
+        """Run a write while the workers keep answering from their own snapshot, then switch them to fresh
+        ones: a read right after a write sees it and never waits for a reload."""
         def run() -> Reply:
             with Store(self.path) as st:
                 return fn(st)
 
-        reply = await self.pool.exclusive(run)
+        async with self.writing:
+            reply = await asyncio.to_thread(run)
+            await self._reload()
+        return reply
+
+    async def _reload(self) -> None:
+        await self.pool.refresh()
         release(self.reader)
         self.reader = Store(self.path, read_only=True)
         if self.on_reopen is not None:
             self.on_reopen(self.reader)
-        return reply
+
+    async def _watch_builds(self) -> None:
+        """Reload when another process (``keifu build``) has completed a build of this store: the build marks
+        its end in the store's state file (:data:`keifu.graph.store.BUILD_STATE`)."""
+        state = self.path / BUILD_STATE
+        seen = _stamp(state)
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            stamp = _stamp(state)
+            if stamp == seen or build_state(self.path).get("state") != "complete":
+                continue
+            seen = stamp
+            log.warning("the store was rebuilt by another process: reloading / ストアが再構築されたため読み直します")
+            try:
+                async with self.writing:
+                    await self._reload()
+            except (OSError, EOFError) as e:  # the store is being written again: the next change retries
+                log.warning("reload failed / 読み直しに失敗: %s", e)
+                seen = None
 
     async def update(self, text: str) -> Reply:
         def do(st: Store) -> Reply:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from keifu.graph.remote import RemoteConfig
-from keifu.graph.store import MEMORY_MAX_QUADS, Store
+from keifu.graph.store import MEMORY_MAX_QUADS, Store, incomplete_warning
 
 from keifu import cpus
 
@@ -66,6 +66,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"ストアがありません（先に keifu build を実行） / {e}", file=sys.stderr)
         return 2
     where = args.endpoint or args.store
+    if not args.endpoint and (warning := incomplete_warning(args.store)):
+        print(warning, file=sys.stderr)
     print(f"keifu serve: http://{args.host}:{args.port}/ ({where}); "
           f"{'書き込み可 / writable' if app.state.service.limits.write_token else '読み取り専用 / read-only'}",
           file=sys.stderr)

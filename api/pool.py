@@ -2,7 +2,8 @@
 
 Each worker holds a read-only handle on the store. A query that passes its deadline has its worker killed
 (SIGKILL: the work really stops) and replaced, and the client gets 503; the other workers keep serving.
-Writes stop the world: every worker is taken out of service, the write runs, fresh workers see it.
+After a write (or a build by another process) :meth:`QueryPool.refresh` starts fresh workers, which see it; the
+old ones answer from their snapshot until the fresh ones are ready.
 
 The server talks to a worker over a socket pair driven by the event loop (an asyncio protocol, so it works
 the same under uvloop): a request costs one write, one read and one timer, no thread and no task. Frames use
@@ -21,11 +22,9 @@ import struct
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import TypeVar
 
 from .worker import Job, Reply, error, serve
 
-T = TypeVar("T")
 log = logging.getLogger("keifu.api.pool")
 _CTX = mp.get_context("spawn")  # the server process has threads (uvicorn); spawn avoids forking them
 _LEN = struct.Struct("!i")  # Connection.send_bytes: 4-byte length, or -1 then an 8-byte one
@@ -152,6 +151,7 @@ class QueryPool:
         self.started = False
         self.tasks: set[asyncio.Future[None]] = set()  # replacements being started, replies being drained
         self.killed = 0
+        self.retired: set[_Worker] = set()  # replaced by refresh(); stopped as soon as their query is answered
         #: a dropped request's worker is killed and replaced rather than left to finish (for long jobs)
         self.kill_dropped = False
 
@@ -186,7 +186,10 @@ class QueryPool:
                 await asyncio.sleep(1.0)
 
     def _release(self, w: _Worker) -> None:
-        """Hand ``w`` to the longest-waiting request, or keep it idle."""
+        """Hand ``w`` to the longest-waiting request, or keep it idle (a retired worker is stopped instead)."""
+        if w in self.retired:
+            self._retire(w)
+            return
         while self.waiting:
             f = self.waiting.popleft()
             if not f.done():
@@ -224,9 +227,10 @@ class QueryPool:
     async def close(self) -> None:
         for t in list(self.tasks):
             t.cancel()
-        for w in list(self.workers):
+        for w in [*self.workers, *self.retired]:
             w.kill()
         self.workers.clear()
+        self.retired.clear()
 
     async def run(self, job: object, timeout: float | None = None) -> Reply:
         assert self.started, "pool not started"
@@ -280,24 +284,32 @@ class QueryPool:
         w.kill()
         self.workers.discard(w)
         self.killed += 1
+        if w in self.retired:  # its successor is already serving
+            self.retired.discard(w)
+            return
         self._background(self._replenish())
 
-    async def exclusive(self, fn: Callable[[], T], wait: float | None = None) -> T:
-        """Run ``fn`` (a write, in a thread) with every worker out of service; fresh workers see the result."""
-        deadline = asyncio.get_running_loop().time() + (wait or self.timeout + 5)
-        taken: list[_Worker] = []
+    def _retire(self, w: _Worker) -> None:
+        w.kill()
+        self.retired.discard(w)
+
+    async def refresh(self) -> None:
+        """Replace every worker by a fresh one, which sees the store as it is now (after a write, or a build
+        by another process). The old workers answer until the new ones are ready: no request waits for a
+        reload, and none is refused. A busy old worker finishes its query first."""
+        fresh = [self._spawn() for _ in range(self.size)]
         try:
-            for _ in range(self.size):
-                taken.append(await self._acquire(deadline))
-        except BaseException:  # not all of them came back in time: nothing written, the pool as it was
-            for w in taken:
-                self._release(w)
+            await asyncio.gather(*(w.connect() for w in fresh))
+        except BaseException:
+            for w in fresh:
+                w.kill()
             raise
-        for w in taken:
+        old, self.workers = self.workers, set(fresh)
+        idle = [w for w in self.free if w in old]
+        self.free = deque(w for w in self.free if w not in old)
+        self.retired |= old - set(idle)  # stopped when they come back (see _release)
+        for w in idle:
             w.kill()
-            self.workers.discard(w)
-        try:
-            return await asyncio.to_thread(fn)
-        finally:  # queries wait (within their time limit) for the fresh workers
-            for _ in taken:
-                self._background(self._replenish())
+        for w in fresh:
+            self._release(w)
+

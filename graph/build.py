@@ -259,6 +259,8 @@ def build(
     a build in one process (one file or ``jobs=1``) is not capped, as the cap would hold for the store too."""
     clock = _Clock(timings)
     files = expand_inputs(paths)
+    if store is not None:
+        store.begin_build()
     n_jobs = _jobs(jobs, len(files))
     if n_jobs > 1:
         for n, res in enumerate(_in_workers(files, store, validate, n_jobs, memory), start=1):
@@ -287,7 +289,7 @@ def build(
         clock.lap("policy links")
         import_module(LINEAGE_MODULE).materialise(store)  # kf:tracesTo over everything stored; keep this last
         clock.lap("lineage")
-        store.flush()
+        store.end_build()  # flushed, then marked complete
         clock.lap("flush")
 
 

@@ -21,7 +21,7 @@ from keifu import STARTED
 
 from .build import FileResult, build
 from .remote import mirror, open_remote, push_changes
-from .store import MEMORY_MAX_QUADS, Store
+from .store import MEMORY_MAX_QUADS, Store, incomplete_warning
 from .tabulate import render
 from .vocab import PREFIXES, sparql_prefixes
 
@@ -74,6 +74,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                                  args.password, args.auth_scheme)
             store, before = mirror(remote)
         else:
+            if incomplete_warning(args.store):
+                print("前回の構築が完了していません。今回の構築でリンクと系譜を再計算して修復します / the last build did "
+                      "not finish: this build recomputes the links and the lineage and so repairs the store", file=sys.stderr)
             store = Store(args.store)
     except KeifuError as e:
         print(e.describe(), file=sys.stderr)

@@ -12,7 +12,10 @@ as it was before (the graph did not exist). A reader opening the store during th
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from hashlib import sha1
 from pathlib import Path
@@ -37,6 +40,53 @@ _PREFIXED = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 
 class StoreError(KeifuError):
     """The store cannot be opened or written."""
+
+
+#: A build's state, kept in the store's directory beside Oxigraph's files: "building" from a build's start until
+#: its graphs, cross-file links and lineage are all written and flushed, then "complete". A build killed
+#: part-way leaves "building": every later command says the store is incomplete, and the next build (which
+#: recomputes the links and the lineage over the whole store) repairs it. A server watches the file to reload.
+BUILD_STATE = "keifu-build.json"
+
+
+def build_state(path: Path | str | None) -> dict[str, str]:
+    """The last build's state (``{"state": "building" | "complete", "started", "finished"}``), or {}."""
+    if path is None:
+        return {}
+    try:
+        return json.loads((Path(path) / BUILD_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(path: Path, state: dict[str, str]) -> None:
+    """Write the state file so that a crash leaves the old file or the new one, never a torn one."""
+    tmp = path / (BUILD_STATE + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path / BUILD_STATE)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def incomplete_warning(path: Path | str | None) -> str | None:
+    """A bilingual warning when the store's last build did not finish (or one is running now), else None."""
+    st = build_state(path)
+    if st.get("state") != "building":
+        return None
+    return (f"警告: このストアの構築（{st.get('started', '?')} 開始）が完了していません（中断されたか、実行中です）。"
+            f"ファイル間のリンクと系譜が不完全な可能性があります。keifu build をもう一度実行すると修復されます / "
+            f"warning: the build of this store started at {st.get('started', '?')} did not finish (interrupted, or "
+            f"still running): cross-file links and lineage may be incomplete; running keifu build again repairs it")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def to_term(t: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -77,6 +127,18 @@ class Store:
             raise StoreError(f"cannot open the store: {e}", f"ストアを開けません: {e}", self.path) from e
         if not read_only:
             self.drop_staging()
+
+    def begin_build(self) -> None:
+        """Mark the store as being built (see :data:`BUILD_STATE`), before anything of the build is written."""
+        if self.path is not None and not self.read_only:
+            _write_state(self.path, {"state": "building", "started": _now()})
+
+    def end_build(self) -> None:
+        """Flush, then mark the build complete: from here on a reader sees one whole build."""
+        if self.path is not None and not self.read_only:
+            self.ox.flush()
+            started = build_state(self.path).get("started", "")
+            _write_state(self.path, {"state": "complete", "started": started, "finished": _now()})
 
     def replace_graph(self, graph: Graph) -> int:
         """Put ``graph`` (an rdflib Graph whose identifier names it) in place of the stored graph of that name."""
@@ -163,10 +225,14 @@ class Store:
 
     @classmethod
     def for_reading(cls, path: Path | str) -> Store:
-        """Open an existing store; read-only when another process (a server) holds it."""
+        """Open an existing store; read-only when another process (a server) holds it. A store whose last
+        build did not finish is opened all the same, with the warning on stderr (commands show what is there)."""
         p = Path(path)
         if not p.is_dir():
             raise StoreError("store not found (run `keifu build` first)", "ストアがありません（先に keifu build を実行）", p)
+        warning = incomplete_warning(p)
+        if warning:
+            print(warning, file=sys.stderr)
         try:
             return cls(p)
         except StoreError:
