@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .dates import JDate, find_dates, fiscal_year
 from .model import Line
 from .normalize import kanji_number, squash
-from .segment import ORG_LINE, TITLE_KIND, Segment, nonblank
+from .segment import ORG_LINE, TITLE_ANY, TITLE_KIND, Segment, nonblank
 from .vocab import rows, split_list
 
 _BODIES = rows("government_bodies.tsv")
@@ -28,7 +28,13 @@ _AGENCY_RX = (
     re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}が達成すべき"),
     re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する計画|年度計画)"),
 )
-_LEGAL_PREFIX = ("国立研究開発法人", "独立行政法人")
+_FORMS = sorted(rows("agency_kinds.tsv"), key=lambda r: -len(r[1]))
+#: Legal forms printed as part of a name, longest first: (form, agency-kind code).
+_NAME_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "name")
+#: Legal forms said of an agency in a sentence (…に基づく特殊法人であり).
+_TEXT_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "text")
+_TEXT_FORM_RX = re.compile("(?P<form>" + "|".join(re.escape(f) for f, _ in _TEXT_FORMS) + ")(?:である|であり|として|に該当)")
+_DEFINED = re.compile(r"\(以下「(?P<alias>[^」]{1,12})」という。?\)")
 _INSTRUCTION = re.compile(r"付(?P<body>\S+?[省庁府])発")
 _MINISTER = re.compile(r"^(?P<body>\S+?大臣)")
 _ISSUE_PHRASE = re.compile(r"(?:策定|指示)[・･]?(?:指示)?\((?P<list>[^()]+)\)")
@@ -68,14 +74,21 @@ class DocumentFacts:
 
 
 def agency_key(name: str) -> str:
-    """The agency's identity: its name without the legal form (独立行政法人 / 国立研究開発法人)."""
+    """The agency's identity: its name without the legal form printed in it (国立研究開発法人, 独立行政法人,
+    国立大学法人 … as a prefix or suffix, data/agency_kinds.tsv), so a name printed with or without it meets."""
     key = squash(name)
-    for form in _LEGAL_PREFIX:
+    for form, _ in _NAME_FORMS:
         if key.startswith(form) and len(key) > len(form):
-            key = key[len(form):]
-        elif key.endswith(form) and len(key) > len(form):
-            key = key[: -len(form)]
+            return key[len(form):]
+        if key.endswith(form) and len(key) > len(form):
+            return key[: -len(form)]
     return key
+
+
+def name_form(name: str) -> str | None:
+    """The agency-kind code of the legal form printed in ``name``, if any."""
+    key = squash(name)
+    return next((code for form, code in _NAME_FORMS if key.startswith(form) or key.endswith(form)), None)
 
 
 def read_facts(lines: Sequence[Line], seg: Segment) -> DocumentFacts:
@@ -105,27 +118,58 @@ def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             break
     if not f.agency and seg.title:
         # Title forms: 「<org>中期目標案」, or the organisation line before 「第６期中長期目標」.
-        m = TITLE_KIND.match(seg.title)
-        if m:
-            f.agency, f.agency_line = m.group("org"), seg.title_line
+        m = TITLE_KIND.match(seg.title) or TITLE_ANY.match(seg.title)
+        if m and m.groupdict().get("org"):
+            f.agency, f.agency_line = m.group("org").removesuffix("の"), seg.title_line
         else:
             for i in nonblank(lines, seg.start, seg.body_start):
                 s = squash(lines[i].text)
-                if ORG_LINE.match(s):
+                if ORG_LINE.match(s) or (seg.title_line is not None and i < seg.title_line.index and i == seg.start):
                     f.agency, f.agency_line = s, lines[i]
                     break
     if not f.agency:
         return
     f.agency_key = agency_key(f.agency)
+    if not f.agency_alias:
+        f.agency_alias = _alias(lines, seg, f.agency, f.agency_key)
+    f.agency_kind = _agency_kind(lines, seg, f)
+
+
+def _alias(lines: Sequence[Line], seg: Segment, name: str, key: str) -> str | None:
+    """The short name defined right after the agency's name: 〇〇機構（以下「機構」という。）."""
+    texts = [seg.preamble or ""] + [squash(lines[i].text) for i in nonblank(lines, seg.start, seg.body_end, limit=80)]
+    for text in texts:
+        for m in _DEFINED.finditer(text):
+            before = text[:m.start()]
+            if before.endswith((squash(name), key)):
+                return m.group("alias")
+    return None
+
+
+def _agency_kind(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> str | None:
+    """The kind as printed: the legal form in the name, else one said of the agency in the cover or the first
+    chapter, else 独立行政法人 when the preamble orders the document under 独立行政法人通則法; None otherwise.
+
+    An 独立行政法人's kind follows from the statute its objectives are set under (中長期目標 → 国立研究開発法人,
+    中期目標 → 中期目標管理法人, 年度目標 → 行政執行法人)."""
     pre = squash(seg.preamble or "")
-    if f.agency.startswith("国立研究開発法人"):
-        f.agency_kind = "specified-national-rd-agency" if "特定国立研究開発法人" in pre else "national-rd-agency"
-    elif seg.kind == "mid-term-objectives" or seg.kind == "mid-term-plan":
-        f.agency_kind = "mid-term-goal-agency"
-    elif seg.kind == "annual-objectives":
-        f.agency_kind = "administrative-execution-agency"
-    elif any(form in f.agency for form in _LEGAL_PREFIX):
-        f.agency_kind = "incorporated-administrative-agency"
+    kind = name_form(f.agency or "")
+    if kind is None:
+        names = tuple(x for x in (f.agency_alias, f.agency_key, squash(f.agency or "")) if x)
+        for i in nonblank(lines, seg.start, seg.body_end, limit=120):
+            text = squash(lines[i].text) + "".join(squash(lines[j].text) for j in nonblank(lines, i + 1, i + 4, limit=1))
+            m = _TEXT_FORM_RX.search(text)
+            if m and any(n in text[:m.start()] for n in names):
+                return next(code for form, code in _TEXT_FORMS if form == m.group("form"))
+    if kind is None and "通則法" in pre:
+        kind = "incorporated-administrative-agency"
+    if kind == "national-rd-agency" and "特定国立研究開発法人" in pre:
+        return "specified-national-rd-agency"
+    if kind == "incorporated-administrative-agency":
+        return {"mid-term-objectives": "mid-term-goal-agency", "mid-term-plan": "mid-term-goal-agency",
+                "annual-objectives": "administrative-execution-agency",
+                "mid-long-term-objectives": "national-rd-agency"}.get(seg.kind, kind)
+    return kind
 
 
 def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:

@@ -13,9 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
+from .blocks import match_marker
+from .chapters import chapter_role
 from .errors import UnknownDocumentError
 from .model import Line, SourceText
-from .normalize import squash
+from .normalize import kanji_number, squash
 from .vocab import patterns, rows, split_list
 
 #: The first chapter every objectives document has (guideline: 政策体系における法人の位置付け及び役割).
@@ -45,9 +47,23 @@ _TITLE_YEAR = re.compile(
     r"(?:における|の)?業務運営に関する(?:目標|計画)(?P<draft>\(?案\)?)?$"
 )
 ORG_LINE = re.compile(rf"^{_LEGAL_FORM}[^()「」、。]{{2,40}}$|^[^()「」、。]{{2,40}}{_LEGAL_FORM}$")
+# The same title forms whatever the agency's legal form (特殊法人, 国立大学法人, 認可法人 … or none printed):
+# the structure (a kind word ending the title, a statutory chapter after it) tells a title, not the name.
+_ORG = r"[^()「」、。:：]{2,40}?"
+_YEAR = r"(?:令和|平成)[0-9元]{1,2}(?:年度)?(?:\([0-9]{4}年度\))?"
+TITLE_ANY = re.compile(
+    rf"^(?P<org>{_ORG})?の?(?P<year>{_YEAR})?の?(?P<ord>{_ORDINAL})?(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$"
+)
+_TITLE_YEAR_ANY = re.compile(
+    rf"^(?P<org>{_ORG})の(?:令和|平成)?[0-9元]{{1,4}}年度(?:\([0-9]{{4}}年度\))?"
+    r"(?:における|の)?業務運営に関する(?:目標|計画)(?P<draft>\(?案\)?)?$"
+)
+#: An annex label printed before a title on the same line (別添２ ○○機構中期目標（案）).
+_LABEL_PREFIX = re.compile(r"^\(?別[添紙表][0-9]*\)?[:：]?")
 _TITLE_REJECT = re.compile(r"期間|実績|%|％")
-_PREAMBLE_HEAD = re.compile(r"通則法")
-_ARTICLE = re.compile(r"第(\d+)条(?:の(\d+))?")
+#: A preamble opens with a law: 通則法, or the agency's own act (○○機構法（…）, …法第N条).
+_PREAMBLE_HEAD = re.compile(r"通則法|^[^、。]{2,40}?法(?:律)?(?:\(|第[0-9一二三四五六七八九十百]+条)")
+_ARTICLE = re.compile(r"第([0-9一二三四五六七八九十百]+)条(?:の([0-9一二三四五六七八九十]+))?")
 _ALIAS_KIND = re.compile(rf"以下「(?P<kind>{_KIND_WORDS})」という")
 _NUMBERED = re.compile(
     r"^\s*(?:第[0-9０-９一二三四五六七八九十]+[\s　]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩI][．.]|[0-9０-９]{1,2}[．.　]|"
@@ -56,7 +72,7 @@ _NUMBERED = re.compile(
 _PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
 #: Stand-alone annex labels and box headings: they close the previous document, never start a title.
 BOX_HEADING = re.compile(r"^\((?:中長?期目標|使命|環境変化|現状・課題)[^)]*\)?\)$")
-ANNEX_LABEL = re.compile(r"^\(?別[添紙][0-9]*\)?$")  # (別添) / 別紙2 on a line of its own
+ANNEX_LABEL = re.compile(r"^\(?別[添紙表][0-9]*\)?$")  # (別添) / 別紙2 on a line of its own
 _LABEL = re.compile(rf"{ANNEX_LABEL.pattern}|{BOX_HEADING.pattern}")
 _END_MARK = re.compile(r"^以上$")
 _EVAL_COLUMNS = ("政策目標", "施策目標", "達成目標", "測定指標", "達成手段", "実績値")
@@ -132,30 +148,52 @@ def _is_anchor(line: Line) -> bool:
     return ANCHOR in squash(line.text) and bool(_NUMBERED.match(line.text)) and len(squash(line.text)) < 60
 
 
-def _title_at(lines: Sequence[Line], i: int) -> tuple[str, int, re.Match[str]] | None:
-    """A title starting at line ``i``, joined over up to three lines: (text, last index, match)."""
+def _title_at(lines: Sequence[Line], i: int, general: bool = False) -> tuple[str, int, re.Match[str]] | None:
+    """A title starting at line ``i``, joined over up to three lines: (text, last index, match).
+
+    ``general``: also the title forms that do not need a legal form in the agency's name (TITLE_ANY); an
+    annex label printed before the title on its line (別添２ ○○機構中期目標（案）) is dropped."""
     if _LABEL.match(squash(lines[i].text)):
         return None
     idx = [i, *nonblank(lines, i + 1, min(len(lines), i + 8), limit=2)]
+    forms = (_TITLE_PHRASE, TITLE_KIND, _TITLE_ORDINAL, _TITLE_YEAR)
+    if general:
+        forms = (_TITLE_PHRASE, _TITLE_YEAR_ANY, TITLE_ANY)
     joined = ""
     for n, j in enumerate(idx):
         joined += squash(lines[j].text)
+        if general and n == 0:
+            joined = _LABEL_PREFIX.sub("", joined)
         if len(joined) > 80:
             return None
         if joined.startswith(("(", "「")) or _TITLE_REJECT.search(joined):
             continue
-        for rx in (_TITLE_PHRASE, TITLE_KIND, _TITLE_ORDINAL, _TITLE_YEAR):
+        for rx in forms:
             m = rx.match(joined)
             if m:
+                if general and n > 0 and _title_at(lines, idx[1], general=True) is not None:
+                    return None  # the title starts on the next line; this one is a box or a name above it
                 return joined, idx[n], m
-        if n == 0 and lines[j].text.endswith(" ") and not ORG_LINE.match(joined):
+        if n == 0 and lines[j].text.endswith(" ") and not ORG_LINE.match(joined) and not general:
             return None  # a closed unit that is not a title does not start one
+        if general and n == 0 and lines[j].text.endswith(" ") and not _org_like(joined):
+            return None
     return None
 
 
+def _org_like(text: str) -> bool:
+    """A short line that may be a name printed above its title: no sentence, label, date or marker."""
+    return (2 <= len(text) <= 40 and not re.search(r"[、。「」]|令和|平成|年|月|日", text)
+            and not _LABEL.match(text) and not _NUMBERED.match(text))
+
+
 def _preamble_at(lines: Sequence[Line], i: int) -> tuple[str, int] | None:
-    """The preamble sentence (通則法 … 第N条 … 定める。) starting at line ``i``: (text, last index)."""
-    if not _PREAMBLE_HEAD.search(squash(lines[i].text)):
+    """The preamble sentence (<法> … 第N条 … 定める。) starting at line ``i``: (text, last index).
+
+    The law may be 独立行政法人通則法 or the agency's own act (○○機構法, 国立大学法人法 …): what makes a
+    preamble is the shape — a law, an article, 目標/計画 and 定める."""
+    first = squash(lines[i].text)
+    if not _PREAMBLE_HEAD.search(first):
         return None
     text, last = "", i
     for j in [i, *nonblank(lines, i + 1, min(len(lines), i + 30), limit=11)]:
@@ -183,8 +221,11 @@ def _word_kind(word: str) -> str | None:
 
 
 def _kind_from_article(text: str) -> str | None:
+    """The kind ordered by the article of 独立行政法人通則法 the preamble cites (other acts number differently)."""
+    if "通則法" not in text:
+        return None
     for m in _ARTICLE.finditer(text):
-        art = f"{m.group(1)}条" + (f"の{m.group(2)}" if m.group(2) else "")
+        art = f"{kanji_number(m.group(1))}条" + (f"の{kanji_number(m.group(2))}" if m.group(2) else "")
         for a, code in _KIND_BY_ARTICLE:
             if a == art:
                 return code
@@ -213,7 +254,9 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
                     seg.preamble, seg.preamble_line = p
                     seg.preamble_line = lines[i]
                     seg.start = min(seg.start, i)
-                    seg.evidence.append(Evidence("preamble (通則法 第N条 … 定める)", lines[i]))
+                    seg.evidence.append(Evidence("preamble (<法> 第N条 … 定める)", lines[i]))
+        if seg.title is None:
+            _general_title(lines, seg, window, a)
         starts[seg.start] = seg
         claimed_until = a
     # Plans and other documents without the anchor chapter: a preamble that defines the document's
@@ -237,6 +280,7 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
         seg.evidence.append(Evidence("first numbered heading after the preamble", lines[body]))
         starts[seg.start] = seg
         i = body + 1
+    _titled_documents(lines, starts)
     docs = [starts[s] for s in sorted(starts)]
     for n, seg in enumerate(docs):
         if n == 0:
@@ -246,6 +290,94 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
         seg.kind = _decide_kind(seg)
     return [d for d in docs if d.kind]
 
+
+
+def _general_title(lines: Sequence[Line], seg: Segment, window: list[int], anchor: int) -> None:
+    """A title of any agency (no legal form needed) in the cover window: the one nearest the anchor or
+    preamble, so a diagram box of the previous document's annex is never taken for it."""
+    stop = seg.preamble_line.index if seg.preamble_line is not None else anchor
+    for i in sorted((j for j in window if j < stop), reverse=True):
+        t = _title_at(lines, i, general=True)
+        if t is not None and t[1] < stop:
+            seg.title, seg.title_line = t[0], lines[i]
+            seg.start = min(seg.start, _name_line_before(lines, i, t[2], window))
+            seg.evidence.append(Evidence("title pattern (any agency)", lines[i]))
+            return
+
+
+def _name_line_before(lines: Sequence[Line], i: int, m: re.Match[str], window: Sequence[int]) -> int:
+    """A title without the agency's name (中期目標（案）) may have it on the line above: start there."""
+    if m.groupdict().get("org"):
+        return i
+    prev = [j for j in window if j < i]
+    if prev and _org_like(squash(lines[prev[-1]].text)):
+        return prev[-1]
+    return i
+
+
+#: How far after a title the first statutory chapter may come, in non-blank lines (a 前文 may come first).
+TITLE_WINDOW = 40
+
+
+def _titled_documents(lines: Sequence[Line], starts: dict[int, Segment]) -> None:
+    """Documents without the anchor chapter nor a preamble alias: a title (<name> 中期目標 …, any legal form)
+    followed by a numbered chapter whose title is one of the statutory items (期間, 業務の質の向上,
+    業務運営の効率化, 財務内容の改善, その他業務運営 …, data/chapter_roles.tsv)."""
+    taken = _provisional_extents(lines, starts)
+    i = 0
+    while i < len(lines):
+        if lines[i].blank or any(a <= i < b for a, b in taken) or len(lines[i].text) > 80:
+            i += 1
+            continue
+        t = _title_at(lines, i, general=True)
+        if t is None:
+            i += 1
+            continue
+        body, chapter = _statutory_chapter(lines, t[1])
+        if body is None or chapter is None:
+            i += 1
+            continue
+        window = nonblank(lines, i - 1, -1, -1, limit=3)
+        start = _name_line_before(lines, i, t[2], [j for j in window if not any(a <= j < b for a, b in taken)])
+        seg = Segment(kind="", start=start, end=len(lines), body_start=body, body_end=len(lines),
+                      title=t[0], title_line=lines[i])
+        seg.evidence.append(Evidence("title pattern (any agency)", lines[i]))
+        seg.evidence.append(Evidence("statutory chapter after the title", lines[chapter]))
+        for j in nonblank(lines, t[1] + 1, body):
+            p = _preamble_at(lines, j)
+            if p is not None:
+                seg.preamble, seg.preamble_line = p[0], lines[j]
+                seg.evidence.append(Evidence("preamble (<法> 第N条 … 定める)", lines[j]))
+                break
+        starts[seg.start] = seg
+        taken.append((seg.start, body + 1))
+        i = body + 1
+
+
+def _provisional_extents(lines: Sequence[Line], starts: dict[int, Segment]) -> list[tuple[int, int]]:
+    """(start, body end) of the documents found so far, so a title-like line inside them starts nothing."""
+    docs = [starts[s] for s in sorted(starts)]
+    out = []
+    for n, seg in enumerate(docs):
+        probe = Segment(kind="", start=seg.start, end=docs[n + 1].start if n + 1 < len(docs) else len(lines),
+                        body_start=seg.body_start, body_end=len(lines))
+        out.append((0 if n == 0 else seg.start, _body_end(lines, probe)))
+    return out
+
+
+def _statutory_chapter(lines: Sequence[Line], after: int) -> tuple[int | None, int | None]:
+    """(first numbered line, first numbered line with a statutory role) within TITLE_WINDOW lines after ``after``."""
+    first = None
+    for k, j in enumerate(iter_nonblank(lines, after + 1, len(lines))):
+        if k >= TITLE_WINDOW:
+            break
+        mk = match_marker(lines[j].text)
+        if mk is None:
+            continue
+        first = j if first is None else first
+        if chapter_role(mk.title) is not None:
+            return first, j
+    return first, None
 
 
 def _org_line_before(lines: Sequence[Line], i: int, window: list[int]) -> int:
