@@ -26,7 +26,7 @@ _BODY_NAMES = sorted(_BODY_KIND, key=len, reverse=True)
 _ALIAS = r"(?:\(以下「(?P<alias>[^」]+)」という。?\))?"
 _AGENCY_RX = (
     re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}が達成すべき"),
-    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する計画|年度計画)"),
+    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する(?:計画|目標)|年度計画|年度目標|事業計画)"),
 )
 _FORMS = sorted(rows("agency_kinds.tsv"), key=lambda r: -len(r[1]))
 #: Legal forms printed as part of a name, longest first: (form, agency-kind code).
@@ -36,6 +36,8 @@ _TEXT_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "text")
 _TEXT_FORM_RX = re.compile("(?P<form>" + "|".join(re.escape(f) for f, _ in _TEXT_FORMS) + ")(?:である|であり|として|に該当)")
 _DEFINED = re.compile(r"\(以下「(?P<alias>[^」]{1,12})」という。?\)")
 _INSTRUCTION = re.compile(r"付(?P<body>\S+?[省庁府])発")
+#: The head of a local government on a cover line (北浜県知事, 北浜市長): a 地方独立行政法人's issuer.
+_LOCAL_HEAD = re.compile(r"^[^\s、。()「」]{1,6}(?:[都道府]知事|県知事|[市町村]長)$")
 _MINISTER = re.compile(r"^(?P<body>\S+?大臣)")
 _ISSUE_PHRASE = re.compile(r"(?:策定|指示)[・･]?(?:指示)?\((?P<list>[^()]+)\)")
 _TERM_BOX = re.compile(r"\(中長?期目標\(第(?P<n>[0-9]+)期\)\)")
@@ -178,7 +180,8 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
     def add(name: str, line: Line, inferred: bool) -> None:
         if name not in seen:
             seen.add(name)
-            f.issuers.append(Issuer(name, _BODY_KIND.get(name, "ministry"), line, inferred))
+            kind = _BODY_KIND.get(name) or ("local-government" if _LOCAL_HEAD.match(name) else "ministry")
+            f.issuers.append(Issuer(name, kind, line, inferred))
 
     pre_line = seg.preamble_line.index if seg.preamble_line else -1
     cover = nonblank(lines, seg.start, seg.body_start)
@@ -193,6 +196,9 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             add(head, lines[i], False)
             continue
         if s in _BODY_KIND:
+            add(s, lines[i], False)
+            continue
+        if _LOCAL_HEAD.match(s):
             add(s, lines[i], False)
             continue
         joint = _joint_bodies(s)

@@ -278,6 +278,8 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
                       preamble=p[0], preamble_line=lines[i])
         seg.evidence.append(Evidence("preamble (通則法 第N条 … 定める) without anchor chapter", lines[i]))
         seg.evidence.append(Evidence("first numbered heading after the preamble", lines[body]))
+        window = [j for j in nonblank(lines, i - 1, -1, -1, limit=6) if not any(a <= j <= b for a, b in covers)]
+        _general_title(lines, seg, window, i)
         starts[seg.start] = seg
         i = body + 1
     _titled_documents(lines, starts)
