@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .dates import JDate, find_dates, fiscal_year
 from .model import Line
 from .normalize import kanji_number, squash
-from .segment import ORG_LINE, TITLE_ANY, TITLE_KIND, Segment, nonblank
+from .segment import GENERIC, ORG_LINE, TITLE_ANY, TITLE_KIND, Segment, nonblank
 from .vocab import rows, split_list
 
 _BODIES = rows("government_bodies.tsv")
@@ -108,6 +108,8 @@ def read_facts(lines: Sequence[Line], seg: Segment) -> DocumentFacts:
 
 
 def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    if seg.kind == GENERIC:
+        return  # minutes or a budget list name many agencies: none is the document's own
     for text, line in ((seg.preamble, seg.preamble_line), (seg.title, seg.title_line)):
         if not text:
             continue

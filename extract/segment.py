@@ -77,6 +77,8 @@ _LABEL = re.compile(rf"{ANNEX_LABEL.pattern}|{BOX_HEADING.pattern}")
 _END_MARK = re.compile(r"^以上$")
 _EVAL_COLUMNS = ("政策目標", "施策目標", "達成目標", "測定指標", "達成手段", "実績値")
 _SLIDE_BULLET = re.compile(r"^\s*-\s")
+#: The kind of a document that is none of the known kinds (minutes, budget lists, a law's text): kept whole.
+GENERIC = "government-document"
 _MEETING = re.compile(r"^[(（]第[0-9０-９]+回[)）]$|^(?:参考)?資料[0-9０-９\s\-－]*$")
 
 
@@ -105,8 +107,8 @@ class Segment:
 
     @property
     def doc_class(self) -> str:
-        return KIND_CLASS.get(self.kind, {"policy-evaluation": "PolicyEvaluation", "briefing": "Briefing"}.get(
-            self.kind, "Document"))
+        return KIND_CLASS.get(self.kind, {"policy-evaluation": "PolicyEvaluation", "briefing": "Briefing",
+                                          GENERIC: "GovernmentDocument"}.get(self.kind, "Document"))
 
 
 def segment(src: SourceText) -> list[Segment]:
@@ -121,6 +123,9 @@ def segment(src: SourceText) -> list[Segment]:
     slides = _briefing(lines)
     if slides:
         return [slides]
+    generic = _government_document(lines)
+    if generic:
+        return [generic]
     raise UnknownDocumentError(
         "no objectives document, agency plan, policy-evaluation table or briefing was recognised "
         "(no anchor heading, title, preamble, table header or slide layout)",
@@ -460,4 +465,18 @@ def _briefing(lines: Sequence[Line]) -> Segment | None:
         seg.evidence.append(Evidence("meeting material label (資料N / 第N回)", lines[meeting[0]]))
     if bullets:
         seg.evidence.append(Evidence("slide bullets", lines[bullets[0]]))
+    return seg
+
+
+def _government_document(lines: Sequence[Line]) -> Segment | None:
+    """Any other text: one document of no known kind, titled by its first line, so its citations and budget
+    programmes are kept (``keifu validate`` still refuses it: it is no draft of objectives)."""
+    first = next(iter_nonblank(lines, 0, len(lines)), None)
+    if first is None:
+        return None
+    seg = Segment(kind=GENERIC, start=0, end=len(lines), body_start=0, body_end=len(lines))
+    s = squash(lines[first].text)
+    if len(s) <= 80:
+        seg.title, seg.title_line = s, lines[first]
+    seg.evidence.append(Evidence("no known kind: kept whole as a government document", lines[first]))
     return seg

@@ -56,12 +56,20 @@ def test_annual_plan_without_anchor_chapter():
     assert seg.body_end == seg.end == len(src.lines)
 
 
-def test_unknown_document_is_rejected_with_the_file_name(tmp_path):
+def test_text_of_no_known_kind_is_kept_as_a_government_document(tmp_path):
     p = tmp_path / "memo.txt"
     p.write_text("会議の日程について連絡します。\n来週の火曜日に集まります。\n", encoding="utf-8")
+    (seg,) = segment(read_source(p))
+    src = read_source(p)
+    assert (seg.kind, seg.doc_class, seg.start, seg.end) == ("government-document", "GovernmentDocument", 0, len(src.lines))
+    assert seg.title == "会議の日程について連絡します。" and seg.evidence[0].rule.startswith("no known kind")
+
+
+def test_source_without_text_is_rejected_with_the_file_name():
+    lines = [Line(0, 1, "  "), Line(1, 2, "")]
     with pytest.raises(UnknownDocumentError) as e:
-        segment(read_source(p))
-    assert "memo.txt" in str(e.value) and "認識できません" in str(e.value) and "recognised" in str(e.value)
+        segment(SourceText(SAMPLES / "blank.txt", "0" * 64, "text", lines))
+    assert "blank.txt" in str(e.value) and "認識できません" in str(e.value) and "recognised" in str(e.value)
 
 
 def test_box_heading_is_not_taken_as_a_title():
