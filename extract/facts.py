@@ -33,7 +33,7 @@ _FORMS = sorted(rows("agency_kinds.tsv"), key=lambda r: -len(r[1]))
 _NAME_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "name")
 #: Legal forms said of an agency in a sentence (…に基づく特殊法人であり).
 _TEXT_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "text")
-_TEXT_FORM_RX = re.compile("(?P<form>" + "|".join(re.escape(f) for f, _ in _TEXT_FORMS) + ")(?:である|であり|として|に該当)")
+_TEXT_FORMS_ALT = "|".join(re.escape(f) for f, _ in _TEXT_FORMS)
 _DEFINED = re.compile(r"\(以下「(?P<alias>[^」]{1,12})」という。?\)")
 _INSTRUCTION = re.compile(r"付(?P<body>\S+?[省庁府])発")
 #: The head of a local government on a cover line (北浜県知事, 北浜市長): a 地方独立行政法人's issuer.
@@ -125,10 +125,12 @@ def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
         m = TITLE_KIND.match(seg.title) or TITLE_ANY.match(seg.title)
         if m and m.groupdict().get("org"):
             f.agency, f.agency_line = m.group("org").removesuffix("の"), seg.title_line
+        elif seg.name_line is not None:
+            f.agency, f.agency_line = squash(seg.name_line.text), seg.name_line
         else:
             for i in nonblank(lines, seg.start, seg.body_start):
                 s = squash(lines[i].text)
-                if ORG_LINE.match(s) or (seg.title_line is not None and i < seg.title_line.index and i == seg.start):
+                if ORG_LINE.match(s):
                     f.agency, f.agency_line = s, lines[i]
                     break
     if not f.agency:
@@ -159,12 +161,13 @@ def _agency_kind(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> str |
     pre = squash(seg.preamble or "")
     kind = name_form(f.agency or "")
     if kind is None:
-        names = tuple(x for x in (f.agency_alias, f.agency_key, squash(f.agency or "")) if x)
-        for i in nonblank(lines, seg.start, seg.body_end, limit=120):
-            text = squash(lines[i].text) + "".join(squash(lines[j].text) for j in nonblank(lines, i + 1, i + 4, limit=1))
-            m = _TEXT_FORM_RX.search(text)
-            if m and any(n in text[:m.start()] for n in names):
-                return next(code for form, code in _TEXT_FORMS if form == m.group("form"))
+        names = "|".join(re.escape(x) for x in (f.agency_alias, f.agency_key, squash(f.agency or "")) if x)
+        # 「機構は、…法に基づき設立された特殊法人であり、」: the agency is the subject and the form its complement
+        said = re.compile(rf"(?:{names})は、?[^。]{{0,80}}?(?P<form>{_TEXT_FORMS_ALT})(?:であり、|である。|として、)")
+        text = "".join(squash(lines[i].text) for i in nonblank(lines, seg.start, seg.body_end, limit=120))
+        m = said.search(text)
+        if m:
+            return next(code for form, code in _TEXT_FORMS if form == m.group("form"))
     if kind is None and "通則法" in pre:
         kind = "incorporated-administrative-agency"
     if kind == "national-rd-agency" and "特定国立研究開発法人" in pre:

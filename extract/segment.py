@@ -52,7 +52,7 @@ ORG_LINE = re.compile(rf"^{_LEGAL_FORM}[^()「」、。]{{2,40}}$|^[^()「」、
 _ORG = r"[^()「」、。:：]{2,40}?"
 _YEAR = r"(?:令和|平成)[0-9元]{1,2}(?:年度)?(?:\([0-9]{4}年度\))?"
 TITLE_ANY = re.compile(
-    rf"^(?P<org>{_ORG})?の?(?P<year>{_YEAR})?の?(?P<ord>{_ORDINAL})?(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$"
+    rf"^(?P<org>(?!{_ORDINAL}){_ORG})?の?(?P<year>{_YEAR})?の?(?P<ord>{_ORDINAL})?(?P<kind>{_KIND_WORDS})(?P<draft>\(?案\)?)?$"
 )
 _TITLE_YEAR_ANY = re.compile(
     rf"^(?P<org>{_ORG})の(?:令和|平成)?[0-9元]{{1,4}}年度(?:\([0-9]{{4}}年度\))?"
@@ -101,6 +101,8 @@ class Segment:
     body_end: int
     title: str | None = None
     title_line: Line | None = None
+    #: the agency's name printed on its own line above a title without it (第６期中長期目標, 中期目標（案）)
+    name_line: Line | None = None
     preamble: str | None = None
     preamble_line: Line | None = None
     evidence: list[Evidence] = field(default_factory=list)
@@ -250,7 +252,7 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
                 t = _title_at(lines, i)
                 if t is not None and t[1] < a:
                     seg.title, seg.title_line = t[0], lines[i]
-                    seg.start = min(seg.start, _org_line_before(lines, i, window))
+                    seg.start = min(seg.start, _org_line_before(lines, i, window, seg))
                     seg.evidence.append(Evidence("title pattern", lines[i]))
                     continue
             if seg.preamble is None:
@@ -307,18 +309,19 @@ def _general_title(lines: Sequence[Line], seg: Segment, window: list[int], ancho
         t = _title_at(lines, i, general=True)
         if t is not None and t[1] < stop:
             seg.title, seg.title_line = t[0], lines[i]
-            seg.start = min(seg.start, _name_line_before(lines, i, t[2], window))
+            seg.start = min(seg.start, _name_line_before(lines, i, t[2], window, seg))
             seg.evidence.append(Evidence("title pattern (any agency)", lines[i]))
             return
 
 
-def _name_line_before(lines: Sequence[Line], i: int, m: re.Match[str], window: Sequence[int]) -> int:
+def _name_line_before(lines: Sequence[Line], i: int, m: re.Match[str], window: Sequence[int], seg: Segment) -> int:
     """A title without the agency's name (中期目標（案）) may have it on the line above: start there."""
     if m.groupdict().get("org"):
         return i
-    prev = [j for j in window if j < i]
-    if prev and _org_like(squash(lines[prev[-1]].text)):
-        return prev[-1]
+    prev = max((j for j in window if j < i), default=None)
+    if prev is not None and _org_like(squash(lines[prev].text)):
+        seg.name_line = lines[prev]
+        return prev
     return i
 
 
@@ -345,9 +348,9 @@ def _titled_documents(lines: Sequence[Line], starts: dict[int, Segment]) -> None
             i += 1
             continue
         window = nonblank(lines, i - 1, -1, -1, limit=3)
-        start = _name_line_before(lines, i, t[2], [j for j in window if not any(a <= j < b for a, b in taken)])
-        seg = Segment(kind="", start=start, end=len(lines), body_start=body, body_end=len(lines),
+        seg = Segment(kind="", start=i, end=len(lines), body_start=body, body_end=len(lines),
                       title=t[0], title_line=lines[i])
+        seg.start = _name_line_before(lines, i, t[2], [j for j in window if not any(a <= j < b for a, b in taken)], seg)
         seg.evidence.append(Evidence("title pattern (any agency)", lines[i]))
         seg.evidence.append(Evidence("statutory chapter after the title", lines[chapter]))
         for j in nonblank(lines, t[1] + 1, body):
@@ -387,13 +390,14 @@ def _statutory_chapter(lines: Sequence[Line], after: int) -> tuple[int | None, i
     return first, None
 
 
-def _org_line_before(lines: Sequence[Line], i: int, window: list[int]) -> int:
+def _org_line_before(lines: Sequence[Line], i: int, window: list[int], seg: Segment) -> int:
     """An ordinal title (第６期中長期目標) is preceded by the organisation's name line: start there."""
     if not _TITLE_ORDINAL.match(squash(lines[i].text)):
         return i
-    prev = [j for j in window if j < i]
-    if prev and ORG_LINE.match(squash(lines[prev[-1]].text)):
-        return prev[-1]
+    prev = max((j for j in window if j < i), default=None)  # the line right above (the window runs backwards)
+    if prev is not None and (ORG_LINE.match(s := squash(lines[prev].text)) or _org_like(s)):
+        seg.name_line = lines[prev]
+        return prev
     return i
 
 

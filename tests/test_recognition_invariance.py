@@ -100,15 +100,18 @@ def _norm(names: Names) -> Callable[[str | None], str | None]:
     return norm
 
 
-def _facts(ef: ExtractedFile, names: Names) -> list[tuple[str, list[tuple[str, str]], Counter]]:
-    """Per document: kind, (section number, title) of every objective, and the citations as a multiset."""
+def _facts(ef: ExtractedFile, names: Names) -> list[tuple[tuple, list[tuple[str, str]], Counter]]:
+    """Per document: (kind, agency's identity, period), (section number, title) of every objective, and the
+    citations as a multiset."""
     norm = _norm(names)
     out = []
     for d in ef.documents:
+        f = d.facts
+        head = (d.segment.kind, norm(f.agency_key), f.period_start, f.period_end)
         tree = [(h.section_number, norm(h.title)) for h in d.headings]
         cites = Counter((norm(c.mention.name), c.mention.date.iso if c.mention.date else None, c.mention.body)
                         for c in d.citations)
-        out.append((d.segment.kind, tree, cites))
+        out.append((head, tree, cites))
     return out
 
 

@@ -138,3 +138,21 @@ def test_single_documents_000_001_003_004():
     assert s3.kind == "policy-evaluation"
     _, ((s4, f4),) = _docs(corpus_file("004"))
     assert s4.kind == "briefing" and [i.name for i in f4.issuers] == ["文部科学省"]
+
+
+@pytest.mark.parametrize(("cover", "title", "agency", "name_line"), [
+    (["別添２ 架空運河管理機構 中期目標（案） "], "架空運河管理機構中期目標(案)", "架空運河管理機構", None),  # label on the line
+    (["別添２ ", "架空運河管理機構 ", "中期目標（案） "], "中期目標(案)", "架空運河管理機構", 3),  # name above a bare title
+    (["架空運河管理機構 ", "第３期中期目標 "], "第3期中期目標", "架空運河管理機構", 2),  # ordinal title, no legal form
+    (["架空運河管理機構の中期目標 "], "架空運河管理機構の中期目標", "架空運河管理機構", None),
+])
+def test_titles_of_agencies_without_a_legal_form(cover, title, agency, name_line):
+    """Any agency's title before the anchor chapter, whatever its legal form (here none is printed)."""
+    texts = ["○前の文書の図の箱", *cover, "令和９年 月 日 ", "国 土 交 通 省 ",
+             "第１ 政策体系における法人の位置付け及び役割 ", "機構は、運河の維持管理を行う。 ", "第２ 中期目標の期間 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    (seg,) = segment(SourceText(SAMPLES, "0" * 64, "text", lines))
+    f = read_facts(lines, seg)
+    assert (seg.kind, seg.title, f.agency, f.agency_kind) == ("mid-term-objectives", title, agency, None)
+    assert (seg.name_line.no if seg.name_line else None) == name_line
+    assert [i.name for i in f.issuers] == ["国土交通省"] and f.draft
