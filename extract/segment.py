@@ -58,6 +58,8 @@ _TITLE_YEAR_ANY = re.compile(
     rf"^(?P<org>{_ORG})の(?:令和|平成)?[0-9元]{{1,4}}年度(?:\([0-9]{{4}}年度\))?"
     r"(?:における|の)?業務運営に関する(?:目標|計画)(?P<draft>\(?案\)?)?$"
 )
+#: How a title's last line ends (raw text: letter spacing and either bracket width allowed).
+_TITLE_END = re.compile(r"[標画]\s*(?:[（(]\s*案\s*[）)]|案)?\s*$")
 #: An annex label printed before a title on the same line (別添２ ○○機構中期目標（案）).
 _LABEL_PREFIX = re.compile(r"^\(?別[添紙表][0-9]*\)?[:：]?")
 _TITLE_REJECT = re.compile(r"期間|実績|%|％")
@@ -289,13 +291,15 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
         _general_title(lines, seg, window, i)
         starts[seg.start] = seg
         i = body + 1
-    _titled_documents(lines, starts)
+    probes: dict[int, Segment] = {}
+    _titled_documents(lines, starts, probes)
     docs = [starts[s] for s in sorted(starts)]
     for n, seg in enumerate(docs):
+        probe = probes.get(seg.start)
         if n == 0:
             seg.start = 0  # whatever precedes the first document is its cover
         seg.end = docs[n + 1].start if n + 1 < len(docs) else len(lines)
-        seg.body_end = _body_end(lines, seg)
+        seg.body_end = _final_body_end(lines, seg, probe)
         seg.kind = _decide_kind(seg)
     return [d for d in docs if d.kind]
 
@@ -329,23 +333,24 @@ def _name_line_before(lines: Sequence[Line], i: int, m: re.Match[str], window: S
 TITLE_WINDOW = 40
 
 
-def _titled_documents(lines: Sequence[Line], starts: dict[int, Segment]) -> None:
+def _titled_documents(lines: Sequence[Line], starts: dict[int, Segment], probes: dict[int, Segment]) -> None:
     """Documents without the anchor chapter nor a preamble alias: a title (<name> 中期目標 …, any legal form)
     followed by a numbered chapter whose title is one of the statutory items (期間, 業務の質の向上,
     業務運営の効率化, 財務内容の改善, その他業務運営 …, data/chapter_roles.tsv)."""
-    taken = _provisional_extents(lines, starts)
-    i = 0
-    while i < len(lines):
-        if lines[i].blank or any(a <= i < b for a, b in taken) or len(lines[i].text) > 80:
-            i += 1
+    taken = _provisional_extents(lines, starts, probes)
+    # A title ends in 目標 or 計画 (and 案): only the line that ends so, and the two before it, can start one.
+    ends = [j for j, ln in enumerate(lines) if _TITLE_END.search(ln.text)]
+    candidates = sorted({k for j in ends for k in (j, *nonblank(lines, j - 1, -1, -1, limit=2))})
+    free = [k for k in candidates if not any(a <= k < b for a, b in taken) and len(lines[k].text) <= 80]
+    done = -1
+    for i in free:
+        if i <= done:
             continue
         t = _title_at(lines, i, general=True)
         if t is None:
-            i += 1
             continue
         body, chapter = _statutory_chapter(lines, t[1])
         if body is None or chapter is None:
-            i += 1
             continue
         window = nonblank(lines, i - 1, -1, -1, limit=3)
         seg = Segment(kind="", start=i, end=len(lines), body_start=body, body_end=len(lines),
@@ -361,18 +366,31 @@ def _titled_documents(lines: Sequence[Line], starts: dict[int, Segment]) -> None
                 break
         starts[seg.start] = seg
         taken.append((seg.start, body + 1))
-        i = body + 1
+        done = body
 
 
-def _provisional_extents(lines: Sequence[Line], starts: dict[int, Segment]) -> list[tuple[int, int]]:
-    """(start, body end) of the documents found so far, so a title-like line inside them starts nothing."""
+def _provisional_extents(lines: Sequence[Line], starts: dict[int, Segment],
+                         probes: dict[int, Segment]) -> list[tuple[int, int]]:
+    """(start, body end) of the documents found so far, so a title-like line inside them starts nothing.
+
+    ``probes`` keeps each document's probe by start: when no document is found in between, its body end is final."""
     docs = [starts[s] for s in sorted(starts)]
     out = []
     for n, seg in enumerate(docs):
         probe = Segment(kind="", start=seg.start, end=docs[n + 1].start if n + 1 < len(docs) else len(lines),
                         body_start=seg.body_start, body_end=len(lines))
-        out.append((0 if n == 0 else seg.start, _body_end(lines, probe)))
+        probe.body_end = _body_end(lines, probe)
+        probes[seg.start] = probe
+        out.append((0 if n == 0 else seg.start, probe.body_end))
     return out
+
+
+def _final_body_end(lines: Sequence[Line], seg: Segment, probe: Segment | None) -> int:
+    """The body end, reusing the provisional one when the document's end did not move since."""
+    if probe is not None and probe.end == seg.end:
+        seg.evidence.extend(probe.evidence)
+        return probe.body_end
+    return _body_end(lines, seg)
 
 
 def _statutory_chapter(lines: Sequence[Line], after: int) -> tuple[int | None, int | None]:
