@@ -27,6 +27,8 @@ _ALIAS = r"(?:\(以下「(?P<alias>[^」]+)」という。?\))?"
 _AGENCY_RX = (
     re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}が達成すべき"),
     re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する(?:計画|目標)|年度計画|年度目標|事業計画)"),
+    # 「…の規定に基づき、○○機構（以下「機構」という。）の中期目標を次のとおり定める」: the name it defines
+    re.compile(r"(?:^|、)(?P<org>[^、。「」()]+?)\(以下「(?P<alias>[^」]+)」という。?\)の[^、。]*?(?:目標|計画)"),
 )
 _FORMS = sorted(rows("agency_kinds.tsv"), key=lambda r: -len(r[1]))
 #: Legal forms printed as part of a name, longest first: (form, agency-kind code).

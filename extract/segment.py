@@ -277,7 +277,7 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
             i += 1
             continue
         p = _preamble_at(lines, i)
-        if p is None or not _ALIAS_KIND.search(p[0]):
+        if p is None or not (_ALIAS_KIND.search(p[0]) or _statutory_preamble(lines, p, i, starts)):
             i += 1
             continue
         body = next((j for j in iter_nonblank(lines, p[1] + 1, len(lines)) if _NUMBERED.match(lines[j].text)), None)
@@ -303,6 +303,14 @@ def _objective_documents(lines: Sequence[Line]) -> list[Segment]:
         seg.kind = _decide_kind(seg)
     return [d for d in docs if d.kind]
 
+
+
+def _statutory_preamble(lines: Sequence[Line], p: tuple[str, int], i: int, starts: dict[int, Segment]) -> bool:
+    """A preamble that names the kind without defining it (…○○機構の中期目標を次のとおり定める。) starts a
+    document when a statutory chapter follows; only before any document found, never inside one's body."""
+    if any(s <= i for s in starts):
+        return False
+    return _kind_from(p[0]) is not None and _statutory_chapter(lines, p[1])[1] is not None
 
 
 def _general_title(lines: Sequence[Line], seg: Segment, window: list[int], anchor: int) -> None:

@@ -260,3 +260,20 @@ def test_empty_and_corrupt_files_are_still_errors(tmp_path: Path) -> None:
         with pytest.raises(ReadError) as e:
             extract_file(path)
         assert path.name in str(e.value)
+
+
+def test_preamble_naming_the_kind_without_defining_it(tmp_path: Path) -> None:
+    """No title, no 位置付け chapter, no 以下「中期目標」: the preamble citing the agency's own act and the
+    statutory chapters after it make the document; the name comes from its definition (以下「公社」)."""
+    p = tmp_path / "kosha.txt"
+    p.write_text(
+        " 北辺港湾公社法（令和２年法律第三十号）第十五条第一項の規定に基づき、北辺港湾公社（以下「公社」という。）の"
+        "中期目標を次のとおり定める。 \n第１ 中期目標の期間 \n"
+        " 中期目標の期間は、令和９年４月１日から令和12年３月31日までの３年間とする。 \n"
+        "第２ 業務の質の向上に関する事項 \n１　港湾施設の運営 \n 岸壁の利用を促進する。 \n"
+        "第３ 業務運営の効率化に関する事項 \n 経費を削減する。 \n", encoding="utf-8")
+    (doc,) = extract_file(p).documents
+    assert _facts(doc) == ("mid-term-objectives", "ObjectivesDocument", "北辺港湾公社", "北辺港湾公社", "公社", None)
+    assert doc.segment.preamble_line.no == 1 and _period(doc) == ("2027-04-01", "2030-03-31")
+    assert _sections(doc) == [("第１", "中期目標の期間"), ("第２", "業務の質の向上に関する事項"),
+                              ("第２.１", "港湾施設の運営"), ("第３", "業務運営の効率化に関する事項")]
