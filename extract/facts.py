@@ -136,11 +136,31 @@ def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
                     f.agency, f.agency_line = s, lines[i]
                     break
     if not f.agency:
+        _defined_agency(lines, seg, f)
+    if not f.agency:
         return
     f.agency_key = agency_key(f.agency)
     if not f.agency_alias:
         f.agency_alias = _alias(lines, seg, f.agency, f.agency_key)
     f.agency_kind = _agency_kind(lines, seg, f)
+
+
+def _defined_agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    """No name in the title or preamble: the first name the cover or first chapter defines by its own last word
+    (架空運河機構（以下「機構」という。）), never a law or plan so defined (通則法（以下「通則法」…）)."""
+    idx = nonblank(lines, seg.start, seg.body_end, limit=40)
+    for k, i in enumerate(idx):
+        # the unit around line i: the previous line if it runs on (no trailing space), the next if this one does
+        prev = squash(lines[idx[k - 1]].text) if k and not lines[idx[k - 1]].text.endswith(" ") else ""
+        nxt = squash(lines[idx[k + 1]].text) if k + 1 < len(idx) and not lines[i].text.endswith(" ") else ""
+        text = prev + squash(lines[i].text) + nxt
+        for m in _DEFINED.finditer(text):
+            alias = m.group("alias").removeprefix("本").removeprefix("当")
+            name = re.split(r"[、。「」()]", text[:m.start()])[-1]
+            name = re.sub(r"^.*?(?:は|が|を|に|の規定に基づき)", "", name) if len(name) > 40 else name
+            if 2 <= len(alias) < len(name) <= 40 and name.endswith(alias) and not name.endswith(("法", "計画", "戦略")):
+                f.agency, f.agency_alias, f.agency_line = name, m.group("alias"), lines[i]
+                return
 
 
 def _alias(lines: Sequence[Line], seg: Segment, name: str, key: str) -> str | None:

@@ -58,6 +58,10 @@ _TITLE_YEAR_ANY = re.compile(
     rf"^(?P<org>{_ORG})の(?:令和|平成)?[0-9元]{{1,4}}年度(?:\([0-9]{{4}}年度\))?"
     r"(?:における|の)?業務運営に関する(?:目標|計画)(?P<draft>\(?案\)?)?$"
 )
+#: A date or a blank date slot on a cover line (令和９年〇月〇日, 年　月　日): no name.
+_DATE_LIKE = re.compile(r"令和|平成|昭和|[0-9〇○元]年|年[0-9〇○]*月|月[0-9〇○]*日")
+#: A ministry, minister or local head printed on the cover (文部科学省, 総務大臣, 北浜県知事): the issuer, not the agency.
+_ISSUER_LIKE = re.compile(r"(?:省|内閣府|庁|大臣|知事|[市町村]長)$")
 #: How a title's last line ends (raw text: letter spacing and either bracket width allowed).
 _TITLE_END = re.compile(r"[標画]\s*(?:[（(]\s*案\s*[）)]|案)?\s*$")
 #: An annex label printed before a title on the same line (別添２ ○○機構中期目標（案）).
@@ -192,8 +196,8 @@ def _title_at(lines: Sequence[Line], i: int, general: bool = False) -> tuple[str
 
 def _org_like(text: str) -> bool:
     """A short line that may be a name printed above its title: no sentence, label, date or marker."""
-    return (2 <= len(text) <= 40 and not re.search(r"[、。「」]|令和|平成|年|月|日", text)
-            and not _LABEL.match(text) and not _NUMBERED.match(text))
+    return (2 <= len(text) <= 40 and not re.search(r"[、。「」]", text) and not _DATE_LIKE.search(text)
+            and not _LABEL.match(text) and not _NUMBERED.match(text) and not _ISSUER_LIKE.search(text))
 
 
 def _preamble_at(lines: Sequence[Line], i: int) -> tuple[str, int] | None:

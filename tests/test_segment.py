@@ -145,6 +145,7 @@ def test_single_documents_000_001_003_004():
     (["別添２ ", "架空運河管理機構 ", "中期目標（案） "], "中期目標(案)", "架空運河管理機構", 3),  # name above a bare title
     (["架空運河管理機構 ", "第３期中期目標 "], "第3期中期目標", "架空運河管理機構", 2),  # ordinal title, no legal form
     (["架空運河管理機構の中期目標 "], "架空運河管理機構の中期目標", "架空運河管理機構", None),
+    (["日本架空運河機構 ", "中期目標（案） "], "中期目標(案)", "日本架空運河機構", 2),  # 日 in a name is no date
 ])
 def test_titles_of_agencies_without_a_legal_form(cover, title, agency, name_line):
     """Any agency's title before the anchor chapter, whatever its legal form (here none is printed)."""
@@ -156,3 +157,14 @@ def test_titles_of_agencies_without_a_legal_form(cover, title, agency, name_line
     assert (seg.kind, seg.title, f.agency, f.agency_kind) == ("mid-term-objectives", title, agency, None)
     assert (seg.name_line.no if seg.name_line else None) == name_line
     assert [i.name for i in f.issuers] == ["国土交通省"] and f.draft
+
+
+def test_ministry_above_a_bare_title_is_not_the_agency_the_definition_is():
+    texts = ["国 土 交 通 省 ", "中期目標（案） ", "第１ 政策体系における法人の位置付け及び役割 ",
+             "架空運河機構（以下「機構」という。）は、運河を維持する。 ", "第２ 中期目標の期間 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    (seg,) = segment(SourceText(SAMPLES, "0" * 64, "text", lines))
+    f = read_facts(lines, seg)
+    assert seg.kind == "mid-term-objectives" and seg.name_line is None
+    assert (f.agency, f.agency_alias, f.agency_line.no) == ("架空運河機構", "機構", 4)  # the name it defines
+    assert [i.name for i in f.issuers] == ["国土交通省"]
