@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .dates import JDate, find_dates, fiscal_year
 from .model import Line
 from .normalize import kanji_number, squash
-from .segment import ORG_LINE, TITLE_KIND, Segment, nonblank
+from .segment import GENERIC, ORG_LINE, TITLE_ANY, TITLE_KIND, Segment, nonblank
 from .vocab import rows, split_list
 
 _BODIES = rows("government_bodies.tsv")
@@ -26,10 +26,20 @@ _BODY_NAMES = sorted(_BODY_KIND, key=len, reverse=True)
 _ALIAS = r"(?:\(以下「(?P<alias>[^」]+)」という。?\))?"
 _AGENCY_RX = (
     re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}が達成すべき"),
-    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する計画|年度計画)"),
+    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する(?:計画|目標)|年度計画|年度目標|事業計画)"),
+    # 「…の規定に基づき、○○機構（以下「機構」という。）の中期目標を次のとおり定める」: the name it defines
+    re.compile(r"(?:^|、)(?P<org>[^、。「」()]+?)\(以下「(?P<alias>[^」]+)」という。?\)の[^、。]*?(?:目標|計画)"),
 )
-_LEGAL_PREFIX = ("国立研究開発法人", "独立行政法人")
+_FORMS = sorted(rows("agency_kinds.tsv"), key=lambda r: -len(r[1]))
+#: Legal forms printed as part of a name, longest first: (form, agency-kind code).
+_NAME_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "name")
+#: Legal forms said of an agency in a sentence (…に基づく特殊法人であり).
+_TEXT_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "text")
+_TEXT_FORMS_ALT = "|".join(re.escape(f) for f, _ in _TEXT_FORMS)
+_DEFINED = re.compile(r"\(以下「(?P<alias>[^」]{1,12})」という。?\)")
 _INSTRUCTION = re.compile(r"付(?P<body>\S+?[省庁府])発")
+#: The head of a local government on a cover line (北浜県知事, 北浜市長): a 地方独立行政法人's issuer.
+_LOCAL_HEAD = re.compile(r"^[^\s、。()「」]{1,6}(?:[都道府]知事|県知事|[市町村]長)$")
 _MINISTER = re.compile(r"^(?P<body>\S+?大臣)")
 _ISSUE_PHRASE = re.compile(r"(?:策定|指示)[・･]?(?:指示)?\((?P<list>[^()]+)\)")
 _TERM_BOX = re.compile(r"\(中長?期目標\(第(?P<n>[0-9]+)期\)\)")
@@ -68,14 +78,21 @@ class DocumentFacts:
 
 
 def agency_key(name: str) -> str:
-    """The agency's identity: its name without the legal form (独立行政法人 / 国立研究開発法人)."""
+    """The agency's identity: its name without the legal form printed in it (国立研究開発法人, 独立行政法人,
+    国立大学法人 … as a prefix or suffix, data/agency_kinds.tsv), so a name printed with or without it meets."""
     key = squash(name)
-    for form in _LEGAL_PREFIX:
+    for form, _ in _NAME_FORMS:
         if key.startswith(form) and len(key) > len(form):
-            key = key[len(form):]
-        elif key.endswith(form) and len(key) > len(form):
-            key = key[: -len(form)]
+            return key[len(form):]
+        if key.endswith(form) and len(key) > len(form):
+            return key[: -len(form)]
     return key
+
+
+def name_form(name: str) -> str | None:
+    """The agency-kind code of the legal form printed in ``name``, if any."""
+    key = squash(name)
+    return next((code for form, code in _NAME_FORMS if key.startswith(form) or key.endswith(form)), None)
 
 
 def read_facts(lines: Sequence[Line], seg: Segment) -> DocumentFacts:
@@ -93,6 +110,8 @@ def read_facts(lines: Sequence[Line], seg: Segment) -> DocumentFacts:
 
 
 def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    if seg.kind == GENERIC:
+        return  # minutes or a budget list name many agencies: none is the document's own
     for text, line in ((seg.preamble, seg.preamble_line), (seg.title, seg.title_line)):
         if not text:
             continue
@@ -105,9 +124,11 @@ def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             break
     if not f.agency and seg.title:
         # Title forms: 「<org>中期目標案」, or the organisation line before 「第６期中長期目標」.
-        m = TITLE_KIND.match(seg.title)
-        if m:
-            f.agency, f.agency_line = m.group("org"), seg.title_line
+        m = TITLE_KIND.match(seg.title) or TITLE_ANY.match(seg.title)
+        if m and m.groupdict().get("org"):
+            f.agency, f.agency_line = m.group("org").removesuffix("の"), seg.title_line
+        elif seg.name_line is not None:
+            f.agency, f.agency_line = squash(seg.name_line.text), seg.name_line
         else:
             for i in nonblank(lines, seg.start, seg.body_start):
                 s = squash(lines[i].text)
@@ -115,17 +136,69 @@ def _agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
                     f.agency, f.agency_line = s, lines[i]
                     break
     if not f.agency:
+        _defined_agency(lines, seg, f)
+    if not f.agency:
         return
     f.agency_key = agency_key(f.agency)
+    if not f.agency_alias:
+        f.agency_alias = _alias(lines, seg, f.agency, f.agency_key)
+    f.agency_kind = _agency_kind(lines, seg, f)
+
+
+def _defined_agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
+    """No name in the title or preamble: the first name the cover or first chapter defines by its own last word
+    (架空運河機構（以下「機構」という。）), never a law or plan so defined (通則法（以下「通則法」…）)."""
+    idx = nonblank(lines, seg.start, seg.body_end, limit=40)
+    for k, i in enumerate(idx):
+        # the unit around line i: the previous line if it runs on (no trailing space), the next if this one does
+        prev = squash(lines[idx[k - 1]].text) if k and not lines[idx[k - 1]].text.endswith(" ") else ""
+        nxt = squash(lines[idx[k + 1]].text) if k + 1 < len(idx) and not lines[i].text.endswith(" ") else ""
+        text = prev + squash(lines[i].text) + nxt
+        for m in _DEFINED.finditer(text):
+            alias = m.group("alias").removeprefix("本").removeprefix("当")
+            name = re.split(r"[、。「」()]", text[:m.start()])[-1]
+            name = re.sub(r"^.*?(?:は|が|を|に|の規定に基づき)", "", name) if len(name) > 40 else name
+            if 2 <= len(alias) < len(name) <= 40 and name.endswith(alias) and not name.endswith(("法", "計画", "戦略")):
+                f.agency, f.agency_alias, f.agency_line = name, m.group("alias"), lines[i]
+                return
+
+
+def _alias(lines: Sequence[Line], seg: Segment, name: str, key: str) -> str | None:
+    """The short name defined right after the agency's name: 〇〇機構（以下「機構」という。）."""
+    texts = [seg.preamble or ""] + [squash(lines[i].text) for i in nonblank(lines, seg.start, seg.body_end, limit=80)]
+    for text in texts:
+        for m in _DEFINED.finditer(text):
+            before = text[:m.start()]
+            if before.endswith((squash(name), key)):
+                return m.group("alias")
+    return None
+
+
+def _agency_kind(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> str | None:
+    """The kind as printed: the legal form in the name, else one said of the agency in the cover or the first
+    chapter, else 独立行政法人 when the preamble orders the document under 独立行政法人通則法; None otherwise.
+
+    An 独立行政法人's kind follows from the statute its objectives are set under (中長期目標 → 国立研究開発法人,
+    中期目標 → 中期目標管理法人, 年度目標 → 行政執行法人)."""
     pre = squash(seg.preamble or "")
-    if f.agency.startswith("国立研究開発法人"):
-        f.agency_kind = "specified-national-rd-agency" if "特定国立研究開発法人" in pre else "national-rd-agency"
-    elif seg.kind == "mid-term-objectives" or seg.kind == "mid-term-plan":
-        f.agency_kind = "mid-term-goal-agency"
-    elif seg.kind == "annual-objectives":
-        f.agency_kind = "administrative-execution-agency"
-    elif any(form in f.agency for form in _LEGAL_PREFIX):
-        f.agency_kind = "incorporated-administrative-agency"
+    kind = name_form(f.agency or "")
+    if kind is None:
+        names = "|".join(re.escape(x) for x in (f.agency_alias, f.agency_key, squash(f.agency or "")) if x)
+        # 「機構は、…法に基づき設立された特殊法人であり、」: the agency is the subject and the form its complement
+        said = re.compile(rf"(?:{names})は、?[^。]{{0,80}}?(?P<form>{_TEXT_FORMS_ALT})(?:であり、|である。|として、)")
+        text = "".join(squash(lines[i].text) for i in nonblank(lines, seg.start, seg.body_end, limit=120))
+        m = said.search(text)
+        if m:
+            return next(code for form, code in _TEXT_FORMS if form == m.group("form"))
+    if kind is None and "通則法" in pre:
+        kind = "incorporated-administrative-agency"
+    if kind == "national-rd-agency" and "特定国立研究開発法人" in pre:
+        return "specified-national-rd-agency"
+    if kind == "incorporated-administrative-agency":
+        return {"mid-term-objectives": "mid-term-goal-agency", "mid-term-plan": "mid-term-goal-agency",
+                "annual-objectives": "administrative-execution-agency",
+                "mid-long-term-objectives": "national-rd-agency"}.get(seg.kind, kind)
+    return kind
 
 
 def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
@@ -134,7 +207,8 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
     def add(name: str, line: Line, inferred: bool) -> None:
         if name not in seen:
             seen.add(name)
-            f.issuers.append(Issuer(name, _BODY_KIND.get(name, "ministry"), line, inferred))
+            kind = _BODY_KIND.get(name) or ("local-government" if _LOCAL_HEAD.match(name) else "ministry")
+            f.issuers.append(Issuer(name, kind, line, inferred))
 
     pre_line = seg.preamble_line.index if seg.preamble_line else -1
     cover = nonblank(lines, seg.start, seg.body_start)
@@ -149,6 +223,9 @@ def _issuers(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> None:
             add(head, lines[i], False)
             continue
         if s in _BODY_KIND:
+            add(s, lines[i], False)
+            continue
+        if _LOCAL_HEAD.match(s):
             add(s, lines[i], False)
             continue
         joint = _joint_bodies(s)

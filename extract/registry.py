@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .pipeline import ExtractedDocument
 
 #: Parser modules (relative to keifu.extract) that register themselves when imported.
-PLUGINS: list[str] = ["axis_table", "body_indicators", "chapters", "policy_table", "slides"]
+PLUGINS: list[str] = ["axis_table", "body_indicators", "budget_ids", "chapters", "policy_table", "slides"]
 
 Parser = Callable[["SourceText", "ExtractedDocument"], Any]
 

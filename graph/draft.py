@@ -22,6 +22,7 @@ from typing import Any
 
 from keifu.extract.errors import KeifuError, ReadError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
+from keifu.extract.segment import GENERIC
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
@@ -239,18 +240,15 @@ def _validate_document(data: bytes, name: str) -> DraftReport:
         path.write_bytes(data)
         try:
             ef = extract_file(path)
+            if all(d.segment.kind == GENERIC for d in ef.documents):
+                raise _not_policy_document(name)  # minutes, a budget list …: stored by a build, no draft
             graph = emit_file(ef)
         except ReadError as e:
             raise DraftError("unreadable", e.message_en, e.message_ja, path=name, page=e.page, line=e.line) from e
         except UnknownDocumentError as e:
-            raise DraftError(
-                "not-policy-document",
-                "this is not a policy document: no objectives (中長期目標・中期目標), plan, policy-evaluation table "
-                "or briefing was recognised. A draft needs its preamble or title and the chapter "
-                "「政策体系における法人の位置付け及び役割」",
-                "政策文書として認識できません（中長期目標・中期目標、計画、政策評価表、説明資料のいずれでもありません）。"
-                "案には序文または表題と「政策体系における法人の位置付け及び役割」の章が必要です",
-                path=name) from e
+            raise _not_policy_document(name) from e
+        except DraftError:
+            raise
         except KeifuError as e:
             raise DraftError("unreadable", e.message_en, e.message_ja, path=name) from e
         except Exception as e:  # noqa: BLE001 - an extractor bug on odd input must not become a crash
@@ -268,6 +266,17 @@ _NO_OBJECTIVES = {
     "message_en": "No draft of mid-to-long-term or mid-term objectives was found, so only the graph integrity "
                   "rules applied, not the legal and guideline rules",
 }
+
+
+def _not_policy_document(name: str) -> DraftError:
+    return DraftError(
+        "not-policy-document",
+        "this is not a policy document: no objectives (中長期目標・中期目標), plan, policy-evaluation table "
+        "or briefing was recognised. A draft needs its preamble or title and the chapter "
+        "「政策体系における法人の位置付け及び役割」",
+        "政策文書として認識できません（中長期目標・中期目標、計画、政策評価表、説明資料のいずれでもありません）。"
+        "案には序文または表題と「政策体系における法人の位置付け及び役割」の章が必要です",
+        path=name)
 
 
 def _unprocessable(name: str, e: BaseException) -> DraftError:

@@ -30,11 +30,12 @@ _DOC_CLASS = {
     "AgencyPlan": KF.AgencyPlan,
     "PolicyEvaluation": KF.PolicyEvaluation,
     "Briefing": KF.Briefing,
+    "GovernmentDocument": KF.GovernmentDocument,
 }
 _KIND_LABEL = {
     "mid-long-term-objectives": "中長期目標", "mid-term-objectives": "中期目標", "annual-objectives": "年度目標",
     "mid-long-term-plan": "中長期計画", "mid-term-plan": "中期計画", "annual-plan": "年度計画",
-    "policy-evaluation": "政策評価 事前分析表", "briefing": "説明資料",
+    "policy-evaluation": "政策評価 事前分析表", "briefing": "説明資料", "government-document": "政府文書",
 }
 
 
@@ -256,7 +257,7 @@ def _plan_labels(ef: ExtractedFile) -> dict[str, str]:
 #: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).
 EMITTERS: dict[str, Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]] = {}
 #: Graph modules (relative to keifu.graph) that register emitters when imported.
-EMITTER_PLUGINS: list[str] = ["emit_evaluation", "emit_chapters", "emit_policy"]
+EMITTER_PLUGINS: list[str] = ["emit_evaluation", "emit_chapters", "emit_policy", "emit_generic"]
 
 
 def register_emitter(name: str, fn: Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]) -> None:

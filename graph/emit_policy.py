@@ -259,11 +259,17 @@ def _indicator(em: Emitter, goal: URIRef, ind: PolicyIndicator, dnode: URIRef) -
         em.add(node, KF.ratedAgency, mint("agency", agency_key(ind.rated_agency)))
 
 
+def budget_program(em: Emitter, program_id: str) -> URIRef:
+    """The kf:BudgetProgram of a 予算事業ID: one node per ID, wherever the ID is printed."""
+    node = mint("budget", program_id)
+    em.add(node, RDF.type, KF.BudgetProgram)
+    em.add(node, KF.budgetProgramId, Literal(program_id))
+    return node
+
+
 def _programme(em: Emitter, goal: URIRef, p: Programme, dnode: URIRef) -> None:
     if p.program_id:
-        node = mint("budget", p.program_id)
-        em.add(node, RDF.type, KF.BudgetProgram)
-        em.add(node, KF.budgetProgramId, Literal(p.program_id))
+        node = budget_program(em, p.program_id)
     else:
         node = mint("means", squash(p.name) or squash(p.raw))
         em.add(node, RDF.type, KF.MeansItem)

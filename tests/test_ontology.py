@@ -66,16 +66,17 @@ REQUIRED_ALIGNMENTS = [
 ]
 SCHEME_CODES = {
     "document-kind": ["mid-long-term-objectives", "mid-term-objectives", "annual-objectives", "mid-long-term-plan",
-                      "mid-term-plan", "annual-plan", "policy-evaluation", "briefing"],
+                      "mid-term-plan", "annual-plan", "policy-evaluation", "briefing", "government-document"],
     "agency-kind": ["incorporated-administrative-agency", "national-rd-agency", "specified-national-rd-agency",
                     "mid-term-goal-agency", "administrative-execution-agency", "special-corporation",
-                    "approved-corporation"],
+                    "approved-corporation", "local-incorporated-administrative-agency",
+                    "national-university-corporation", "inter-university-research-institute-corporation"],
     "plan-kind": ["basic-plan", "strategy", "promotion-plan", "plan", "policy", "guideline", "vision", "program",
                   "principle", "decision", "report", "international-agreement", "notice", "other"],
     "indicator-kind": ["evaluation", "monitoring", "measurement", "outcome", "output", "strategic-goal", "kpi",
                        "quantitative-target", "related"],
     "deciding-body-kind": ["cabinet", "headquarters", "council", "minister", "ministry", "agreement-of-ministries",
-                           "expert-panel", "international", "other"],
+                           "expert-panel", "international", "local-government", "other"],
     "target-kind": ["absolute", "recurring", "cumulative", "relative", "rule", "rating", "benchmark", "rank",
                     "ratio", "placeholder", "qualitative"],
 }

@@ -56,12 +56,20 @@ def test_annual_plan_without_anchor_chapter():
     assert seg.body_end == seg.end == len(src.lines)
 
 
-def test_unknown_document_is_rejected_with_the_file_name(tmp_path):
+def test_text_of_no_known_kind_is_kept_as_a_government_document(tmp_path):
     p = tmp_path / "memo.txt"
     p.write_text("会議の日程について連絡します。\n来週の火曜日に集まります。\n", encoding="utf-8")
+    (seg,) = segment(read_source(p))
+    src = read_source(p)
+    assert (seg.kind, seg.doc_class, seg.start, seg.end) == ("government-document", "GovernmentDocument", 0, len(src.lines))
+    assert seg.title == "会議の日程について連絡します。" and seg.evidence[0].rule.startswith("no known kind")
+
+
+def test_source_without_text_is_rejected_with_the_file_name():
+    lines = [Line(0, 1, "  "), Line(1, 2, "")]
     with pytest.raises(UnknownDocumentError) as e:
-        segment(read_source(p))
-    assert "memo.txt" in str(e.value) and "認識できません" in str(e.value) and "recognised" in str(e.value)
+        segment(SourceText(SAMPLES / "blank.txt", "0" * 64, "text", lines))
+    assert "blank.txt" in str(e.value) and "認識できません" in str(e.value) and "recognised" in str(e.value)
 
 
 def test_box_heading_is_not_taken_as_a_title():
@@ -130,3 +138,33 @@ def test_single_documents_000_001_003_004():
     assert s3.kind == "policy-evaluation"
     _, ((s4, f4),) = _docs(corpus_file("004"))
     assert s4.kind == "briefing" and [i.name for i in f4.issuers] == ["文部科学省"]
+
+
+@pytest.mark.parametrize(("cover", "title", "agency", "name_line"), [
+    (["別添２ 架空運河管理機構 中期目標（案） "], "架空運河管理機構中期目標(案)", "架空運河管理機構", None),  # label on the line
+    (["別添２ ", "架空運河管理機構 ", "中期目標（案） "], "中期目標(案)", "架空運河管理機構", 3),  # name above a bare title
+    (["架空運河管理機構 ", "第３期中期目標 "], "第3期中期目標", "架空運河管理機構", 2),  # ordinal title, no legal form
+    (["架空運河管理機構の中期目標 "], "架空運河管理機構の中期目標", "架空運河管理機構", None),
+    (["日本架空運河機構 ", "中期目標（案） "], "中期目標(案)", "日本架空運河機構", 2),  # 日 in a name is no date
+])
+def test_titles_of_agencies_without_a_legal_form(cover, title, agency, name_line):
+    """Any agency's title before the anchor chapter, whatever its legal form (here none is printed)."""
+    texts = ["○前の文書の図の箱", *cover, "令和９年 月 日 ", "国 土 交 通 省 ",
+             "第１ 政策体系における法人の位置付け及び役割 ", "機構は、運河の維持管理を行う。 ", "第２ 中期目標の期間 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    (seg,) = segment(SourceText(SAMPLES, "0" * 64, "text", lines))
+    f = read_facts(lines, seg)
+    assert (seg.kind, seg.title, f.agency, f.agency_kind) == ("mid-term-objectives", title, agency, None)
+    assert (seg.name_line.no if seg.name_line else None) == name_line
+    assert [i.name for i in f.issuers] == ["国土交通省"] and f.draft
+
+
+def test_ministry_above_a_bare_title_is_not_the_agency_the_definition_is():
+    texts = ["国 土 交 通 省 ", "中期目標（案） ", "第１ 政策体系における法人の位置付け及び役割 ",
+             "架空運河機構（以下「機構」という。）は、運河を維持する。 ", "第２ 中期目標の期間 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    (seg,) = segment(SourceText(SAMPLES, "0" * 64, "text", lines))
+    f = read_facts(lines, seg)
+    assert seg.kind == "mid-term-objectives" and seg.name_line is None
+    assert (f.agency, f.agency_alias, f.agency_line.no) == ("架空運河機構", "機構", 4)  # the name it defines
+    assert [i.name for i in f.issuers] == ["国土交通省"]
