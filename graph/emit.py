@@ -18,7 +18,9 @@ from keifu.extract.dates import JDate
 from keifu.extract.model import Line
 from keifu.extract.normalize import nfkc, squash
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
-from keifu.extract.plans import classify_plan, plan_key
+from keifu.extract.plan_names import plan_kind_of
+from keifu.extract.plan_register import load_register
+from keifu.extract.plans import plan_key
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
@@ -193,10 +195,13 @@ class Emitter:
         anchor = doc.anchor_chapter
         for k, rec in enumerate(doc.citations, start=1):
             m = rec.mention
-            target = self.plan(m)
+            rejected = getattr(rec, "not_a_plan", None)  # a name the plan register does not take as a plan
+            target = None if rejected else self.plan(m)
             cnode = mint("doc", self.fkey, doc.number, "cite", k)
             self.add(cnode, RDF.type, KF.Citation)
             self.add(cnode, KF.cites, target)
+            if rejected:
+                self.add(cnode, KF.rejectedAsPlan, concept("plan-name-rule", rejected))
             self.add(cnode, KF.name, self.ja(m.name))
             d = date_literal(m.date)
             self.add(cnode, KF.decisionDate, d)
@@ -212,6 +217,8 @@ class Emitter:
             self.prov(cnode, m.line, m.quote)
             owner = onodes[rec.owner] if rec.owner is not None else dnode
             self.add(owner, KF.hasCitation, cnode)
+            if target is None:
+                continue
             self.add(owner, KF.basedOn, target)
             if rec.owner is not None and rec.owner == anchor:
                 self.add(dnode, KF.basedOn, target)
@@ -221,8 +228,10 @@ class Emitter:
         key = m.key or plan_key(m.name)
         node = mint("law" if is_law else "plan", key)
         self.add(node, RDF.type, KF.Law if is_law else KF.NationalPlan)
-        self.add(node, RDFS.label, self.ja(self.plan_labels.get(key) or display_name(m.name)))
-        kind = classify_plan(key)  # from the key, so every mention of the plan gives the same kind
+        known = None if is_law else load_register().by_key.get(key)  # the register's label and kind win
+        self.add(node, RDFS.label, self.ja(known.label if known else self.plan_labels.get(key) or display_name(m.name)))
+        # from the key, so every mention of the plan gives the same kind
+        kind = (load_register().kind(known) if known else None) or plan_kind_of(key)
         if not is_law and kind:
             self.add(node, KF.planKind, concept("plan-kind", kind))
         if m.edition is not None:
