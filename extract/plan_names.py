@@ -83,10 +83,10 @@ def generic_rule(name: str) -> str | None:
     return "vague" if "vague" in kinds or not head else "project-class"
 
 
-def judge(name: str, before: str = "", notice: bool = False) -> Verdict:
+def judge(name: str, before: str = "", decided: bool = False) -> Verdict:
     """Whether ``name`` is taken as a national plan. ``before`` is the text printed right before an unquoted
-    name (empty for quoted names, whose start is certain); ``notice``: the mention is a notice (通知, 告示),
-    a decided document whatever its name ends in."""
+    name (empty for quoted names, whose start is certain); ``decided``: the mention states a deciding verb
+    (通知, 報告, 決定 …) or a 告示 number, so it names a decided document whatever noun its name ends in."""
     reg = load_register()
     plain = _QUOTES.sub("", squash(name))
     if reg.resolve(plain) is not None:
@@ -110,7 +110,7 @@ def judge(name: str, before: str = "", notice: bool = False) -> Verdict:
                 return Verdict(rule, name)
         elif scope == "before" and tail and rx.search(joined):
             return Verdict(rule, name)
-    if plan_kind_of(plain) is None and not notice:
+    if plan_kind_of(plain) is None and not decided:
         return Verdict("no-plan-noun", name)
     rule = generic_rule(plain)
     return Verdict(rule, name) if rule else Verdict(None, name)
@@ -130,7 +130,7 @@ def review(m, before: str, nouns: dict[str, str]):  # noqa: ANN001, ANN201 - Men
         name, repaired = f"第{ed}期{nouns[bare]}", True
     printed = squash(m.quote)
     unquoted = printed[:1] not in "「『" and printed.startswith(_QUOTES.sub("", squash(m.name)))
-    v = judge(name, before if unquoted else "", m.plan_kind == "notice")
+    v = judge(name, before if unquoted else "", m.plan_kind == "notice" or m.verb is not None)
     if v.rule is not None:
         return m, v.rule
     if v.name != name:

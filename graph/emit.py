@@ -231,7 +231,8 @@ class Emitter:
         known = None if is_law else load_register().by_key.get(key)  # the register's label and kind win
         self.add(node, RDFS.label, self.ja(known.label if known else self.plan_labels.get(key) or display_name(m.name)))
         # from the key, so every mention of the plan gives the same kind
-        kind = (load_register().kind(known) if known else None) or plan_kind_of(key)
+        kind = (load_register().kind(known) if known else None) or plan_kind_of(key) or (
+            plan_kind_of(m.verb) if m.verb else None)  # 日本食品標準成分表（…分科会報告）: a report
         if not is_law and kind:
             self.add(node, KF.planKind, concept("plan-kind", kind))
         if m.edition is not None:
