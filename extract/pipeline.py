@@ -15,7 +15,7 @@ from .citations import CitationScanner, Mention
 from .facts import DocumentFacts, read_facts
 from .headings import Heading, parse_headings
 from .model import Block, Line, SourceText
-from .plan_names import alias_nouns, review
+from .plan_names import alias_nouns, based_on_phrase, review
 from .readers import read_source
 from .registry import parsers_for
 from .segment import Segment, segment
@@ -33,6 +33,8 @@ class CitationRecord:
     region: str  # "cover", "body", "annex"
     #: the plan-name-rule that keeps this mention from being a national plan (keifu.extract.plan_names), or None
     not_a_plan: str | None = None
+    #: index (in the document's citations) of the work this mention's work is based on (「Aに基づき策定されたB」)
+    based_on: int | None = None
 
 
 @dataclass(slots=True)
@@ -87,10 +89,13 @@ def _citations(lines: Sequence[Line], seg: Segment, headings: list[Heading]) -> 
 
     def scan(blocks: Sequence[Block], owner: int | None, region: str) -> None:
         for b in blocks:
+            prev: int | None = None
             for m in scanner.scan(b):
                 nouns.update(alias_nouns(m))
                 m, rule = review(m, b.text[max(0, m.start - 40):m.start], nouns)  # the register's rules
-                out.append(CitationRecord(m, owner, region, rule))
+                basis = prev if prev is not None and based_on_phrase(b.text[out[prev].mention.end:m.start]) else None
+                out.append(CitationRecord(m, owner, region, rule, basis))
+                prev = len(out) - 1
 
     scan(logical_blocks(lines[seg.start:seg.body_start]), None, "cover")
     if headings:

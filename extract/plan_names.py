@@ -149,3 +149,15 @@ def alias_nouns(m) -> dict[str, str]:  # noqa: ANN001 - Mention
         return {}
     a = squash(m.alias)
     return {a: m.name} if document_noun(a) == a and a != squash(m.name) else {}
+
+
+@cache
+def _basis() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(r[0]) for r in data_rows("plan_basis_phrases.tsv"))
+
+
+def based_on_phrase(between: str) -> bool:
+    """True when the text between two mentions says the second was made on the basis of the first
+    (「…に基づき策定された」, 「…を踏まえて策定された」; ``data/plan_basis_phrases.tsv``)."""
+    s = squash(between)
+    return bool(s) and any(rx.match(s) for rx in _basis())

@@ -193,11 +193,17 @@ class Emitter:
 
     def citations(self, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
         anchor = doc.anchor_chapter
+        made: list[tuple[URIRef | None, URIRef]] = []  # (cited work, citation node) per citation
         for k, rec in enumerate(doc.citations, start=1):
             m = rec.mention
             rejected = getattr(rec, "not_a_plan", None)  # a name the plan register does not take as a plan
             target = None if rejected else self.plan(m)
             cnode = mint("doc", self.fkey, doc.number, "cite", k)
+            made.append((target, cnode))
+            basis = getattr(rec, "based_on", None)  # 「Aに基づき策定されたB」: B kf:basedOn A, A's citation the evidence
+            if target is not None and m.kind == "plan" and basis is not None and made[basis][0] is not None:
+                self.add(target, KF.basedOn, made[basis][0])
+                self.add(target, KF.hasCitation, made[basis][1])
             self.add(cnode, RDF.type, KF.Citation)
             self.add(cnode, KF.cites, target)
             if rejected:
