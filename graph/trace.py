@@ -125,7 +125,8 @@ def resolve(idx: LineageIndex, query: str, classes: Iterable[str] | None = None)
         facts = describe(idx.store, (c.iri for c in pool[:50]))
         raise AmbiguousName(query, [replace(c, kind=facts.get(c.iri, (None, None))[0],
                                             edition=facts.get(c.iri, (None, None))[1]) for c in pool])
-    return pool[0]
+    kind, edition = describe(idx.store, [pool[0].iri]).get(pool[0].iri, (None, None))
+    return replace(pool[0], kind=kind, edition=edition)
 
 
 # --------------------------------------------------------------------------------------------------
