@@ -48,7 +48,7 @@ def test_names_that_are_no_plan(name: str, rule: str) -> None:
 
 
 @pytest.mark.parametrize("name", [
-    "第２期星海推進計画", "星海データ保護のための統一基準群", "星光研究費の管理のガイドライン（実施基準）",
+    "第２期星海推進計画", "第5世代星海通信推進計画", "第一種星海保全基準", "第3回星海会議宣言", "星海データ保護のための統一基準群", "星光研究費の管理のガイドライン（実施基準）",
     "宙の安全保障構想", "星海開発の基本方針2024～成長の実現～", "星海再興戦略-STARS-", "星光資源の開発に関する協定",
     "星海機構の運営の適正化について",
 ])
@@ -71,6 +71,7 @@ def test_a_name_cut_inside_a_word_is_truncated() -> None:
     assert judge("星空観測推進計画", before="改定された").rule is None
     assert judge("XR観測計画", before="原型炉に向けた ").rule is None
     assert judge("星空観測推進計画", before="を策定").rule is None  # the extractor cut at the verb on purpose
+    assert judge("星空観測推進計画", before="星海法第24条").rule is None  # …and after an article reference
 
 
 def test_a_known_name_cut_short_is_put_back_together() -> None:
