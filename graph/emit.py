@@ -89,6 +89,7 @@ class Emitter:
             self.g.bind(p, ns)
         self.fkey = file_key(ef.source.name)
         self.plan_labels = _plan_labels(ef)
+        self.plan_kinds = _plan_kinds(ef, self.plan_labels)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -237,8 +238,7 @@ class Emitter:
         known = None if is_law else load_register().by_key.get(key)  # the register's label and kind win
         self.add(node, RDFS.label, self.ja(known.label if known else self.plan_labels.get(key) or display_name(m.name)))
         # from the key, so every mention of the plan gives the same kind
-        kind = (load_register().kind(known) if known else None) or plan_kind_of(key) or (
-            plan_kind_of(m.verb) if m.verb else None)  # 日本食品標準成分表（…分科会報告）: a report
+        kind = (load_register().kind(known) if known else None) or self.plan_kinds.get(key)
         if not is_law and kind:
             self.add(node, KF.planKind, concept("plan-kind", kind))
         if m.edition is not None:
@@ -267,6 +267,24 @@ def _plan_labels(ef: ExtractedFile) -> dict[str, str]:
         for rec in doc.citations:
             forms.setdefault(rec.mention.key or plan_key(rec.mention.name), Counter())[display_name(rec.mention.name)] += 1
     return {k: min(c, key=lambda f: (-c[f], -len(f), f)) for k, c in forms.items()}
+
+
+def _plan_kinds(ef: ExtractedFile, labels: dict[str, str]) -> dict[str, str]:
+    """One plan kind per plan key in a file, so every mention of the plan gives the same kind: from the key, else
+    from a deciding verb printed with it (日本食品標準成分表（…分科会報告）: a report; …（…局長通知）: a notice), else
+    from its label (…について, whose key drops the noun)."""
+    verbs: dict[str, set[str]] = {}
+    for doc in ef.documents:
+        for rec in doc.citations:
+            if rec.mention.verb:
+                verbs.setdefault(rec.mention.key or plan_key(rec.mention.name), set()).add(rec.mention.verb)
+    out: dict[str, str] = {}
+    for key, label in labels.items():
+        kind = plan_kind_of(key) or next(
+            (k for v in sorted(verbs.get(key, ())) if (k := plan_kind_of(v))), None) or plan_kind_of(label)
+        if kind:
+            out[key] = kind
+    return out
 
 
 #: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).

@@ -270,3 +270,17 @@ def test_corpus_series_reaches_every_agency_citing_an_edition(corpus_built) -> N
     agencies = {r.agency for r in trace(idx, "科学技術・イノベーション基本計画").rows}
     assert {"国立研究開発法人量子科学技術研究開発機構", "国立研究開発法人理化学研究所",
             "国立研究開発法人宇宙航空研究開発機構"} <= agencies
+
+
+def test_corpus_every_plan_has_one_kind(corpus_built) -> None:
+    """Kinds come from the register, the key, a printed deciding verb or the label, one per plan and file, so
+    mentions printed differently in different files (…の整備 / …の整備について) do not give a plan two kinds."""
+    store, _ = corpus_built
+    two = list(store.select("PREFIX kf: <https://w3id.org/keifu/ns#> SELECT ?p WHERE { ?p kf:planKind ?k } "
+                            "GROUP BY ?p HAVING (COUNT(DISTINCT ?k) > 1)"))
+    assert not two
+    kinds = {r["l"]: r["k"].rsplit("/", 1)[-1] for r in store.select(
+        "PREFIX kf: <https://w3id.org/keifu/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
+        " SELECT ?l ?k WHERE { ?p kf:planKind ?k ; skos:prefLabel ?l }")}
+    assert kinds["政府機関等のサイバーセキュリティ対策のための統一基準群"] == "standard"
+    assert kinds["第6期科学技術・イノベーション基本計画"] == "basic-plan"
