@@ -7,7 +7,8 @@ whole) holding, for the plans the build found:
   register knows, its series and the plans it is based on: ``skos:prefLabel``, ``skos:altLabel``,
   ``kf:planKind``, ``kf:edition``, ``kf:decisionDate``, ``kf:decidedBy``, ``kf:basedOn``;
 * every edition tied to its series by ``dcterms:isVersionOf`` (a series the register does not know is made
-  from the edition's name without its 第N期), and editions ordered by ``kf:supersedes``;
+  from the edition's name without its 第N期; a yearly version such as 統合イノベーション戦略2024 belongs to the
+  name without the year), and editions ordered by ``kf:supersedes`` (by number, yearly versions by year);
 * ``skos:prefLabel`` of every plan and, as ``skos:altLabel``, every variant its citations print.
 
 Lineage reads ``kf:editionOf`` (⊑ ``dcterms:isVersionOf``, written beside it) upwards (``ontology/lineage.ttl``), so what traces to an edition traces to
@@ -16,13 +17,14 @@ its series, and ``kf:basedOn`` between plans, so what traces to a plan traces to
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from keifu.extract.normalize import squash
 from keifu.extract.plan_names import plan_kind_of
 from keifu.extract.plan_register import Entry, Register, load_register
-from keifu.extract.plans import base_name, classify_body, plan_key
+from keifu.extract.plans import base_name, classify_body, document_noun, plan_key
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
@@ -57,6 +59,28 @@ class RegisterReport:
                 f"{self.editions} 版 / editions")
 
 
+#: a yearly version: the series' name, a year, optionally 年版 and a subtitle (経済財政運営と改革の基本方針2024~…~)
+_YEAR_VERSION = re.compile(r"^(?P<base>.+?[^0-9])(?P<year>(?:19|20)[0-9]{2})(?:年版?|年度)?(?:~[^~]*~|-[^-]*-|〜[^〜]*〜)?$")
+
+
+def _versions(found: dict[str, tuple[str, int | None]], reg: Register) -> dict[str, tuple[str, int, Entry | None, str]]:
+    """Found plans the register does not know that are an edition (第N期X) or a yearly version (X2024) of a
+    series X: plan IRI → (series key, order among the versions, the register's series or None, X as printed)."""
+    out: dict[str, tuple[str, int, Entry | None, str]] = {}
+    for p, (label, ed) in found.items():
+        year = _YEAR_VERSION.match(squash(label)) if ed is None else None
+        if year is not None and document_noun(year.group("base")):
+            order, base = int(year.group("year")), year.group("base")
+        elif ed is not None and (b := base_name(label)):
+            order, base = ed, b
+        else:
+            continue
+        known = reg.resolve(base)
+        known = known if known is not None and known.edition is None else None
+        out[p] = (known.key if known else plan_key(base), order, known, base)
+    return out
+
+
 def _iri(key: str) -> URIRef:
     return mint("plan", key)
 
@@ -72,7 +96,8 @@ def register_graph(found: dict[str, tuple[str, int | None]], printed: dict[str, 
     g = Graph(identifier=REGISTER_GRAPH)
     by_iri = {str(_iri(e.key)): e for e in reg.entries.values()}
     emitted: dict[str, Entry] = {}
-    todo = [by_iri[p] for p in found if p in by_iri]
+    versions = _versions({p: v for p, v in found.items() if p not in by_iri}, reg)
+    todo = [by_iri[p] for p in found if p in by_iri] + [k for _, _, k, _ in versions.values() if k is not None]
     while todo:  # the found plans the register knows, their series and their bases
         e = todo.pop()
         if e.ref in emitted:
@@ -109,18 +134,10 @@ def register_graph(found: dict[str, tuple[str, int | None]], printed: dict[str, 
         for r in e.based_on:
             if r in reg.entries:
                 g.add((node, KF.basedOn, _iri(reg.entries[r].key)))
-    for p, (label, ed) in found.items():  # editions the register does not know: tied to a series by name
-        if ed is None or p in series_of:
-            continue
-        edition_of[p] = ed
-        base = base_name(label)
-        if not base:
-            continue
-        known = reg.resolve(base)
-        skey = known.key if known is not None and known.edition is None else plan_key(base)
-        series_of[p] = str(_iri(skey))
+    for p, (skey, order, _known, base) in versions.items():  # editions and yearly versions found by name
+        series_of[p], edition_of[p] = str(_iri(skey)), order
         if series_of[p] not in labels:
-            labels[series_of[p]] = known.label if known is not None else _display(base)
+            labels[series_of[p]] = _display(base)
             snode = URIRef(series_of[p])
             g.add((snode, RDF.type, KF.NationalPlan))
             kind = plan_kind_of(base)

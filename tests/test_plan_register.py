@@ -127,6 +127,16 @@ def test_register_graph_orders_editions_and_makes_a_series() -> None:
     assert str(g.value(series, SKOS.prefLabel)) == "星海推進計画"
 
 
+def test_yearly_versions_belong_to_the_name_without_the_year() -> None:
+    y24, y25 = (str(mint("plan", plan_key(n))) for n in ("宙戦略2024", "宙戦略2025～星の時代へ～"))
+    g = register_graph({y24: ("宙戦略2024", None), y25: ("宙戦略2025～星の時代へ～", None),
+                        str(mint("plan", plan_key("2030年宙戦略"))): ("2030年宙戦略", None)}, {})
+    series = mint("plan", plan_key("宙戦略"))
+    assert set(g.subjects(DCTERMS.isVersionOf, series)) == {URIRef(y24), URIRef(y25)}
+    assert (URIRef(y25), KF.supersedes, URIRef(y24)) in g
+    assert not list(g.objects(URIRef(y24), KF.edition))  # a year is no 第N期
+
+
 # --- a whole document through the build -----------------------------------------------------------
 
 
