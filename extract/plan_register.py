@@ -11,6 +11,7 @@ through the series. The facts are data: a plan is added in Turtle, never in code
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,19 @@ from keifu import ROOT
 from .plans import base_name, plan_edition, plan_key
 
 REGISTER_FILE = ROOT / "ontology" / "plans.ttl"
+
+
+def register_file() -> Path:
+    """``plans.ttl`` of the installed ontology folder (the data package ``keifu.ontology`` where it is one, as in a
+    wheel), else the checkout's ``ontology/plans.ttl``."""
+    try:
+        spec = importlib.util.find_spec("keifu.ontology")
+    except ImportError:
+        spec = None
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(loc) / "plans.ttl").is_file():
+            return Path(loc) / "plans.ttl"
+    return REGISTER_FILE
 
 _KF = "https://w3id.org/keifu/ns#"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -100,8 +114,8 @@ def _text(term: ox.Literal | ox.NamedNode | ox.BlankNode) -> str:
 
 @cache
 def load_register(path: Path | None = None) -> Register:
-    """The register in ``path`` (default ``ontology/plans.ttl``); empty when the file is absent."""
-    path = path or REGISTER_FILE
+    """The register in ``path`` (default ``ontology/plans.ttl``, :func:`register_file`); empty when absent."""
+    path = path or register_file()
     facts: dict[str, dict[str, list[ox.Literal | ox.NamedNode | ox.BlankNode]]] = {}
     if path.exists():
         for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
