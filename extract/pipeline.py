@@ -15,6 +15,7 @@ from .citations import CitationScanner, Mention
 from .facts import DocumentFacts, read_facts
 from .headings import Heading, parse_headings
 from .model import Block, Line, SourceText
+from .plan_names import alias_nouns, based_on_phrase, review
 from .readers import read_source
 from .registry import parsers_for
 from .segment import Segment, segment
@@ -30,6 +31,10 @@ class CitationRecord:
     mention: Mention
     owner: int | None
     region: str  # "cover", "body", "annex"
+    #: the plan-name-rule that keeps this mention from being a national plan (keifu.extract.plan_names), or None
+    not_a_plan: str | None = None
+    #: index (in the document's citations) of the work this mention's work is based on (「Aに基づき策定されたB」)
+    based_on: int | None = None
 
 
 @dataclass(slots=True)
@@ -80,10 +85,17 @@ def extract_source(src: SourceText) -> ExtractedFile:
 def _citations(lines: Sequence[Line], seg: Segment, headings: list[Heading]) -> list[CitationRecord]:
     scanner = CitationScanner()
     out: list[CitationRecord] = []
+    nouns: dict[str, str] = {}  # bare plan nouns defined as aliases so far (以下「推進計画」という)
 
     def scan(blocks: Sequence[Block], owner: int | None, region: str) -> None:
         for b in blocks:
-            out.extend(CitationRecord(m, owner, region) for m in scanner.scan(b))
+            prev: int | None = None
+            for m in scanner.scan(b):
+                nouns.update(alias_nouns(m))
+                m, rule = review(m, b.text[max(0, m.start - 40):m.start], nouns)  # the register's rules
+                basis = prev if prev is not None and based_on_phrase(b.text[out[prev].mention.end:m.start]) else None
+                out.append(CitationRecord(m, owner, region, rule, basis))
+                prev = len(out) - 1
 
     scan(logical_blocks(lines[seg.start:seg.body_start]), None, "cover")
     if headings:

@@ -41,7 +41,26 @@ def plan_key(name: str) -> str:
     if m:
         s = f"第{kanji_number(m.group('n'))}期" + s[: m.start()]
     s = _ORD_RX.sub(lambda m: f"第{kanji_number(m.group('n'))}期", s)
-    return s.lower()
+    return fold_variant(s).lower()
+
+
+_QUALIFIER = re.compile(r"\([^()]*\)$")
+_GROUP = "群"
+
+
+def fold_variant(name: str) -> str:
+    """One work under its printed variants: a trailing parenthesised qualifier (…ガイドライン（実施基準）) or a
+    群 suffix (…統一基準群) goes when what remains still ends in a document noun, so both forms share a key.
+
+    The name is the squashed form (NFKC: ASCII parentheses); editions were moved to the front before."""
+    s = name
+    for _ in range(2):
+        m = _QUALIFIER.search(s)
+        if m and m.start() > 0 and document_noun(s[:m.start()]):
+            s = s[:m.start()]
+        if s.endswith(_GROUP) and document_noun(s[:-1]):
+            s = s[:-1]
+    return s
 
 
 def base_name(name: str) -> str | None:

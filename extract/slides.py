@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .model import Line, SourceText
 from .normalize import match_key, squash
+from .plan_register import load_register
 from .plans import plan_edition, plan_key
 from .registry import register_parser
 from .targets import Observation, TargetValue, parse_observations, parse_targets
@@ -93,7 +94,7 @@ def read_deck(lines: list[Line]) -> SlideDeck:  # noqa: C901 - one pass over the
         m = _PLAN_TITLE.search(_clean(ln.text))
         if m and not _BULLET.match(ln.text):
             name = squash(m.group(0)).replace("「", "").replace("」", "")
-            deck.plan_name, deck.plan_key = name, plan_key(name)
+            deck.plan_name, deck.plan_key = name, plan_key(load_register().canonical_name(name) or name)
             deck.plan_edition, deck.plan_line = plan_edition(name), ln
             break
     if deck.plan_line is None:

@@ -196,6 +196,7 @@ def _size(path: Path) -> int:
 
 #: Needed only after the files (with networkx, a tenth of a second to import): imported while the workers run.
 LINEAGE_MODULE = "keifu.graph.lineage"
+REGISTER_MODULE = "keifu.graph.plan_register"
 
 
 def _import_meanwhile(name: str) -> threading.Thread:
@@ -285,6 +286,7 @@ def build(
             clock.pause()
             on_links(report)
             clock.resume()
+        import_module(REGISTER_MODULE).register_plans(store)  # series, editions, plan → plan bases (issue 14)
         link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
         clock.lap("policy links")
         import_module(LINEAGE_MODULE).materialise(store)  # kf:tracesTo over everything stored; keep this last

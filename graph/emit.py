@@ -18,7 +18,9 @@ from keifu.extract.dates import JDate
 from keifu.extract.model import Line
 from keifu.extract.normalize import nfkc, squash
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
-from keifu.extract.plans import classify_plan, plan_key
+from keifu.extract.plan_names import plan_kind_of
+from keifu.extract.plan_register import load_register
+from keifu.extract.plans import plan_key
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
@@ -88,6 +90,7 @@ class Emitter:
             self.g.bind(p, ns)
         self.fkey = file_key(ef.source.name)
         self.plan_labels = _plan_labels(ef)
+        self.plan_kinds = _plan_kinds(ef, self.plan_labels)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -192,12 +195,21 @@ class Emitter:
 
     def citations(self, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
         anchor = doc.anchor_chapter
+        made: list[tuple[URIRef | None, URIRef]] = []  # (cited work, citation node) per citation
         for k, rec in enumerate(doc.citations, start=1):
             m = rec.mention
-            target = self.plan(m)
+            rejected = getattr(rec, "not_a_plan", None)  # a name the plan register does not take as a plan
+            target = None if rejected else self.plan(m)
             cnode = mint("doc", self.fkey, doc.number, "cite", k)
+            made.append((target, cnode))
+            basis = getattr(rec, "based_on", None)  # 「Aに基づき策定されたB」: B kf:basedOn A, A's citation the evidence
+            if target is not None and m.kind == "plan" and basis is not None and made[basis][0] is not None:
+                self.add(target, KF.basedOn, made[basis][0])
+                self.add(target, KF.hasCitation, made[basis][1])
             self.add(cnode, RDF.type, KF.Citation)
             self.add(cnode, KF.cites, target)
+            if rejected:
+                self.add(cnode, KF.rejectedAsPlan, concept("plan-name-rule", rejected))
             self.add(cnode, KF.name, self.ja(m.name))
             d = date_literal(m.date)
             self.add(cnode, KF.decisionDate, d)
@@ -213,6 +225,8 @@ class Emitter:
             self.prov(cnode, m.line, m.quote)
             owner = onodes[rec.owner] if rec.owner is not None else dnode
             self.add(owner, KF.hasCitation, cnode)
+            if target is None:
+                continue
             self.add(owner, KF.basedOn, target)
             if rec.owner is not None and rec.owner == anchor:
                 self.add(dnode, KF.basedOn, target)
@@ -222,8 +236,10 @@ class Emitter:
         key = m.key or plan_key(m.name)
         node = mint("law" if is_law else "plan", key)
         self.add(node, RDF.type, KF.Law if is_law else KF.NationalPlan)
-        self.add(node, RDFS.label, self.ja(self.plan_labels.get(key) or display_name(m.name)))
-        kind = classify_plan(key)  # from the key, so every mention of the plan gives the same kind
+        known = None if is_law else load_register().by_key.get(key)  # the register's label and kind win
+        self.add(node, RDFS.label, self.ja(known.label if known else self.plan_labels.get(key) or display_name(m.name)))
+        # from the key, so every mention of the plan gives the same kind
+        kind = (load_register().kind(known) if known else None) or self.plan_kinds.get(key)
         if not is_law and kind:
             self.add(node, KF.planKind, concept("plan-kind", kind))
         if m.edition is not None:
@@ -252,6 +268,24 @@ def _plan_labels(ef: ExtractedFile) -> dict[str, str]:
         for rec in doc.citations:
             forms.setdefault(rec.mention.key or plan_key(rec.mention.name), Counter())[display_name(rec.mention.name)] += 1
     return {k: min(c, key=lambda f: (-c[f], -len(f), f)) for k, c in forms.items()}
+
+
+def _plan_kinds(ef: ExtractedFile, labels: dict[str, str]) -> dict[str, str]:
+    """One plan kind per plan key in a file, so every mention of the plan gives the same kind: from the key, else
+    from a deciding verb printed with it (日本食品標準成分表（…分科会報告）: a report; …（…局長通知）: a notice), else
+    from its label (…について, whose key drops the noun)."""
+    verbs: dict[str, set[str]] = {}
+    for doc in ef.documents:
+        for rec in doc.citations:
+            if rec.mention.verb:
+                verbs.setdefault(rec.mention.key or plan_key(rec.mention.name), set()).add(rec.mention.verb)
+    out: dict[str, str] = {}
+    for key, label in labels.items():
+        kind = plan_kind_of(key) or next(
+            (k for v in sorted(verbs.get(key, ())) if (k := plan_kind_of(v))), None) or plan_kind_of(label)
+        if kind:
+            out[key] = kind
+    return out
 
 
 #: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).

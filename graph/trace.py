@@ -1,7 +1,7 @@
 """Trace queries: which indicators serve a national plan, with the chain and the evidence of every step.
 
-A plan is given by IRI or by name. Names match partially and ignore width and spacing
-(:func:`keifu.extract.normalize.match_key`, plus :func:`keifu.extract.plans.plan_key` so 第六期 = 第6期);
+A plan is given by IRI or by name. Names match partially and ignore width, spacing, ・ and 「の」 after 第N期
+(:func:`keifu.graph.plan_lookup.name_keys`, so 第六期 = 第6期); 第N期の基本計画 is resolved against the plan register;
 printed names and aliases of the citations count as names of the plan. One exact match wins; otherwise
 several matches are an :class:`AmbiguousName` carrying the candidates.
 """
@@ -11,13 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keifu.extract.errors import KeifuError
-from keifu.extract.normalize import match_key
-from keifu.extract.plans import plan_key
 
 from .lineage import LineageIndex, Step, target_classes
+from .plan_lookup import describe, expand_shorthand, kind_label, name_keys
 from .vocab import KF, sparql_prefixes
 
 __all__ = ["AmbiguousName", "Candidate", "NameNotFound", "TraceResult", "TraceRow", "find_nodes", "resolve",
@@ -35,17 +34,30 @@ class Candidate:
     cls: str
     exact: bool
     agency: str | None = None
+    kind: str | None = None  # plan-kind code of a plan
+    edition: int | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"iri": self.iri, "label": self.label, "class": self.cls, "exact": self.exact, "agency": self.agency}
+        return {"iri": self.iri, "label": self.label, "class": self.cls, "exact": self.exact, "agency": self.agency,
+                "kind": self.kind, "edition": self.edition}
+
+    def shown(self, lang: str = "ja") -> str:
+        """The label, with the kind and edition of a plan: …基本計画（基本計画、第7期） / …基本計画 (basic plan, edition 7)."""
+        kind = kind_label(self.kind, lang) if self.kind else None
+        if lang == "ja":
+            extra = "、".join(x for x in (kind, f"第{self.edition}期" if self.edition is not None else None) if x)
+            return f"{self.label}（{extra}）" if extra else self.label
+        extra = ", ".join(x for x in (kind, f"edition {self.edition}" if self.edition is not None else None) if x)
+        return f"{self.label} ({extra})" if extra else self.label
 
 
 class AmbiguousName(KeifuError):
     """A name that matches several nodes equally well."""
 
     def __init__(self, name: str, candidates: list[Candidate]) -> None:
-        shown = "、".join(c.label for c in candidates[:8])
-        super().__init__(f"'{name}' matches {len(candidates)} nodes; give one of them (or its IRI): {shown}",
+        shown = "、".join(c.shown("ja") for c in candidates[:8])
+        shown_en = "; ".join(c.shown("en") for c in candidates[:8])
+        super().__init__(f"'{name}' matches {len(candidates)} nodes; give one of them (or its IRI): {shown_en}",
                          f"「{name}」に当てはまるものが {len(candidates)} 件あります。どれか（または IRI）を指定してください: {shown}")
         self.name = name
         self.candidates = candidates
@@ -58,7 +70,7 @@ class NameNotFound(KeifuError):
 
 
 def _keys(text: str) -> set[str]:
-    return {match_key(text), plan_key(text)}
+    return name_keys(text)  # width, spacing, ・, 「の」 after 第N期 (keifu.graph.plan_lookup)
 
 
 def _names(idx: LineageIndex, classes: Iterable[str]) -> Iterable[tuple[str, str, str]]:
@@ -81,6 +93,8 @@ def find_nodes(idx: LineageIndex, query: str, classes: Iterable[str] | None = No
     if query.startswith(("http://", "https://")):
         return [Candidate(query, idx.display(query), idx.cls(query), True)] if query in idx.types else []
     keys = _keys(query) - {""}
+    if expanded := expand_shorthand(query, (idx.labels.get(p, "") for p in idx.plans())):
+        keys = set().union(*(_keys(e) for e in expanded))  # 第7期の基本計画 → the plan(s) it may mean
     if not keys:
         return []
     best: dict[str, Candidate] = {}
@@ -101,13 +115,18 @@ def find_nodes(idx: LineageIndex, query: str, classes: Iterable[str] | None = No
 def resolve(idx: LineageIndex, query: str, classes: Iterable[str] | None = None) -> Candidate:
     """One node for a name or IRI: the single exact match, else the single partial match."""
     cands = find_nodes(idx, query, classes, limit=10_000)
+    if not cands and classes is None and not query.startswith(("http://", "https://")):
+        cands = find_nodes(idx, query, {str(KF.Agency)}, limit=10_000)  # an agency: its indicators and their plans
     if not cands:
         raise NameNotFound(query, "national plan" if classes is None else "node")
     exact = [c for c in cands if c.exact]
     pool = exact or cands
     if len(pool) > 1:
-        raise AmbiguousName(query, pool)
-    return pool[0]
+        facts = describe(idx.store, (c.iri for c in pool[:50]))
+        raise AmbiguousName(query, [replace(c, kind=facts.get(c.iri, (None, None))[0],
+                                            edition=facts.get(c.iri, (None, None))[1]) for c in pool])
+    kind, edition = describe(idx.store, [pool[0].iri]).get(pool[0].iri, (None, None))
+    return replace(pool[0], kind=kind, edition=edition)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -197,6 +216,10 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
           limit: int | None = None) -> TraceResult:
     """Nodes of ``classes`` (default: indicators) that trace to ``plan``, each with its chain and evidence."""
     cand = resolve(idx, plan)
+    if cand.cls == "Agency":
+        from .agency_trace import agency_trace
+
+        return agency_trace(idx, cand, classes, evidence, limit)
     others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
     nxt = idx.traced_from(cand.iri)
     wanted = set(classes)

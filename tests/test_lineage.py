@@ -66,9 +66,10 @@ def row(result, iri: str):
 
 def test_edge_set_and_directions_come_from_the_ontology() -> None:
     kinds = {k.name: k for k in edge_kinds()}
-    assert set(kinds) == {"hasIndicator", "hasAxis", "partOf", "implements", "contributesTo", "inDocument", "basedOn"}
+    assert set(kinds) == {"hasIndicator", "hasAxis", "partOf", "implements", "contributesTo", "inDocument", "basedOn",
+                          "editionOf"}
     assert not kinds["hasIndicator"].up and not kinds["hasAxis"].up
-    assert all(kinds[n].up for n in ("partOf", "implements", "contributesTo", "inDocument", "basedOn"))
+    assert all(kinds[n].up for n in ("partOf", "implements", "contributesTo", "inDocument", "basedOn", "editionOf"))
     assert kinds["basedOn"].evidence == "citation" and kinds["inDocument"].fallback
     assert {IND, GOAL, str(KF.Objective), str(KF.AchievementGoal)} <= traced_classes()
 

@@ -1,0 +1,42 @@
+"""``keifu trace <agency>``: an agency's indicators, each with its lineage up to the plans it serves.
+
+A name that is no plan but an agency (量子科学技術研究開発機構) resolves to the agency
+(:func:`keifu.graph.trace.resolve`); its answer runs the other way round from a plan's: agency → documents →
+objectives → indicators → plans, one row per indicator with the nearest plan it reaches and the evidence of
+every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .lineage import LineageIndex
+from .trace import Candidate, TraceResult, TraceRow, _targets, objective_chain
+
+__all__ = ["agency_trace"]
+
+
+def agency_trace(idx: LineageIndex, cand: Candidate, classes: Iterable[str], evidence: bool = True,
+                 limit: int | None = None) -> TraceResult:
+    """Nodes of ``classes`` in the agency's documents that trace to a plan, each with its shortest chain."""
+    wanted = set(classes)
+    nodes = sorted(n for n, t in idx.types.items() if t & wanted and (idx.agency(n) or ("", ""))[0] == cand.iri)
+    reach = {p: idx.traced_from(p) for p in idx.plans()}
+    chosen: list[tuple[str, list[str]]] = []
+    for n in nodes:
+        paths = [idx.path(n, p, nxt) for p, nxt in sorted(reach.items()) if n in nxt]
+        if paths:
+            chosen.append((n, min(paths, key=len)))
+    if limit is not None:
+        chosen = chosen[:limit]
+    targets = _targets(idx, [n for n, _ in chosen])
+    rows = []
+    for n, path in chosen:
+        goals, axis = objective_chain(idx, n)
+        doc = idx.doc_of.get(n)
+        rows.append(TraceRow(
+            node=n, label=idx.labels.get(n, n), cls=idx.cls(n), kind=idx.indicator_kind.get(n), agency=cand.label,
+            document=doc, document_label=idx.labels.get(doc) if doc else None, objective_path=goals, axis=axis,
+            targets=targets.get(n, []), chain=[idx.display(p) for p in path],
+            steps=idx.steps(path) if evidence else []))
+    return TraceResult(cand, rows)
