@@ -11,31 +11,21 @@ through the series. The facts are data: a plan is added in Turtle, never in code
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from keifu import ROOT
+from keifu.resources import data_dir
 
 from .plans import base_name, plan_edition, plan_key
 
-REGISTER_FILE = ROOT / "ontology" / "plans.ttl"
-
 
 def register_file() -> Path:
-    """``plans.ttl`` of the installed ontology folder (the data package ``keifu.ontology`` where it is one, as in a
-    wheel), else the checkout's ``ontology/plans.ttl``."""
-    try:
-        spec = importlib.util.find_spec("keifu.ontology")
-    except ImportError:
-        spec = None
-    for loc in (spec.submodule_search_locations or []) if spec else []:
-        if (Path(loc) / "plans.ttl").is_file():
-            return Path(loc) / "plans.ttl"
-    return REGISTER_FILE
+    """``plans.ttl`` of the installed ontology folder (see :mod:`keifu.resources`)."""
+    return data_dir("ontology") / "plans.ttl"
+
 
 _KF = "https://w3id.org/keifu/ns#"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
