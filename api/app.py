@@ -24,7 +24,7 @@ from keifu.resources import data_dir
 from . import describe, graphstore, named_queries, sparql
 from .backend import Backend, LocalBackend
 from .drafts import DraftPool
-from .security import Limits
+from .security import Limits, SecurityHeaders
 from .service import Service
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -65,6 +65,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
     for mod in EXTRA_ROUTERS:
         app.include_router(import_module(mod).router)
     app.add_middleware(sparql.SparqlFastPath)  # added first: inside CORS, which must see /sparql too
+    app.add_middleware(SecurityHeaders)
     if limits.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], expose_headers=["Warning"])

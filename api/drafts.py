@@ -51,6 +51,9 @@ def answer(job: DraftJob) -> Reply:
         return _json(e.status, e.to_json())
     except MemoryError:
         return too_big()
+    except Exception as e:  # noqa: BLE001 - an odd draft must not end the worker
+        return error(422, "unprocessable", f"the draft could not be processed ({type(e).__name__})",
+                     f"案を処理できませんでした（{type(e).__name__}）")
 
 
 def too_big() -> Reply:

@@ -41,5 +41,9 @@ class ReadError(KeifuError):
     """The file cannot be read as text or PDF (corrupt, encrypted, empty, image-only, binary, unknown encoding)."""
 
 
+class TooLargeError(ReadError):
+    """The file passes a cap on what one input may cost (:mod:`keifu.extract.limits`): bytes, pages, characters."""
+
+
 class UnknownDocumentError(KeifuError):
     """The file was read but holds no document of a kind we know."""

@@ -14,7 +14,7 @@ import os
 import resource
 from dataclasses import dataclass, replace
 
-from keifu.extract.errors import ReadError
+from keifu.extract.errors import TooLargeError
 
 
 def _env(name: str, default: int) -> int:
@@ -57,8 +57,8 @@ def set_read_limits(limits: ReadLimits | None = None, **changes: int) -> ReadLim
     return old
 
 
-def _over(what_en: str, what_ja: str, n: int, cap: int, path: object, page: int | None = None) -> ReadError:
-    return ReadError(f"too many {what_en} ({n:,}; the limit is {cap:,}): not read",
+def _over(what_en: str, what_ja: str, n: int, cap: int, path: object, page: int | None = None) -> TooLargeError:
+    return TooLargeError(f"too many {what_en} ({n:,}; the limit is {cap:,}): not read",
                      f"{what_ja}が多すぎるため読み込みません（{n:,}。上限は {cap:,}）", path=path, page=page)  # type: ignore[arg-type]
 
 

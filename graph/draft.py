@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from keifu.extract.errors import KeifuError, ReadError, UnknownDocumentError
+from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
+from keifu.extract.readers import read_regular_file
 from keifu.extract.segment import GENERIC
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.collection import Collection
@@ -152,12 +153,10 @@ def validate_path(path: Path | str, fmt: str | None = None) -> DraftReport:
     """Validate a draft file (text, PDF, Turtle or JSON-LD)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise DraftError("unreadable", f"cannot open file ({e.strerror})", f"ファイルを開けません（{e.strerror}）",
-                         path=path) from e
-    _check_size(size, path.name)
-    return validate_bytes(path.read_bytes(), path.name, fmt=fmt)
+        data = read_regular_file(path, MAX_BYTES)
+    except ReadError as e:
+        raise DraftError("too-large" if isinstance(e, TooLargeError) else "unreadable", e.message_en, e.message_ja, path=path) from e
+    return validate_bytes(data, path.name, fmt=fmt)
 
 
 #: Validated once when a server starts (:func:`warm_up`): our own sample objectives, every kind of node a draft has.
@@ -244,7 +243,8 @@ def _validate_document(data: bytes, name: str) -> DraftReport:
                 raise _not_policy_document(name)  # minutes, a budget list …: stored by a build, no draft
             graph = emit_file(ef)
         except ReadError as e:
-            raise DraftError("unreadable", e.message_en, e.message_ja, path=name, page=e.page, line=e.line) from e
+            raise DraftError("too-large" if isinstance(e, TooLargeError) else "unreadable", e.message_en,
+                             e.message_ja, path=name, page=e.page, line=e.line) from e
         except UnknownDocumentError as e:
             raise _not_policy_document(name) from e
         except DraftError:
@@ -345,8 +345,13 @@ def _refuse_remote_contexts(data: bytes, name: str) -> None:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise DraftError("bad-rdf", f"not valid JSON ({e})", f"JSON として不正です（{e}）", path=name) from e
-
-    def walk(v: Any) -> None:
+    except RecursionError as e:
+        raise _too_deep(name) from e
+    stack: list[tuple[Any, int]] = [(doc, 0)]  # iterative: a deep document cannot overflow the stack here
+    while stack:
+        v, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(name)
         if isinstance(v, dict):
             for k, x in v.items():
                 ctx = x if k == "@context" else None
@@ -355,12 +360,18 @@ def _refuse_remote_contexts(data: bytes, name: str) -> None:
                         raise DraftError("bad-rdf", f"remote JSON-LD @context {c!r} is not fetched; inline the context",
                                          f"JSON-LD の外部 @context（{c}）は取得しません。@context を埋め込んでください",
                                          path=name)
-                walk(x)
+                stack.append((x, depth + 1))
         elif isinstance(v, list):
-            for x in v:
-                walk(x)
+            stack.extend((x, depth + 1) for x in v)
 
-    walk(doc)
+
+#: deepest JSON-LD accepted: rdflib's JSON-LD parser recurses once a level (real drafts nest under ten)
+MAX_JSON_DEPTH = 100
+
+
+def _too_deep(name: str) -> DraftError:
+    return DraftError("bad-rdf", f"the JSON-LD is nested more than {MAX_JSON_DEPTH} levels deep",
+                      f"JSON-LD の入れ子が {MAX_JSON_DEPTH} 段を超えています", path=name)
 
 
 def _error_line(msg: str) -> int | None:

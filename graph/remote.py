@@ -37,7 +37,7 @@ SYSTEM_GRAPH_PREFIXES = (
 _OPAQUE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>" r"|#[^\n]*",
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>" r"|#[^\r\n]*",  # "\r" ends a comment too
     re.S,
 )
 FORM_KEYWORD = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.I)

@@ -109,7 +109,7 @@ def test_page_cap_refuses_a_long_pdf_with_the_reason(tmp_path: Path) -> None:
     async def go(pool: DraftPool) -> None:
         r = await pool.run(DraftJob(pdf.read_bytes(), pdf.name, None))
         err = body(r)["error"]
-        assert r.status == 422 and "4" in err["message_en"] and "pages" in err["message_en"]
+        assert r.status == 413 and "4" in err["message_en"] and "pages" in err["message_en"]
         assert "ページ数" in err["message_ja"]
     run(go, workers=1, limits=ReadLimits(max_pages=3))
 
