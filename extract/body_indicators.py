@@ -20,14 +20,15 @@ from typing import Any
 
 from . import axis_vocab as V
 from .blocks import LogicalBlock
-from .dates import find_dates
+from .dates import find_dates, fiscal_year
 from .headings import Heading
 from .model import Block, Line, LineSpan, SourceText
 from .normalize import join_wrapped, squash
 from .registry import register_parser
 from .vocab import rows
 
-__all__ = ["BodyIndicator", "BodyIndicators", "Mark", "parse_body_indicators", "sentence_targets", "split_targets"]
+__all__ = ["BodyIndicator", "BodyIndicators", "Mark", "parse_body_indicators", "recurrence", "sentence_targets",
+           "split_targets", "target_facts"]
 
 _LEAD_LABEL = re.compile(r"^\s*(?P<label>[《【＜<〈（(〔［][^《》【】＜＞<>〈〉（）()〔〕［］]{1,40}[》】＞>〉）)〕］])\s*(?P<rest>.*)$", re.S)
 #: Target kinds whose value alone is the target (40件); other kinds are phrases (対…比で約３割増加, 前年度を上回る).
@@ -223,9 +224,10 @@ def _strip_item(text: str) -> str:
 class _Scanner:
     """Walks the body blocks of one heading (and the item headings that continue an open list)."""
 
-    def __init__(self, out: BodyIndicators, period_fy: int | None) -> None:
+    def __init__(self, out: BodyIndicators, period_fy: int | None, one_year: bool = False) -> None:
         self.out = out
         self.period_fy = period_fy
+        self.one_year = one_year  # a document for one fiscal year: every target is due in it
         self.section: _Section | None = None
         self.mark: list[Mark] = []  # marks waiting for their reason
         self.want_reason = False  # a （理由） label was seen after the marks
@@ -234,7 +236,8 @@ class _Scanner:
         if self.section is not None:
             for it in self.section.items:
                 it.name, it.targets = split_targets(it.text)
-                it.targets = [_with_period(t, it.text, self.period_fy) for t in it.targets]
+                it.targets = [_relative(_with_period(_year_of_name(t, it.text), it.text, self.period_fy,
+                                                     self.one_year), it.text) for t in it.targets]
                 it.target_lines = [_line_of(it, t.start) for t in it.targets]
             self.out.indicators.extend(self.section.items)
         self.section = None
@@ -290,7 +293,7 @@ class _Scanner:
         if bk == "bullet" and V.is_note(b.text) and self.section.items:
             self.section.items[-1].notes.append(b.text.lstrip("※ "))
             self.section.items[-1].lines.extend(b.lines)
-        elif bk in ("bullet", "numbered"):
+        elif bk in ("bullet", "numbered") or _ITEM_MARKER.match(b.text):
             self.item(_strip_item(b.text), b.lines, heading)
         elif bk == "text" and not self.section.items:
             return  # the section's introduction
@@ -312,7 +315,7 @@ class _Scanner:
         if _kind(b) == "footnote":
             return
         for a, sent in _split_sentences(b.text):
-            targets = sentence_targets(sent, self.period_fy)
+            targets = sentence_targets(sent, self.period_fy, self.one_year)
             if not targets:
                 continue
             lines = [b.line_at(a + k) for k in (0, len(sent) - 1)]
@@ -366,7 +369,7 @@ def _rule_rx() -> list[tuple[str, re.Pattern[str]]]:
     return [(r[0], re.compile(r[1])) for r in _sentence_vocab().get("sentence-rule", [])]
 
 
-def sentence_targets(sent: str, period_fy: int | None = None) -> list[Any]:
+def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = False) -> list[Any]:
     """The targets a sentence of the body sets (``TargetValue``), offsets into ``sent``; [] for other sentences.
 
     A target sentence has a target cue (目標とし, までに, 以上とする, 毎年度, 比 …) and instructs (…こと, …とする)
@@ -396,7 +399,7 @@ def sentence_targets(sent: str, period_fy: int | None = None) -> list[Any]:
                 found.append(TargetValue(expression=sent[a:b], kind=kind, value=None, unit=None, fiscal_year=None,
                                          calendar_year=None, year_to=None, qualifier=_recurrence(f), start=a, end=b))
                 break
-    return [_relative(_with_period(t, sent, period_fy), sent) for t in found]
+    return [_relative(_with_period(t, sent, period_fy, one_year), sent) for t in found]
 
 
 def _is_value(t: Any, sent: str) -> bool:
@@ -462,18 +465,36 @@ def _recurrence(folded: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _with_period(t: Any, text: str, period_fy: int | None) -> Any:
-    """A target of 「中期目標期間中に…」 with no year of its own is due by the end of the objectives' period;
-    a rule or benchmark stated 「毎年度」「各年度」 recurs every year."""
+def _with_period(t: Any, text: str, period_fy: int | None, one_year: bool = False) -> Any:
+    """A target of 「中期目標期間中に…」 with no year of its own is due by the end of the objectives' period, and
+    any target of a document set for one fiscal year (年度目標) is due in that year; a rule or benchmark stated
+    「毎年度」「各年度」 recurs every year."""
     from .targets import fold
 
     f, _ = fold(text)
     if t.kind in ("rule", "benchmark") and t.qualifier is None and _recurrence(f):
         t = replace(t, qualifier=_recurrence(f))
     if (t.fiscal_year is None and t.calendar_year is None and period_fy is not None and t.kind != "recurring"
-            and not (t.qualifier and _recurrence(t.qualifier)) and _rx("period-deadline").search(f)):
+            and t.kind != "delegated" and not (t.qualifier and _recurrence(t.qualifier))
+            and (one_year or _rx("period-deadline").search(f))):
         t = replace(t, fiscal_year=period_fy)
     return t
+
+
+def _year_of_name(t: Any, text: str) -> Any:
+    """A year printed in the indicator's name dates its target (留学経験者の数（2026～2030年度）：累計400人)."""
+    if t.fiscal_year is not None or t.calendar_year is not None:
+        return t
+    years = [jd for a, _b, jd in find_dates(text[:t.start]) if jd.year is not None and jd.month is None]
+    if not years:
+        return t
+    spans = [(a, b) for a, b, jd in find_dates(text[:t.start]) if jd.year is not None and jd.month is None]
+    last = years[-1]
+    if len(years) >= 2 and re.fullmatch(r"\s*[～〜~―－-]\s*", text[spans[-2][1]:spans[-1][0]]):
+        first = years[-2]
+        return replace(t, fiscal_year=first.year if last.fiscal else None,
+                       calendar_year=None if last.fiscal else first.year, year_to=last.year)
+    return replace(t, fiscal_year=last.year if last.fiscal else None, calendar_year=None if last.fiscal else last.year)
 
 
 def _relative(t: Any, sent: str) -> Any:
@@ -489,7 +510,11 @@ def _relative(t: Any, sent: str) -> Any:
                 base = jd.year
                 if t.fiscal_year == jd.year or t.calendar_year == jd.year:
                     t = replace(t, fiscal_year=None, calendar_year=None, year_to=None)
+    if base is not None and base in (t.fiscal_year, t.calendar_year):  # 令和６年比: the year is the baseline
+        t = replace(t, fiscal_year=None, calendar_year=None, year_to=None)
     near = f[-8:] + fold(t.expression)[0]
+    if t.value is not None and (base is not None or "比" in near):
+        t = _widen(t, sent, base)
     if t.value is not None and (base is not None or "比" in near) and t.kind in ("absolute", "rule", "recurring"):
         kind = "relative"
         q = t.qualifier
@@ -497,6 +522,60 @@ def _relative(t: Any, sent: str) -> Any:
             q = "・".join(x for x in dict.fromkeys([_recurrence(f) or "毎年度", *(q or "").split("・")]) if x)
         t = replace(t, kind=kind, qualifier=q)
     return replace(t, base_year=base) if base is not None else t
+
+
+#: The comparison right before a relative value: 前年度比 / 令和７年度比で / 対前中期目標期間比で.
+_COMPARED = re.compile(r"対?[^、。，をはがにの\s\u3000]{1,14}比で?[\s\u3000]*$")
+_CHANGE = re.compile(r"^[\s\u3000]*(?:の)?(?:増加|減少|削減|向上|改善|低減|増|減)")
+
+
+def _widen(t: Any, sent: str, base: int | None) -> Any:
+    """A relative target's phrase from its base year to its verb: 令和６年比 30％増, not 比 30％."""
+    at = _value_at(t, sent)
+    a = t.start
+    cmp = _COMPARED.search(sent[:at])
+    if cmp is not None:
+        a = min(a, cmp.start())
+    for da, _db, jd in find_dates(sent[:at]):
+        if base is not None and jd.year == base and jd.month is None and not any(c in sent[da:at] for c in "、。，"):
+            a = min(a, da)
+    m = _CHANGE.match(sent[t.end:])
+    b = t.end + (m.end() if m else 0)
+    return replace(t, expression=sent[a:b].strip(), start=a, end=b)
+
+
+#: How a target due every year is printed (毎年度, 各年度, 毎事業年度, ／年 …).
+_RECURRING = ("毎事業年度", "各事業年度", "毎年度", "各年度", "毎年", "年間", "/年", "／年")
+
+
+def recurrence(t: Any) -> str | None:
+    """The recurrence of a target due every year, as printed (毎年度, 各年度, 毎事業年度; ／年 and 年間 read as
+    毎年度); None for a target with a deadline or none."""
+    q = getattr(t, "qualifier", None) or ""
+    hit = next((w for w in _RECURRING if w in q), None)
+    if hit is None and getattr(t, "kind", None) == "recurring":
+        hit = "毎年度"
+    return "毎年度" if hit in ("/年", "／年", "年間", "毎年") else hit
+
+
+def target_facts(doc: Any) -> list[tuple[str, str, Decimal | None, str | None, int | str | None]]:
+    """The body indicators and targets of a document as flat facts, for scoring and tests:
+    (section number of the objective, target phrase — or the indicator's name when it has no target —,
+    value, normalised unit, deadline). The deadline is the target's (last) year, its recurrence (毎年度 …),
+    ``delegated`` for a target left to the plan, or None."""
+    res: BodyIndicators | None = doc.extras.get("body_indicators") if hasattr(doc, "extras") else doc
+    out: list[tuple[str, str, Decimal | None, str | None, int | str | None]] = []
+    if res is None:
+        return out
+    for ind in res.indicators:
+        sec = doc.headings[ind.heading].section_number if ind.heading is not None else ""
+        if not ind.targets:
+            out.append((sec, ind.name or ind.text, None, None, None))
+        for t in ind.targets:
+            year = t.year_to or t.fiscal_year or t.calendar_year
+            due: int | str | None = "delegated" if t.kind == "delegated" else (year or recurrence(t))
+            out.append((sec, t.expression, t.value, t.unit_norm, due))
+    return out
 
 
 def _line_of(it: BodyIndicator, pos: int) -> Line:
@@ -523,12 +602,22 @@ def _looks_like_target(text: str) -> bool:
     return bool(re.match(r"^[0-9０-９,，.．]+", sq)) or "目標" in sq[:6]
 
 
-def _period_fy(doc: Any) -> int | None:
-    """The last fiscal year of the objectives' period (令和13年３月31日まで → 2030)."""
-    end = getattr(getattr(doc, "facts", None), "period_end", None)
+def _period_fy(doc: Any) -> tuple[int | None, bool]:
+    """(the last fiscal year of the objectives' period, whether the document is set for that one year):
+    令和13年３月31日まで → 2030; a 年度目標 or 年度計画 of 令和８年度 → (2026, True)."""
+    facts = getattr(doc, "facts", None)
+    end = getattr(facts, "period_end", None)
+    start = getattr(facts, "period_start", None)
+    fy = getattr(facts, "fiscal_year", None)
+    seg = getattr(doc, "segment", None)
+    if fy is None and seg is not None and str(getattr(seg, "kind", "")).startswith("annual"):
+        fy = fiscal_year(getattr(seg, "title", None) or "")  # 令和８年度目標: the year is in the title
     if end is None or end.year is None:
-        return None
-    return end.year - 1 if end.month is not None and end.month <= 3 else end.year
+        return (fy, True) if fy else (None, False)
+    last = end.year - 1 if end.month is not None and end.month <= 3 else end.year
+    first = start.year - 1 if start is not None and start.year and start.month and start.month <= 3 else \
+        (start.year if start is not None else None)
+    return last, first == last
 
 
 def _item_headings(headings: Sequence[Heading], i: int) -> list[int]:
@@ -552,7 +641,7 @@ def parse_body_indicators(src: SourceText, doc: Any) -> BodyIndicators:
     del src
     out = BodyIndicators()
     headings: list[Heading] = doc.headings
-    scan = _Scanner(out, _period_fy(doc))
+    scan = _Scanner(out, *_period_fy(doc))
     skip: set[int] = set()
     for i, h in enumerate(headings):
         if i in skip:

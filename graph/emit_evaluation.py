@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from keifu.extract.axis_table import AxisTables
-from keifu.extract.body_indicators import BodyIndicators
+from keifu.extract.body_indicators import BodyIndicators, recurrence
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plan_links import PlanItem, PlanLinks, link_plan
 from rdflib import Literal, URIRef
@@ -67,7 +67,7 @@ def emit_targets(em: Emitter, owner: URIRef, base: tuple[Any, ...], targets: lis
         em.add(node, KF.targetCalendarYear, Literal(int(cal)) if cal else None)
         q = getattr(t, "qualifier", None)
         em.add(node, KF.targetQualifier, Literal(q) if q else None)
-        rec = _recurrence(t)
+        rec = recurrence(t)
         em.add(node, KF.recurrence, Literal(rec) if rec else None)
         by = getattr(t, "base_year", None)
         em.add(node, KF.baseYear, Literal(int(by)) if by else None)
@@ -78,19 +78,6 @@ def emit_targets(em: Emitter, owner: URIRef, base: tuple[Any, ...], targets: lis
             em.add(node, KF.targetKind, concept("target-kind", kind))
         line = lines[k - 1] if lines and k - 1 < len(lines) else first
         em.prov(node, line, t.expression)
-
-
-#: How a target set for every year is printed (毎年度, 各年度, 毎事業年度, ／年 …) → the recurrence recorded.
-_RECURRING = ("毎事業年度", "各事業年度", "毎年度", "各年度", "毎年", "年間", "/年", "／年")
-
-
-def _recurrence(t: Any) -> str | None:
-    """The recurrence of a target: 毎年度 for a value due every fiscal year, as printed; None otherwise."""
-    q = getattr(t, "qualifier", None) or ""
-    hit = next((w for w in _RECURRING if w in q), None)
-    if hit is None and getattr(t, "kind", None) == "recurring":
-        hit = "毎年度"
-    return "毎年度" if hit in ("/年", "／年", "年間", "毎年") else hit
 
 
 # --------------------------------------------------------------------------------------------------
