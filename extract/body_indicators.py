@@ -236,8 +236,8 @@ class _Scanner:
         if self.section is not None:
             for it in self.section.items:
                 it.name, it.targets = split_targets(it.text)
-                it.targets = [_relative(_with_period(_year_of_name(t, it.text), it.text, self.period_fy,
-                                                     self.one_year), it.text) for t in it.targets]
+                it.targets = [_with_period(_relative(_year_of_name(t, it.text), it.text), it.text, self.period_fy,
+                                           self.one_year) for t in it.targets]
                 it.target_lines = [_line_of(it, t.start) for t in it.targets]
             self.out.indicators.extend(self.section.items)
         self.section = None
@@ -399,7 +399,7 @@ def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = F
                 found.append(TargetValue(expression=sent[a:b], kind=kind, value=None, unit=None, fiscal_year=None,
                                          calendar_year=None, year_to=None, qualifier=_recurrence(f), start=a, end=b))
                 break
-    return [_relative(_with_period(t, sent, period_fy, one_year), sent) for t in found]
+    return [_with_period(_relative(t, sent), sent, period_fy, one_year) for t in found]
 
 
 def _is_value(t: Any, sent: str) -> bool:
@@ -525,7 +525,7 @@ def _relative(t: Any, sent: str) -> Any:
 
 
 #: The comparison right before a relative value: 前年度比 / 令和７年度比で / 対前中期目標期間比で.
-_COMPARED = re.compile(r"対?[^、。，をはがにの\s\u3000]{1,14}比で?[\s\u3000]*$")
+_COMPARED = re.compile(r"対?[^、。，をはがにの:：\s\u3000]{1,14}比で?[\s\u3000]*$")
 _CHANGE = re.compile(r"^[\s\u3000]*(?:の)?(?:増加|減少|削減|向上|改善|低減|増|減)")
 
 

@@ -1,0 +1,197 @@
+"""Indicators and targets written in the body, on layouts of agencies never seen (issue 13, items 2–3).
+
+Five fictional agencies, our own wording: a national R&D agency (【数値目標】 with ① items, 〔評価指標〕, target
+sentences), a mid-term objectives agency (（指標） blocks with ○ items, double-spaced, a target left to the plan),
+an executive agency's 年度目標 (＜指標＞ with ア items, an inline KPI, a bare 重要度 line), a national university
+(《評価指標》 with （ア） items, a bare 定量目標 heading, a span of years, double-spaced) and a special corporation
+set up by its own law (【指標】 with ●, 成果指標： with ａ．, 達成目標 with ◯, two markers on one line). Each fact is
+(section number of the objective, target phrase or indicator name, value, unit, deadline), asserted exactly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from conftest import REPO, corpus_file
+from keifu.extract.body_indicators import parse_body_indicators, target_facts
+from keifu.extract.errors import UnknownDocumentError
+from keifu.extract.headings import parse_headings
+from keifu.extract.pipeline import extract_file
+from keifu.extract.readers import read_source
+
+UNSEEN = REPO / "tests" / "fixtures" / "unseen"
+
+EXPECTED: dict[str, list[tuple[str, str, D | None, str | None, int | str | None]]] = {
+    "bodyind_rd_ocean.txt": [
+        ("Ⅲ.１", "令和 12 年度までに 45 基", D("45"), "基", 2030),
+        ("Ⅲ.１", "５％以下（毎年度）", D("5"), "%", "毎年度"),
+        ("Ⅲ.２.（１）", "令和 11 年度までに令和６年度比で 20％削減", D("20"), "%", 2029),
+        ("Ⅲ.２.（１）", "予測モデルの改良状況", None, None, None),
+        ("Ⅲ.２.（１）", "外部機関への予測情報の提供件数", None, None, None),
+        ("Ⅲ.２.（２）", "累計 300 報以上", D("300"), "報", 2032),  # 中長期目標期間中: the period's last year
+        ("Ⅲ.２.（２）", "毎年度 40 件以上", D("40"), "件", "毎年度"),
+        ("Ⅳ", "毎年度平均で前年度比３％以上", D("3"), "%", "毎年度"),
+    ],
+    "bodyind_midterm_museum.txt": [
+        ("第３.１", "前年度以上", None, None, None),
+        ("第３.１", "令和 12 年度までに 90％", D("90"), "%", 2030),
+        ("第３.２", "前年度比 ５％以上増加", D("5"), "%", None),
+        ("第３.２", "来館者の満足度", None, None, None),
+        ("第３.２", "教育普及事業の参加者数", None, None, None),
+        ("第３.３", "資料のデジタル化については、中期計画において適切な数値目標を設定する。", None, None, "delegated"),
+        ("第４", "令和７年度比で10％以上削減", D("10"), "%", 2030),
+    ],
+    "bodyind_annual_registry.txt": [
+        ("第２.１", "98％以上", D("98"), "%", 2026),  # a 年度目標: every target is due in its year
+        ("第２.１", "令和６年比 30％増", D("30"), "%", 2026),
+        ("第２.２", "95％以上（各年度）", D("95"), "%", "各年度"),
+        ("第３", "前年度以上", None, None, 2026),
+    ],
+    "bodyind_univ_lake.txt": [
+        ("第３.１", "各年度 95％以上", D("95"), "%", "各年度"),
+        ("第３.１", "累計 400 人", D("400"), "人", 2030),  # （2026～2030年度） in the name: its end year
+        ("第３.１", "令和９年度までに 120 科目", D("120"), "科目", 2027),
+        ("第３.２", "対前中期目標期間比で 15％増加", D("15"), "%", None),
+    ],
+    "bodyind_special_rail.txt": [
+        ("第３.１", "令和 13 年度までに累計 60 件", D("60"), "件", 2031),
+        ("第３.１", "支援先の事業者数", None, None, None),
+        ("第３.２", "毎年度 150 人以上", D("150"), "人", "毎年度"),
+        ("第３.２", "80％以上", D("80"), "%", None),
+        ("第３.３", "令和 13 年度までに０件", D("0"), "件", 2031),
+        ("第４", "前年度比 1.5％以上", D("1.5"), "%", "毎年度"),
+    ],
+}
+
+#: (section, dimension, level, text on the marker's line, start of the reason)
+MARKS: dict[str, list[tuple[str, str, str, str, str]]] = {
+    "bodyind_rd_ocean.txt": [("Ⅲ.１", "重要度", "高", "【重要度：高】", "海洋の観測は"),
+                             ("Ⅲ.２.（１）", "困難度", "高", "【困難度：高】", "観測例の少ない")],
+    "bodyind_midterm_museum.txt": [("第３.１", "重要度", "高", "〔重要度：高〕", "文化資料は")],
+    "bodyind_annual_registry.txt": [("第２.１", "重要度", "高", "重要度：高", "登記の遅れは")],
+    "bodyind_univ_lake.txt": [("第３.２", "困難度", "高", "【難易度：高】", "研究資金の獲得競争")],
+    "bodyind_special_rail.txt": [("第３.１", "重要度", "高", "【重要度:高】", "地方の交通網"),
+                                 ("第３.１", "困難度", "高", "【重要度:高】", "地方の交通網"),
+                                 ("第３.２", "重要度", "高", "【重要度高】", "熟練技術者")],
+}
+
+
+def load(path: Path) -> Any:
+    """The document as extracted. A document whose kind is not recognised yet (a 国立大学法人 or a special
+    corporation under its own law, issue 13 item 1) is read as one heading tree, so that its body indicators are
+    still measured."""
+    try:
+        return extract_file(path).documents[0]
+    except UnknownDocumentError:
+        src = read_source(path)
+        doc = SimpleNamespace(headings=parse_headings(src.lines), facts=None, segment=None, extras={})
+        doc.extras["body_indicators"] = parse_body_indicators(src, doc)
+        return doc
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_unseen_body_targets(name: str) -> None:
+    assert target_facts(load(UNSEEN / name)) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", sorted(MARKS))
+def test_unseen_importance_markers_at_their_line(name: str) -> None:
+    doc = load(UNSEEN / name)
+    got = [(doc.headings[m.heading].section_number, m.dimension, m.level, m.lines[0].text.strip(), m.reason)
+           for m in doc.extras["body_indicators"].marks]
+    assert [g[:3] for g in got] == [e[:3] for e in MARKS[name]]
+    for g, e in zip(got, MARKS[name], strict=True):
+        assert e[3] in g[3] and g[4].startswith(e[4]), (g, e)  # at the marker's line, with its reason
+
+
+def test_each_target_is_located_at_the_line_of_its_phrase() -> None:
+    doc = load(UNSEEN / "bodyind_midterm_museum.txt")
+    lines = {t.expression: ln.text for i in doc.extras["body_indicators"].indicators
+             for t, ln in zip(i.targets, i.target_line, strict=True)}
+    assert "令和 12 年度までに 90％" in lines["令和 12 年度までに 90％"]
+    assert lines["令和７年度比で10％以上削減"].startswith("一般管理費については")  # the phrase starts there …
+    doc = load(UNSEEN / "bodyind_rd_ocean.txt")
+    lines = {t.expression: ln.text for i in doc.extras["body_indicators"].indicators
+             for t, ln in zip(i.targets, i.target_line, strict=True)}
+    assert "累計 300 報以上" in lines["累計 300 報以上"]  # … not at the first line of its sentence
+    assert "毎年度 40 件以上" in lines["毎年度 40 件以上"]
+
+
+def test_facts_reported_in_the_past_are_not_targets() -> None:
+    """「…を 30 基設置した」「…は年間 12 万人であった」「…250 件に達した」 state results, not targets."""
+    for name in EXPECTED:
+        texts = " ".join(f[1] for f in target_facts(load(UNSEEN / name)))
+        assert not any(w in texts for w in ("30 基", "12 万人", "250 件"))
+
+
+def test_single_and_double_spacing_give_the_same_facts(tmp_path: Path) -> None:
+    """The double-spaced fixtures read the same when their blank lines are removed (sections, values, deadlines)."""
+    for name in ("bodyind_midterm_museum.txt", "bodyind_univ_lake.txt"):
+        single = tmp_path / name
+        text = (UNSEEN / name).read_text(encoding="utf-8")
+        single.write_text("\n".join(ln for ln in text.split("\n") if ln.strip()) + "\n", encoding="utf-8")
+        key = [(f[0], f[2], f[3], f[4]) for f in EXPECTED[name]]
+        assert [(f[0], f[2], f[3], f[4]) for f in target_facts(load(single))] == key
+
+
+# --- corpus -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gpif():
+    doc = next(d for d in extract_file(corpus_file("002")).documents
+               if any(m.dimension == "重要度" for m in d.extras["body_indicators"].marks))
+    return doc
+
+
+def test_corpus_gpif_numeric_targets_linked_to_their_objectives(gpif) -> None:  # noqa: ANN001
+    """GPIF states its targets in prose: the real return 1.9 %, the composite benchmark return over the period
+    and in each year, and the 1.33 % yearly efficiency of two kinds of expense (issue 13)."""
+    got = [(gpif.headings[i.heading].title, t.value, t.unit_norm, t.kind, ln.no)
+           for i in gpif.extras["body_indicators"].indicators for t, ln in zip(i.targets, i.target_line, strict=True)]
+    assert [(g[1], g[2], g[3]) for g in got] == [
+        (D("1.9"), "%", "absolute"), (None, None, "benchmark"), (None, None, "benchmark"),
+        (D("1.33"), "%", "relative"), (D("1.33"), "%", "relative")]
+    titles = [g[0] for g in got]
+    assert titles[0] == "長期的な観点からの資産構成割合に基づく運用"
+    assert titles[1] == titles[2] == "ベンチマーク収益率（市場平均収益率）の確保"
+    assert titles[3] == titles[4] == "業務運営の効率化に伴う経費節減"
+    src = extract_file(corpus_file("002")).source.lines
+    for _, value, _, _, no in got:  # each at the line that prints it
+        assert value is None or format(value, "f") in src[no - 1].text.replace(" ", "")
+
+
+def test_corpus_gpif_targets_in_the_graph(gpif) -> None:  # noqa: ANN001
+    from keifu.graph.emit import emit_file
+    from keifu.graph.vocab import KF
+
+    g = emit_file(extract_file(corpus_file("002")))
+    rows = g.query("""SELECT ?v ?line WHERE { ?o a kf:Objective ; kf:hasIndicator ?i . ?i kf:hasTarget ?t .
+                      ?t kf:targetValue ?v ; kf:line ?line ; kf:unit "%" . FILTER(?line > 6000 && ?line < 6900) }""",
+                   initNs={"kf": KF})
+    assert sorted((float(r.v), int(r.line)) for r in rows) == [(1.33, 6760), (1.33, 6762), (1.9, 6281)]
+
+
+#: Body indicators, targets and markers per objectives document on main before issue 13 (commit c934958):
+#: the labelled lists of AMED and the markers of GPIF. New readings may add facts, never lose one.
+MAIN_COUNTS = {"日本医療研究開発機構": (11, 9, 0), "年金積立金管理運用": (0, 0, 6), "量子科学技術研究開発機構": (0, 0, 0),
+               "理化学研究所": (0, 0, 0), "宇宙航空研究開発機構": (0, 0, 0), "産業技術総合研究所": (0, 0, 0)}
+
+
+def test_corpus_counts_do_not_regress() -> None:
+    seen = set()
+    for prefix in ("000", "002"):
+        for d in extract_file(corpus_file(prefix)).documents:
+            key = next((k for k in MAIN_COUNTS if k in (d.facts.agency or "")), None)
+            res = d.extras.get("body_indicators")
+            if key is None or res is None:
+                continue
+            seen.add(key)
+            labelled = [i for i in res.indicators if i.label_line is not None]
+            counts = (len(labelled), sum(len(i.targets) for i in labelled), len(res.marks))
+            assert all(n >= m for n, m in zip(counts, MAIN_COUNTS[key], strict=True)), (key, counts)
+    assert seen == set(MAIN_COUNTS)
