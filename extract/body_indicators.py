@@ -421,14 +421,15 @@ def _value_at(t: Any, sent: str) -> int:
 
     span = sent[t.start:t.end]
     want = [t.value, t.value * 10] if t.value is not None else []  # 3割 is read as 0.3
-    for m in re.finditer(r"[0-9０-９][0-9０-９,，.．]*", span):
+    at = t.start
+    for m in re.finditer(r"[0-9０-９][0-9０-９,，.．]*", span):  # the last such number: a year (令和８年度) leads
         try:
             v = Decimal(fold(m.group(0))[0].replace(",", "").rstrip("."))
         except InvalidOperation:
             continue
         if v in want:
-            return t.start + m.start()
-    return t.start
+            at = t.start + m.start()
+    return at
 
 
 def _trim(t: Any, sent: str) -> Any:

@@ -1,10 +1,12 @@
 """Indicators and targets written in the body, on layouts of agencies never seen (issue 13, items 2–3).
 
-Five fictional agencies, our own wording: a national R&D agency (【数値目標】 with ① items, 〔評価指標〕, target
+Seven fictional agencies, our own wording: a national R&D agency (【数値目標】 with ① items, 〔評価指標〕, target
 sentences), a mid-term objectives agency (（指標） blocks with ○ items, double-spaced, a target left to the plan),
 an executive agency's 年度目標 (＜指標＞ with ア items, an inline KPI, a bare 重要度 line), a national university
 (《評価指標》 with （ア） items, a bare 定量目標 heading, a span of years, double-spaced) and a special corporation
-set up by its own law (【指標】 with ●, 成果指標： with ａ．, 達成目標 with ◯, two markers on one line). Each fact is
+set up by its own law (【指標】 with ●, 成果指標： with ａ．, 達成目標 with ◯, two markers on one line); two more written
+after the code was frozen and scored blind first (an R&D agency with 【KPI】 and 〈成果指標〉 (ア), a mid-term agency
+with ＜数値目標＞ sentences and 【重要度：高】（理由）…). Each fact is
 (section number of the objective, target phrase or indicator name, value, unit, deadline), asserted exactly.
 """
 
@@ -65,6 +67,22 @@ EXPECTED: dict[str, list[tuple[str, str, D | None, str | None, int | str | None]
         ("第３.３", "令和 13 年度までに０件", D("0"), "件", 2031),
         ("第４", "前年度比 1.5％以上", D("1.5"), "%", "毎年度"),
     ],
+    "bodyind_rd_forest.txt": [
+        ("第３.１", "令和 14 年度までに 25 自治体", D("25"), "自治体", 2032),
+        ("第３.１", "毎年度 12 件以上", D("12"), "件", "毎年度"),
+        ("第３.２", "累計 70 件以上", D("70"), "件", 2033),
+        ("第３.２", "受付から 10 営業日以内", D("10"), "営業日", None),
+        ("第３.３", "一般向け講演会の参加者数", None, None, None),
+        ("第３.３", "前年度実績以上", None, None, None),
+        ("第４", "中長期目標期間の最終年度までに 8% 以上削減", D("8"), "%", 2033),  # 令和８年度を基準: the base
+    ],
+    "bodyind_midterm_training.txt": [
+        ("第３.１", "各年度 80％以上", D("80"), "%", "各年度"),
+        ("第３.１", "毎年度 90％以上", D("90"), "%", "毎年度"),
+        ("第３.２", "令和 10 年度までに年間 3,000 人", D("3000"), "人", 2028),
+        ("第３.３", "具体的な目標値については、中期計画において定める。", None, None, "delegated"),
+        ("第４", "毎年度１％以上", D("1"), "%", "毎年度"),
+    ],
 }
 
 #: (section, dimension, level, text on the marker's line, start of the reason)
@@ -77,6 +95,8 @@ MARKS: dict[str, list[tuple[str, str, str, str, str]]] = {
     "bodyind_special_rail.txt": [("第３.１", "重要度", "高", "【重要度:高】", "地方の交通網"),
                                  ("第３.１", "困難度", "高", "【重要度:高】", "地方の交通網"),
                                  ("第３.２", "重要度", "高", "【重要度高】", "熟練技術者")],
+    "bodyind_rd_forest.txt": [("第３.２", "重要度", "高", "【重要度：高】", "木材利用の拡大は")],
+    "bodyind_midterm_training.txt": [("第３.１", "重要度", "高", "【重要度：高】（理由）", "雇用の安定")],
 }
 
 
@@ -130,7 +150,7 @@ def test_facts_reported_in_the_past_are_not_targets() -> None:
 
 def test_single_and_double_spacing_give_the_same_facts(tmp_path: Path) -> None:
     """The double-spaced fixtures read the same when their blank lines are removed (sections, values, deadlines)."""
-    for name in ("bodyind_midterm_museum.txt", "bodyind_univ_lake.txt"):
+    for name in ("bodyind_midterm_museum.txt", "bodyind_univ_lake.txt", "bodyind_midterm_training.txt"):
         single = tmp_path / name
         text = (UNSEEN / name).read_text(encoding="utf-8")
         single.write_text("\n".join(ln for ln in text.split("\n") if ln.strip()) + "\n", encoding="utf-8")
