@@ -215,3 +215,46 @@ def test_corpus_counts_do_not_regress() -> None:
             counts = (len(labelled), sum(len(i.targets) for i in labelled), len(res.marks))
             assert all(n >= m for n, m in zip(counts, MAIN_COUNTS[key], strict=True)), (key, counts)
     assert seen == set(MAIN_COUNTS)
+
+
+# --- draft validation follows (issue 13, item 4) -------------------------------------------------
+
+
+def _validate(text: str):  # noqa: ANN202
+    from keifu.graph.draft import validate_bytes
+
+    return validate_bytes(text.encode("utf-8"), "draft.txt")
+
+
+def _line(text: str, needle: str) -> int:
+    return next(i for i, ln in enumerate(text.split("\n"), 1) if needle in ln)
+
+
+MUSEUM = (UNSEEN / "bodyind_midterm_museum.txt").read_text(encoding="utf-8")
+
+
+def test_draft_indicator_blocks_and_targets_count_and_a_target_without_deadline_is_reported_at_its_line() -> None:
+    """（指標） blocks of a mid-term objectives agency are its indicators, and a target left to the plan counts for
+    its item: no item is reported; the one target with no year is reported at the line of its phrase."""
+    report = _validate(MUSEUM)
+    got = [(r.rule, r.line) for r in report.results if r.severity != "Info"]
+    assert ("kfsh:TargetDeadlineShape", _line(MUSEUM, "前年度比 ５％以上増加")) in got
+    assert not [r for r in report.results if r.rule in ("kfsh:EvaluationCoverageShape", "kfsh:EvaluationFrameworkShape")]
+
+
+def test_draft_items_without_indicators_are_each_reported_at_their_line() -> None:
+    text = MUSEUM
+    for drop in ("（指標） \n\n○ 来館者の満足度 \n\n○ 教育普及事業の参加者数 \n\n",
+                 "常設展示の来館者数を前年度比 ５％以上増加させることを目標とする。 \n\n",
+                 "資料のデジタル化については、中期計画において適切な数値目標を設定する。 \n\n"):
+        assert drop in text
+        text = text.replace(drop, "")
+    report = _validate(text)
+    got = sorted(r.line for r in report.results if r.rule == "kfsh:EvaluationCoverageShape")
+    assert got == [_line(text, "２．展示と教育普及"), _line(text, "３．デジタル公開")]
+
+
+def test_draft_marker_without_reason_is_reported_at_the_marker() -> None:
+    text = MUSEUM.replace("文化資料は一度失われると回復できないため。 \n\n", "")
+    report = _validate(text)
+    assert [r.line for r in report.results if r.rule == "kfsh:ImportanceReasonShape"] == [_line(text, "〔重要度：高〕")]
