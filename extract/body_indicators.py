@@ -384,7 +384,7 @@ def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = F
         return [TargetValue(expression=sent.strip(), kind="delegated", value=None, unit=None, fiscal_year=None,
                             calendar_year=None, year_to=None, qualifier=None, start=len(sent) - len(sent.lstrip()),
                             end=len(sent.rstrip()))]
-    if not _rx("sentence-cue").search(body):
+    if not _rx("sentence-cue").search(body) and not any(rx.search(_unparen(body)[0]) for _, rx in _rule_rx()):
         return []
     aim = _rx("sentence-aim").search(body) is not None
     if not (aim or _rx("sentence-order").search(body)) or (_rx("sentence-fact").search(body) and not aim):
@@ -407,6 +407,8 @@ def _is_value(t: Any, sent: str) -> bool:
     article or item number (第２条の４第１項)."""
     from .targets import fold
 
+    if t.rating and t.kind == "rating":  # 毎年度Ｂ評価以上
+        return True
     if t.value is None or not (t.unit or t.kind in ("rank", "ratio")):
         return False
     if t.unit and _rx("sentence-not-unit").search(fold(t.unit)[0]):

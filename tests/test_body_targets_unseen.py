@@ -158,6 +158,38 @@ def test_single_and_double_spacing_give_the_same_facts(tmp_path: Path) -> None:
         assert [(f[0], f[2], f[3], f[4]) for f in target_facts(load(single))] == key
 
 
+@pytest.mark.parametrize(("sentence", "want"), [
+    ("共同研究を年間 100 件以上実施する。", ("recurring", D("100"), "件", None, "毎年度")),
+    ("研究成果の実用化件数を 50 件程度とする。", ("absolute", D("50"), "件", None, None)),
+    ("利用者の満足度を 90％に引き上げる。", ("absolute", D("90"), "%", None, None)),
+    ("令和 11 年度までに相談件数を令和６年度比で２割増加させる。", ("relative", D("0.2"), "割", 2029, None)),
+    ("外部評価において毎年度Ｂ評価以上を得ること。", ("rating", None, None, None, "毎年度")),
+    ("論文数は前中期目標期間の実績を上回ることとする。", ("rule", None, None, None, None)),
+    ("受講者数は前年度以上とする。", ("rule", None, None, None, None)),
+    ("中期目標期間中に累計 500 件の技術指導を行う。", ("cumulative", D("500"), "件", 2030, None)),
+    ("具体的な数値目標は、年度計画において設定する。", ("delegated", None, None, None, None)),
+])
+def test_target_sentence_forms(sentence: str, want: tuple[Any, ...]) -> None:
+    from keifu.extract.body_indicators import recurrence, sentence_targets
+
+    (t,) = sentence_targets(sentence, period_fy=2030)
+    assert (t.kind, t.value, t.unit_norm, t.year_to or t.fiscal_year, recurrence(t)) == want
+    assert sentence[t.start:t.end] == t.expression or t.kind in ("delegated", "rating")
+
+
+@pytest.mark.parametrize("sentence", [
+    "1,000 万円以上の契約については、その結果を公表すること。",  # a threshold, not a target
+    "平成 30 年度には 300 件以上の相談があった。",  # a fact
+    "前期には共同研究の件数が 250 件に達しており、成果が上がっている。",
+    "業務の質を維持すること。",
+    "独立行政法人通則法第 32 条第１項の規定により評価を行うこと。",
+])
+def test_sentences_that_set_no_target(sentence: str) -> None:
+    from keifu.extract.body_indicators import sentence_targets
+
+    assert sentence_targets(sentence, period_fy=2030) == []
+
+
 # --- corpus -------------------------------------------------------------------------------------
 
 
