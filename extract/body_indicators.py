@@ -27,8 +27,8 @@ from .normalize import join_wrapped, squash
 from .registry import register_parser
 from .vocab import rows
 
-__all__ = ["BodyIndicator", "BodyIndicators", "Mark", "parse_body_indicators", "recurrence", "sentence_targets",
-           "split_targets", "target_facts"]
+__all__ = ["BodyIndicator", "BodyIndicators", "Mark", "mask_baselines", "parse_body_indicators", "recurrence",
+           "sentence_targets", "split_targets", "target_facts"]
 
 _LEAD_LABEL = re.compile(r"^\s*(?P<label>[《【＜<〈（(〔［][^《》【】＜＞<>〈〉（）()〔〕［］]{1,40}[》】＞>〉）)〕］])\s*(?P<rest>.*)$", re.S)
 #: Target kinds whose value alone is the target (40件); other kinds are phrases (対…比で約３割増加, 前年度を上回る).
@@ -87,6 +87,11 @@ def split_targets(text: str) -> tuple[str, list[Any]]:
         from .targets import parse_targets
     except ImportError:  # the shared target parser is not installed in this tree yet
         return _clean_name(text), []
+    printed = text
+    text, _ = mask_baselines(text)
+    if text != printed:
+        name, targets = split_targets(text)
+        return _clean_name(name), [replace(t, expression=printed[t.start:t.end].strip()) for t in targets]
     paren = _closing_paren(text)
     if paren is not None:
         a, b = paren
@@ -109,6 +114,24 @@ def split_targets(text: str) -> tuple[str, list[Any]]:
     first = min(t.start for t in targets)
     name = _clean_name(text[:first]) or _clean_name(text)
     return name, targets
+
+
+#: A parenthesis that states a baseline or a past result, not a target: （前中期目標期間実績：年平均1,200件）,
+#: （参考：令和５年度実績 120件）, （基準値：…）, （現状：…）.
+_BASELINE = re.compile(r"[（(][\s\u3000]*(?:参考[:：]?|基準値|基準|現状値?|前中長?期目標期間|前期|過去|直近|"
+                       r"(?:平成|令和)?[0-9０-９]{1,4}[\s\u3000]*年度?[\s\u3000]*(?:の)?実績|[^（）()]{0,10}実績(?:値)?[:：])"
+                       r"[^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*[）)]")
+
+
+def mask_baselines(text: str) -> tuple[str, list[str]]:
+    """``text`` with every baseline parenthesis blanked (same length, so offsets hold), and those parentheses:
+    their numbers are past results, never targets."""
+    notes: list[str] = []
+
+    def blank(m: re.Match[str]) -> str:
+        notes.append(m.group(0).strip("（）() \u3000"))
+        return "\u3000" * len(m.group(0))
+    return _BASELINE.sub(blank, text), notes
 
 
 def _targets(parse: Any, text: str) -> list[Any]:
@@ -236,6 +259,7 @@ class _Scanner:
         if self.section is not None:
             for it in self.section.items:
                 it.name, it.targets = split_targets(it.text)
+                it.notes.extend(mask_baselines(it.text)[1])
                 it.targets = [_with_period(_relative(_year_of_name(t, it.text), it.text), it.text, self.period_fy,
                                            self.one_year) for t in it.targets]
                 it.target_lines = [_line_of(it, t.start) for t in it.targets]
@@ -389,7 +413,10 @@ def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = F
     aim = _rx("sentence-aim").search(body) is not None
     if not (aim or _rx("sentence-order").search(body)) or (_rx("sentence-fact").search(body) and not aim):
         return []
-    found = [_trim(t, sent) for t in parse_targets(sent) if _is_value(t, sent)]
+    masked, _ = mask_baselines(sent)
+    found = [replace(_trim(t, masked), expression=sent[t.start:t.end].strip()) for t in parse_targets(masked)
+             if _is_value(t, masked)]
+    found = [replace(t, expression=sent[t.start:t.end].strip()) for t in found]
     if not found:
         g, gmap = _unparen(f)
         for kind, rx in _rule_rx():

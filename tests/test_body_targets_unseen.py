@@ -190,6 +190,36 @@ def test_sentences_that_set_no_target(sentence: str) -> None:
     assert sentence_targets(sentence, period_fy=2030) == []
 
 
+@pytest.mark.parametrize(("item", "name", "values", "note"), [
+    ("相談件数（前中期目標期間実績：年平均 1,200 件）", "相談件数", [], "前中期目標期間実績：年平均 1,200 件"),
+    ("相談件数（前中期目標期間実績：年平均1,200件）：年間 1,300 件以上", "相談件数", [D("1300")], "前中期目標期間実績"),
+    ("利用件数（参考：令和５年度実績 120 件）", "利用件数", [], "参考：令和５年度実績 120 件"),
+    ("研修の満足度（80％以上）", "研修の満足度", [D("80")], None),
+])
+def test_a_baseline_in_parentheses_is_no_target(item: str, name: str, values: list[D], note: str | None) -> None:
+    """（前中期目標期間実績：…）（参考：令和５年度実績…） print past results next to an indicator: never its target."""
+    from keifu.extract.body_indicators import mask_baselines, split_targets
+
+    got_name, targets = split_targets(item)
+    assert (got_name, [t.value for t in targets]) == (name, values)
+    notes = mask_baselines(item)[1]
+    assert (notes[0].startswith(note) if note else notes == [])
+
+
+def test_labelled_block_of_an_agency_with_baselines() -> None:
+    """【評価における指標】 with baselines in parentheses: indicators with no target, the baseline as a note."""
+    from keifu.extract.model import Line
+
+    text = ["１．相談事業 ", "相談体制を充実する。 ", "【評価における指標】 ", "・ 相談件数（前中期目標期間実績：年平均 1,200 件） ",
+            "・ 相談者の満足度：各年度 85％以上 "]
+    lines = [Line(no=i + 1, text=t, page=None, index=i) for i, t in enumerate(text)]
+    doc = SimpleNamespace(headings=parse_headings(lines), facts=None, segment=None, extras={})
+    res = parse_body_indicators(None, doc)  # type: ignore[arg-type]
+    assert [(i.kind, i.name, [t.value for t in i.targets], i.notes) for i in res.indicators] == [
+        ("indicator", "相談件数", [], ["前中期目標期間実績：年平均 1,200 件"]),
+        ("indicator", "相談者の満足度", [D("85")], [])]
+
+
 # --- corpus -------------------------------------------------------------------------------------
 
 
