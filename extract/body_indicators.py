@@ -254,6 +254,7 @@ class _Scanner:
         self.section: _Section | None = None
         self.mark: list[Mark] = []  # marks waiting for their reason
         self.want_reason = False  # a （理由） label was seen after the marks
+        self.title_marks: list[Mark] = []  # marks printed in the heading, waiting for a （理由） block or sentence
 
     def flush(self) -> None:
         if self.section is not None:
@@ -277,6 +278,8 @@ class _Scanner:
         marks = [m for lab in labels for m in _marks_of(lab)]
         rationale = any(V.is_rationale_label(lab) for lab in labels)
         reason = any(_is_reason_label(lab) for lab in labels)
+        if reason and not self.mark and self.title_marks:  # the reason of a marker printed in the heading
+            self.mark, self.title_marks = self.title_marks, []
         if reason and self.mark:
             self.want_reason = True
             if rest:
@@ -310,6 +313,11 @@ class _Scanner:
                     self.want_reason = False
                 return
             self.mark = []
+        if self.title_marks and _kind(b) == "text" and _states_reason(b.text, self.title_marks):
+            self.mark, self.title_marks = self.title_marks, []
+            self._reason(b.text, b.lines)
+            self.mark = []
+            return
         if self.section is None:
             self.sentences(b, heading)
             return
@@ -348,6 +356,27 @@ class _Scanner:
             ind.targets = targets
             ind.target_lines = [b.line_at(a + t.start) for t in targets]
             self.out.indicators.append(ind)
+
+
+_TITLE_MARK = re.compile(r"[【〔［\[（(＜<《][\s\u3000]*(?:重要度|困難度|難易度)[^】〕］\]）)＞>》]{0,12}[】〕］\]）)＞>》]")
+
+
+def _title_marks(h: Heading, i: int, out: BodyIndicators) -> list[Mark]:
+    """Markers printed in a heading line (（２）○○の推進【重要度：高】【困難度：高】), at the heading's line."""
+    marks: list[Mark] = []
+    for m in _TITLE_MARK.finditer(h.title):
+        for dim, level in _marks_of(m.group(0)):
+            mark = Mark(dim, level, "", [h.line], i)
+            out.marks.append(mark)
+            marks.append(mark)
+    return marks
+
+
+def _states_reason(text: str, marks: list[Mark]) -> bool:
+    """A sentence that gives the reason of a marker: it names the dimension (重要度が高い) and a cause (ため, から)."""
+    sq = squash(text)
+    words = {m.dimension for m in marks} | ({"難易度"} if any(m.dimension == "困難度" for m in marks) else set())
+    return any(w in sq for w in words) and bool(re.search(r"ため|から", sq))
 
 
 def _split_sentences(text: str) -> list[tuple[int, str]]:
@@ -676,6 +705,7 @@ def parse_body_indicators(src: SourceText, doc: Any) -> BodyIndicators:
     for i, h in enumerate(headings):
         if i in skip:
             continue
+        scan.title_marks = _title_marks(h, i, out)
         for b in h.body:
             scan.block(b, i)
         if scan.section is not None and not scan.section.items:
@@ -687,6 +717,7 @@ def parse_body_indicators(src: SourceText, doc: Any) -> BodyIndicators:
                     scan.block(b, i)
         scan.flush()
         scan.mark = []
+        scan.title_marks = []
     return out
 
 

@@ -220,6 +220,26 @@ def test_labelled_block_of_an_agency_with_baselines() -> None:
         ("indicator", "相談者の満足度", [D("85")], [])]
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    (["１．相談事業【重要度：高】 ", "相談体制を充実する。 ", "＜重要度「高」の理由＞ ", "相談は利用者の安全に直結するため。 "],
+     [("重要度", "高", 1, "相談は利用者の安全に直結するため。")]),
+    (["（２）技術の継承【重要度：高】【難易度：高】 ", "技術を継承する。 ", "熟練者の退職が続き急務であることから、重要度及び難易度が高い。 "],
+     [("重要度", "高", 1, "熟練者の退職が続き"), ("困難度", "高", 1, "熟練者の退職が続き")]),
+    (["１．窓口業務 ", "窓口を改善する。 ", "重要度：高（理由）窓口は利用者との唯一の接点であるため。 "],
+     [("重要度", "高", 3, "窓口は利用者との唯一の接点であるため。")]),
+])
+def test_markers_in_headings_and_their_reasons(text: list[str], want: list[tuple[str, str, int, str]]) -> None:
+    """A marker printed in the heading line is reported at that line; its reason is a （理由） block or the sentence
+    that names the dimension and a cause (…ため, …から)."""
+    from keifu.extract.model import Line
+
+    lines = [Line(no=i + 1, text=t, page=None, index=i) for i, t in enumerate(text)]
+    doc = SimpleNamespace(headings=parse_headings(lines), facts=None, segment=None, extras={})
+    marks = parse_body_indicators(None, doc).marks  # type: ignore[arg-type]
+    assert [(m.dimension, m.level, m.lines[0].no) for m in marks] == [w[:3] for w in want]
+    assert all(m.reason.startswith(w[3]) for m, w in zip(marks, want, strict=True))
+
+
 # --- corpus -------------------------------------------------------------------------------------
 
 
