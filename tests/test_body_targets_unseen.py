@@ -340,3 +340,27 @@ def test_draft_marker_without_reason_is_reported_at_the_marker() -> None:
     text = MUSEUM.replace("文化資料は一度失われると回復できないため。 \n\n", "")
     report = _validate(text)
     assert [r.line for r in report.results if r.rule == "kfsh:ImportanceReasonShape"] == [_line(text, "〔重要度：高〕")]
+
+
+def test_targets_and_markers_in_the_graph() -> None:
+    """Targets carry value (xsd:decimal), normalised unit, deadline or recurrence, base year, kind and the line of
+    their phrase; a target left to the plan is tk:delegated with its sentence; markers are nodes at their line."""
+    from keifu.graph.emit import emit_file
+    from keifu.graph.vocab import KF
+
+    g = emit_file(extract_file(UNSEEN / "bodyind_midterm_museum.txt"))
+    rows = {str(r.e): (r.v, str(r.u) if r.u else None, r.fy and int(r.fy), r.by and int(r.by), str(r.k).rsplit("/", 1)[-1],
+                       int(r.line))
+            for r in g.query("""SELECT ?e ?v ?u ?fy ?by ?k ?line WHERE { ?o a kf:Objective ; kf:hasIndicator/kf:hasTarget ?t .
+                ?t kf:expression ?e ; kf:targetKind ?k ; kf:line ?line . OPTIONAL { ?t kf:targetValue ?v }
+                OPTIONAL { ?t kf:unit ?u } OPTIONAL { ?t kf:targetFiscalYear ?fy } OPTIONAL { ?t kf:baseYear ?by } }""",
+                             initNs={"kf": KF})}
+    text = (UNSEEN / "bodyind_midterm_museum.txt").read_text(encoding="utf-8")
+    assert rows["令和７年度比で10％以上削減"][1:] == ("%", 2030, 2025, "relative", _line(text, "令和７年度比で"))
+    assert rows["令和７年度比で10％以上削減"][0].datatype.endswith("#decimal")
+    delegated = rows["資料のデジタル化については、中期計画において適切な数値目標を設定する。"]
+    assert delegated == (None, None, None, None, "delegated", _line(text, "中期計画において"))
+    marks = [(int(r.line), str(r.lv)) for r in g.query(
+        "SELECT ?line ?lv WHERE { ?m a kf:ImportanceMark ; kf:line ?line ; kf:importance ?lv ; kf:markedObjective ?o }",
+        initNs={"kf": KF})]
+    assert marks == [(_line(text, "〔重要度：高〕"), "高")]
