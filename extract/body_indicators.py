@@ -228,6 +228,11 @@ class _Section:
         self.kind = kind
         self.label_line = label_line
         self.items: list[BodyIndicator] = []
+        self.plain = False  # items are printed without bullets
+
+
+#: The longest item printed without a bullet under a label (a name and its target, no sentence).
+_PLAIN_ITEM = 60
 
 
 _ITEM_MARKER = re.compile(r"^[\s\u3000]*(?:[①-⑳㉑-㉟]|[(（][アイウエオカキクケコサシスセソタチツテトa-zａ-ｚ0-9０-９][)）]|"
@@ -327,12 +332,16 @@ class _Scanner:
             self.section.items[-1].lines.extend(b.lines)
         elif bk in ("bullet", "numbered") or _ITEM_MARKER.match(b.text):
             self.item(_strip_item(b.text), b.lines, heading)
-        elif bk == "text" and not self.section.items:
-            return  # the section's introduction
-        elif bk == "text" and not _SENTENCE_END.search(b.text) and _looks_like_target(b.text):
+        elif bk == "text" and _SENTENCE_END.search(b.text) and (not self.section.items or self.section.plain):
+            # the section's introduction, or a target sentence under the label (論文数を年間100報以上とする。)
+            self.sentences(b, heading, self.section.kind, self.section.label_line, need_unit=True)
+        elif bk == "text" and self.section.items and _looks_like_target(b.text):
             it = self.section.items[-1]
             it.text = f"{it.text} {b.text.strip()}"
             it.lines.extend(b.lines)
+        elif bk == "text" and (not self.section.items or self.section.plain) and len(squash(b.text)) <= _PLAIN_ITEM:
+            self.section.plain = True  # items printed without bullets, one short line each
+            self.item(b.text.strip(), b.lines, heading)
         else:
             self.flush()
             self.sentences(b, heading)
@@ -342,17 +351,20 @@ class _Scanner:
             m.reason = join_wrapped(m.reason, text) if m.reason else text
             m.lines.extend(ln for ln in lines if ln not in m.lines)
 
-    def sentences(self, b: Block, heading: int | None) -> None:
-        """Targets stated in prose: one indicator per target sentence, each target at its own line."""
+    def sentences(self, b: Block, heading: int | None, kind: str = "quantitative-target",
+                  label_line: Line | None = None, need_unit: bool = False) -> None:
+        """Targets stated in prose: one indicator per target sentence, each target at its own line (under a
+        label, the label's kind; there a sentence that only explains the list — 各年度の目標値は５年間の目標値の
+        1/5とする — sets no target: ``need_unit``)."""
         if _kind(b) == "footnote":
             return
         for a, sent in _split_sentences(b.text):
             targets = sentence_targets(sent, self.period_fy, self.one_year)
-            if not targets:
+            if not targets or (need_unit and not any(t.unit for t in targets)):
                 continue
             lines = [b.line_at(a + k) for k in (0, len(sent) - 1)]
-            ind = BodyIndicator("quantitative-target", _clean_sentence(sent), sent.strip(),
-                                [ln for i, ln in enumerate(lines) if ln not in lines[:i]], heading, None)
+            ind = BodyIndicator(kind, _clean_sentence(sent), sent.strip(),
+                                [ln for i, ln in enumerate(lines) if ln not in lines[:i]], heading, label_line)
             ind.targets = targets
             ind.target_lines = [b.line_at(a + t.start) for t in targets]
             self.out.indicators.append(ind)

@@ -240,6 +240,21 @@ def test_markers_in_headings_and_their_reasons(text: list[str], want: list[tuple
     assert all(m.reason.startswith(w[3]) for m, w in zip(marks, want, strict=True))
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    (["１．研究開発 ", "研究を進める。 ", "【指標】 ", "研究成果の論文数：年間 100 報以上 ", "特許出願件数 ", "研究は着実に進めること。 "],
+     [("indicator", "研究成果の論文数", [D("100")]), ("indicator", "特許出願件数", [])]),
+    (["１．研究開発 ", "研究を進める。 ", "【数値目標】 ", "論文数を年間 100 報以上とする。 ", "２．普及 ", "普及する。 "],
+     [("quantitative-target", "論文数を年間 100 報以上とする。", [D("100")])]),
+])
+def test_items_without_bullets_and_sentences_under_a_label(text: list[str], want: list[tuple[Any, ...]]) -> None:
+    from keifu.extract.model import Line
+
+    lines = [Line(no=i + 1, text=t, page=None, index=i) for i, t in enumerate(text)]
+    doc = SimpleNamespace(headings=parse_headings(lines), facts=None, segment=None, extras={})
+    res = parse_body_indicators(None, doc)  # type: ignore[arg-type]
+    assert [(i.kind, i.name, [t.value for t in i.targets]) for i in res.indicators] == want
+
+
 # --- corpus -------------------------------------------------------------------------------------
 
 
