@@ -507,12 +507,18 @@ def _trim(t: Any, sent: str) -> Any:
     year or word far before the value (令和６年度を基準として、…、毎年度平均で前年度比 1.33％以上)."""
     at = _value_at(t, sent)
     cut = max(sent.rfind(c, t.start, at) for c in "、，,。")
-    if cut < t.start:
+    topics = list(_TOPIC.finditer(sent, t.start, at))  # …に ついては毎年度平均で…: no part of the target
+    topic = topics[-1] if topics else None
+    if cut < t.start and topic is None:
         return t
-    a = cut + 1
-    while a < at and sent[a] in " \t\u3000":
+    a = max(cut + 1, topic.end() if topic is not None else 0)
+    while a < at and sent[a] in " \t\u3000\n":
         a += 1
     return replace(t, expression=sent[a:t.end].strip(), start=a)
+
+
+#: The end of a topic phrase before a target (経費については、…は): the target starts after it.
+_TOPIC = re.compile(r"(?:について|に[\s\u3000]*ついて)は|(?<=[^\s\u3000])(?:は)(?=[\s\u3000]*(?:毎|各|年間|令和|平成|前|対|[0-9０-９]))")
 
 
 def _unparen(f: str) -> tuple[str, list[int]]:
