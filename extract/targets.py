@@ -181,6 +181,8 @@ _RANK = re.compile(r"第?(?P<n>[0-9]+)位")
 _RANGE_SEP = re.compile(r"^(?:~|〜|-|‐|－|―|から)$")
 _DASHES = "-－―‐—"
 _SEP = "、,，・:：;；/／()（）「」【】[]#※ 　\n"
+#: Particles that may follow a unit in a sentence (120科目とする, 45基を整備): the unit's word ends there.
+_PARTICLES = "とをにでがはへも"
 _GENERIC_UNIT = re.compile(r"[\u30a1-\u30fa\u30fc]{2,8}|[\u4e00-\u9fff]{1,2}")
 
 
@@ -235,10 +237,17 @@ def _unit_at(s: str, p: int) -> tuple[str | None, int]:
         if s.startswith(u, p):
             return u, p + len(u)
     m = _GENERIC_UNIT.match(s, p)
-    if m and not _is_word_char(s[m.end()] if m.end() < len(s) else ""):
-        word = m.group(0)
+    if m is None:
+        return None, p
+    for end in range(m.end(), p, -1):  # 300報以上: the unit is 報, the word after it a qualifier
+        word = s[p:end]
+        after = s[end:]
+        if _is_word_char(after[:1]) and after[:1] not in _PARTICLES \
+                and not any(after.startswith(q) for q, _ in _words("qual-after")):
+            continue
         if not any(word.startswith(q) for q, _ in _words("qual-after")) and not _is_label_unit(word):
-            return word, m.end()
+            return word, end
+        break
     return None, p
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from keifu.extract.axis_table import AxisTables
-from keifu.extract.body_indicators import BodyIndicators
+from keifu.extract.body_indicators import BodyIndicators, recurrence
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plan_links import PlanItem, PlanLinks, link_plan
 from rdflib import Literal, URIRef
@@ -47,8 +47,10 @@ def _decimal(v: Any) -> Literal | None:
 
 
 def emit_targets(em: Emitter, owner: URIRef, base: tuple[Any, ...], targets: list[Any], dnode: URIRef,
-                 first: Any) -> None:
-    """``kf:Target`` nodes for parsed targets (``keifu.extract.targets.TargetValue``) of one indicator."""
+                 first: Any, lines: list[Any] | None = None) -> None:
+    """``kf:Target`` nodes for parsed targets (``keifu.extract.targets.TargetValue``) of one indicator, each at
+    the line of its own phrase (``lines[k]``, else ``first``). The deadline of a span (2026～2030年度) is its
+    last year; a target set for every year carries kf:recurrence; the unit is normalised (％ → %)."""
     for k, t in enumerate(targets, start=1):
         node = mint(*base, "target", k)
         em.add(node, RDF.type, KF.Target)
@@ -56,7 +58,7 @@ def emit_targets(em: Emitter, owner: URIRef, base: tuple[Any, ...], targets: lis
         em.add(node, KF.inDocument, dnode)
         em.add(node, KF.expression, em.ja(t.expression))
         em.add(node, KF.targetValue, _decimal(getattr(t, "value", None)))
-        unit = getattr(t, "unit", None)
+        unit = getattr(t, "unit_norm", None) or getattr(t, "unit", None)
         em.add(node, KF.unit, Literal(unit) if unit else None)
         year = getattr(t, "year_to", None) or getattr(t, "fiscal_year", None)
         if getattr(t, "fiscal_year", None) is not None or getattr(t, "calendar_year", None) is None:
@@ -65,10 +67,17 @@ def emit_targets(em: Emitter, owner: URIRef, base: tuple[Any, ...], targets: lis
         em.add(node, KF.targetCalendarYear, Literal(int(cal)) if cal else None)
         q = getattr(t, "qualifier", None)
         em.add(node, KF.targetQualifier, Literal(q) if q else None)
+        rec = recurrence(t)
+        em.add(node, KF.recurrence, Literal(rec) if rec else None)
+        by = getattr(t, "base_year", None)
+        em.add(node, KF.baseYear, Literal(int(by)) if by else None)
+        hz = getattr(t, "horizon", None)
+        em.add(node, KF.horizon, Literal(hz) if hz else None)
         kind = getattr(t, "kind", None)
         if kind:
             em.add(node, KF.targetKind, concept("target-kind", kind))
-        em.prov(node, first, t.expression)
+        line = lines[k - 1] if lines and k - 1 < len(lines) else first
+        em.prov(node, line, t.expression)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,8 +165,9 @@ def emit_body_indicators(em: Emitter, doc: ExtractedDocument, dnode: URIRef, ono
         owner = onodes[ind.heading] if ind.heading is not None else dnode
         if ind.heading is not None:
             em.add(owner, KF.hasIndicator, node)
-        emit_targets(em, node, (*base, "body-indicator", k), ind.targets, dnode, ind.lines[0])
-    for m in res.marks:
+        emit_targets(em, node, (*base, "body-indicator", k), ind.targets, dnode, ind.lines[0],
+                     getattr(ind, "target_line", None))
+    for k, m in enumerate(res.marks, start=1):
         if m.heading is None:
             continue
         obj = onodes[m.heading]
@@ -165,6 +175,13 @@ def emit_body_indicators(em: Emitter, doc: ExtractedDocument, dnode: URIRef, ono
             level_p, reason_p = _MARK_PROPS[m.dimension]
             em.add(obj, level_p, Literal(m.level) if m.level else None)
             em.add(obj, reason_p, em.ja(m.reason))
+            # the marker as printed, at its own line, so that a missing reason is reported there
+            node = mint(*base, "mark", k)
+            em.add(node, RDF.type, KF.ImportanceMark)
+            em.add(node, KF.markedObjective, obj)
+            em.add(node, level_p, Literal(m.level) if m.level else None)
+            em.add(node, reason_p, em.ja(m.reason))
+            em.prov(node, m.lines[0], m.quote, m.lines[-1])
         else:
             em.add(obj, KF.targetRationale, em.ja(m.reason))
 

@@ -65,7 +65,7 @@ def test_bad_draft_reports_each_defect_at_its_line() -> None:
         ("kfsh:RequiredFinancesChapterShape", _line(BAD, "架空気象技術研究機構が")),
         ("kfsh:UnrecognisedChapterShape", _line(BAD, "Ⅴ．経理に関する事項")),
         ("kfsh:PositionCitesPlansShape", _line(BAD, "Ⅰ．政策体系における法人の位置付け及び役割")),
-        ("kfsh:ImportanceReasonShape", _line(BAD, "１．観測技術の高度化")),
+        ("kfsh:ImportanceReasonShape", _line(BAD, "【重要度：高】")),  # at the marker's own line
         ("kfsh:EvaluationCoverageShape", _line(BAD, "２．観測データの活用")),
     }
     assert expected <= got, expected - got

@@ -170,9 +170,13 @@ def _uncovered(g: Graph) -> None:
 
 
 def _no_framework(g: Graph) -> None:
+    """No axis or indicator, and no item under the quality chapter (with items, each is reported instead)."""
     for cls in (KF.EvaluationAxis, KF.Indicator):
         for n in list(g.subjects(RDF.type, cls)):
             g.remove((n, RDF.type, cls))
+    for top in [c for c, r in g.subject_objects(KF.chapterRole) if "quality" in str(r)]:
+        for item in list(g.subjects(KF.partOf, top)):
+            g.remove((item, KF.partOf, top))
 
 
 CASES = [

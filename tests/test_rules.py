@@ -90,6 +90,8 @@ def _without_indicators(text: str) -> str:
 
 
 MT_NO_INDICATORS = _without_indicators(MT)
+#: ... and with no items under the quality chapter: nothing but the document can carry the gap
+MT_NO_ITEMS = edit(edit(MT_NO_INDICATORS, "１．交流事業の実施 \n", ""), "２．情報の提供 \n", "")
 
 #: Shapes of shapes/evaluation.ttl that also carry a guideline rule for drafts (issue 3 and issue 7 merged:
 #: each defect is reported by one shape).
@@ -128,11 +130,13 @@ FAILING: list[Case] = [
     Case("mid-term-item-without-indicator", "EvaluationCoverageShape", edit(MT, MT_IND2, ""), "２．情報の提供"),
     Case("rd-item-without-axis-row", "EvaluationCoverageShape", edit(RD, RD_ROW2, ""), "２．観測データの活用"),
     Case("rd-item-axis-without-indicator", "RDQualityItemAxesShape", edit(RD, RD_ROW2, RD_AXIS2), "２．観測データの活用"),
-    Case("draft-without-any-indicator", "EvaluationFrameworkShape", MT_NO_INDICATORS, DOC, title=MT_TITLE),
-    Case("importance-without-reason", "ImportanceReasonShape", edit(RD, RD_MARK, "【重要度：高】 \n"),
-         "１．観測技術の高度化"),
-    Case("difficulty-without-reason", "DifficultyReasonShape", edit(RD, RD_MARK, "【困難度：高】 \n"),
-         "１．観測技術の高度化"),
+    # no indicator anywhere: each item of the quality chapter is reported at its own line (the first one here)
+    Case("draft-without-any-indicator", "EvaluationCoverageShape", edit(MT_NO_INDICATORS, "２．情報の提供 \n", ""),
+         "１．交流事業の実施"),
+    Case("draft-without-items-or-indicators", "EvaluationFrameworkShape", MT_NO_ITEMS, DOC, title=MT_TITLE),
+    # a marker is reported at its own line, not at its objective's
+    Case("importance-without-reason", "ImportanceReasonShape", edit(RD, RD_MARK, "【重要度：高】 \n"), "【重要度：高】"),
+    Case("difficulty-without-reason", "DifficultyReasonShape", edit(RD, RD_MARK, "【困難度：高】 \n"), "【困難度：高】"),
     Case("quality-chapter-generic-wording", "QualityChapterWordingShape",
          edit(RD, RD_QUALITY, "業務の質の向上に関する事項"), "Ⅲ．業務の質の向上に関する事項"),
     Case("extra-chapter", "UnrecognisedChapterShape",
@@ -369,12 +373,22 @@ def test_every_rule_has_a_failing_and_a_passing_draft(rules: Graph) -> None:
     (edit(RD, RD_ROW2, ""), "kfsh:EvaluationCoverageShape", "２．観測データの活用"),
     (edit(RD, RD_ROW2, RD_AXIS2), "kfsh:RDQualityItemAxesShape", "２．観測データの活用"),
     (edit(MT, MT_IND2, ""), "kfsh:EvaluationCoverageShape", "２．情報の提供"),
-    (MT_NO_INDICATORS, "kfsh:EvaluationFrameworkShape", MT_TITLE),
-], ids=["rd-item-without-row", "rd-item-axis-only", "mid-term-item-without-indicator", "no-indicator-anywhere"])
+    (MT_NO_ITEMS, "kfsh:EvaluationFrameworkShape", MT_TITLE),
+], ids=["rd-item-without-row", "rd-item-axis-only", "mid-term-item-without-indicator", "no-items-no-indicator"])
 def test_an_evaluation_gap_is_reported_once(text: str, rule: str, at: str) -> None:
     """The evaluation shapes (issue 3) and the guideline rules (issue 7) share the work: one report per defect."""
     report = _validate(text)
     assert [(r.rule, r.line) for r in report.results] == [(rule, line_of(text, at))]
+
+
+def test_items_without_indicators_are_each_reported_at_their_line() -> None:
+    """A draft with no indicator at all: one warning per item of the quality chapter, at its line (issue 13),
+    not one warning on the document."""
+    report = _validate(MT_NO_INDICATORS)
+    assert [(r.rule, r.line) for r in report.results] == [
+        ("kfsh:EvaluationCoverageShape", line_of(MT_NO_INDICATORS, "１．交流事業の実施")),
+        ("kfsh:EvaluationCoverageShape", line_of(MT_NO_INDICATORS, "２．情報の提供")),
+    ]
 
 
 def test_every_rule_is_documented_with_its_source(rules: Graph) -> None:

@@ -347,6 +347,8 @@ def test_body_indicators_with_their_targets(regional: ExtractedFile) -> None:
         ("quantitative-target", "技術移転の成約件数", "第３.１.（１）", 31),
         ("output", "講習会の開催回数", "第３.１.（２）", 38),
         ("outcome", "受講企業における新技術の導入件数", "第３.１.（２）", 40),
+        # a target written as a sentence of the body (issue 13)
+        ("quantitative-target", "一般管理費（人件費を除く。）は、毎年度、前年度比３％以上削減する。", "第４.１", 58),
     ]
     targets = [[(t.kind, t.value, t.unit, t.expression) for t in i.targets]
                for i in doc.extras["body_indicators"].indicators]
@@ -355,6 +357,7 @@ def test_body_indicators_with_their_targets(regional: ExtractedFile) -> None:
         [("cumulative", Decimal("400"), "件", "400件（累計）")],
         [("rule", None, None, "前年度を上回る回数")],
         [("relative", Decimal("0.3"), "割", "対令和２年度比で約３割増加")],
+        [("relative", Decimal("3"), "％", "前年度比３％以上削減")],
     ]
     relative = doc.extras["body_indicators"].indicators[3].targets[0]
     assert relative.base_year == 2020 and relative.qualifier == "約"
