@@ -99,16 +99,18 @@ def test_workers_answer_like_the_store_and_fresh_ones_see_a_write(sample_store_p
             assert all(r.status == 200 and r.body == expected for r in got)
             assert json.loads((await pool.run(Job(ask, JSON))).body)["boolean"] is False
             write()  # while the workers keep their snapshot
-            assert json.loads((await pool.run(Job(ask, JSON))).body)["boolean"] is False
+            before = await pool.run(Job(ask, JSON), timeout=120)
+            assert json.loads(before.body).get("boolean") is False, before.body
             old = set(pool.workers)
             busy = asyncio.ensure_future(pool.run(Job(RUNAWAY, JSON), timeout=30))  # one old worker is busy
             await asyncio.sleep(0.2)
             during = asyncio.ensure_future(pool.refresh())
             while not during.done():  # the old workers keep answering while the fresh ones start
-                assert (await pool.run(Job(LABELS, JSON))).status == 200
+                assert (await pool.run(Job(LABELS, JSON), timeout=120)).status == 200
             await during
             assert not (old & pool.workers) and len(pool.workers) == 2
-            assert json.loads((await pool.run(Job(ask, JSON))).body)["boolean"] is True
+            seen = await pool.run(Job(ask, JSON), timeout=120)  # generous: the machine may be loaded
+            assert json.loads(seen.body).get("boolean") is True, seen.body
             busy.cancel()
             await asyncio.sleep(0.2)
             assert not any(w.proc.is_alive() for w in old if w not in pool.retired)
