@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 from keifu.extract.plans import base_name, plan_edition
 
-from .lineage import LineageIndex, layer_of_class, traced_classes
+from .lineage import LineageIndex, curie, layer_of_class, traced_classes
 from .vocab import KF
 
 __all__ = ["Coverage", "PlanCoverage", "coverage"]
@@ -112,10 +112,10 @@ def _layer_inversions(idx: LineageIndex) -> list[dict[str, object]]:
         llo = min((layers[c] for c in idx.types.get(lo, ()) if c in layers), default=None)
         lhi = min((layers[c] for c in idx.types.get(hi, ()) if c in layers), default=None)
         if llo is not None and lhi is not None and lhi > llo:
-            out.append({"kind": "layer", "node": lo, "target": hi, "edge": f"kf:{data['prop']}",
+            out.append({"kind": "layer", "node": lo, "target": hi, "edge": curie(data['prop']),
                         "where": _where(idx, lo),
-                        "message_ja": f"{idx.cls(lo)} が kf:{data['prop']} で下位の {idx.cls(hi)} に上っている",
-                        "message_en": f"a {idx.cls(lo)} goes up kf:{data['prop']} to a lower {idx.cls(hi)}"})
+                        "message_ja": f"{idx.cls(lo)} が {curie(data['prop'])} で下位の {idx.cls(hi)} に上っている",
+                        "message_en": f"a {idx.cls(lo)} goes up {curie(data['prop'])} to a lower {idx.cls(hi)}"})
     return out
 
 

@@ -17,7 +17,7 @@ from keifu.extract.errors import KeifuError
 from keifu.extract.normalize import match_key
 from keifu.extract.plans import plan_key
 
-from .lineage import LineageIndex, Step, target_classes
+from .lineage import LineageIndex, Step, curie, target_classes
 from .vocab import KF, sparql_prefixes
 
 __all__ = ["AmbiguousName", "Candidate", "NameNotFound", "TraceResult", "TraceRow", "find_nodes", "resolve",
@@ -154,7 +154,7 @@ class TraceResult:
         w.writerow(["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets",
                     "chain", "evidence"])
         for r in self.rows:
-            ev = " | ".join(f"kf:{s.prop} {s.where()} {(s.quote or '').replace(chr(10), '')}"
+            ev = " | ".join(f"{curie(s.prop)} {s.where()} {(s.quote or '').replace(chr(10), '')}"
                             + (f" [{s.note}]" if s.note else "") for s in r.steps)
             w.writerow([r.node, r.label, r.kind or "", r.agency or "", r.document_label or "",
                         " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets), " → ".join(r.chain), ev])

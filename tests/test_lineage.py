@@ -66,7 +66,8 @@ def row(result, iri: str):
 
 def test_edge_set_and_directions_come_from_the_ontology() -> None:
     kinds = {k.name: k for k in edge_kinds()}
-    assert set(kinds) == {"hasIndicator", "hasAxis", "partOf", "implements", "contributesTo", "inDocument", "basedOn"}
+    assert set(kinds) == {"hasIndicator", "hasAxis", "partOf", "implements", "contributesTo", "inDocument", "basedOn",
+                          "dcterms:isVersionOf"}
     assert not kinds["hasIndicator"].up and not kinds["hasAxis"].up
     assert all(kinds[n].up for n in ("partOf", "implements", "contributesTo", "inDocument", "basedOn"))
     assert kinds["basedOn"].evidence == "citation" and kinds["inDocument"].fallback
