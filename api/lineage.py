@@ -70,10 +70,12 @@ def get_trace(
     plan: Annotated[str, Query(description="plan IRI or name (partial, width- and spacing-insensitive)")],
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
     goals: bool = False, evidence: bool = True, limit: Annotated[int | None, Query(ge=1)] = None,
+    all: Annotated[bool, Query(description="add document-level attributions judged not relevant (flagged "
+                                           "\"default\": false) / 関連の低い文書レベルの帰属も含める")] = False,
 ) -> Response:
     classes = [str(KF.Indicator), *(sorted(traced_classes() - {str(KF.Indicator)}) if goals else [])]
     try:
-        res = trace(_index(store), plan, classes=classes, evidence=evidence, limit=limit)
+        res = trace(_index(store), plan, classes=classes, evidence=evidence, limit=limit, everything=all)
     except AmbiguousName as e:
         return _ambiguous(e)
     except NameNotFound as e:

@@ -11,7 +11,8 @@ Every node that reaches a plan is attributed by the citation closest to it (kind
 * ``document``: the citation applies to the whole document (the document itself, or the chapter whose
   ``kf:chapterRole`` is the position in the policy system). These are scored for relevance: the words of the
   policy fields the cited plan's name falls in (``kfc:policy-field`` in ``ontology/policy-fields.ttl``) against the
-  item's title, the titles above it and its body text; words of the citing sentence weigh double.
+  item's title, the titles above it (objectives, the document, the agency's name) and its body text; words of the
+  plan's name and of the citing sentence weigh double.
 
 The default answer is the direct, series and via-plan items plus the relevant document-level ones.
 """
@@ -244,13 +245,23 @@ def _score(idx: LineageIndex, node: str, keywords: frozenset[str], emphasis: fro
     if any(k in title for k in keywords):
         return TITLE
     best = 0.0
-    if any(any(k in norm(idx.labels.get(a, "")) for k in keywords) for a in idx.ancestors(node)):
+    if any(k in t for t in _titles_above(idx, node) for k in keywords):
         best = ANCESTOR_TITLE
     body = idx.body(node)
     if len(body) >= MIN_BODY:
         hits = sum(body.count(k) * (2 if k in emphasis else 1) for k in keywords)
         best = max(best, min(1.0, hits / (len(body) / 100) / FULL_DENSITY))
     return best
+
+
+def _titles_above(idx: LineageIndex, node: str) -> list[str]:
+    """The titles of the objectives above a node, of its document and the name of the agency it is set for: what
+    an agency is for (its name says so) is what all its objectives are about."""
+    doc = idx.doc_of.get(node)
+    agency = idx.agency(node)
+    names = [idx.labels.get(a, "") for a in idx.ancestors(node)]
+    names += [idx.labels.get(doc, "") if doc else "", agency[1] if agency else ""]
+    return [norm(n) for n in names if n]
 
 
 def _owners(idx: LineageIndex, node: str) -> list[str]:
@@ -269,7 +280,9 @@ def _owners(idx: LineageIndex, node: str) -> list[str]:
 
 def relevance(idx: LineageIndex, node: str, plan: str, anchor: str) -> float | None:
     """How much ``node`` is about the policy fields of ``plan`` (None: the plan's name names no field)."""
-    keywords = plan_keywords([idx.labels.get(plan, ""), *sorted(idx.names.get(plan, ()))])
+    keywords = idx._keywords.get(plan)
+    if keywords is None:
+        keywords = idx._keywords[plan] = plan_keywords([idx.labels.get(plan, ""), *sorted(idx.names.get(plan, ()))])
     if not keywords:
         return None
     context = _context(idx, plan, anchor)

@@ -196,6 +196,7 @@ class LineageIndex:
     _attributions: dict[str, dict] = field(default_factory=dict)  # plan → node → Attribution
     _contexts: dict[tuple[str, str], str] = field(default_factory=dict)
     _scores: dict[tuple, float] = field(default_factory=dict)
+    _keywords: dict[str, frozenset[str]] = field(default_factory=dict)
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -489,8 +490,8 @@ def materialise(store: Store) -> MaterialiseReport:
         h.update(f"{n}\t{p}\t{a.kind}\t{a.relevance}\t{a.relevant}\t{a.anchor}\t{a.inherited}\n".encode())
     for lo, hi in sorted(idx.graph.edges):
         h.update(f"{lo}>{hi}\n".encode())
-    own = sum(1 for _ in store.ox.quads_for_pattern(None, None, None, me))
-    h.update(str(len(store) - own).encode())  # any change elsewhere in the store changes the digest
+    own = next(iter(store.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{LINEAGE_GRAPH}> {{ ?s ?p ?o }} }}")))
+    h.update(str(len(store) - int(own["n"].value)).encode())  # any change elsewhere in the store changes the digest
     digest = h.hexdigest()
     if digest != stored_digest(store):  # unchanged since the last materialisation: keep the stored graph
         tr = ox.NamedNode(str(KF.tracesTo))
