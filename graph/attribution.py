@@ -158,7 +158,7 @@ def plan_hops(idx: LineageIndex, plan: str) -> dict[str, str]:
         x = queue.popleft()
         for q in sorted(idx.graph.predecessors(x)):
             if q in targets and q not in hops:
-                series = idx.graph.edges[q, x]["prop"] == "isVersionOf" and hops[x] in ("self", "series")
+                series = idx.graph.edges[q, x]["prop"] == "dcterms:isVersionOf" and hops[x] in ("self", "series")
                 hops[q] = "series" if series else "via-plan"
                 queue.append(q)
     return hops

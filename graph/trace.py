@@ -272,9 +272,13 @@ DOWN_NOTE = ("下向きに読む：上位の目標の指標を、計画を引用
 def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution) -> tuple[list[str], list[Step]]:
     """The chain of nodes from ``node`` to ``plan`` that supports ``att`` and its steps with their evidence."""
     if att.inherited:
-        up = _up(idx, node, att.inherited)
-        above = list(idx.ancestors(att.anchor))
-        down = [att.anchor, *above[:above.index(att.inherited)]][::-1] if att.inherited in above else [att.anchor]
+        # up from the indicator to where its objectives meet the citing objective's, then down to the latter
+        line = [att.anchor, *idx.ancestors(att.anchor)]
+        meet = next((a for a in idx.ancestors(node) if a in line), None)
+        if meet is None:  # hung on the evaluation row only: step down from the row's objective
+            up, down = [node], line[:line.index(att.inherited) + 1][::-1] if att.inherited in line else [att.anchor]
+        else:
+            up, down = _up(idx, node, meet), line[:line.index(meet)][::-1]
     else:
         up, down = _up(idx, node, att.anchor), []
     if not up:  # not reached through items: the shortest path of the graph
