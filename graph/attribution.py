@@ -164,6 +164,34 @@ def plan_hops(idx: LineageIndex, plan: str) -> dict[str, str]:
     return hops
 
 
+def _window(idx: LineageIndex, edition: str, series: str) -> tuple[str | None, str | None]:
+    """The period an edition is in force: from its decision to the next edition's (ISO dates; None: open)."""
+    start = idx.decided.get(edition)
+    later = [idx.decided[e] for e in idx.graph.predecessors(series) if e != edition and e in idx.decided
+             and idx.graph.edges[e, series]["prop"] == "dcterms:isVersionOf" and start and idx.decided[e] > start]
+    return start, min(later, default=None)
+
+
+def _overlaps(idx: LineageIndex, node: str, window: tuple[str | None, str | None]) -> bool:
+    """Whether the document of ``node`` may be in force during ``window`` (unknown dates never exclude)."""
+    doc = node if idx.is_document(node) else idx.doc_of.get(node, node)
+    start, end = idx.period.get(doc, (None, None))
+    return not ((window[0] and end and end[:10] < window[0][:10]) or (window[1] and start and start[:10] >= window[1][:10]))
+
+
+def series_anchors(idx: LineageIndex, plan: str) -> list[tuple[str, str]]:
+    """(anchor, series) for citations of the series of an edition, from documents whose period overlaps the
+    edition's."""
+    targets = idx.target_set()
+    out = []
+    for s in sorted(idx.graph.successors(plan)):
+        if s not in targets or idx.graph.edges[plan, s]["prop"] != "dcterms:isVersionOf":
+            continue
+        window = _window(idx, plan, s)
+        out += [(a, s) for a in sorted(idx.graph.predecessors(s)) if a not in targets and _overlaps(idx, a, window)]
+    return out
+
+
 def attribute(idx: LineageIndex, plan: str) -> dict[str, Attribution]:
     """Every node that traces to ``plan``, with the best attribution it has (documents and plans excluded)."""
     cached = idx._attributions.get(plan)
@@ -174,18 +202,18 @@ def attribute(idx: LineageIndex, plan: str) -> dict[str, Attribution]:
     if plan not in idx.graph:
         return out
     direct_anchors: list[Attribution] = []
-    for q, hop in plan_hops(idx, plan).items():
-        for a in sorted(idx.graph.predecessors(q)):
-            if a in targets:
-                continue
-            kind = "document" if is_document_level(idx, a) else ("direct" if hop == "self" else hop)
-            att = Attribution(kind, a, q)
-            if kind != "document":
-                direct_anchors.append(att)
-            for n in below(idx, a):
-                old = out.get(n)
-                if old is None or RANK[kind] < RANK[old.kind]:
-                    out[n] = att
+    anchors = [(a, q, hop) for q, hop in plan_hops(idx, plan).items() for a in sorted(idx.graph.predecessors(q))
+               if a not in targets]
+    anchors += [(a, s, "series") for a, s in series_anchors(idx, plan)]
+    for a, q, hop in anchors:
+        kind = "document" if is_document_level(idx, a) else ("direct" if hop == "self" else hop)
+        att = Attribution(kind, a, q)
+        if kind != "document":
+            direct_anchors.append(att)
+        for n in below(idx, a):
+            old = out.get(n)
+            if old is None or RANK[kind] < RANK[old.kind]:
+                out[n] = att
     for att in direct_anchors:  # indicators of the objective or row above count for a citing objective without any
         under = below(idx, att.anchor)
         if any(INDICATOR in idx.types.get(n, ()) for n in under) or att.anchor not in idx.doc_of:

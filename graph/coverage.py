@@ -2,7 +2,7 @@
 none (orphans), and what cannot be right (cycles, contradictions).
 
 Contradictions are kinds of evidence that disagree, never guessed away:
-* ``edition``: one node traces to two editions of the same plan (第6期 and 第7期 …);
+* ``edition``: one node cites (directly or at document level) two editions of the same plan (第6期 and 第7期 …);
 * ``agency``: a plan item implements an objective set for another agency;
 * ``layer``: a lineage edge that leads from a higher kind of node to a lower one (e.g. a plan under an indicator).
 """
@@ -77,8 +77,10 @@ def _editions(idx: LineageIndex, traces: dict[str, set[str]]) -> list[dict[str, 
             continue
         by_node: dict[str, set[int]] = defaultdict(set)
         for ed, p in eds.items():
+            atts = idx.attributions(p)
             for n in traces[p]:
-                by_node[n].add(ed)
+                if atts[n].cited == p:  # a citation of the edition itself, not of its series or a plan under it
+                    by_node[n].add(ed)
         groups: dict[tuple[str, tuple[int, ...]], list[str]] = defaultdict(list)
         for n, found in by_node.items():
             if len(found) > 1:
@@ -131,7 +133,8 @@ def _cycles(idx: LineageIndex, limit: int = 50) -> list[list[str]]:
 
 
 def coverage(idx: LineageIndex, orphan_limit: int | None = None) -> Coverage:
-    """The coverage report of one lineage index."""
+    """The coverage report of one lineage index: per plan, the nodes of its default answer (the attribution rule
+    of ``keifu trace``: direct, and relevant document-level, items), so the two agree."""
     traces = idx.traces()
     traced = traced_classes()
     rep = Coverage()

@@ -185,6 +185,9 @@ class LineageIndex:
     row_members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: citation → the node holding it
     citation_owner: dict[str, str] = field(default_factory=dict)
+    #: plan → its decision date (ISO); document → its period (ISO start, end), for editions and their series
+    decided: dict[str, str] = field(default_factory=dict)
+    period: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     digest: str | None = None
     store: Store | None = None
     _prov: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -238,6 +241,14 @@ class LineageIndex:
                 { ?r kf:coversObjective ?o } UNION { ?r kf:evaluates ?o } }"""):
             if o in self.types and i in self.types:
                 self.row_members[o].add(i)
+        for p, d in _rows(store, "SELECT ?p ?d WHERE { ?p a kf:NationalPlan ; kf:decisionDate ?d }"):
+            self.decided[p] = min(d, self.decided.get(p, d))
+        for r in store.select(sparql_prefixes() + """SELECT ?d ?s ?e ?fy WHERE {
+                { ?d kf:periodStart ?s } UNION { ?d kf:periodEnd ?e } UNION { ?d kf:fiscalYear ?fy } }"""):
+            s0, e0 = self.period.get(r["d"], (None, None))
+            if r["fy"]:
+                s0, e0 = s0 or f"{r['fy']}-04-01", e0 or f"{int(r['fy']) + 1}-03-31"
+            self.period[r["d"]] = (r["s"] or s0, r["e"] or e0)
 
     def _load_facts(self, store: Store) -> None:
         for n, lbl in _rows(store, "SELECT ?n ?l WHERE { ?n rdfs:label ?l }"):

@@ -269,6 +269,10 @@ DOWN_NOTE = ("下向きに読む：上位の目標の指標を、計画を引用
              "of the objective above count for the objective that cites the plan")
 
 
+SERIES_NOTE = ("下向きに読む：シリーズの引用を、文書の期間に効力のある版のものとして数える / read downwards: a citation of "
+               "the series counts for the edition in force over the document's period")
+
+
 def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution) -> tuple[list[str], list[Step]]:
     """The chain of nodes from ``node`` to ``plan`` that supports ``att`` and its steps with their evidence."""
     if att.inherited:
@@ -294,6 +298,9 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution) 
                           p.get("line"), p.get("last"), DOWN_NOTE))  # type: ignore[arg-type]
         prev = child
     steps += idx.steps([prev, *hops])
+    if hops[-1] != plan:  # a citation of the series, counted for the edition in force over the document's period
+        steps.append(Step(hops[-1], plan, "dcterms:isVersionOf", plan, note=SERIES_NOTE))
+        hops.append(plan)
     return [*up, *down, *hops], steps
 
 

@@ -19,7 +19,7 @@ from keifu.graph.build import build
 from keifu.graph.coverage import coverage
 from keifu.graph.lineage import LINEAGE_GRAPH, index_for
 from keifu.graph.store import Store
-from keifu.graph.trace import DOWN_NOTE, trace
+from keifu.graph.trace import DOWN_NOTE, SERIES_NOTE, trace
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF
 from lineage_fixtures import fixture_store
@@ -104,8 +104,7 @@ def test_plan_of_no_field_applies_to_the_whole_document(idx) -> None:
 
 def test_direct_citation_beats_document_level(idx) -> None:
     rows = by_iri(trace(idx, EX + "PG7"))
-    assert set(rows) == {EX + "IE2"}
-    r = rows[EX + "IE2"]
+    r = rows[EX + "IE2"]  # Ⅲ.2 cites the 7th edition; the diagram cites the series for the whole document
     assert r.attribution.kind == "direct" and r.attribution.anchor == EX + "E32"
     assert [s.prop for s in r.steps] == ["hasIndicator", "basedOn"] and r.steps[-1].line == 31
 
@@ -115,6 +114,19 @@ def test_edition_cited_counts_for_its_series(idx) -> None:
     assert r.attribution.kind == "series" and r.attribution.cited == EX + "PG7"
     assert [s.prop for s in r.steps] == ["hasIndicator", "basedOn", "dcterms:isVersionOf"]
     assert r.as_dict()["evidence"][-1]["edge"] == "dcterms:isVersionOf"
+
+
+def test_series_cited_counts_for_the_edition_in_force(idx) -> None:
+    six = by_iri(trace(idx, EX + "PG6"))
+    r = six[EX + "IF2"]  # agency F cites the series in Ⅲ.2; its period (2020–2025) is the 6th edition's
+    assert r.attribution.kind == "series" and r.attribution.cited == EX + "PG"
+    assert [s.prop for s in r.steps] == ["hasIndicator", "basedOn", "dcterms:isVersionOf"]
+    assert r.steps[-1].note == SERIES_NOTE and r.chain[-2:] == ["架空科学技術総合計画", "第6期架空科学技術総合計画"]
+    assert not any(n.startswith(EX + "IE") for n in six)  # agency E's period starts after the 7th edition
+    seven = by_iri(trace(idx, EX + "PG7"))
+    assert EX + "IF2" not in seven
+    assert seven[EX + "IE2"].attribution.kind == "direct"  # its own citation of the 7th edition
+    assert seven[EX + "IE4"].attribution.kind == "document" and seven[EX + "IE4"].attribution.cited == EX + "PG"
 
 
 def test_plan_based_on_the_plan_asked_for_is_via_plan(idx) -> None:
