@@ -44,7 +44,7 @@ RANK = {k: i for i, k in enumerate(KINDS)}
 RELEVANT = 0.5
 TITLE, ANCESTOR_TITLE = 1.0, 0.8
 #: weighted keyword hits per 100 characters of body text that give a relevance of 1
-FULL_DENSITY = 4.0
+FULL_DENSITY = 3.0
 MIN_BODY = 20
 
 INDICATOR = str(KF.Indicator)
