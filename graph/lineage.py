@@ -520,18 +520,17 @@ def materialise(store: Store) -> MaterialiseReport:
 
 
 def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Triple]:
-    """One kf:Attribution node per traced pair, its IRI a digest of the pair (deterministic)."""
+    """One kf:Attribution node per traced pair, its IRI a digest of the pair (deterministic). Typed by the domain of
+    kf:attributedNode: no rdf:type is written, which keeps the lineage graph a third smaller."""
     p = {k: ox.NamedNode(str(KF[k])) for k in ("attributedNode", "attributedTo", "attribution", "relevance",
-                                                "inheritedFrom", "attributionAnchor")}
-    typ, cls = ox.NamedNode(_RDF_TYPE), ox.NamedNode(str(KF.Attribution))
+                                                "inheritedFrom")}
     kinds = {k: ox.NamedNode(concept_iri(k)) for k in {a.kind for _, _, a in atts}}
     dec = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
     out = []
     for n, plan, a in atts:
         node = ox.NamedNode(str(mint("attribution", hashlib.sha1(f"{n} {plan}".encode()).hexdigest()[:20])))
-        out += [ox.Triple(node, typ, cls), ox.Triple(node, p["attributedNode"], ox.NamedNode(n)),
-                ox.Triple(node, p["attributedTo"], ox.NamedNode(plan)), ox.Triple(node, p["attribution"], kinds[a.kind]),
-                ox.Triple(node, p["attributionAnchor"], ox.NamedNode(a.anchor))]
+        out += [ox.Triple(node, p["attributedNode"], ox.NamedNode(n)),
+                ox.Triple(node, p["attributedTo"], ox.NamedNode(plan)), ox.Triple(node, p["attribution"], kinds[a.kind])]
         if a.relevance is not None:
             out.append(ox.Triple(node, p["relevance"], ox.Literal(_decimal(a.relevance), datatype=dec)))
         if a.inherited is not None:

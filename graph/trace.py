@@ -273,8 +273,10 @@ SERIES_NOTE = ("下向きに読む：シリーズの引用を、文書の期間�
                "the series counts for the edition in force over the document's period")
 
 
-def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution) -> tuple[list[str], list[Step]]:
-    """The chain of nodes from ``node`` to ``plan`` that supports ``att`` and its steps with their evidence."""
+def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
+                     evidence: bool = True) -> tuple[list[str], list[Step]]:
+    """The chain of nodes from ``node`` to ``plan`` that supports ``att`` and (with ``evidence``) its steps with the
+    provenance of their evidence."""
     if att.inherited:
         # up from the indicator to where its objectives meet the citing objective's, then down to the latter
         line = [att.anchor, *idx.ancestors(att.anchor)]
@@ -287,8 +289,12 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution) 
         up, down = _up(idx, node, att.anchor), []
     if not up:  # not reached through items: the shortest path of the graph
         nodes = idx.path(node, plan)
-        return nodes, idx.steps(nodes)
+        return nodes, idx.steps(nodes) if evidence else []
     hops = _plan_path(idx, att.cited, plan)
+    series = hops[-1] != plan  # a citation of the series, counted for the edition in force over the document's period
+    nodes = [*up, *down, *hops, *([plan] if series else [])]
+    if not evidence:
+        return nodes, []
     steps = idx.steps(up)
     prev = up[-1]
     prov = idx.provenance(down)
@@ -298,10 +304,9 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution) 
                           p.get("line"), p.get("last"), DOWN_NOTE))  # type: ignore[arg-type]
         prev = child
     steps += idx.steps([prev, *hops])
-    if hops[-1] != plan:  # a citation of the series, counted for the edition in force over the document's period
+    if series:
         steps.append(Step(hops[-1], plan, "dcterms:isVersionOf", plan, note=SERIES_NOTE))
-        hops.append(plan)
-    return [*up, *down, *hops], steps
+    return nodes, steps
 
 
 def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), evidence: bool = True,
@@ -320,7 +325,7 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
     rows = []
     for n in nodes:
         att = atts[n]
-        path, steps = attribution_path(idx, n, cand.iri, att) if evidence else (idx.path(n, cand.iri), [])
+        path, steps = attribution_path(idx, n, cand.iri, att, evidence)
         goals, axis = objective_chain(idx, n)
         ag = idx.agency(n)
         doc = idx.doc_of.get(n)

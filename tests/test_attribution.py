@@ -147,6 +147,8 @@ def test_row_indicators_count_for_the_citing_objective_below(idx) -> None:
     down = [s for s in r.steps if s.note == DOWN_NOTE]
     assert [(s.lower, s.higher) for s in down] == [(EX + "E34", EX + "E342")] and down[0].line == 56
     assert r.steps[-1].prop == "basedOn" and r.steps[-1].line == 57
+    light = by_iri(trace(idx, EX + "PB", evidence=False))[EX + "IE5"]
+    assert not light.steps and light.chain == ["収集した標本の数", "Ⅲ.4 基盤研究の推進", "Ⅲ.4.(2) 生物資源の研究", "架空バイオ資源戦略"]
     # the objective beside the citing one gets nothing from it
     goals = by_iri(trace(idx, EX + "PB", classes=[str(KF.Objective)]))
     assert EX + "E342" in goals and EX + "E341" not in goals and EX + "E34" not in goals
@@ -157,7 +159,7 @@ def test_materialised_attributions_and_default_traces(store: Store) -> None:
     traces = {(r["s"].value, r["o"].value) for r in store.ox.query(
         f"SELECT ?s ?o WHERE {{ GRAPH {g} {{ ?s <{KF.tracesTo}> ?o }} }}")}
     assert (EX + "IE1", EX + "PH") in traces and (EX + "IE2", EX + "PH") not in traces
-    q = f"""SELECT ?n ?k ?r ?i WHERE {{ GRAPH {g} {{ ?a a <{KF.Attribution}> ; <{KF.attributedNode}> ?n ;
+    q = f"""SELECT ?n ?k ?r ?i WHERE {{ GRAPH {g} {{ ?a <{KF.attributedNode}> ?n ;
             <{KF.attributedTo}> <{EX}PH> ; <{KF.attribution}> ?k .
             OPTIONAL {{ ?a <{KF.relevance}> ?r }} OPTIONAL {{ ?a <{KF.inheritedFrom}> ?i }} }} }}"""
     rows = {r["n"].value: r for r in store.ox.query(q)}
