@@ -3,7 +3,8 @@
 
 The store comes from ``app.state.store`` (a :class:`keifu.graph.store.Store` or a path), else from the
 ``KEIFU_STORE`` environment variable (default ``store``). Errors are JSON with Japanese and English
-messages; an ambiguous name answers 300 with the candidates.
+messages; an ambiguous name answers 300 with the candidates. /trace answers the default answer (direct and
+relevant document-level attributions, each row saying which); ``all=true`` adds the rest, flagged ``"default": false``.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from rdflib.namespace import OWL, RDFS
 from .attribution import Attribution, attribute, concept_iri, norm
 from .store import Store
 from .validate import ontology_graph
-from .vocab import KF, concept, mint, sparql_prefixes
+from .vocab import ID_BASE, KF, concept, mint, sparql_prefixes
 
 __all__ = [
     "LINEAGE_GRAPH", "EdgeKind", "LineageIndex", "MaterialiseReport", "Step", "edge_kinds", "index_for",
@@ -528,7 +528,7 @@ def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Tr
     dec = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
     out = []
     for n, plan, a in atts:
-        node = ox.NamedNode(str(mint("attribution", hashlib.sha1(f"{n} {plan}".encode()).hexdigest()[:20])))
+        node = ox.NamedNode(f"{ID_BASE}attribution/{hashlib.sha1(f'{n} {plan}'.encode()).hexdigest()[:20]}")
         out += [ox.Triple(node, p["attributedNode"], ox.NamedNode(n)),
                 ox.Triple(node, p["attributedTo"], ox.NamedNode(plan)), ox.Triple(node, p["attribution"], kinds[a.kind])]
         if a.relevance is not None:
