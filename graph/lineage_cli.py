@@ -1,8 +1,8 @@
 """``keifu trace``, ``keifu lineage`` and ``keifu report coverage``.
 
 ``keifu trace`` lists the default answer (direct attributions and relevant document-level ones, each row saying
-how it is attributed); ``--all`` adds the rest, flagged. Exit codes: 0 success; 1 the name matched nothing or several nodes (candidates on stderr); 2 usage or
-store error. Messages are bilingual (ja / en).
+how it is attributed); ``--all`` adds the rest, flagged. Exit codes: 0 success; 1 the name matched nothing or
+several nodes (candidates on stderr); 2 usage or store error. Messages are bilingual (ja / en).
 """
 
 from __future__ import annotations
