@@ -35,7 +35,7 @@ from .vocab import CONCEPT_BASE, KF
 if TYPE_CHECKING:
     from .lineage import LineageIndex
 
-__all__ = ["KINDS", "RELEVANT", "Attribution", "attribute", "plan_keywords", "relevance"]
+__all__ = ["KINDS", "RELEVANT", "Attribution", "attribute", "kind_properties", "plan_keywords", "relevance"]
 
 #: attribution kinds, best first (the order of their skos:notation)
 KINDS = ("direct", "series", "via-plan", "document")
@@ -55,6 +55,13 @@ _SENTENCE_END = re.compile(r"[。．]")
 
 def concept_iri(kind: str) -> str:
     return f"{CONCEPT_BASE}attribution/{kind}"
+
+
+@cache
+def kind_properties() -> dict[str, str]:
+    """Attribution kind → the sub-property of kf:attributedTo written for it (kf:attributionKind, in the ontology)."""
+    g = ontology_graph()
+    return {str(c).rsplit("/", 1)[-1]: str(p) for p, c in g.subject_objects(KF.attributionKind)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +276,7 @@ def _context(idx: LineageIndex, plan: str, anchor: str) -> str:
 
 def _score(idx: LineageIndex, node: str, keywords: frozenset[str], emphasis: frozenset[str]) -> float:
     """Relevance of one objective (or an indicator's own label) to a set of field keywords."""
-    title = norm(idx.labels.get(node, ""))
+    title = _label(idx, node)
     if any(k in title for k in keywords):
         return TITLE
     best = 0.0
@@ -282,14 +289,24 @@ def _score(idx: LineageIndex, node: str, keywords: frozenset[str], emphasis: fro
     return best
 
 
+def _label(idx: LineageIndex, node: str) -> str:
+    """The normalised label of a node (cached)."""
+    key = ("label", node)
+    hit = idx._memo.get(key)
+    if hit is None:
+        hit = idx._memo[key] = norm(idx.labels.get(node, ""))
+    return hit  # type: ignore[return-value]
+
+
 def _titles_above(idx: LineageIndex, node: str) -> list[str]:
     """The titles of the objectives above a node, of its document and the name of the agency it is set for: what
     an agency is for (its name says so) is what all its objectives are about."""
     doc = idx.doc_of.get(node)
     agency = idx.agency(node)
-    names = [idx.labels.get(a, "") for a in idx.ancestors(node)]
-    names += [idx.labels.get(doc, "") if doc else "", agency[1] if agency else ""]
-    return [norm(n) for n in names if n]
+    out = [_label(idx, a) for a in idx.ancestors(node)] + ([_label(idx, doc)] if doc else [])
+    if agency:
+        out.append(_label(idx, agency[0]) or norm(agency[1]))
+    return [t for t in out if t]
 
 
 def _owners(idx: LineageIndex, node: str) -> list[str]:
@@ -313,9 +330,12 @@ def relevance(idx: LineageIndex, node: str, plan: str, anchor: str) -> float | N
         keywords = idx._keywords[plan] = plan_keywords([idx.labels.get(plan, ""), *sorted(idx.names.get(plan, ()))])
     if not keywords:
         return None
-    context = _context(idx, plan, anchor)
-    emphasis = frozenset(k for k in keywords if k in context)
-    label = norm(idx.labels.get(node, "")) if INDICATOR in idx.types.get(node, ()) else ""
+    doc = anchor if idx.is_document(anchor) else idx.doc_of.get(anchor, anchor)
+    emphasis = idx._memo.get(("emphasis", plan, doc))
+    if emphasis is None:
+        context = _context(idx, plan, anchor)
+        emphasis = idx._memo[("emphasis", plan, doc)] = frozenset(k for k in keywords if k in context)
+    label = _label(idx, node) if INDICATOR in idx.types.get(node, ()) else ""
     score = TITLE if any(k in label for k in keywords) else 0.0
     for o in _owners(idx, node):
         key = (o, keywords, emphasis)

@@ -24,10 +24,10 @@ from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
-from .attribution import Attribution, attribute, concept_iri, norm
+from .attribution import Attribution, attribute, kind_properties, norm
 from .store import Store
 from .validate import ontology_graph
-from .vocab import ID_BASE, KF, concept, mint, sparql_prefixes
+from .vocab import KF, concept, mint, sparql_prefixes
 
 __all__ = [
     "LINEAGE_GRAPH", "EdgeKind", "LineageIndex", "MaterialiseReport", "Step", "edge_kinds", "index_for",
@@ -200,6 +200,7 @@ class LineageIndex:
     _contexts: dict[tuple[str, str], str] = field(default_factory=dict)
     _scores: dict[tuple, float] = field(default_factory=dict)
     _keywords: dict[str, frozenset[str]] = field(default_factory=dict)
+    _memo: dict[tuple[str, ...], object] = field(default_factory=dict)
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -488,11 +489,11 @@ class MaterialiseReport:
 
 
 def materialise(store: Store) -> MaterialiseReport:
-    """Compute kf:tracesTo (the default answer) and a kf:Attribution for every traced pair over everything stored,
-    and replace the lineage graph with them in one transaction."""
+    """Compute kf:tracesTo (the default answer) and the attribution of every traced pair (a sub-property of
+    kf:attributedTo per kind) over everything stored, and replace the lineage graph with them in one transaction."""
     t0 = time.perf_counter()
     me = ox.NamedNode(str(LINEAGE_GRAPH))
-    # kf:tracesTo and kf:Attribution are no lineage edges, so the old lineage graph does not interfere
+    # kf:tracesTo and kf:attributedTo are no lineage edges, so the old lineage graph does not interfere
     idx = LineageIndex.load(store)
     atts = sorted((n, p, a) for p in idx.plans() for n, a in idx.attributions(p).items())
     pairs = [(n, p) for n, p, a in atts if a.relevant]
@@ -520,28 +521,9 @@ def materialise(store: Store) -> MaterialiseReport:
 
 
 def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Triple]:
-    """One kf:Attribution node per traced pair, its IRI a digest of the pair (deterministic). Typed by the domain of
-    kf:attributedNode: no rdf:type is written, which keeps the lineage graph a third smaller."""
-    p = {k: ox.NamedNode(str(KF[k])) for k in ("attributedNode", "attributedTo", "attribution", "relevance",
-                                                "inheritedFrom")}
-    kinds = {k: ox.NamedNode(concept_iri(k)) for k in {a.kind for _, _, a in atts}}
-    dec = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
-    out = []
-    for n, plan, a in atts:
-        node = ox.NamedNode(f"{ID_BASE}attribution/{hashlib.sha1(f'{n} {plan}'.encode()).hexdigest()[:20]}")
-        out += [ox.Triple(node, p["attributedNode"], ox.NamedNode(n)),
-                ox.Triple(node, p["attributedTo"], ox.NamedNode(plan)), ox.Triple(node, p["attribution"], kinds[a.kind])]
-        if a.relevance is not None:
-            out.append(ox.Triple(node, p["relevance"], ox.Literal(_decimal(a.relevance), datatype=dec)))
-        if a.inherited is not None:
-            out.append(ox.Triple(node, p["inheritedFrom"], ox.NamedNode(a.inherited)))
-    return out
-
-
-def _decimal(x: float) -> str:
-    """A decimal in the lexical form the store keeps (no trailing zeros)."""
-    text = f"{x:.2f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
+    """One triple per traced pair, its predicate the sub-property of kf:attributedTo for the kind of attribution."""
+    props = {k: ox.NamedNode(p) for k, p in kind_properties().items()}
+    return [ox.Triple(ox.NamedNode(n), props[a.kind], ox.NamedNode(plan)) for n, plan, a in atts]
 
 
 def _int_lit(n: int) -> ox.Literal:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from conftest import CORPUS, corpus_file
 from fastapi import FastAPI
@@ -24,7 +23,7 @@ from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF
 from lineage_fixtures import fixture_store
 from rdflib import URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from keifu.cli import main
 
@@ -60,8 +59,10 @@ def test_attribution_kinds_and_policy_fields_are_skos_data() -> None:
         assert {d.language for d in g.objects(c, SKOS.definition)} == {"ja", "en"}
     fields = policy_fields()
     assert len(fields) >= 10 and all(fields.values())
-    for term in (KF.Attribution, KF.attributedNode, KF.attributedTo, KF.attribution, KF.relevance, KF.inheritedFrom):
-        assert (term, RDF.type, None) in g, term
+    props = {str(c).rsplit("/", 1)[-1]: p for p, c in g.subject_objects(KF.attributionKind)}
+    assert set(props) == set(kinds)  # one sub-property of kf:attributedTo per kind
+    for p in props.values():
+        assert (p, RDFS.subPropertyOf, KF.attributedTo) in g and (p, RDF.type, OWL.ObjectProperty) in g
     # a plan's fields come from its name; a general plan falls in none
     assert "診断" in plan_keywords(["架空健康・医療総合戦略"])
     assert not plan_keywords(["架空科学技術総合計画"])
@@ -159,15 +160,18 @@ def test_materialised_attributions_and_default_traces(store: Store) -> None:
     traces = {(r["s"].value, r["o"].value) for r in store.ox.query(
         f"SELECT ?s ?o WHERE {{ GRAPH {g} {{ ?s <{KF.tracesTo}> ?o }} }}")}
     assert (EX + "IE1", EX + "PH") in traces and (EX + "IE2", EX + "PH") not in traces
-    q = f"""SELECT ?n ?k ?r ?i WHERE {{ GRAPH {g} {{ ?a <{KF.attributedNode}> ?n ;
-            <{KF.attributedTo}> <{EX}PH> ; <{KF.attribution}> ?k .
-            OPTIONAL {{ ?a <{KF.relevance}> ?r }} OPTIONAL {{ ?a <{KF.inheritedFrom}> ?i }} }} }}"""
-    rows = {r["n"].value: r for r in store.ox.query(q)}
-    assert rows[EX + "IE2"]["k"].value.endswith("/attribution/document") and float(rows[EX + "IE2"]["r"].value) < 0.5
-    assert rows[EX + "IE6"]["k"].value.endswith("/attribution/via-plan") and rows[EX + "IE6"]["r"] is None
-    inherited = next(iter(store.ox.query(f"""SELECT ?i WHERE {{ GRAPH {g} {{ ?a <{KF.attributedNode}> <{EX}IE4> ;
-        <{KF.attributedTo}> <{EX}PB> ; <{KF.inheritedFrom}> ?i }} }}""")))
-    assert inherited["i"] == ox.NamedNode(EX + "E34")
+    # every pair is written with the property of its kind; the kind is read from the ontology's annotation
+    onto = ontology_graph()
+    kind_of = {str(p): str(c).rsplit("/", 1)[-1] for p, c in onto.subject_objects(KF.attributionKind)}
+    values = " ".join(f"<{p}>" for p in kind_of)
+    q = f"SELECT ?n ?p WHERE {{ VALUES ?p {{ {values} }} GRAPH {g} {{ ?n ?p <{EX}PH> }} }}"
+    kinds = {r["n"].value: kind_of[r["p"].value] for r in store.ox.query(q)}
+    assert kinds[EX + "IE2"] == "document" and kinds[EX + "IE6"] == "via-plan" and kinds[EX + "IE1"] == "document"
+    assert {(n, EX + "PH") for n in kinds} >= {(s, o) for s, o in traces if o == EX + "PH"}  # tracesTo ⊑ attributedTo
+    assert kinds[EX + "IE4"] == "document"
+    pb = {r["n"].value: kind_of[r["p"].value] for r in store.ox.query(
+        f"SELECT ?n ?p WHERE {{ VALUES ?p {{ {values} }} GRAPH {g} {{ ?n ?p <{EX}PB> }} }}")}
+    assert pb[EX + "IE4"] == pb[EX + "IE5"] == "direct"  # the row's indicators, inherited by Ⅲ.4.(2)
 
 
 def test_coverage_uses_the_same_rule_as_trace(idx) -> None:
