@@ -24,7 +24,7 @@ from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
-from .attribution import Attribution, attribute, kind_properties, norm
+from .attribution import Attribution, attribute, concept_iri, kind_properties, norm
 from .store import Store
 from .validate import ontology_graph
 from .vocab import KF, concept, mint, sparql_prefixes
@@ -523,7 +523,9 @@ def materialise(store: Store) -> MaterialiseReport:
 def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Triple]:
     """One triple per traced pair, its predicate the sub-property of kf:attributedTo for the kind of attribution."""
     props = {k: ox.NamedNode(p) for k, p in kind_properties().items()}
-    return [ox.Triple(ox.NamedNode(n), props[a.kind], ox.NamedNode(plan)) for n, plan, a in atts]
+    kind = ox.NamedNode(str(KF.attributionKind))
+    described = [ox.Triple(p, kind, ox.NamedNode(concept_iri(k))) for k, p in sorted(props.items())]  # self-describing
+    return described + [ox.Triple(ox.NamedNode(n), props[a.kind], ox.NamedNode(plan)) for n, plan, a in atts]
 
 
 def _int_lit(n: int) -> ox.Literal:

@@ -13,6 +13,7 @@ from conftest import CORPUS, corpus_file
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from keifu.api.lineage import router
+from keifu.api.named_queries import bound_query, parse_query_file
 from keifu.graph.attribution import RELEVANT, _context, plan_keywords, policy_fields
 from keifu.graph.build import build
 from keifu.graph.coverage import coverage
@@ -20,7 +21,7 @@ from keifu.graph.lineage import LINEAGE_GRAPH, index_for
 from keifu.graph.store import Store
 from keifu.graph.trace import DOWN_NOTE, SERIES_NOTE, trace
 from keifu.graph.validate import ontology_graph
-from keifu.graph.vocab import CONCEPT_BASE, KF
+from keifu.graph.vocab import CONCEPT_BASE, KF, sparql_prefixes
 from lineage_fixtures import fixture_store
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
@@ -28,6 +29,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from keifu.cli import main
 
 EX = "https://w3id.org/keifu/id/test/"
+REPO = Path(__file__).resolve().parents[1]
 IND = str(KF.Indicator)
 FIXTURE = "lineage_attribution.ttl"
 
@@ -172,6 +174,14 @@ def test_materialised_attributions_and_default_traces(store: Store) -> None:
     pb = {r["n"].value: kind_of[r["p"].value] for r in store.ox.query(
         f"SELECT ?n ?p WHERE {{ VALUES ?p {{ {values} }} GRAPH {g} {{ ?n ?p <{EX}PB> }} }}")}
     assert pb[EX + "IE4"] == pb[EX + "IE5"] == "direct"  # the row's indicators, inherited by Ⅲ.4.(2)
+
+
+def test_named_query_reads_attributions(store: Store) -> None:
+    nq = parse_query_file(REPO / "queries" / "attributions.rq")
+    rows = list(store.select(sparql_prefixes() + bound_query(nq, {"plan": "架空健康"})))
+    got = {(r["indicator"], r["kind"].rsplit("/", 1)[-1], r["inDefault"]) for r in rows}
+    assert (EX + "IE6", "via-plan", "true") in got and (EX + "IE2", "document", "false") in got
+    assert (EX + "IE1", "document", "true") in got and len(got) == 8
 
 
 def test_coverage_uses_the_same_rule_as_trace(idx) -> None:
