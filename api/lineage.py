@@ -3,7 +3,8 @@
 
 The store comes from ``app.state.store`` (a :class:`keifu.graph.store.Store` or a path), else from the
 ``KEIFU_STORE`` environment variable (default ``store``). Errors are JSON with Japanese and English
-messages; an ambiguous name answers 300 with the candidates.
+messages; an ambiguous name answers 300 with the candidates. /trace answers the default answer (direct and
+relevant document-level attributions, each row saying which); ``all=true`` adds the rest, flagged ``"default": false``.
 """
 
 from __future__ import annotations
@@ -70,10 +71,12 @@ def get_trace(
     plan: Annotated[str, Query(description="plan IRI or name (partial, width- and spacing-insensitive)")],
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
     goals: bool = False, evidence: bool = True, limit: Annotated[int | None, Query(ge=1)] = None,
+    all: Annotated[bool, Query(description="add document-level attributions judged not relevant (flagged "
+                                           "\"default\": false) / 関連の低い文書レベルの帰属も含める")] = False,
 ) -> Response:
     classes = [str(KF.Indicator), *(sorted(traced_classes() - {str(KF.Indicator)}) if goals else [])]
     try:
-        res = trace(_index(store), plan, classes=classes, evidence=evidence, limit=limit)
+        res = trace(_index(store), plan, classes=classes, evidence=evidence, limit=limit, everything=all)
     except AmbiguousName as e:
         return _ambiguous(e)
     except NameNotFound as e:

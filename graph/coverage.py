@@ -2,7 +2,7 @@
 none (orphans), and what cannot be right (cycles, contradictions).
 
 Contradictions are kinds of evidence that disagree, never guessed away:
-* ``edition``: one node traces to two editions of the same plan (第6期 and 第7期 …);
+* ``edition``: one node cites (directly or at document level) two editions of the same plan (第6期 and 第7期 …);
 * ``agency``: a plan item implements an objective set for another agency;
 * ``layer``: a lineage edge that leads from a higher kind of node to a lower one (e.g. a plan under an indicator).
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 from keifu.extract.plans import base_name, plan_edition
 
-from .lineage import LineageIndex, layer_of_class, traced_classes
+from .lineage import LineageIndex, curie, layer_of_class, traced_classes
 from .vocab import KF
 
 __all__ = ["Coverage", "PlanCoverage", "coverage"]
@@ -77,8 +77,10 @@ def _editions(idx: LineageIndex, traces: dict[str, set[str]]) -> list[dict[str, 
             continue
         by_node: dict[str, set[int]] = defaultdict(set)
         for ed, p in eds.items():
+            atts = idx.attributions(p)
             for n in traces[p]:
-                by_node[n].add(ed)
+                if atts[n].cited == p:  # a citation of the edition itself, not of its series or a plan under it
+                    by_node[n].add(ed)
         groups: dict[tuple[str, tuple[int, ...]], list[str]] = defaultdict(list)
         for n, found in by_node.items():
             if len(found) > 1:
@@ -112,10 +114,10 @@ def _layer_inversions(idx: LineageIndex) -> list[dict[str, object]]:
         llo = min((layers[c] for c in idx.types.get(lo, ()) if c in layers), default=None)
         lhi = min((layers[c] for c in idx.types.get(hi, ()) if c in layers), default=None)
         if llo is not None and lhi is not None and lhi > llo:
-            out.append({"kind": "layer", "node": lo, "target": hi, "edge": f"kf:{data['prop']}",
+            out.append({"kind": "layer", "node": lo, "target": hi, "edge": curie(data['prop']),
                         "where": _where(idx, lo),
-                        "message_ja": f"{idx.cls(lo)} が kf:{data['prop']} で下位の {idx.cls(hi)} に上っている",
-                        "message_en": f"a {idx.cls(lo)} goes up kf:{data['prop']} to a lower {idx.cls(hi)}"})
+                        "message_ja": f"{idx.cls(lo)} が {curie(data['prop'])} で下位の {idx.cls(hi)} に上っている",
+                        "message_en": f"a {idx.cls(lo)} goes up {curie(data['prop'])} to a lower {idx.cls(hi)}"})
     return out
 
 
@@ -131,7 +133,8 @@ def _cycles(idx: LineageIndex, limit: int = 50) -> list[list[str]]:
 
 
 def coverage(idx: LineageIndex, orphan_limit: int | None = None) -> Coverage:
-    """The coverage report of one lineage index."""
+    """The coverage report of one lineage index: per plan, the nodes of its default answer (the attribution rule
+    of ``keifu trace``: direct, and relevant document-level, items), so the two agree."""
     traces = idx.traces()
     traced = traced_classes()
     rep = Coverage()

@@ -24,9 +24,10 @@ from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
+from .attribution import Attribution, attribute, concept_iri, kind_properties, norm
 from .store import Store
 from .validate import ontology_graph
-from .vocab import KF, mint, sparql_prefixes
+from .vocab import KF, concept, mint, sparql_prefixes
 
 __all__ = [
     "LINEAGE_GRAPH", "EdgeKind", "LineageIndex", "MaterialiseReport", "Step", "edge_kinds", "index_for",
@@ -42,6 +43,19 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 def local(iri: str) -> str:
     """The local name of a kf: term (other IRIs unchanged)."""
     return iri.removeprefix(str(KF))
+
+
+_DCTERMS = "http://purl.org/dc/terms/"
+
+
+def edge_name(iri: str) -> str:
+    """A lineage property as named in paths: the local name of a kf: term, ``dcterms:…`` for Dublin Core."""
+    return "dcterms:" + iri.removeprefix(_DCTERMS) if iri.startswith(_DCTERMS) else local(iri)
+
+
+def curie(name: str) -> str:
+    """An edge name as printed: ``kf:partOf``, ``dcterms:isVersionOf``."""
+    return name if ":" in name else f"kf:{name}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -60,7 +74,7 @@ class EdgeKind:
 
     @property
     def name(self) -> str:
-        return local(self.prop)
+        return edge_name(self.prop)
 
 
 @cache
@@ -107,6 +121,11 @@ def traced_classes() -> frozenset[str]:
 
 
 @cache
+def document_classes() -> frozenset[str]:
+    return frozenset(str(s) for s in _subclasses(KF.Document))
+
+
+@cache
 def target_classes() -> frozenset[str]:
     """Classes that kf:tracesTo points at (its declared range and subclasses)."""
     return frozenset(str(s) for s in _subclasses(ontology_graph().value(KF.tracesTo, RDFS.range)))  # type: ignore[arg-type]
@@ -138,7 +157,7 @@ class Step:
         return ":".join(p for p in parts if p)
 
     def as_dict(self) -> dict[str, object]:
-        return {"from": self.lower, "to": self.higher, "edge": f"kf:{self.prop}", "evidence": self.evidence,
+        return {"from": self.lower, "to": self.higher, "edge": curie(self.prop), "evidence": self.evidence,
                 "quote": self.quote, "file": self.file, "page": self.page, "line": self.line,
                 "last_line": self.last_line, "note": self.note}
 
@@ -160,9 +179,28 @@ class LineageIndex:
     #: plan → extra names (citation names, aliases, alternative labels) for search
     names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     indicator_kind: dict[str, str] = field(default_factory=dict)
+    #: objectives of the chapter on the agency's position in the policy system (kf:chapterRole): document level
+    position: set[str] = field(default_factory=set)
+    #: objective → indicators of the evaluation rows that evaluate or cover it
+    row_members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: citation → the node holding it
+    citation_owner: dict[str, str] = field(default_factory=dict)
+    #: plan → its decision date (ISO); document → its period (ISO start, end), for editions and their series
+    decided: dict[str, str] = field(default_factory=dict)
+    period: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     digest: str | None = None
     store: Store | None = None
     _prov: dict[str, dict[str, object]] = field(default_factory=dict)
+    _bodies: dict[str, str] = field(default_factory=dict)
+    _body_docs: set[str] = field(default_factory=set)
+    _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _targets: frozenset[str] | None = None
+    _below: dict[str, set[str]] = field(default_factory=dict)
+    _attributions: dict[str, dict] = field(default_factory=dict)  # plan → node → Attribution
+    _contexts: dict[tuple[str, str], str] = field(default_factory=dict)
+    _scores: dict[tuple, float] = field(default_factory=dict)
+    _keywords: dict[str, frozenset[str]] = field(default_factory=dict)
+    _memo: dict[tuple[str, ...], object] = field(default_factory=dict)
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -190,10 +228,28 @@ class LineageIndex:
                 if lo in idx.types and hi in idx.types:
                     raw.append((lo, hi, k))
         idx._add_edges(raw)
+        idx._load_structure(store)
         if facts:  # the light index is materialise's, which computes the digest itself
             idx._load_facts(store)
             idx.digest = stored_digest(store)
         return idx
+
+    def _load_structure(self, store: Store) -> None:
+        """What attribution needs beyond the edges: position chapters and evaluation-row members."""
+        for (o,) in _rows(store, f"SELECT ?o WHERE {{ ?o kf:chapterRole <{concept('chapter-role', 'position')}> }}"):
+            self.position.add(o)
+        for i, o in _rows(store, """SELECT ?i ?o WHERE { ?i a kf:Indicator ; kf:inRow ?r .
+                { ?r kf:coversObjective ?o } UNION { ?r kf:evaluates ?o } }"""):
+            if o in self.types and i in self.types:
+                self.row_members[o].add(i)
+        for p, d in _rows(store, "SELECT ?p ?d WHERE { ?p a kf:NationalPlan ; kf:decisionDate ?d }"):
+            self.decided[p] = min(d, self.decided.get(p, d))
+        for r in store.select(sparql_prefixes() + """SELECT ?d ?s ?e ?fy WHERE {
+                { ?d kf:periodStart ?s } UNION { ?d kf:periodEnd ?e } UNION { ?d kf:fiscalYear ?fy } }"""):
+            s0, e0 = self.period.get(r["d"], (None, None))
+            if r["fy"]:
+                s0, e0 = s0 or f"{r['fy']}-04-01", e0 or f"{int(r['fy']) + 1}-03-31"
+            self.period[r["d"]] = (r["s"] or s0, r["e"] or e0)
 
     def _load_facts(self, store: Store) -> None:
         for n, lbl in _rows(store, "SELECT ?n ?l WHERE { ?n rdfs:label ?l }"):
@@ -207,6 +263,7 @@ class LineageIndex:
             self.agency_of_doc.setdefault(d, (a, lbl))
         for owner, target, c in _rows(store, "SELECT ?s ?p ?c WHERE { ?s kf:hasCitation ?c . ?c kf:cites ?p }"):
             self.citations[(owner, target)].append(c)
+            self.citation_owner[c] = owner
             if owner in self.doc_of:
                 self.doc_citations[(self.doc_of[owner], target)].append(c)
         for p, name in _rows(store, """SELECT ?p ?n WHERE {
@@ -239,7 +296,46 @@ class LineageIndex:
         return bool(self.types.get(node, set()) & set(classes))
 
     def plans(self) -> list[str]:
-        return sorted(n for n, t in self.types.items() if t & target_classes())
+        return sorted(self.target_set())
+
+    def target_set(self) -> frozenset[str]:
+        """National plans (and laws): the nodes traces end at."""
+        if self._targets is None:
+            self._targets = frozenset(n for n, t in self.types.items() if t & target_classes())
+        return self._targets
+
+    def is_document(self, node: str) -> bool:
+        return bool(self.types.get(node, set()) & document_classes())
+
+    def ancestors(self, node: str) -> tuple[str, ...]:
+        """The objectives above a node in its own document, nearest first (kf:partOf, or the owner of an indicator
+        or axis)."""
+        hit = self._ancestors.get(node)
+        if hit is not None:
+            return hit
+        if node not in self.graph:
+            return ()
+        out: list[str] = []
+        cur, doc = node, self.doc_of.get(node)
+        while True:
+            ups = sorted(hi for hi in self.graph.successors(cur) if self.graph.edges[cur, hi]["prop"] in
+                         ("partOf", "hasIndicator", "hasAxis") and self.doc_of.get(hi) == doc and hi not in out
+                         and hi != node)
+            if not ups:
+                break
+            cur = ups[0]
+            out.append(cur)
+        self._ancestors[node] = tuple(out)
+        return self._ancestors[node]
+
+    def body(self, node: str) -> str:
+        """kf:bodyText of a node, width- and spacing-normalised (read per document on first use)."""
+        doc = self.doc_of.get(node, node)
+        if doc not in self._body_docs and self.store is not None:
+            self._body_docs.add(doc)
+            for n, b in _rows(self.store, f"SELECT ?n ?b WHERE {{ ?n kf:inDocument <{doc}> ; kf:bodyText ?b }}"):
+                self._bodies[n] = norm(b)
+        return self._bodies.get(node, "")
 
     def agency(self, node: str) -> tuple[str, str] | None:
         doc = node if node in self.agency_of_doc else self.doc_of.get(node)
@@ -331,10 +427,15 @@ class LineageIndex:
 
     # -- materialisation -----------------------------------------------------------------------------
 
-    def traces(self) -> dict[str, set[str]]:
-        """plan → the traced nodes (indicators and goals) that reach it."""
+    def attributions(self, plan: str) -> dict[str, Attribution]:
+        """Every traced node (indicators and goals) that reaches ``plan``, with why (see keifu.graph.attribution)."""
         traced = traced_classes()
-        return {p: {n for n in self.traced_from(p) if self.types.get(n, set()) & traced} for p in self.plans()}
+        return {n: a for n, a in attribute(self, plan).items() if self.types.get(n, set()) & traced}
+
+    def traces(self, everything: bool = False) -> dict[str, set[str]]:
+        """plan → the traced nodes of its default answer (direct and relevant document-level attributions), or of
+        every attribution with ``everything``."""
+        return {p: {n for n, a in self.attributions(p).items() if everything or a.relevant} for p in self.plans()}
 
 
 def _int(v: str | None) -> int | None:
@@ -388,24 +489,26 @@ class MaterialiseReport:
 
 
 def materialise(store: Store) -> MaterialiseReport:
-    """Compute kf:tracesTo over everything stored and replace the lineage graph with it in one transaction."""
+    """Compute kf:tracesTo (the default answer) and the attribution of every traced pair (a sub-property of
+    kf:attributedTo per kind) over everything stored, and replace the lineage graph with them in one transaction."""
     t0 = time.perf_counter()
     me = ox.NamedNode(str(LINEAGE_GRAPH))
-    # kf:tracesTo is no lineage edge, so the old lineage graph does not interfere
-    idx = LineageIndex.load(store, facts=False)
-    traces = idx.traces()
-    pairs = sorted((n, p) for p, ns in traces.items() for n in ns)
+    # kf:tracesTo and kf:attributedTo are no lineage edges, so the old lineage graph does not interfere
+    idx = LineageIndex.load(store)
+    atts = sorted((n, p, a) for p in idx.plans() for n, a in idx.attributions(p).items())
+    pairs = [(n, p) for n, p, a in atts if a.relevant]
     h = hashlib.sha1()
-    for n, p in pairs:
-        h.update(f"{n}\t{p}\n".encode())
+    for n, p, a in atts:
+        h.update(f"{n}\t{p}\t{a.kind}\t{a.relevance}\t{a.relevant}\t{a.anchor}\t{a.inherited}\n".encode())
     for lo, hi in sorted(idx.graph.edges):
         h.update(f"{lo}>{hi}\n".encode())
-    own = sum(1 for _ in store.ox.quads_for_pattern(None, None, None, me))
-    h.update(str(len(store) - own).encode())  # any change elsewhere in the store changes the digest
+    own = next(iter(store.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{LINEAGE_GRAPH}> {{ ?s ?p ?o }} }}")))
+    h.update(str(len(store) - int(own["n"].value)).encode())  # any change elsewhere in the store changes the digest
     digest = h.hexdigest()
     if digest != stored_digest(store):  # unchanged since the last materialisation: keep the stored graph
         tr = ox.NamedNode(str(KF.tracesTo))
         triples = [ox.Triple(ox.NamedNode(n), tr, ox.NamedNode(p)) for n, p in pairs]
+        triples += _attribution_triples(atts)
         triples += [
             ox.Triple(me, ox.NamedNode(_RDF_TYPE), ox.NamedNode(str(KF.LineageGraph))),
             ox.Triple(me, ox.NamedNode(_DCT_ID), ox.Literal(digest)),
@@ -413,8 +516,16 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
         store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-    return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for v in traces.values() if v),
+    return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}),
                              time.perf_counter() - t0)
+
+
+def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Triple]:
+    """One triple per traced pair, its predicate the sub-property of kf:attributedTo for the kind of attribution."""
+    props = {k: ox.NamedNode(p) for k, p in kind_properties().items()}
+    kind = ox.NamedNode(str(KF.attributionKind))
+    described = [ox.Triple(p, kind, ox.NamedNode(concept_iri(k))) for k, p in sorted(props.items())]  # self-describing
+    return described + [ox.Triple(ox.NamedNode(n), props[a.kind], ox.NamedNode(plan)) for n, plan, a in atts]
 
 
 def _int_lit(n: int) -> ox.Literal:

@@ -1,7 +1,8 @@
 """``keifu trace``, ``keifu lineage`` and ``keifu report coverage``.
 
-Exit codes: 0 success; 1 the name matched nothing or several nodes (candidates on stderr); 2 usage or
-store error. Messages are bilingual (ja / en).
+``keifu trace`` lists the default answer (direct attributions and relevant document-level ones, each row saying
+how it is attributed); ``--all`` adds the rest, flagged. Exit codes: 0 success; 1 the name matched nothing or
+several nodes (candidates on stderr); 2 usage or store error. Messages are bilingual (ja / en).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def _with_index(args: argparse.Namespace, fn: Callable[[LineageIndex], T]) -> tu
 
 def cmd_trace(args: argparse.Namespace) -> int:
     classes = [str(KF.Indicator), *(sorted(traced_classes() - {str(KF.Indicator)}) if args.goals else [])]
-    code, res = _with_index(args, lambda idx: trace(idx, args.plan, classes=classes, limit=args.limit))
+    code, res = _with_index(args, lambda idx: trace(idx, args.plan, classes=classes, limit=args.limit,
+                                                    everything=args.all))
     if res is None:
         return code
     if args.format == "json":
@@ -67,12 +69,15 @@ def cmd_trace(args: argparse.Namespace) -> int:
         sys.stdout.write(res.csv())
     else:
         rows = [[r.label, r.kind or r.cls, r.agency or "", " > ".join(r.objective_path),
-                 " / ".join(r.targets), r.steps[-1].where() if r.steps else ""] for r in res.rows]
+                 " / ".join(r.targets), r.how(), r.steps[-1].where() if r.steps else ""] for r in res.rows]
         print(f"{res.plan.label}  <{res.plan.iri}>")
         print(render(["indicator 指標", "kind 種別", "agency 法人", "objective path 目標の系統", "target 目標値",
-                      "evidence 根拠"], rows, max_width=44))
-        agencies = len({r.agency for r in res.rows if r.agency})
-        print(f"({len(res.rows)} 件 / rows; {agencies} 法人 / agencies)")
+                      "attribution 帰属", "evidence 根拠"], rows, max_width=44))
+        default = [r for r in res.rows if r.default]
+        agencies = len({r.agency for r in default if r.agency})
+        print(f"({len(default)} 件 / rows; {agencies} 法人 / agencies"
+              + (f"; 関連の低い文書レベルの帰属 / not relevant, document level: {len(res.rows) - len(default)} 件 [--all]"
+                 if res.everything else "") + ")")
         if res.others:
             print("ほかに部分一致した計画 / also matching: " + "、".join(c.label for c in res.others))
     return 0
@@ -138,6 +143,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     t.add_argument("--format", choices=["table", "csv", "json"], default="table")
     t.add_argument("--goals", action="store_true", help="list goals and objectives too / 目標も含める")
     t.add_argument("--limit", type=int, default=None)
+    t.add_argument("--all", action="store_true",
+                   help="add document-level attributions judged not relevant, flagged / 関連の低い文書レベルの帰属も含める")
     t.set_defaults(func=cmd_trace)
     g = sub.add_parser("lineage", help="the lineage around a node as SVG, DOT, GraphML or JSON / 系譜図")
     g.add_argument("node", help="IRI or name of a plan, agency, objective or indicator / IRI または名称")

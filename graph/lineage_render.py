@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from .lineage import LineageIndex, layer_of_class
+from .lineage import LineageIndex, curie, layer_of_class
 
 __all__ = ["View", "subgraph", "to_dot", "to_graphml", "to_json", "to_svg"]
 
@@ -155,7 +155,7 @@ def to_json(view: View) -> dict[str, object]:
     g = view.graph
     nodes = [{"id": n, **view.meta[n], "layer": g.nodes[n]["layer"], "x": g.nodes[n]["x"], "y": g.nodes[n]["y"],
               "width": NODE_W, "height": NODE_H} for n in sorted(g, key=lambda n: (g.nodes[n]["layer"], g.nodes[n]["x"]))]
-    edges = [{"source": u, "target": v, "edge": f"kf:{d.get('prop')}", "evidence": d.get("step")}
+    edges = [{"source": u, "target": v, "edge": curie(str(d.get('prop'))), "evidence": d.get("step")}
              for u, v, d in sorted(g.edges(data=True))]
     return {"start": view.start, "direction": view.direction, "depth": view.depth, "truncated": view.truncated,
             "width": view.width, "height": view.height, "nodes": nodes, "edges": edges}
@@ -225,7 +225,7 @@ def to_graphml(view: View) -> str:
                    layer=view.graph.nodes[n]["layer"], x=view.graph.nodes[n]["x"], y=view.graph.nodes[n]["y"])
     for u, v, d in view.graph.edges(data=True):
         step = d.get("step") or {}
-        attrs = {"edge": f"kf:{d.get('prop')}"}
+        attrs = {"edge": curie(str(d.get('prop')))}
         for k in ("quote", "file", "page", "line"):
             if step.get(k) is not None:
                 attrs[k] = step[k]

@@ -11,7 +11,7 @@ whole) holding, for the plans the build found:
   name without the year), and editions ordered by ``kf:supersedes`` (by number, yearly versions by year);
 * ``skos:prefLabel`` of every plan and, as ``skos:altLabel``, every variant its citations print.
 
-Lineage reads ``kf:editionOf`` (⊑ ``dcterms:isVersionOf``, written beside it) upwards (``ontology/lineage.ttl``), so what traces to an edition traces to
+Lineage reads ``dcterms:isVersionOf`` upwards (``ontology/lineage.ttl``), so what traces to an edition traces to
 its series, and ``kf:basedOn`` between plans, so what traces to a plan traces to the strategy it serves.
 """
 
@@ -146,7 +146,6 @@ def register_graph(found: dict[str, tuple[str, int | None]], printed: dict[str, 
     by_series: dict[str, dict[int, str]] = defaultdict(dict)
     for p, s in series_of.items():
         g.add((URIRef(p), DCTERMS.isVersionOf, URIRef(s)))
-        g.add((URIRef(p), KF.editionOf, URIRef(s)))  # the same edge under the name lineage reads and shows
         by_series[s].setdefault(edition_of.get(p, 0), p)
     for eds in by_series.values():
         ordered = [eds[n] for n in sorted(eds)]

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from keifu.extract.errors import KeifuError
 
-from .lineage import LineageIndex, Step, target_classes
+from .attribution import Attribution
+from .lineage import LineageIndex, Step, curie, target_classes
 from .plan_lookup import describe, expand_shorthand, kind_label, name_keys
 from .vocab import KF, sparql_prefixes
 
@@ -148,11 +150,32 @@ class TraceRow:
     targets: list[str]
     chain: list[str]
     steps: list[Step] = field(default_factory=list)
+    attribution: Attribution | None = None
+    inherited_label: str | None = None
+
+    @property
+    def default(self) -> bool:
+        """In the default answer (direct, or relevant at document level)."""
+        return self.attribution is None or self.attribution.relevant
+
+    def how(self) -> str:
+        """The attribution as shown in tables: kind, relevance, and where it lies outside the default answer."""
+        a = self.attribution
+        if a is None:
+            return ""
+        text = a.kind + (f" {a.relevance:.2f}" if a.relevance is not None else "")
+        if a.inherited:
+            text += " (上位の指標 / parent's indicator)"
+        return text + ("" if a.relevant else " [--all]")
 
     def as_dict(self) -> dict[str, object]:
+        a = self.attribution
         return {"iri": self.node, "label": self.label, "class": self.cls, "kind": self.kind, "agency": self.agency,
                 "document": self.document, "document_label": self.document_label,
                 "objective_path": self.objective_path, "axis": self.axis, "targets": self.targets,
+                "attribution": a.kind if a else None, "relevance": a.relevance if a else None,
+                "default": self.default, "inherited_from": a.inherited if a else None,
+                "inherited_from_label": self.inherited_label,
                 "chain": self.chain, "evidence": [s.as_dict() for s in self.steps]}
 
 
@@ -161,22 +184,27 @@ class TraceResult:
     plan: Candidate
     rows: list[TraceRow]
     others: list[Candidate] = field(default_factory=list)  # other plans the name also matched partially
+    everything: bool = False  # rows outside the default answer included (flagged by "default": false)
 
     def as_dict(self) -> dict[str, object]:
-        return {"plan": self.plan.as_dict(), "count": len(self.rows),
-                "agencies": sorted({r.agency for r in self.rows if r.agency}),
+        return {"plan": self.plan.as_dict(), "count": len(self.rows), "all": self.everything,
+                "default_count": sum(1 for r in self.rows if r.default),
+                "agencies": sorted({r.agency for r in self.rows if r.agency and r.default}),
                 "also_matching": [c.as_dict() for c in self.others], "rows": [r.as_dict() for r in self.rows]}
 
     def csv(self) -> str:
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets",
-                    "chain", "evidence"])
+                    "attribution", "relevance", "default", "chain", "evidence"])
         for r in self.rows:
-            ev = " | ".join(f"kf:{s.prop} {s.where()} {(s.quote or '').replace(chr(10), '')}"
+            ev = " | ".join(f"{curie(s.prop)} {s.where()} {(s.quote or '').replace(chr(10), '')}"
                             + (f" [{s.note}]" if s.note else "") for s in r.steps)
             w.writerow([r.node, r.label, r.kind or "", r.agency or "", r.document_label or "",
-                        " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets), " → ".join(r.chain), ev])
+                        " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets),
+                        r.attribution.kind if r.attribution else "",
+                        "" if r.attribution is None or r.attribution.relevance is None else r.attribution.relevance,
+                        "true" if r.default else "false", " → ".join(r.chain), ev])
         return out.getvalue()
 
 
@@ -212,25 +240,115 @@ def _targets(idx: LineageIndex, nodes: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def _up(idx: LineageIndex, src: str, dst: str) -> list[str]:
+    """The shortest upward path from ``src`` to ``dst`` through items (never through a plan, nor a document unless
+    ``dst`` is one); ties by IRI."""
+    if src == dst:
+        return [src]
+    targets = idx.target_set()
+    prev: dict[str, str] = {}
+    seen, queue = {src}, deque([src])
+    while queue:
+        x = queue.popleft()
+        for hi in sorted(idx.graph.successors(x)):
+            if hi in seen or (hi != dst and (hi in targets or idx.is_document(hi))):
+                continue
+            seen.add(hi)
+            prev[hi] = x
+            if hi == dst:
+                out = [dst]
+                while out[-1] != src:
+                    out.append(prev[out[-1]])
+                return out[::-1]
+            queue.append(hi)
+    return []
+
+
+def _plan_path(idx: LineageIndex, cited: str, plan: str) -> list[str]:
+    """From the plan cited up to the plan asked for, through plans only (kf:basedOn, dcterms:isVersionOf)."""
+    targets = idx.target_set()
+    prev: dict[str, str] = {}
+    seen, queue = {cited}, deque([cited])
+    while queue and plan not in seen:
+        x = queue.popleft()
+        for hi in sorted(idx.graph.successors(x)):
+            if hi in targets and hi not in seen:
+                seen.add(hi)
+                prev[hi] = x
+                queue.append(hi)
+    if plan not in seen:
+        return [cited]
+    out = [plan]
+    while out[-1] != cited:
+        out.append(prev[out[-1]])
+    return out[::-1]
+
+
+DOWN_NOTE = ("下向きに読む：上位の目標の指標を、計画を引用する下位の目標のものとして数える / read downwards: the indicators "
+             "of the objective above count for the objective that cites the plan")
+
+
+SERIES_NOTE = ("下向きに読む：シリーズの引用を、文書の期間に効力のある版のものとして数える / read downwards: a citation of "
+               "the series counts for the edition in force over the document's period")
+
+
+def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
+                     evidence: bool = True) -> tuple[list[str], list[Step]]:
+    """The chain of nodes from ``node`` to ``plan`` that supports ``att`` and (with ``evidence``) its steps with the
+    provenance of their evidence."""
+    if att.inherited:
+        # up from the indicator to where its objectives meet the citing objective's, then down to the latter
+        line = [att.anchor, *idx.ancestors(att.anchor)]
+        meet = next((a for a in idx.ancestors(node) if a in line), None)
+        if meet is None:  # hung on the evaluation row only: step down from the row's objective
+            up, down = [node], line[:line.index(att.inherited) + 1][::-1] if att.inherited in line else [att.anchor]
+        else:
+            up, down = _up(idx, node, meet), line[:line.index(meet)][::-1]
+    else:
+        up, down = _up(idx, node, att.anchor), []
+    if not up:  # not reached through items: the shortest path of the graph
+        nodes = idx.path(node, plan)
+        return nodes, idx.steps(nodes) if evidence else []
+    hops = _plan_path(idx, att.cited, plan)
+    series = hops[-1] != plan  # a citation of the series, counted for the edition in force over the document's period
+    nodes = [*up, *down, *hops, *([plan] if series else [])]
+    if not evidence:
+        return nodes, []
+    steps = idx.steps(up)
+    prev = up[-1]
+    prov = idx.provenance(down)
+    for child in down:
+        p = prov.get(child, {})
+        steps.append(Step(prev, child, "partOf", child, p.get("quote"), p.get("file"), p.get("page"),  # type: ignore[arg-type]
+                          p.get("line"), p.get("last"), DOWN_NOTE))  # type: ignore[arg-type]
+        prev = child
+    steps += idx.steps([prev, *hops])
+    if series:
+        steps.append(Step(hops[-1], plan, "dcterms:isVersionOf", plan, note=SERIES_NOTE))
+    return nodes, steps
+
+
 def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), evidence: bool = True,
-          limit: int | None = None) -> TraceResult:
-    """Nodes of ``classes`` (default: indicators) that trace to ``plan``, each with its chain and evidence."""
+          limit: int | None = None, everything: bool = False) -> TraceResult:
+    """Nodes of ``classes`` (default: indicators) that trace to ``plan``, each with why (its attribution), its chain
+    and evidence: the default answer, or with ``everything`` also the document-level items judged not relevant."""
     cand = resolve(idx, plan)
     if cand.cls == "Agency":
         from .agency_trace import agency_trace
 
         return agency_trace(idx, cand, classes, evidence, limit)
     others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
-    nxt = idx.traced_from(cand.iri)
+    atts = idx.attributions(cand.iri)
     wanted = set(classes)
-    nodes = sorted((n for n in nxt if idx.types.get(n, set()) & wanted),
-                   key=lambda n: ((idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
+    nodes = sorted((n for n, a in atts.items() if idx.types.get(n, set()) & wanted and (everything or a.relevant)),
+                   key=lambda n: (not atts[n].relevant, (idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
     if limit is not None:
         nodes = nodes[:limit]
     targets = _targets(idx, nodes)
     rows = []
     for n in nodes:
-        path = idx.path(n, cand.iri, nxt)
+        att = atts[n]
+        path, steps = attribution_path(idx, n, cand.iri, att, evidence)
         goals, axis = objective_chain(idx, n)
         ag = idx.agency(n)
         doc = idx.doc_of.get(n)
@@ -238,5 +356,5 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
             node=n, label=idx.labels.get(n, n), cls=idx.cls(n), kind=idx.indicator_kind.get(n),
             agency=ag[1] if ag else None, document=doc, document_label=idx.labels.get(doc) if doc else None,
             objective_path=goals, axis=axis, targets=targets.get(n, []), chain=[idx.display(p) for p in path],
-            steps=idx.steps(path) if evidence else []))
-    return TraceResult(cand, rows, others[:20])
+            steps=steps, attribution=att, inherited_label=idx.display(att.inherited) if att.inherited else None))
+    return TraceResult(cand, rows, others[:20], everything)

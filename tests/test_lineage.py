@@ -67,9 +67,9 @@ def row(result, iri: str):
 def test_edge_set_and_directions_come_from_the_ontology() -> None:
     kinds = {k.name: k for k in edge_kinds()}
     assert set(kinds) == {"hasIndicator", "hasAxis", "partOf", "implements", "contributesTo", "inDocument", "basedOn",
-                          "editionOf"}
+                          "dcterms:isVersionOf"}
     assert not kinds["hasIndicator"].up and not kinds["hasAxis"].up
-    assert all(kinds[n].up for n in ("partOf", "implements", "contributesTo", "inDocument", "basedOn", "editionOf"))
+    assert all(kinds[n].up for n in ("partOf", "implements", "contributesTo", "inDocument", "basedOn", "dcterms:isVersionOf"))
     assert kinds["basedOn"].evidence == "citation" and kinds["inDocument"].fallback
     assert {IND, GOAL, str(KF.Objective), str(KF.AchievementGoal)} <= traced_classes()
 
