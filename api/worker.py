@@ -15,6 +15,7 @@ from itertools import islice
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
+from keifu.graph.remote import names_dataset
 
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, write_boolean, write_solutions, write_triples
 
@@ -30,6 +31,8 @@ class Job:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     max_rows: int = 100_000
+    #: base IRI of relative IRIs in the query (the endpoint's URL)
+    base: str | None = None
 
 
 @dataclass(slots=True)
@@ -150,35 +153,53 @@ def _cut(items: list, limit: int) -> dict[str, str]:
             "Warning": f'199 keifu "result truncated at {limit} rows"'}  # header values must be Latin-1
 
 
-def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Reply:
+def dataset(job: Job, merged: bool) -> dict[str, object]:
+    """pyoxigraph's dataset arguments for ``job`` (raises ValueError for a bad graph IRI).
+
+    A dataset given by the protocol is exactly the graphs listed (SPARQL Protocol §2.1.4); else a query's own
+    FROM / FROM NAMED; else the service's: every named graph, and as default graph the merge of all graphs —
+    the store's own default graph when the worker ``merged`` them into it, else oxigraph's union of graphs.
+    """
+    if job.default_graphs or job.named_graphs:
+        return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs],
+                "named_graphs": [ox.NamedNode(g) for g in job.named_graphs]}
+    if merged or names_dataset(job.query):
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None, merged: bool = False) -> Reply:
     """Run ``job`` on ``store``; never raises."""
-    kwargs: dict[str, object] = {}
-    if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
-        res = store.query(job.query, **kwargs)
+        kwargs = dataset(job, merged)
+    except ValueError as e:
+        return bad_graph_iri(e)
+    try:
+        res = store.query(job.query, base_iri=job.base, **kwargs)
         if isinstance(res, ox.QuerySolutions):
             reply = render_solutions(res, job)
             if reply is not None:
                 return reply
-            res = store.query(job.query, **kwargs)  # maybe over the row limit: run again and cut it
+            res = store.query(job.query, base_iri=job.base, **kwargs)  # maybe over the row limit: run again and cut it
         return render(res, job, prefixes)
     except SyntaxError as e:
         return syntax_error(e)
-    except ValueError as e:  # a bad IRI in default-graph-uri / named-graph-uri
-        return error(400, "bad-request", f"bad request: {e}", f"不正な要求: {e}")
     except Exception as e:  # noqa: BLE001 - evaluation errors go back to the client, the worker lives on
         return error(500, "query-failed", f"query failed: {type(e).__name__}: {e}",
                      f"クエリの実行に失敗しました: {type(e).__name__}: {e}")
 
 
+def bad_graph_iri(e: Exception) -> Reply:
+    return error(400, "bad-graph-iri", f"bad graph IRI in the dataset: {e}", f"データセットのグラフ IRI が不正です: {e}")
+
+
 def open_store(store_path: str, memory: bool = False) -> ox.Store:
     """The worker's store: a read-only handle, or with ``memory`` a private in-memory copy of it (lookups
-    about 3× faster than through RocksDB, for the graph's size in RAM and a copy on every worker start)."""
+    about 3× faster than through RocksDB, for the graph's size in RAM and a copy on every worker start).
+
+    The copy's default graph is the merge of all graphs, each triple once (the RDF merge the service's default
+    graph is; oxigraph's union of graphs repeats a triple stated in two graphs), so the copy holds each triple
+    of a named graph twice."""
     store = ox.Store.read_only(store_path)
     if not memory:
         return store
@@ -186,6 +207,9 @@ def open_store(store_path: str, memory: bool = False) -> ox.Store:
     copy.extend(store.quads_for_pattern(None, None, None, None))  # Python terms: blank node ids are kept
     for g in store.named_graphs():  # empty named graphs too
         copy.add_graph(g)
+    default = ox.DefaultGraph()
+    copy.extend(ox.Quad(q.subject, q.predicate, q.object, default)
+                for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != default)
     return copy
 
 
@@ -198,5 +222,5 @@ def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: b
             job = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        reply = execute(store, job, prefixes)
+        reply = execute(store, job, prefixes, merged=memory)
         conn.send_bytes(pickle.dumps((reply.status, reply.media, reply.body, reply.headers), pickle.HIGHEST_PROTOCOL))

@@ -28,6 +28,10 @@ from .vocab import ID_BASE, PREFIXES
 #: only larger stores are read from disk, so ``keifu build`` compacts only those.
 MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
 
+#: Where writes to the default graph go (SPARQL Update without GRAPH, Graph Store ``?default``). Queries see the
+#: default graph as the merge of all graphs, this one included; updates see this graph as their default graph.
+DEFAULT_GRAPH = ox.NamedNode(f"{ID_BASE}graph/default")
+
 #: Graphs being bulk-loaded, listed in a graph that drop_staging() removes with them.
 _LOADING = ox.NamedNode(f"{ID_BASE}staging/loading")
 _PARTIAL = ox.NamedNode(f"{ID_BASE}staging/partial")
