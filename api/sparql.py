@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .describe import service_description
-from .lexer import add_using, query_form
+from .lexer import add_using, names_dataset, query_form
 from .results import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES, parse_accept
 from .security import Refused, check_query, read_body, require_write
 from .service import Service, service_of, to_response
@@ -73,7 +73,7 @@ async def run_query(svc: Service, request: Request, text: str, params: list[tupl
     job = Job(text, accept_of(request, params),
               default_graphs=graphs_of(params, "default-graph-uri"),
               named_graphs=graphs_of(params, "named-graph-uri"),
-              max_rows=svc.limits.max_rows, base=endpoint_url(request))
+              max_rows=svc.limits.max_rows, base=endpoint_url(request), own_dataset=names_dataset(text))
     reply = await svc.backend.query(job)
     if reply.status == 400 and query_form(text) == "update":  # the query parser refused it: say why
         reply = error(400, "update-as-query", "this is an update: POST it as update= or application/sparql-update",

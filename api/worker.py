@@ -15,7 +15,6 @@ from itertools import islice
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
-from keifu.graph.remote import names_dataset
 
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, write_boolean, write_solutions, write_triples
 
@@ -33,6 +32,8 @@ class Job:
     max_rows: int = 100_000
     #: base IRI of relative IRIs in the query (the endpoint's URL)
     base: str | None = None
+    #: the query names its own dataset (FROM / FROM NAMED; told by the server: workers import no lexer)
+    own_dataset: bool = False
 
 
 @dataclass(slots=True)
@@ -163,7 +164,7 @@ def dataset(job: Job, merged: bool) -> dict[str, object]:
     if job.default_graphs or job.named_graphs:
         return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs],
                 "named_graphs": [ox.NamedNode(g) for g in job.named_graphs]}
-    if merged or names_dataset(job.query):
+    if merged or job.own_dataset:
         return {}
     return {"use_default_graph_as_union": True}
 
