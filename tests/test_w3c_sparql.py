@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import httpx
 import pyoxigraph as ox
@@ -35,7 +37,7 @@ from rdflib.compare import isomorphic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import REPO  # noqa: E402
-from keifu.graph.remote import names_dataset  # noqa: E402
+from keifu.graph.remote import blank, names_dataset  # noqa: E402
 from keifu.graph.store import DEFAULT_GRAPH, Store  # noqa: E402
 from test_api_fixtures import TOKEN, serve  # noqa: E402
 
@@ -131,6 +133,16 @@ def eval_tests() -> list[EvalTest]:
     return tests
 
 
+_FROM = re.compile(r"\bFROM\s+(?:NAMED\s+)?<([^>]*)>", re.I)
+
+
+def from_files(t: EvalTest) -> list[Path]:
+    """Local files a query names in FROM / FROM NAMED: a test runner loads them as graphs of those names."""
+    text = t.request.read_text(encoding="utf-8")
+    iris = [urljoin(t.request.as_uri(), m.group(1)) for m in _FROM.finditer(text)]
+    return [p for i in iris if i.startswith("file:") and (p := _path(i)).is_file()]
+
+
 def _format(path: Path) -> ox.RdfFormat:
     return {".rdf": ox.RdfFormat.RDF_XML, ".nt": NT}.get(path.suffix, ox.RdfFormat.TURTLE)
 
@@ -142,9 +154,19 @@ def triples_of(path: Path) -> list[ox.Triple]:
 # --- comparing answers -----------------------------------------------------------------------------------------
 
 
+_NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "float", "double")}
+
+
 def _key(term: object) -> str:
-    """A term as compared: blank nodes all alike (their labels are the engine's own)."""
-    return "_:" if isinstance(term, ox.BlankNode) else str(term)
+    """A term as compared: blank nodes all alike (their labels are the engine's own), numbers by value."""
+    if isinstance(term, ox.BlankNode):
+        return "_:"
+    if isinstance(term, ox.Literal) and term.datatype.value in _NUMERIC:
+        try:
+            return f"{Decimal(term.value).normalize()}^^{term.datatype.value}"
+        except InvalidOperation:
+            pass
+    return str(term)
 
 
 def _solutions(variables: list[str], rows: list[dict[str, object]]) -> Counter:
@@ -236,7 +258,7 @@ def in_process(t: EvalTest) -> bool:
     try:
         for p in t.data:
             store.extend(ox.Quad(tr.subject, tr.predicate, tr.object) for tr in triples_of(p))
-        for name, p in t.graphs:
+        for name, p in t.graphs + [(f.as_uri(), f) for f in from_files(t)]:
             g = ox.NamedNode(name)
             store.extend(ox.Quad(tr.subject, tr.predicate, tr.object, g) for tr in triples_of(p))
         text = t.request.read_text(encoding="utf-8")
@@ -253,7 +275,7 @@ def in_process(t: EvalTest) -> bool:
 
 def build_query_store(path: Path, tests: list[EvalTest]) -> None:
     """Every data file of the query tests, each in the named graph of its IRI (a test picks its dataset)."""
-    files = sorted({p for t in tests if t.kind == "query" for p in t.data + [f for _, f in t.graphs]})
+    files = sorted({p for t in tests if t.kind == "query" for p in t.data + [f for _, f in t.graphs] + from_files(t)})
     with Store(path) as st:
         for f in files:
             g = ox.NamedNode(f.as_uri())
@@ -295,11 +317,16 @@ def _insert_data(t: EvalTest) -> str:
     return f"DROP ALL ;\nINSERT DATA {{\n{default}{named}}}"
 
 
+_PROLOGUE = re.compile(r"(?:\s*(?:BASE|PREFIX\s+[\w.-]*:))*\s*", re.I)  # on blanked text: IRIs are spaces
+
+
 def _keifu_update(client: httpx.Client, t: EvalTest, text: str) -> dict[str, Graph]:
-    for update in (_insert_data(t), text):  # oxigraph takes no prologue after ";": the test's update goes alone
-        r = client.post("/sparql", content=update.encode(), headers={"Content-Type": "application/sparql-update", **AUTH})
-        if r.status_code != 204:
-            return {"failed": Graph()}
+    # one request (one write): the data's update after the prologue, as oxigraph takes no prologue after ";"
+    end = _PROLOGUE.match(blank(text)).end()  # type: ignore[union-attr]
+    update = f"{text[:end]}\n{_insert_data(t)} ;\n{text[end:]}"
+    r = client.post("/sparql", content=update.encode(), headers={"Content-Type": "application/sparql-update", **AUTH})
+    if r.status_code != 204:
+        return {"failed": Graph()}
     r = client.post("/sparql", content=b"SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
                     headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
     quads = [ox.Quad(s["s"], s["p"], s["o"], ox.DefaultGraph() if s["g"] == DEFAULT_GRAPH else s["g"])
@@ -386,8 +413,10 @@ def run_http_test(client: httpx.Client, g: Graph, t: URIRef, prefix: str, path: 
 
 
 def _load_graph_data(client: httpx.Client, g: Graph, t: URIRef, folder: Path) -> None:
-    """A protocol test's ut:graphData, put in place of everything (one update)."""
+    """A protocol test's ut:graphData, put in place of everything (one update, one write)."""
     graphs = [(str(g.value(gd, RDFS.label)), _path(g.value(gd, UT.graph))) for gd in g.objects(t, UT.graphData)]
+    if not graphs:  # the test needs no data (its own updates clear what they use)
+        return
     update = _insert_data(EvalTest("", "update", folder, graphs=graphs))
     r = client.post("/sparql", content=update.encode(), headers={"Content-Type": "application/sparql-update", **AUTH})
     assert r.status_code == 204, r.text
