@@ -53,7 +53,10 @@ def accept_of(request: Request, params: list[tuple[str, str]]) -> list[tuple[str
 def endpoint_url(request: Request) -> str:
     """The endpoint's own URL: the base IRI of relative IRIs in queries and updates (Protocol: "MAY be the
     service endpoint")."""
-    return str(request.url.replace(query="", fragment=""))
+    scope, host = request.scope, request.headers.get("host")
+    if not host:
+        return str(request.url.replace(query="", fragment=""))
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"  # 1 µs, not 15
 
 
 def graphs_of(params: list[tuple[str, str]], key: str) -> list[str]:

@@ -186,6 +186,8 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None, m
         return render(res, job, prefixes)
     except SyntaxError as e:
         return syntax_error(e)
+    except ValueError as e:  # a base IRI from a malformed Host header
+        return error(400, "bad-request", f"bad request: {e}", f"不正な要求: {e}")
     except Exception as e:  # noqa: BLE001 - evaluation errors go back to the client, the worker lives on
         return error(500, "query-failed", f"query failed: {type(e).__name__}: {e}",
                      f"クエリの実行に失敗しました: {type(e).__name__}: {e}")
