@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import pickle
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -208,19 +207,11 @@ def open_store(store_path: str, memory: bool = False) -> ox.Store:
     if not memory:
         return store
     copy = ox.Store()
-    copy.extend(_with_merge(store.quads_for_pattern(None, None, None, None)))  # Python terms: blank node ids kept
+    copy.extend(store.quads_for_pattern(None, None, None, None))  # Python terms: blank node ids are kept
     for g in store.named_graphs():  # empty named graphs too
         copy.add_graph(g)
+    copy.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")  # the merge: in the engine, ~0.3 s per 10⁵
     return copy
-
-
-def _with_merge(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
-    """Each quad, and each named graph's quad again in the default graph (which, a set, keeps it once)."""
-    default = ox.DefaultGraph()
-    for q in quads:
-        yield q
-        if not isinstance(q.graph_name, ox.DefaultGraph):
-            yield ox.Quad(q.subject, q.predicate, q.object, default)
 
 
 def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: bool = False) -> None:
