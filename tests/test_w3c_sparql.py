@@ -467,7 +467,9 @@ def run_all(tmp: Path) -> Run:
     baseline = {t.name: in_process(t) for t in tests}
     store = tmp / "store"
     build_query_store(store, tests)
-    with serve("--store", str(store), "--write-token", TOKEN, "--workers", "2") as base, \
+    # one query worker: each update test is a write, after which the workers are replaced; the store read from
+    # disk, where a query's FROM must turn off the union of graphs (memory workers: tests/test_api_dataset.py)
+    with serve("--store", str(store), "--write-token", TOKEN, "--workers", "1", "--memory", "off") as base, \
             httpx.Client(base_url=base, timeout=30) as client:
         keifu = {t.name: via_keifu(client, t) for t in tests if t.kind == "query"}
         keifu |= {t.name: via_keifu(client, t) for t in tests if t.kind == "update"}
