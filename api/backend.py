@@ -24,7 +24,7 @@ from keifu.graph.remote import (
     nt_bytes,
     parse_results,
 )
-from keifu.graph.store import BUILD_STATE, Store, build_state
+from keifu.graph.store import BUILD_STATE, DEFAULT_GRAPH, Store, build_state
 from keifu.graph.vocab import PREFIXES
 
 from .pool import QueryPool, timeout_reply
@@ -59,18 +59,23 @@ class Backend:
     timeout: float
     #: graph-name prefixes the server keeps for itself (left out of statistics)
     system_graphs: tuple[str, ...] = ()
+    #: ASK whether graph ``{g}`` exists (servers without empty graphs: whether it holds a triple)
+    ask_graph: str = "ASK {{ GRAPH {g} {{ ?s ?p ?o }} }}"
 
     async def start(self) -> None: ...
     async def close(self) -> None: ...
     async def query(self, job: Job, timeout: float | None = None) -> Reply: raise NotImplementedError
-    async def update(self, text: str) -> Reply: raise NotImplementedError
-    async def put_graph(self, name: str, triples: list[ox.Triple]) -> Reply: raise NotImplementedError
-    async def post_graph(self, name: str, triples: list[ox.Triple]) -> Reply: raise NotImplementedError
-    async def delete_graph(self, name: str) -> Reply: raise NotImplementedError
+    async def update(self, text: str, base: str | None = None) -> Reply: raise NotImplementedError
+    # Graph Store writes; ``name`` None is the default graph
+    async def put_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply: raise NotImplementedError
+    async def post_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply: raise NotImplementedError
+    async def delete_graph(self, name: str | None) -> Reply: raise NotImplementedError
 
 
 class LocalBackend(Backend):
     """The embedded Oxigraph store: queries in killable worker processes, writes with the world stopped."""
+
+    ask_graph = "ASK {{ GRAPH {g} {{ }} }}"  # empty named graphs exist too
 
     def __init__(self, path: Path | str, workers: int = 2, timeout: float = 30.0, memory: bool = False,
                  network: bool = False) -> None:
@@ -100,8 +105,11 @@ class LocalBackend(Backend):
         """Run a write while the workers keep answering from their own snapshot, then switch them to fresh
         ones: a read right after a write sees it and never waits for a reload."""
         def run() -> Reply:
-            with Store(self.path) as st:
+            st = Store(self.path)
+            try:
                 return fn(st)
+            finally:  # closed without a memtable flush (~0.25 s a write): the write-ahead log holds the write,
+                release(st)  # and read-only handles (fresh workers, the reader) replay it when they open
 
         async with self.writing:
             reply = await asyncio.to_thread(run)
@@ -134,38 +142,53 @@ class LocalBackend(Backend):
                 log.warning("reload failed / 読み直しに失敗: %s", e)
                 seen = None
 
-    async def update(self, text: str) -> Reply:
+    async def update(self, text: str, base: str | None = None) -> Reply:
         def do(st: Store) -> Reply:
+            # the update's default graph is DEFAULT_GRAPH: moved into the store's default graph for the update
+            # and back after it (each step a transaction; the next update moves back what a crash left)
+            st.ox.update(f"ADD SILENT GRAPH {DEFAULT_GRAPH} TO DEFAULT ; DROP SILENT GRAPH {DEFAULT_GRAPH}")
             try:
-                st.ox.update(text)
+                st.ox.update(text, base_iri=base)
             except SyntaxError as e:
                 return syntax_error(e)
             except Exception as e:  # noqa: BLE001 - reported to the client
                 return error(400, "update-failed", f"update failed: {e}", f"更新に失敗しました: {e}")
+            finally:
+                st.ox.update(f"ADD SILENT DEFAULT TO GRAPH {DEFAULT_GRAPH} ; CLEAR SILENT DEFAULT")
             return Reply(204, "text/plain", b"")
         return await self._write(do)
 
-    async def put_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+    async def put_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply:
+        g = ox.NamedNode(name) if name is not None else DEFAULT_GRAPH
+
         def do(st: Store) -> Reply:
-            existed = st.ox.contains_named_graph(ox.NamedNode(name))
-            st.replace_triples(name, triples)
-            return Reply(204 if existed else 201, "text/plain", b"")
+            existed = st.ox.contains_named_graph(g)
+            if triples:
+                st.replace_triples(g.value, triples)
+            elif existed:
+                st.ox.remove_graph(g)
+            st.ox.add_graph(g)  # an empty graph is a graph too
+            return Reply(204 if existed or name is None else 201, "text/plain", b"")
         return await self._write(do)
 
-    async def post_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+    async def post_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply:
+        g = ox.NamedNode(name) if name is not None else DEFAULT_GRAPH
+
         def do(st: Store) -> Reply:
-            existed = st.ox.contains_named_graph(ox.NamedNode(name))
-            g = ox.NamedNode(name)
+            existed = st.ox.contains_named_graph(g)
             st.ox.extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in triples])
-            return Reply(204 if existed else 201, "text/plain", b"")
+            st.ox.add_graph(g)
+            return Reply(204 if existed or name is None else 201, "text/plain", b"")
         return await self._write(do)
 
-    async def delete_graph(self, name: str) -> Reply:
+    async def delete_graph(self, name: str | None) -> Reply:
+        g = ox.NamedNode(name) if name is not None else DEFAULT_GRAPH
+
         def do(st: Store) -> Reply:
-            g = ox.NamedNode(name)
-            if not st.ox.contains_named_graph(g):
+            if name is not None and not st.ox.contains_named_graph(g):
                 return error(404, "no-graph", f"no graph {name}", f"グラフ {name} はありません")
-            st.ox.remove_graph(g)
+            if st.ox.contains_named_graph(g):
+                st.ox.remove_graph(g)
             return Reply(204, "text/plain", b"")
         return await self._write(do)
 
@@ -209,10 +232,10 @@ class RemoteBackend(Backend):
         limit = self.timeout if timeout is None else timeout
         t0 = time.monotonic()
         try:  # parse here, so a malformed query gets the same 400 with line and column as locally
-            _PARSER.query(job.query)
+            _PARSER.query(job.query, base_iri=job.base)
         except SyntaxError as e:
             return syntax_error(e)
-        params: list[tuple[str, str]] = [("query", job.query)]
+        params: list[tuple[str, str]] = [("query", with_base(job.query, job.base))]
         params += [("default-graph-uri", g) for g in job.default_graphs]
         params += [("named-graph-uri", g) for g in job.named_graphs]
         r = await self._send("POST", self.config.query_url, limit, content=urlencode(params).encode(),
@@ -232,19 +255,22 @@ class RemoteBackend(Backend):
             res = _Solutions(*res)
         return await asyncio.to_thread(render, res, job, PREFIX_MAP)
 
-    async def update(self, text: str) -> Reply:
+    async def update(self, text: str, base: str | None = None) -> Reply:
         r = await self._send("POST", self.config.update_url or self.config.query_url, self.timeout,
-                             content=urlencode({"update": text}).encode(), headers={"Content-Type": FORM})
+                             content=urlencode({"update": with_base(text, base)}).encode(),
+                             headers={"Content-Type": FORM})
         if isinstance(r, Reply):
             return r
         return self._upstream_error(r) if r.status_code >= 400 else Reply(204, "text/plain", b"")
 
-    async def _gsp(self, method: str, name: str, body: bytes | None) -> Reply:
+    async def _gsp(self, method: str, name: str | None, body: bytes | None) -> Reply:
+        target = f"GRAPH {ox.NamedNode(name)}" if name is not None else "DEFAULT"
         if not self.config.graph_store_url:
             if method == "DELETE":
-                return await self.update(f"DROP GRAPH {ox.NamedNode(name)}")
+                return await self.update(f"DROP {target}")
             return None  # type: ignore[return-value]
-        r = await self._send(method, self.config.graph_store_url, self.timeout, params={"graph": name},
+        r = await self._send(method, self.config.graph_store_url, self.timeout,
+                             params={"graph": name} if name is not None else {"default": ""},
                              content=body, headers={"Content-Type": NT} if body is not None else {})
         if isinstance(r, Reply):
             return r
@@ -254,19 +280,29 @@ class RemoteBackend(Backend):
             return self._upstream_error(r)
         return Reply(r.status_code if r.status_code in (200, 201, 204) else 204, "text/plain", b"")
 
-    async def put_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+    async def put_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply:
         if self.config.graph_store_url:
             return await self._gsp("PUT", name, nt_bytes(triples))
+        if name is None:
+            body = nt_bytes(triples).decode()
+            return await self.update(f"CLEAR SILENT DEFAULT ;\nINSERT DATA {{\n{body}}}")
         return await self.update(insert_data(name, triples))
 
-    async def post_graph(self, name: str, triples: list[ox.Triple]) -> Reply:
+    async def post_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply:
         if self.config.graph_store_url:
             return await self._gsp("POST", name, nt_bytes(triples))
         body = nt_bytes(triples).decode()
+        if name is None:
+            return await self.update(f"INSERT DATA {{\n{body}}}")
         return await self.update(f"INSERT DATA {{ GRAPH {ox.NamedNode(name)} {{\n{body}}} }}")
 
-    async def delete_graph(self, name: str) -> Reply:
+    async def delete_graph(self, name: str | None) -> Reply:
         return await self._gsp("DELETE", name, None)
+
+
+def with_base(text: str, base: str | None) -> str:
+    """``text`` with a BASE declaration in front (on its own line: the server's line numbers shift by one)."""
+    return text if base is None else f"BASE {ox.NamedNode(base)}\n{text}"
 
 
 class _Solutions:

@@ -94,7 +94,7 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
                    help="query worker processes (default: CPUs + 1) / クエリ実行プロセス数（既定: CPU 数 + 1）")
     s.add_argument("--memory", choices=["auto", "on", "off"], default="auto",
                    help="each query worker copies the store into memory: lookups ~3x faster, for the graph's size "
-                   "in RAM per worker and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "
+                   "in RAM per worker (with its default graph, the merge of all graphs, up to twice that) and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "
                    "write or a stopped query; auto: up to KEIFU_MEMORY_MAX_QUADS (1,000,000) quads / "
                    "各クエリ実行プロセスがストアをメモリに複製（検索が約3倍速い）。auto は100万クアッドまで")
     s.add_argument("--max-rows", type=int, default=100_000, help="result rows before truncation / 最大行数")

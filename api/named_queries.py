@@ -25,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from keifu.graph.vocab import sparql_prefixes
 
-from .lexer import bind_values
+from .lexer import bind_values, names_dataset
 from .service import service_of, to_response
 from .sparql import accept_of
 from .worker import Job, error
@@ -169,4 +169,5 @@ async def run_named(name: str, request: Request) -> Response:
         text = bound_query(nq, given)
     except ValueError as e:
         return to_response(error(400, "bad-parameter", str(e), f"パラメーターの誤り: {e}"))
-    return to_response(await svc.backend.query(Job(text, accept_of(request, items), max_rows=svc.limits.max_rows)))
+    return to_response(await svc.backend.query(Job(text, accept_of(request, items), max_rows=svc.limits.max_rows,
+                                                     own_dataset=names_dataset(text))))

@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .describe import service_description
-from .lexer import query_form
+from .lexer import add_using, names_dataset, query_form
 from .results import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES, parse_accept
 from .security import Refused, check_query, read_body, require_write
 from .service import Service, service_of, to_response
-from .worker import Job, error
+from .worker import Job, bad_graph_iri, error
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -49,13 +50,33 @@ def accept_of(request: Request, params: list[tuple[str, str]]) -> list[tuple[str
     return parse_accept(request.headers.get("accept"))  # an unknown format= is ignored, as other servers do
 
 
+def endpoint_url(request: Request) -> str:
+    """The endpoint's own URL: the base IRI of relative IRIs in queries and updates (Protocol: "MAY be the
+    service endpoint")."""
+    scope, host = request.scope, request.headers.get("host")
+    if not host:
+        return str(request.url.replace(query="", fragment=""))
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"  # 1 µs, not 15
+
+
+def graphs_of(params: list[tuple[str, str]], key: str) -> list[str]:
+    """The graph IRIs given as ``key`` parameters, each checked (400 for a malformed one)."""
+    graphs = [v for k, v in params if k == key]
+    try:
+        for g in graphs:
+            ox.NamedNode(g)
+    except ValueError as e:
+        raise Refused(bad_graph_iri(e)) from e
+    return graphs
+
+
 async def run_query(svc: Service, request: Request, text: str, params: list[tuple[str, str]]) -> Response:
     """Check, run and answer one query (shared by GET and both POST forms)."""
     check_query(text, svc.limits)
     job = Job(text, accept_of(request, params),
-              default_graphs=[v for k, v in params if k == "default-graph-uri"],
-              named_graphs=[v for k, v in params if k == "named-graph-uri"],
-              max_rows=svc.limits.max_rows)
+              default_graphs=graphs_of(params, "default-graph-uri"),
+              named_graphs=graphs_of(params, "named-graph-uri"),
+              max_rows=svc.limits.max_rows, base=endpoint_url(request), own_dataset=names_dataset(text))
     reply = await svc.backend.query(job)
     if reply.status == 400 and query_form(text) == "update":  # the query parser refused it: say why
         reply = error(400, "update-as-query", "this is an update: POST it as update= or application/sparql-update",
@@ -65,13 +86,28 @@ async def run_query(svc: Service, request: Request, text: str, params: list[tupl
 
 async def run_update(svc: Service, request: Request, text: str, params: list[tuple[str, str]]) -> Response:
     require_write(request, svc.limits)
-    if any(k in ("using-graph-uri", "using-named-graph-uri") for k, _ in params):
-        return to_response(error(400, "unsupported", "using-graph-uri / using-named-graph-uri are not supported; "
-                                 "write USING in the update", "using-graph-uri / using-named-graph-uri には対応していません。更新文に USING を書いてください"))
+    using, using_named = graphs_of(params, "using-graph-uri"), graphs_of(params, "using-named-graph-uri")
+    if using or using_named:
+        try:
+            text = add_using(text, using, using_named)
+        except ValueError as e:
+            return to_response(error(400, "dataset-conflict", f"using-graph-uri / using-named-graph-uri cannot be "
+                                     f"combined with USING or WITH in the update ({e})",
+                                     "using-graph-uri / using-named-graph-uri は更新文の USING・WITH と併用できません"))
     check_query(text, svc.limits, update=True)
-    reply = await svc.backend.update(text)
+    reply = await svc.backend.update(text, endpoint_url(request))
     svc.changed()
     return to_response(reply)
+
+
+def _charset_refused(content_type: str) -> Response | None:
+    """415 unless the body is UTF-8: the protocol's only encoding (a charset parameter may say so)."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return to_response(error(415, "unsupported-charset", f"request bodies must be UTF-8 (got {value.strip()})",
+                                     f"要求本文は UTF-8 で送ってください（受信: {value.strip()}）"))
+    return None
 
 
 def _one(params: list[tuple[str, str]], key: str) -> str | None:
@@ -109,6 +145,9 @@ async def sparql_post(request: Request) -> Response:
     svc = service_of(request)
     params = list(request.query_params.multi_items())
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    refused = _charset_refused(request.headers.get("content-type", ""))
+    if refused is not None:
+        return refused
     try:
         body = await read_body(request, svc.limits.max_body)
         if ctype == FORM:

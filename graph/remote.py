@@ -58,6 +58,15 @@ def query_form(text: str) -> str | None:
     return "update" if _UPDATE.search(b) else None
 
 
+#: the FROM keyword (FROM NAMED too): not part of a prefixed name, variable or longer word
+_FROM = re.compile(r"(?<![\w:?$-])FROM(?![\w:-])", re.I)
+
+
+def names_dataset(text: str) -> bool:
+    """Whether a query names its own dataset (``FROM`` / ``FROM NAMED``), which then replaces the service's."""
+    return "from" in text.lower() and _FROM.search(blank(text)) is not None
+
+
 JSON_RESULTS = "application/sparql-results+json"
 NT = "application/n-triples"
 
