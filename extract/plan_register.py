@@ -48,6 +48,7 @@ class Entry:
     date: tuple[str, str] | None = None  # (lexical form, datatype IRI)
     body: str | None = None  # label of the deciding body
     based_on: list[str] = field(default_factory=list)  # refs
+    line: int | None = None  # line of its skos:prefLabel in the register file: where a reader checks its facts
 
 
 @dataclass
@@ -111,12 +112,17 @@ def load_register(path: Path | None = None) -> Register:
         for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
             facts.setdefault(str(t.subject), {}).setdefault(t.predicate.value, []).append(t.object)
     labels = {s: _text(p[_RDFS_LABEL][0]) for s, p in facts.items() if _RDFS_LABEL in p}
+    pref_lines: dict[str, int] = {}
+    if path.exists():
+        for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "skos:prefLabel" in text and '"' in text:
+                pref_lines.setdefault(text.split('"')[1], n)
     entries: dict[str, Entry] = {}
     for s, p in facts.items():
         pref = p.get(_SKOS + "prefLabel")
         if not pref:
             continue
-        e = Entry(ref=s, label=_text(pref[0]), key=plan_key(_text(pref[0])))
+        e = Entry(ref=s, label=_text(pref[0]), key=plan_key(_text(pref[0])), line=pref_lines.get(_text(pref[0])))
         e.alt = [_text(a) for a in p.get(_SKOS + "altLabel", [])]
         kind = p.get(_KF + "planKind")
         e.kind = kind[0].value.removeprefix(_PLAN_KIND) if kind else None

@@ -13,8 +13,11 @@ import io
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from keifu.extract.errors import KeifuError
+from keifu.extract.plan_register import Register, load_register, register_file
+from keifu.extract.plans import plan_key
 
 from .attribution import Attribution
 from .lineage import LineageIndex, Step, curie, target_classes
@@ -292,6 +295,33 @@ SERIES_NOTE = ("下向きに読む：シリーズの引用を、文書の期間�
                "the series counts for the edition in force over the document's period")
 
 
+REGISTER_NOTE = ("計画登録簿の記載による / stated in keifu's plan register")
+EDITION_NOTE = ("版の名前（第N期を除いた名前が系列）による / by the edition's name: without its 第N期 it names its series")
+
+
+@cache
+def _register() -> Register:
+    return load_register()
+
+
+def _plan_steps(idx: LineageIndex, steps: list[Step]) -> list[Step]:
+    """Steps between two plans that no document states get the register's evidence (its file and line) or, for
+    an edition tied to its series by name, a note saying so: every step of an answer can be checked."""
+    out = []
+    for s in steps:
+        if s.file is None and s.quote is None and s.note is None and s.lower in idx.target_set() \
+                and s.higher in idx.target_set():
+            reg = _register()
+            lower, higher = (reg.by_key.get(plan_key(idx.labels.get(n, ""))) for n in (s.lower, s.higher))
+            if lower is not None and higher is not None and higher.ref in (*lower.based_on, lower.series):
+                s = replace(s, quote=f"{lower.label} → {higher.label}", file=register_file().name, line=lower.line,
+                            note=REGISTER_NOTE)
+            elif s.prop == "dcterms:isVersionOf":
+                s = replace(s, quote=idx.labels.get(s.lower), note=EDITION_NOTE)
+        out.append(s)
+    return out
+
+
 def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
                      evidence: bool = True) -> tuple[list[str], list[Step]]:
     """The chain of nodes from ``node`` to ``plan`` that supports ``att`` and (with ``evidence``) its steps with the
@@ -308,7 +338,7 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
         up, down = _up(idx, node, att.anchor), []
     if not up:  # not reached through items: the shortest path of the graph
         nodes = idx.path(node, plan)
-        return nodes, idx.steps(nodes) if evidence else []
+        return nodes, _plan_steps(idx, idx.steps(nodes)) if evidence else []
     hops = _plan_path(idx, att.cited, plan)
     series = hops[-1] != plan  # a citation of the series, counted for the edition in force over the document's period
     nodes = [*up, *down, *hops, *([plan] if series else [])]
@@ -325,7 +355,7 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
     steps += idx.steps([prev, *hops])
     if series:
         steps.append(Step(hops[-1], plan, "dcterms:isVersionOf", plan, note=SERIES_NOTE))
-    return nodes, steps
+    return nodes, _plan_steps(idx, steps)
 
 
 def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), evidence: bool = True,
