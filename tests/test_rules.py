@@ -463,3 +463,17 @@ def test_json_ld_draft_is_judged_like_turtle() -> None:
     assert as_jsonld.input == "rdf"
     assert [(r.rule, r.line, r.quote) for r in as_jsonld.results] == [(r.rule, r.line, r.quote) for r in as_ttl.results]
     assert ("kfsh:MidLongTermPeriodShape", line_of(RD, "Ⅱ．中長期目標の期間")) in {(r.rule, r.line) for r in as_ttl.results}
+
+
+def test_a_national_university_sets_six_years_under_its_own_act() -> None:
+    """国立大学法人法 gives 6 years: the 3–5 year rule of 通則法 art. 29 is not applied when the draft prints that
+    kind; the same period for a 中期目標管理法人 stays a violation."""
+    from keifu.graph.draft import validate_bytes
+
+    uni = (REPO / "tests" / "fixtures" / "unseen" / "national_university_objectives.txt").read_text(encoding="utf-8")
+    assert "６年間" in uni and "国立大学法人" in uni
+    rules = {r.rule for r in validate_bytes(uni.encode(), "uni.txt").results}
+    assert "kfsh:MidTermPeriodShape" not in rules
+    other = uni.replace("国立大学法人", "独立行政法人")
+    rules = {r.rule for r in validate_bytes(other.encode(), "agency.txt").results}
+    assert "kfsh:MidTermPeriodShape" in rules
