@@ -59,6 +59,8 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
     app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan,
                   description="SPARQL 1.1 endpoint over the keifu policy graph / 政策の系譜グラフの SPARQL エンドポイント")
     app.state.service = Service(backend, limits, queries_dir)
+    pool = getattr(backend, "pool", None)
+    app.state.service.long_per_client = max(1, pool.size - 1) if pool is not None else 4
     drafts = app.state.drafts = DraftPool(limits.validate_workers, limits.validate_timeout, limits.validate_memory)
     for r in (sparql.router, describe.router, graphstore.router, named_queries.router):
         app.include_router(r)

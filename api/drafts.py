@@ -86,7 +86,7 @@ class DraftPool(QueryPool):
         super().__init__("", workers, timeout)
         self.memory = memory
         self.read_limits = limits or read_limits()
-        self.queue = 4 * self.size if queue is None else queue
+        self.queue = 4 * self.size if queue is None else queue  # (QueryPool.run answers past it too)
         self.kill_dropped = True  # a draft nobody waits for is not worth finishing
 
     def _spawn(self) -> _Worker:
@@ -99,11 +99,13 @@ class DraftPool(QueryPool):
     def _died(self) -> Reply:
         return too_big()
 
+    def _busy(self) -> Reply:
+        r = error(503, "busy", "the server is validating other drafts; try again shortly",
+                  "ほかの案を検査中です。しばらくしてから再度お試しください")
+        r.headers["Retry-After"] = "5"
+        return r
+
     def full(self) -> Reply | None:
-        """503 with ``Retry-After`` when every worker is busy and the queue is full, else None."""
-        if not self.free and len(self.waiting) >= self.queue:
-            r = error(503, "busy", "the server is validating other drafts; try again shortly",
-                      "ほかの案を検査中です。しばらくしてから再度お試しください")
-            r.headers["Retry-After"] = "5"
-            return r
-        return None
+        """503 with ``Retry-After`` when every worker is busy and the queue is full (checked before the upload
+        is read), else None."""
+        return self._busy() if not self.free and len(self.waiting) >= self.queue else None

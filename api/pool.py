@@ -155,6 +155,8 @@ class QueryPool:
         self.started = False
         self.tasks: set[asyncio.Future[None]] = set()  # replacements being started, replies being drained
         self.killed = 0
+        #: requests that may wait for a worker; past that a request is answered 503 at once
+        self.queue = 16 * self.size
         self.retired: set[_Worker] = set()  # replaced by refresh(); stopped as soon as their query is answered
         #: a dropped request's worker is killed and replaced rather than left to finish (for long jobs)
         self.kill_dropped = False
@@ -176,6 +178,12 @@ class QueryPool:
 
     def _timeout(self, limit: float) -> Reply:
         return timeout_reply(limit)
+
+    def _busy(self) -> Reply:
+        r = error(503, "busy", "every query worker is busy and the queue is full; try again shortly",
+                  "すべてのクエリ実行プロセスが使用中で、待ち行列も一杯です。しばらくしてから再度お試しください")
+        r.headers["Retry-After"] = "2"
+        return r
 
     def _died(self) -> Reply:
         return _died()
@@ -237,14 +245,18 @@ class QueryPool:
         self.retired.clear()
 
     async def run(self, job: object, timeout: float | None = None) -> Reply:
+        """The job's reply. Its time limit starts when a worker takes it: the time it waited for one (at most
+        as long again) does not count against it, so queries queued behind runaways are not cut short."""
         assert self.started, "pool not started"
         limit = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
+        if not self.free and len(self.waiting) >= self.queue:
+            return self._busy()
         try:
-            w = await self._acquire(deadline)
+            w = await self._acquire(loop.time() + limit)
         except TimeoutError:
-            return self._timeout(limit)
+            return self._busy()
+        deadline = loop.time() + limit
         fut: asyncio.Future[bytes] = loop.create_future()
         timer = loop.call_at(deadline, _expire, fut)
         try:

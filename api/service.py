@@ -12,6 +12,9 @@ from .backend import Backend
 from .security import Limits
 from .worker import Reply
 
+#: a query running longer than this (seconds) counts as expensive for the per-client limit
+LONG_QUERY = 1.0
+
 
 @dataclass
 class Service:
@@ -20,6 +23,27 @@ class Service:
     queries_dir: Path | None = None
     #: statistics (VoID, service description) keyed by what they describe; dropped on every write
     cache: dict[str, object] = field(default_factory=dict)
+    #: queries in progress by client address: request number → when it started (loop time)
+    running: dict[str, dict[int, float]] = field(default_factory=dict)
+    #: how many long queries (running over LONG_QUERY s) one client may have at once; the others wait their
+    #: turn behind them. One less than the workers, so one client's runaways never take every worker.
+    long_per_client: int = 2
+    _next: int = 0
+
+    def long_running(self, client: str, now: float) -> int:
+        return sum(1 for t in self.running.get(client, {}).values() if now - t > LONG_QUERY)
+
+    def begin(self, client: str, now: float) -> int:
+        self._next += 1
+        self.running.setdefault(client, {})[self._next] = now
+        return self._next
+
+    def end(self, client: str, n: int) -> None:
+        mine = self.running.get(client)
+        if mine is not None:
+            mine.pop(n, None)
+            if not mine:
+                del self.running[client]
 
     def changed(self) -> None:
         """Forget everything computed from the data (after a write)."""

@@ -7,6 +7,7 @@ A GET without ``query`` answers the Service Description. Status codes: 400 malfo
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 from urllib.parse import parse_qsl
 
@@ -73,11 +74,23 @@ def graphs_of(params: list[tuple[str, str]], key: str) -> list[str]:
 async def run_query(svc: Service, request: Request, text: str, params: list[tuple[str, str]]) -> Response:
     """Check, run and answer one query (shared by GET and both POST forms)."""
     check_query(text, svc.limits)
+    client = request.client.host if request.client else ""
+    now = asyncio.get_running_loop().time()
+    if svc.long_running(client, now) >= svc.long_per_client:
+        r = error(503, "client-busy", f"this client already has {svc.long_per_client} long queries running; "
+                  "wait for them to finish", f"このクライアントは時間のかかるクエリを既に {svc.long_per_client} 件実行中です。"
+                  "終わるのを待ってください")
+        r.headers["Retry-After"] = "5"
+        return to_response(r)
     job = Job(text, accept_of(request, params),
               default_graphs=graphs_of(params, "default-graph-uri"),
               named_graphs=graphs_of(params, "named-graph-uri"),
               max_rows=svc.limits.max_rows, base=endpoint_url(request), own_dataset=names_dataset(text))
-    reply = await svc.backend.query(job)
+    n = svc.begin(client, now)
+    try:
+        reply = await svc.backend.query(job)
+    finally:
+        svc.end(client, n)
     if reply.status == 400 and query_form(text) == "update":  # the query parser refused it: say why
         reply = error(400, "update-as-query", "this is an update: POST it as update= or application/sparql-update",
                       "更新要求です。update= または application/sparql-update で POST してください")
