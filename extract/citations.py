@@ -97,6 +97,8 @@ _SAME = re.compile(r"(?<![\u4e00-\u9fff々])同(?P<n>基本計画|戦略|計画|
 # 「…P.44-45から抜粋」: a page reference (optional) and an excerpt verb right after an unquoted name
 _EXCERPT = re.compile(r"(?:[PpＰ]{1,2}\.?[0-9]+(?:[-‐―~〜～,、][0-9]+)*|[0-9]+(?:[-‐―~〜～][0-9]+)?(?:頁|ページ))?"
                       r"(?:から|より)(?:抜粋|引用|抜き出し)")
+_SHARED = re.compile(r"いずれも|ともに|共に")  # （いずれも令和５年６月閣議決定）: one decision for a list of names
+_LIST_SEP = re.compile(r"(?:、|,|及び|並びに|又は|と)$")
 _AFTER_VERB = re.compile(r"^(?:が|により|で|にて)?(?P<v>" + "|".join(map(re.escape, ("決定", "策定", "採択", "取りまとめ", "とりまとめ"))) + r")(?:され|し)")
 
 
@@ -163,9 +165,13 @@ class _Cand:
 
 @cache
 def _verb_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """「…に決定された」 after a date, and 「…において決定」 after a name: built once from deciding_verbs.tsv."""
+    """「…に閣議決定された」 / 「…閣議決定の」 after a date (body optional), and 「…において決定」 after a name:
+    built once from deciding_verbs.tsv."""
     alt = "|".join(map(re.escape, deciding_verbs()))
-    return re.compile(rf"に({alt})(?:された|した|される|する)"), re.compile(rf"(?:において|で|を|が|として|にて)({alt})")
+    body = r"[\u4e00-\u9fff々ヶ\u30a0-\u30ffA-Za-z0-9・]{0,30}?"
+    decided = re.compile(rf"(?:に|付け?で?)?(?P<body>{body})(?P<verb>{alt})(?P<aux>された|されている|した|される|する|の)?"
+                         r"(?=[「『\u4e00-\u9fff\u30a0-\u30ffA-Za-z])")
+    return decided, re.compile(rf"(?:において|で|を|が|として|にて)({alt})")
 
 
 class CitationScanner:
@@ -192,7 +198,7 @@ class CitationScanner:
             return all(b <= c.a or c.b <= a for c in cands)
 
         self._pass_parens(s, fwd, back, dates, cands)
-        self._pass_predated(s, dates, cands, free)
+        self._pass_predated(s, fwd, dates, cands, free)
         self._pass_editions(s, cands, free)
         self._pass_quotes(s, fwd, cands, free)
         self._pass_excerpts(s, back, cands, free)
@@ -212,7 +218,16 @@ class CitationScanner:
         for p, q in sorted(fwd.items()):
             if s[p] != "(":
                 continue
-            info = _analyse(s, p + 1, q, dates)
+            shared = _SHARED.match(s, p + 1)
+            inner = shared.end() if shared else p + 1
+            here = dates
+            if s.startswith("同日", inner):  # （同日閣議決定）: the date of the citation just before
+                prev = next((c.info.date for c in reversed(cands) if c.b <= p and c.info.date), None)
+                if prev is None:
+                    prev = next((m.date for m in reversed(self._history) if m.date), None)
+                if prev is not None:
+                    here = [*dates, (inner, inner + 2, prev)]
+            info = _analyse(s, inner, q, here)
             if info is None:
                 continue
             if info.alias_only and cands and cands[-1].b == p:
@@ -250,10 +265,19 @@ class CitationScanner:
             if not free(a, q + 1, cands):
                 continue
             cands.append(_Cand(a, q + 1, na, nb, prefix, info))
+            if shared:  # 「A」及び「B」（いずれも…閣議決定）: every name of the list has the decision
+                for a2, na2, nb2, prefix2 in _listed_before(s, a, back):
+                    if not free(a2, nb2 + (1 if prefix2 is None else 0), cands):
+                        break
+                    cands.append(_Cand(a2, nb2 + (1 if prefix2 is None else 0), na2, nb2, prefix2 or "",
+                                       replace(info, amended=list(info.amended))))
 
     # --- pass B: date before the name -----------------------------------------------------------
 
-    def _pass_predated(self, s: str, dates: list[tuple[int, int, JDate]], cands: list[_Cand], free) -> None:
+    def _pass_predated(self, s: str, fwd: dict[int, int], dates: list[tuple[int, int, JDate]],
+                       cands: list[_Cand], free) -> None:
+        """A date before the name: 「令和４年６月７日に閣議決定された「X」」, 「令和５年６月16日閣議決定の「X」」,
+        「令和３年12月の「X」改定」, 「2020年6月にXガイドラインにおいて取りまとめた」."""
         decided_rx, verb_after_rx = _verb_patterns()
         for da, db, jd in dates:
             if jd.fiscal or not free(da, db):
@@ -261,27 +285,32 @@ class CitationScanner:
             rest = s[db:]
             m = decided_rx.match(rest)
             if m:
-                na = db + m.end()
-                nb = _name_forward(s, na)
-                if nb and free(da, nb):
-                    cands.append(_Cand(da, nb, na, nb, "", _Info(date=jd, verb=m.group(1))))
+                body = m.group("body") or ""
+                named = _name_at(s, db + m.end(), fwd)
+                if named is not None and (body == "" or classify_body(body) != "other" or m.group("aux")):
+                    na, nb, end = named
+                    if free(da, end):
+                        info = _Info(date=jd, verb=m.group("verb"))
+                        if body:
+                            info.body = (db + m.start("body"), db + m.end("body"))
+                        cands.append(_Cand(da, end, na, nb, "", info))
                 continue
             m = re.match(r"^(に|の)", rest)
             if not m:
                 continue
-            na = db + 1
-            nb = _name_forward(s, na)
-            if not nb:
+            named = _name_at(s, db + 1, fwd)
+            if named is None:
                 continue
-            tail = s[nb:]
+            na, nb, end = named
+            tail = s[end:]
             vm = verb_after_rx.match(tail)
             name = s[na:nb]
             if vm:
-                if free(da, nb + vm.end()):
-                    cands.append(_Cand(da, nb + vm.end(), na, nb, "", _Info(date=jd, verb=vm.group(1))))
-            elif m.group(1) == "の" and not name.endswith("について") and free(da, nb) \
-                    and (nb >= len(s) or s[nb] != "("):
-                cands.append(_Cand(da, nb, na, nb, "", _Info(date=jd)))
+                if free(da, end + vm.end()):
+                    cands.append(_Cand(da, end + vm.end(), na, nb, "", _Info(date=jd, verb=vm.group(1))))
+            elif m.group(1) == "の" and not name.endswith("について") and free(da, end) \
+                    and (end >= len(s) or s[end] != "("):
+                cands.append(_Cand(da, end, na, nb, "", _Info(date=jd)))
 
     # --- pass C: 第N期 + unquoted name ----------------------------------------------------------
 
@@ -671,6 +700,40 @@ def _name_before(s: str, p: int, back: dict[int, int]):
     if predate is None:
         a = k
     return a, k, p, "", predate
+
+
+def _name_at(s: str, a: int, fwd: dict[int, int]) -> tuple[int, int, int] | None:
+    """(name start, name end, mention end) of a name starting at ``a``: quoted (any words inside) or unquoted
+    and ending in a document noun with at least two more characters before it (not a bare 「計画」)."""
+    if a < len(s) and s[a] in _QUOTE_OPEN and a in fwd and fwd[a] - a > 2:
+        return a + 1, fwd[a], fwd[a] + 1
+    nb = _name_forward(s, a)
+    if nb is None:
+        return None
+    noun = document_noun(s[a:nb]) or ""
+    if nb - a - len(noun) < 2 and not _ORD_PREFIX.match(s[a:nb]):
+        return None
+    return a, nb, nb
+
+
+def _listed_before(s: str, a: int, back: dict[int, int]) -> list[tuple[int, int, int, str | None]]:
+    """Names listed before the name that starts at ``a`` (「A」、「B」及び「C」（いずれも…）): (mention start,
+    name start, name end, prefix) nearest first; prefix None marks a quoted name (its mention ends after the quote)."""
+    out: list[tuple[int, int, int, str | None]] = []
+    while True:
+        sep = _LIST_SEP.search(s, 0, a)
+        if sep is None:
+            return out
+        k = sep.start()
+        if k > 0 and s[k - 1] in _QUOTE_CLOSE and k - 1 in back:
+            o = back[k - 1]
+            out.append((o, o + 1, k - 1, None))
+        else:
+            na = _walk_back(s, k, back)
+            if na is None or document_noun(s[na:k]) is None:
+                return out
+            out.append((na, na, k, ""))
+        a = out[-1][0]
 
 
 def _name_forward(s: str, a: int, limit: int = 60) -> int | None:
