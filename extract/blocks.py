@@ -304,6 +304,10 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         return False
 
     for ln in lines:
+        if ln.blank and sentence_ends and cur is not None and _balanced(cur.text):
+            # Without the trailing-space signal, text is single-spaced and a blank line ends a unit
+            # (a slide's line, a box), unless a bracket is still open (a cell broken by a blank line).
+            cur.closed = True
         if ln.blank or is_page_number(ln.text):
             continue
         text = ln.text

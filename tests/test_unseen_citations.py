@@ -1,0 +1,71 @@
+"""Dated citations in forms the corpus never showed, on our own fixtures (``citrec_*``, scored per form by
+``tests/citation_score.py``), and the new forms one by one on invented sentences."""
+
+from __future__ import annotations
+
+from citation_score import score
+from keifu.extract.blocks import logical_blocks
+from keifu.extract.citations import CitationScanner
+from keifu.extract.model import Line
+from test_citations import only, scan
+
+
+def test_every_form_of_the_fixtures_is_read_exactly() -> None:
+    scores, missed, extra = score()
+    assert len(scores) >= 40 and sum(s.expected for s in scores) >= 60
+    assert missed == [] and extra == []
+    assert all(s.recall == 1.0 and s.precision == 1.0 for s in scores)
+
+
+def test_date_before_the_name_with_body_and_verb() -> None:
+    m = only(scan("令和４年６月７日に閣議決定された「干潟再生基本方針」において、"))
+    assert (m.name, m.date.iso, m.body, m.verb, m.line.no) == ("干潟再生基本方針", "2022-06-07", "閣議", "決定", 1)
+    m = only(scan("令和５年６月16日閣議決定の「干潟観測大綱」では、"))
+    assert (m.name, m.date.iso, m.body) == ("干潟観測大綱", "2023-06-16", "閣議")
+    m = only(scan("令和６年12月 干潟対策推進本部決定「干潟強靱化方針」"))
+    assert (m.name, m.date.iso, m.body, m.body_kind) == ("干潟強靱化方針", "2024-12", "干潟対策推進本部", "headquarters")
+    m = only(scan("令和３年12月の「干潟エネルギー戦略」改定により、"))
+    assert (m.name, m.date.iso, m.body) == ("干潟エネルギー戦略", "2021-12", None)
+
+
+def test_a_bare_document_noun_after_a_date_is_no_citation() -> None:
+    assert [m for m in scan("令和５年に公表された報告書によれば、干潟は減少している。") if m.dated] == []
+    assert [m for m in scan("令和６年４月に策定した計画に基づき、") if m.dated] == []
+
+
+def test_one_decision_for_a_list_of_names() -> None:
+    ms = scan("「干潟保全計画」、「干潟医療戦略」並びに「干潟通信指針」（いずれも令和４年12月16日閣議決定）を踏まえ、")
+    assert [(m.name, m.date.iso, m.body) for m in ms] == [
+        ("干潟保全計画", "2022-12-16", "閣議"), ("干潟医療戦略", "2022-12-16", "閣議"), ("干潟通信指針", "2022-12-16", "閣議")]
+    ms = scan("干潟観測計画、干潟人材戦略（いずれも令和6年6月閣議決定）")
+    assert [(m.name, m.date.iso) for m in ms] == [("干潟観測計画", "2024-06"), ("干潟人材戦略", "2024-06")]
+    # without いずれも the parenthesis belongs to the last name only
+    ms = scan("「干潟保全計画」及び「干潟医療戦略」（令和４年12月16日閣議決定）を踏まえ、")
+    assert [(m.name, m.dated) for m in ms] == [("干潟保全計画", False), ("干潟医療戦略", True)]
+
+
+def test_same_day_takes_the_date_before() -> None:
+    ms = scan("「干潟教育計画」（令和５年６月16日閣議決定）及び「浜辺の学び方針」（同日閣議決定）に基づき、")
+    assert [(m.name, m.date.iso, m.body) for m in ms] == [
+        ("干潟教育計画", "2023-06-16", "閣議"), ("浜辺の学び方針", "2023-06-16", "閣議")]
+
+
+def test_bodies_and_verbs_never_seen() -> None:
+    m = only(scan("「干潟ロードマップ」（令和４年９月干潟再生推進会議了承）に沿って、"))
+    assert (m.body, m.verb, m.body_kind) == ("干潟再生推進会議", "了承", "council")
+    m = only(scan("「干潟対策要綱」（令和５年２月10日干潟対策本部長決定）により、"))
+    assert (m.body, m.body_kind) == ("干潟対策本部長", "headquarters")
+    m = only(scan("「干潟潮汐計画」（2022年（令和４年）４月１日干潟推進本部決定）を踏まえる。"))
+    assert (m.date.iso, m.body) == ("2022-04-01", "干潟推進本部")
+
+
+def test_a_blank_line_ends_a_unit_of_single_spaced_text() -> None:
+    """Without the trailing-space signal, lines are single-spaced and a blank line separates units; a bracket
+    still open carries on over it."""
+    texts = ["・干潟観測戦略（R6.6 閣議決定）の概要", "", "干潟共生指針", "（令和4年3月 環境大臣決定）", "",
+             "干潟の表（左の欄", "", "の続き）です"]
+    lines = [Line(index=k, no=k + 1, text=t) for k, t in enumerate(texts)]
+    blocks = logical_blocks(lines)
+    assert [[ln.no for ln in b.lines] for b in blocks] == [[1], [3, 4], [6, 8]]
+    sc = CitationScanner()
+    assert [(m.name, m.line.no) for b in blocks for m in sc.scan(b)] == [("干潟観測戦略", 1), ("干潟共生指針", 3)]
