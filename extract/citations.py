@@ -27,7 +27,7 @@ from itertools import chain
 
 from keifu.extract.dates import JDate, scan_squashed, span_back, squash_map
 from keifu.extract.model import Block, Line
-from keifu.extract.normalize import squash
+from keifu.extract.normalize import kanji_number, squash
 from keifu.extract.plans import (
     base_name,
     classify_body,
@@ -70,11 +70,11 @@ class Mention:
     dated: bool
 
 
-_OPEN = {"「": "」", "『": "』", "(": ")", "≪": "≫", "《": "》", "【": "】", "〈": "〉"}
+_OPEN = {"「": "」", "『": "』", "“": "”", "〝": "〟", "(": ")", "≪": "≫", "《": "》", "【": "】", "〈": "〉"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _BRACKETS = re.compile("[" + re.escape("".join(_OPEN) + "".join(_CLOSE)) + "]")
-_QUOTE_OPEN = "「『"
-_QUOTE_CLOSE = "」』"
+_QUOTE_OPEN = "「『“〝"
+_QUOTE_CLOSE = "」』”〟"
 _PROSPECTIVE = ("予定", "見込み", "見込")
 _EDITION_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十]+[期次](.+)$")
 # phrases with hiragana that may sit inside a name (に関する法律, 責任ある, 持続可能な …), longest first
@@ -90,7 +90,11 @@ _DATE_END = re.compile(r"[0-9](?:年度?|月|日)$")
 _ORD_PREFIX = re.compile(r"第[0-9一二三四五六七八九十]+[期次]$")
 _ARTICLE = re.compile(r"^(?:第[0-9]+条(?:の[0-9]+)*(?:第[0-9]+項)?(?:第[0-9]+号)?(?:及び|並びに|又は|、)?)+")
 _LEAD = re.compile(r"^(?:及び|並びに|又は|若しくは|また|さらに|なお|特に|加えて|くわえて)")
-_LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|告示|訓令|条例)第(?P<no>[0-9]+)号$")
+_LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|告示|訓令|条例)第(?P<no>[0-9〇一二三四五六七八九十百千]+)号"
+                     r"(?:。.*)?$")  # 。最終改正：… after the number
+# an instruction's number before its body: （令和５年３月31日付け５水庁第1234号…部長通知）
+_DOC_NO = re.compile(r"^[0-9]{0,4}[\u4e00-\u9fffA-Za-z・]{0,12}?第[0-9]+号")
+_SAME_DATE = re.compile(r"同(?:日|年(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})日)?)")
 _ALIAS = re.compile(r"^以下[「『](?P<a>.+?)[」』](?:という|と総称する|と略す|と略称する|とする|と呼ぶ)")
 _AMEND = re.compile(r"(?:一部)?(?:改定|改正|改訂|変更)$")
 _SAME = re.compile(r"(?<![\u4e00-\u9fff々])同(?P<n>基本計画|戦略|計画|法|方針|指針|ビジョン|ガイドライン|大綱|協定|基準群|基準|構想|プラン)")
@@ -171,7 +175,8 @@ def _verb_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     body = r"[\u4e00-\u9fff々ヶ\u30a0-\u30ffA-Za-z0-9・]{0,30}?"
     decided = re.compile(rf"(?:に|付け?で?)?(?P<body>{body})(?P<verb>{alt})(?P<aux>された|されている|した|される|する|の)?"
                          r"(?=[「『\u4e00-\u9fff\u30a0-\u30ffA-Za-z])")
-    return decided, re.compile(rf"(?:において|で|を|が|として|にて)({alt})")
+    after = re.compile(rf"(?:において|で|を|が|として|にて)(?P<body>{body})(?P<verb>{alt})")
+    return decided, after
 
 
 class CitationScanner:
@@ -199,6 +204,7 @@ class CitationScanner:
 
         self._pass_parens(s, fwd, back, dates, cands)
         self._pass_predated(s, fwd, dates, cands, free)
+        self._pass_postdated(s, back, dates, cands, free)
         self._pass_editions(s, cands, free)
         self._pass_quotes(s, fwd, cands, free)
         self._pass_excerpts(s, back, cands, free)
@@ -221,12 +227,16 @@ class CitationScanner:
             shared = _SHARED.match(s, p + 1)
             inner = shared.end() if shared else p + 1
             here = dates
-            if s.startswith("同日", inner):  # （同日閣議決定）: the date of the citation just before
+            same = _SAME_DATE.match(s, inner)
+            if same:  # （同日閣議決定）, （同年12月閣議決定）: the date of the citation just before
                 prev = next((c.info.date for c in reversed(cands) if c.b <= p and c.info.date), None)
                 if prev is None:
                     prev = next((m.date for m in reversed(self._history) if m.date), None)
+                if prev is not None and same.group("m"):
+                    month, day = int(same.group("m")), int(same.group("d")) if same.group("d") else None
+                    prev = JDate(prev.year, month, day, same.group(0), unknown=prev.unknown)
                 if prev is not None:
-                    here = [*dates, (inner, inner + 2, prev)]
+                    here = [*dates, (inner, same.end(), prev)]
             info = _analyse(s, inner, q, here)
             if info is None:
                 continue
@@ -305,12 +315,41 @@ class CitationScanner:
             tail = s[end:]
             vm = verb_after_rx.match(tail)
             name = s[na:nb]
+            if vm and vm.group("body") and classify_body(vm.group("body")) == "other":
+                vm = None  # 「…」を推進決定: no body
             if vm:
                 if free(da, end + vm.end()):
-                    cands.append(_Cand(da, end + vm.end(), na, nb, "", _Info(date=jd, verb=vm.group(1))))
+                    info = _Info(date=jd, verb=vm.group("verb"))
+                    if vm.group("body"):
+                        info.body = (end + vm.start("body"), end + vm.end("body"))
+                    cands.append(_Cand(da, end + vm.end(), na, nb, "", info))
             elif m.group(1) == "の" and not name.endswith("について") and free(da, end) \
                     and (end >= len(s) or s[end] != "("):
                 cands.append(_Cand(da, end, na, nb, "", _Info(date=jd)))
+
+    def _pass_postdated(self, s: str, back: dict[int, int], dates: list[tuple[int, int, JDate]],
+                        cands: list[_Cand], free) -> None:
+        """The name, then the date and the decision: 「「X」が令和５年６月16日に閣議決定され」."""
+        post_rx = _post_pattern()
+        for da, db, jd in dates:
+            if jd.fiscal or da < 2 or s[da - 1] not in "がは" or not free(da, db):
+                continue
+            m = post_rx.match(s, db)
+            if m is None or (m.group("body") and classify_body(m.group("body")) == "other"):
+                continue
+            k = da - 1
+            if s[k - 1] in _QUOTE_CLOSE and k - 1 in back:
+                a, na, nb = back[k - 1], back[k - 1] + 1, k - 1
+            else:
+                na = _walk_back(s, k, back)
+                if na is None or len(s[na:k]) - len(document_noun(s[na:k]) or s[na:k]) < 2:
+                    continue
+                a, nb = na, k
+            if free(a, m.end()):
+                info = _Info(date=jd, verb=m.group("verb"))
+                if m.group("body"):
+                    info.body = (m.start("body"), m.end("body"))
+                cands.append(_Cand(a, m.end(), na, nb, "", info))
 
     # --- pass C: 第N期 + unquoted name ----------------------------------------------------------
 
@@ -476,6 +515,14 @@ class CitationScanner:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+@cache
+def _post_pattern() -> re.Pattern[str]:
+    """「…に閣議決定され」 after a date that follows a name and が/は."""
+    alt = "|".join(map(re.escape, deciding_verbs()))
+    return re.compile(r"(?:に|付けで|で)?(?P<body>[\u4e00-\u9fff々ヶ\u30a0-\u30ffA-Za-z0-9・]{0,30}?)"
+                      rf"(?P<verb>{alt})(?:され|し|する|される)")
+
+
 def free(a: int, b: int, cands: list[_Cand]) -> bool:
     return all(b <= c.a or c.b <= a for c in cands)
 
@@ -565,7 +612,7 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
             return None
         info.date = d0[2]
         who = main[d0[1]:lm.start("type")]
-        info.law_number = year_raw.group(1) + who + f"{lm.group('type')}第{lm.group('no')}号"
+        info.law_number = _arabic_year(year_raw.group(1)) + who + f"{lm.group('type')}第{kanji_number(lm.group('no'))}号"
         if who and lm.group("type") == "告示":
             info.body = (a + d0[1], a + lm.start("type"))
         return info
@@ -593,6 +640,9 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
         if rest.startswith(lead):
             rest, rest_off = rest[len(lead):], rest_off + len(lead)
             break
+    dn = _DOC_NO.match(rest)
+    if dn and dn.end() < len(rest):
+        rest, rest_off = rest[dn.end():], rest_off + dn.end()
     if _REJECT_ANY.search(rest) or any(rest.endswith(w) for w in _REJECT_END):
         return None
     core = rest.removesuffix("等")
@@ -614,6 +664,13 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
             return None
         info.body = (a + rest_off, a + rest_off + len(rest))
     return info
+
+
+def _arabic_year(raw: str) -> str:
+    """平成十五年 → 平成15年 (a law number printed in kanji is keyed like one printed in digits)."""
+    m = re.match(r"^(?P<era>\D*?)(?P<n>[〇一二三四五六七八九十百千]+)年$", raw)
+    n = kanji_number(m.group("n")) if m else None
+    return f"{m.group('era')}{n}年" if m and n is not None else raw
 
 
 def _split_top(c: str, sep: str) -> list[str]:

@@ -69,3 +69,35 @@ def test_a_blank_line_ends_a_unit_of_single_spaced_text() -> None:
     assert [[ln.no for ln in b.lines] for b in blocks] == [[1], [3, 4], [6, 8]]
     sc = CitationScanner()
     assert [(m.name, m.line.no) for b in blocks for m in sc.scan(b)] == [("干潟観測戦略", 1), ("干潟共生指針", 3)]
+
+
+def test_law_numbers_in_kanji_are_keyed_like_digits() -> None:
+    m = only(scan("干潟観測機構法（平成十五年法律第九十九号）第十二条の規定により、"))
+    assert (m.name, m.kind, m.law_number, m.date.iso) == ("干潟観測機構法", "law", "平成15年法律第99号", "2003")
+    m = only(scan("干潟法（平成20年法律第31号。最終改正：令和４年法律第68号）に基づき、"))
+    assert (m.law_number, m.date.iso) == ("平成20年法律第31号", "2008")
+
+
+def test_kanji_numbers_with_hundreds() -> None:
+    from keifu.extract.normalize import kanji_number
+
+    assert [kanji_number(x) for x in ("百四十", "千二百三", "九十九", "十", "十百", "二三十")] == [140, 1203, 99, 10, None, None]
+
+
+def test_notice_number_is_not_part_of_the_body() -> None:
+    m = only(scan("「干潟観測所の運営について」（令和５年３月31日付け５干庁第12号干潟庁長官通知）に従い、"))
+    assert (m.date.iso, m.body, m.verb, m.body_kind) == ("2023-03-31", "干潟庁長官", "通知", "minister")
+
+
+def test_same_year_and_curly_quotes() -> None:
+    ms = scan("「潮目計画」（令和５年２月閣議決定）及び“潮目方針”（同年12月干潟推進会議決定）を踏まえ、")
+    assert [(m.name, m.date.iso, m.body) for m in ms] == [
+        ("潮目計画", "2023-02", "閣議"), ("潮目方針", "2023-12", "干潟推進会議")]
+
+
+def test_name_then_date_then_decision() -> None:
+    m = only(scan("「干潟観測基本計画」が令和５年６月16日に閣議決定され、観測の強化が求められた。"))
+    assert (m.name, m.date.iso, m.body, m.verb) == ("干潟観測基本計画", "2023-06-16", "閣議", "決定")
+    m = only(scan("令和４年３月に「干潟対策基本計画」が閣議決定されたことを受け、"))
+    assert (m.name, m.date.iso, m.body) == ("干潟対策基本計画", "2022-03", "閣議")
+    assert [m for m in scan("本計画は令和５年６月16日に開始され、") if m.dated] == []
