@@ -208,7 +208,15 @@ def _start_kind(text: str) -> str | None:
             return role
     if any(r.pattern.match(s.rstrip()) for r in marker_rules("plabel")):
         return "plabel"
+    if _alone(s):
+        return "alone"
     return None
+
+
+def _alone(text: str) -> bool:
+    """A line that is a unit by itself whatever its spacing (an annex label: 別添２, （別紙１））."""
+    s = text.strip(" \t\u3000")
+    return any(r.pattern.match(s) for r in marker_rules("alone"))
 
 
 def _footnote_number(text: str) -> str | None:
@@ -296,7 +304,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         if text.endswith(" "):
             return True
         stripped = b.text.rstrip()
-        if b.kind == "label" and stripped[-1:] in _CLOSE:
+        if b.kind == "label" and (stripped[-1:] in _CLOSE or len(b.lines) == 1 and _alone(stripped)):
             return True
         if sentence_ends:
             # Without the signal, headings and labels are taken to be one line each.
@@ -321,11 +329,11 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             else:
                 flush(cur)
             cur = _Builder(ln, "footnote")
-        elif start in ("numbered", "bullet", "label"):
+        elif start in ("numbered", "bullet", "label", "alone"):
             flush(cur)
             flush(parked)
             parked = None
-            cur = _Builder(ln, start)
+            cur = _Builder(ln, "label" if start == "alone" else start)
         elif parked is not None and (ln.page_start or cur is None or cur.closed):
             flush(cur)
             cur, parked = parked, None
