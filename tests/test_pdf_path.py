@@ -65,3 +65,21 @@ def test_pdf_provenance_is_page_and_line(tmp_path):
         for h in d.headings:
             first = h.block.first
             assert first.no >= 1 and h.title.replace(" ", "")[:4] in first.text.replace(" ", "")
+
+
+def test_a_span_over_a_page_break_keeps_its_last_page(tmp_path):
+    """An objective whose text runs onto the next page ends at a line of that page: kf:lastPage says which,
+    so kf:line > kf:lastLine is no violation (it was one on PDFs only)."""
+    from keifu.graph.build import process_file
+    from rdflib import Namespace
+
+    kf = Namespace("https://w3id.org/keifu/ns#")
+    pdf = _pdf_from(SAMPLES / "objectives_compendium.txt", tmp_path / "c.pdf")
+    res, graph, _ = process_file(pdf)
+    assert res.error is None and res.violations == 0, [r.message_en for r in res.results]
+    spans = [(int(graph.value(n, kf.page)), int(graph.value(n, kf.line)), int(p), int(graph.value(n, kf.lastLine)))
+             for n, p in graph.subject_objects(kf.lastPage)]
+    assert spans and all(last_page > page for page, _, last_page, _ in spans)
+    assert any(last_line < line for _, line, _, last_line in spans)  # the case the shape used to reject
+    text = process_file(SAMPLES / "objectives_compendium.txt")[1]
+    assert text is not None and not list(text.subject_objects(kf.lastPage))  # text files have no pages
