@@ -101,3 +101,22 @@ def test_name_then_date_then_decision() -> None:
     m = only(scan("令和４年３月に「干潟対策基本計画」が閣議決定されたことを受け、"))
     assert (m.name, m.date.iso, m.body) == ("干潟対策基本計画", "2022-03", "閣議")
     assert [m for m in scan("本計画は令和５年６月16日に開始され、") if m.dated] == []
+
+
+def test_annex_box_with_its_decision_on_the_next_line(tmp_path) -> None:
+    """A 政策体系図 box prints a plan's name and its decision on two lines; other annex lines stay alone."""
+    from keifu.extract.pipeline import extract_file
+
+    body = ["独立行政法人通則法（平成11年法律第103号）第29条の規定により、干潟保全機構（以下「機構」という。）が達成"
+            "すべき業務運営に関する目標（以下「中期目標」という。）を定める。", "第１ 政策体系における法人の位置付け及び役割",
+            "機構は干潟の保全を担う。", "第２ 中期目標の期間", "令和８年４月から令和13年３月までの５年間とする。",
+            "第３ 業務運営の効率化に関する事項", "経費を効率化する。"]
+    annex = ["干潟保全機構に係る政策体系図", "干潟保全基本計画", "（令和６年３月閣議決定）", "干潟の再生",
+             "（重点）", "干潟観測戦略（令和５年４月干潟推進本部決定）"]
+    path = tmp_path / "doc.txt"
+    path.write_text("\n".join([x for t in body for x in (t + " ", "")] + annex) + "\n", encoding="utf-8")
+    (doc,) = extract_file(path).documents
+    got = [(c.mention.name, c.mention.date.iso, c.mention.body, c.mention.line.no) for c in doc.citations
+           if c.region == "annex"]
+    first = len(body) * 2 + 1
+    assert got == [("干潟保全基本計画", "2024-03", "閣議", first + 1), ("干潟観測戦略", "2023-04", "干潟推進本部", first + 5)]
