@@ -81,6 +81,7 @@ _EDITION_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十]+[期
 _NAME_KANA = tuple(sorted({
     "の", "な", "と", "び", "びに", "ある", "における", "に関する", "に係る", "による", "ための",
     "に向けた", "について", "に対する", "に資する", "新たな", "にわたる", "に伴う", "及び", "並びに", "又は",
+    "の一部を改正する", "を改正する",
 }, key=len, reverse=True))
 _STOP = set("、。,，:：;；!！?？/／~〜|｜・") - {"・"}
 _REJECT_END = ("発足", "指定", "末", "設立", "施行", "開始", "開所", "時点", "現在", "以降", "まで", "期間", "案")
@@ -90,7 +91,7 @@ _DATE_END = re.compile(r"[0-9](?:年度?|月|日)$")
 _ORD_PREFIX = re.compile(r"第[0-9一二三四五六七八九十]+[期次]$")
 _ARTICLE = re.compile(r"^(?:第[0-9]+条(?:の[0-9]+)*(?:第[0-9]+項)?(?:第[0-9]+号)?(?:及び|並びに|又は|、)?)+")
 _LEAD = re.compile(r"^(?:及び|並びに|又は|若しくは|また|さらに|なお|特に|加えて|くわえて)")
-_LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|告示|訓令|条例)第(?P<no>[0-9〇一二三四五六七八九十百千]+)号"
+_LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|告示|訓令|条例)第(?P<no>[0-9〇一二三四五六七八九十百千○●]+)号"
                      r"(?:。.*)?$")  # 。最終改正：… after the number
 # an instruction's number before its body: （令和５年３月31日付け５水庁第1234号…部長通知）
 _DOC_NO = re.compile(r"^[0-9]{0,4}[\u4e00-\u9fffA-Za-z・]{0,12}?第[0-9]+号")
@@ -612,11 +613,16 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
             return None
         info.date = d0[2]
         who = main[d0[1]:lm.start("type")]
-        info.law_number = _arabic_year(year_raw.group(1)) + who + f"{lm.group('type')}第{kanji_number(lm.group('no'))}号"
+        no = lm.group("no")
+        n = None if set(no) & set("○●") else kanji_number(no)  # 第○号: a draft's law number not yet given
+        info.law_number = _arabic_year(year_raw.group(1)) + who + f"{lm.group('type')}第{no if n is None else n}号"
         if who and lm.group("type") == "告示":
             info.body = (a + d0[1], a + lm.start("type"))
         return info
-    parts = _split_top(main, "、")
+    starts = {x for x, _, _ in in_main}
+    # 令和元年６月閣議決定・令和５年６月改訂: a ・ or ， before a date separates clauses as 、 does
+    seps = "".join("、" if ch in "・,;" and k + 1 in starts else ch for k, ch in enumerate(main))
+    parts = _split_top(seps, "、")
     head = parts[0]
     off = 0
     for k, part in enumerate(parts[1:], 1):
@@ -632,11 +638,21 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
         off = d0[1]
         if any(x >= off and x < len(head) for x, _, _ in in_main[1:]) and re.search(r"[~〜\-]", head):
             return None  # a period: 令和7年4月1日～令和14年3月31日
+    elif len(in_main) == 1 and in_main[0][1] == len(main):
+        # （閣議決定：令和５年６月16日）: the body and verb first, the date last
+        x, _, jd = in_main[0]
+        lead = re.sub(r"[:、,\s]+$", "", main[:x])
+        verb = next((v for v in deciding_verbs() if lead.endswith(v)), None)
+        if verb is None or not lead[: -len(verb)] or _REJECT_ANY.search(lead):
+            return None
+        info.date, info.verb = jd, verb
+        info.body = (a, a + len(lead) - len(verb))
+        return info
     elif in_main:
         return None  # a date not at the start: not a citation parenthesis
     rest = head[off:]
     rest_off = off
-    for lead in ("日付け", "付け", "付"):
+    for lead in ("日付けで", "日付け", "付けで", "付で", "付け", "付"):
         if rest.startswith(lead):
             rest, rest_off = rest[len(lead):], rest_off + len(lead)
             break

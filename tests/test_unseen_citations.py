@@ -120,3 +120,29 @@ def test_annex_box_with_its_decision_on_the_next_line(tmp_path) -> None:
            if c.region == "annex"]
     first = len(body) * 2 + 1
     assert got == [("干潟保全基本計画", "2024-03", "閣議", first + 1), ("干潟観測戦略", "2023-04", "干潟推進本部", first + 5)]
+
+
+def test_dotted_and_slashed_dates() -> None:
+    from keifu.extract.dates import find_dates
+
+    assert [(d.iso, d.raw) for *_, d in find_dates("（令和5.6.16閣議決定）、（2023/6/16）、2024.6.21、2023/6")] == [
+        ("2023-06-16", "令和5.6.16"), ("2023-06-16", "2023/6/16"), ("2024-06-21", "2024.6.21"), ("2023-06", "2023/6")]
+    # a western year and one number after a dot may be a quantity; a version string is no date
+    assert find_dates("2023.6、v2023.10.1、1.5倍") == []
+
+
+def test_body_first_then_the_date_and_other_separators() -> None:
+    m = only(scan("「干潟予防計画」（閣議決定：令和５年６月16日）に基づき、"))
+    assert (m.date.iso, m.body, m.verb) == ("2023-06-16", "閣議", "決定")
+    m = only(scan("「干潟振興方針」（令和元年６月閣議決定・令和５年６月改訂）を踏まえ、"))
+    assert (m.date.iso, m.body, [d.iso for d in m.amended]) == ("2019-06", "閣議", ["2023-06"])
+    m = only(scan("「干潟施設計画」（令和５年３月28日付で閣議決定）に基づき、"))
+    assert (m.date.iso, m.body) == ("2023-03-28", "閣議")
+    assert scan("干潟の面積（累計：令和５年６月）")[0:1] == []
+
+
+def test_draft_and_amending_laws() -> None:
+    m = only(scan("干潟観測推進法（令和８年法律第○号）の施行に伴い、"))
+    assert (m.name, m.kind, m.law_number, m.date.iso) == ("干潟観測推進法", "law", "令和8年法律第○号", "2026")
+    m = only(scan("干潟観測法の一部を改正する法律（令和４年法律第45号）により、"))
+    assert (m.name, m.kind, m.law_number) == ("干潟観測法の一部を改正する法律", "law", "令和4年法律第45号")
