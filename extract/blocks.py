@@ -37,6 +37,10 @@ _SIGNAL_SHARE = 0.1
 # A wrapped heading title never needs more than this many characters on a stray last line (002:4526);
 # a short line ending in 「。」 is a body sentence (「なし。」 under a plan's statutory item), never a title tail.
 _FRAGMENT_MAX = 3
+# A line shorter than this share of a full line ends its paragraph (where nothing else says so).
+_SHORT = 0.8
+# Share of non-blank lines followed by a blank line above which a text is double-spaced (as readers/pages.py).
+_DOUBLE = 0.8
 _OPEN = "（(「『［[｛{〔【＜<《≪〈"
 _CLOSE = "）)」』］]｝}〕】＞>》≫〉"
 
@@ -246,6 +250,21 @@ def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
     return sum(t.endswith(" ") for t in texts) / len(texts) >= _SIGNAL_SHARE
 
 
+def _full_width(lines: Sequence[Line]) -> int:
+    """The length of a full line (90th percentile of the non-blank lines, whitespace removed)."""
+    sizes = sorted(len(squash(ln.text)) for ln in lines if not ln.blank)
+    return sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
+
+
+def _double_spaced(lines: Sequence[Line]) -> bool:
+    """Whether most lines are followed by a blank line (then blank lines say nothing about units)."""
+    texts = [i for i, ln in enumerate(lines) if not ln.blank]
+    if not texts:
+        return False
+    followed = sum(1 for i in texts if i + 1 < len(lines) and lines[i + 1].blank)
+    return followed / len(texts) >= _DOUBLE
+
+
 def _balanced(text: str) -> bool:
     depth = 0
     for c in text:
@@ -288,6 +307,10 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     """
     if sentence_ends is None:
         sentence_ends = not has_trailing_space_signal(lines)
+    # Without the signal a blank line may end a unit: always in single-spaced text, and after a short line in
+    # double-spaced text (a full-width line before a blank is a wrap of a double-spaced paragraph).
+    blank_ends = sentence_ends
+    full = _full_width(lines) if blank_ends and _double_spaced(lines) else None
     done: list[_Builder] = []
     cur: _Builder | None = None
     parked: _Builder | None = None  # the sentence a footnote interrupted
@@ -312,9 +335,10 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         return False
 
     for ln in lines:
-        if ln.blank and sentence_ends and cur is not None and _balanced(cur.text):
-            # Without the trailing-space signal, text is single-spaced and a blank line ends a unit
-            # (a slide's line, a box), unless a bracket is still open (a cell broken by a blank line).
+        if ln.blank and blank_ends and cur is not None and _balanced(cur.text) \
+                and (full is None or len(squash(cur.lines[-1].text)) < _SHORT * full):
+            # Single-spaced text without the trailing-space signal: a blank line ends a unit (a slide's
+            # line, a box), unless a bracket is still open (a cell broken by a blank line).
             cur.closed = True
         if ln.blank or is_page_number(ln.text):
             continue

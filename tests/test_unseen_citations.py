@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from citation_score import score
 from keifu.extract.blocks import logical_blocks
 from keifu.extract.citations import CitationScanner
@@ -146,3 +147,32 @@ def test_draft_and_amending_laws() -> None:
     assert (m.name, m.kind, m.law_number, m.date.iso) == ("干潟観測推進法", "law", "令和8年法律第○号", "2026")
     m = only(scan("干潟観測法の一部を改正する法律（令和４年法律第45号）により、"))
     assert (m.name, m.kind, m.law_number) == ("干潟観測法の一部を改正する法律", "law", "令和4年法律第45号")
+
+
+def test_double_spaced_text_without_the_signal_still_joins_wrapped_citations() -> None:
+    """Double-spaced text with no trailing spaces (another converter): blank lines follow every line, so they
+    end nothing, and a citation wrapped over three lines is read whole."""
+    texts = ["本機構は、「干潟再生基本", "", "計画」（令和３年３月26日閣議", "", "決定）に基づき、再生を進める。", ""]
+    blocks = logical_blocks([Line(index=k, no=k + 1, text=t) for k, t in enumerate(texts)])
+    assert [[ln.no for ln in b.lines] for b in blocks] == [[1, 3, 5]]
+    m = only(CitationScanner().scan(blocks[0]))
+    assert (m.name, m.date.iso, m.body, m.line.no) == ("干潟再生基本計画", "2021-03-26", "閣議", 1)
+
+
+@pytest.mark.parametrize("variant", ["no trailing spaces", "single-spaced", "single-spaced, no trailing spaces"])
+def test_every_form_survives_other_spacings(variant: str) -> None:
+    """The double-spaced fixture printed by another converter: without the trailing-space signal, without the
+    blank lines, or both. Every expected citation is still read, at its line."""
+    from citation_score import UNSEEN, date_key, expected
+    from keifu.extract.normalize import squash
+
+    raw = (UNSEEN / "citrec_double.txt").read_text(encoding="utf-8").split("\n")
+    kept = [(t, k + 1) for k, t in enumerate(raw) if "single" not in variant or t.strip()]
+    texts = [t.rstrip(" ") if "no trailing" in variant else t for t, _ in kept]
+    origin = [k for _, k in kept]
+    scanner = CitationScanner()
+    got = {(origin[m.line.no - 1], squash(m.name), date_key(m), squash(m.body or ""))
+           for b in logical_blocks([Line(index=k, no=k + 1, text=t) for k, t in enumerate(texts)])
+           for m in scanner.scan(b) if m.dated}
+    want = {f[1:] for _, f in expected() if f[0] == "citrec_double.txt"}
+    assert want - got == set() and got - want == set()
