@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 
 from .model import Block, Line
-from .normalize import join_wrapped, squash
+from .normalize import ascii_digits, join_wrapped, squash
 
 __all__ = [
     "LogicalBlock",
@@ -238,8 +238,9 @@ def _footnote_number(text: str) -> str | None:
 
 
 def _mark_seen(number: str, text: str) -> bool:
-    """Whether a footnote mark with this number is glued to a word earlier (地域パートナー1が)."""
-    return re.search(rf"[^\s0-9０-９A-Za-z.,，．]{re.escape(number)}(?![0-9０-９])", text) is not None
+    """Whether a footnote mark with this number is glued to a word earlier (地域パートナー1が, ネットワーク※１を):
+    the mark may be printed in full-width digits."""
+    return re.search(rf"[^\s0-9A-Za-z.,，．]{re.escape(number)}(?![0-9])", ascii_digits(text)) is not None
 
 
 def has_trailing_space_signal(lines: Sequence[Line]) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import CORPUS  # noqa: E402
+from conftest import CORPUS, REPO  # noqa: E402
 from keifu.extract.normalize import nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 
@@ -37,6 +37,8 @@ THRESHOLD = 0.98
 LEGAL_FORMS = ("国立研究開発法人", "独立行政法人")
 OTHER_NAME = "沿岸霧象総合研究機構"
 PLACEHOLDER = "〈法人名〉"
+UNSEEN = REPO / "tests" / "fixtures" / "unseen"
+FIXTURES = ("coastal_objectives", "coastal_plan", "regional_compendium")
 
 
 @dataclass
@@ -286,18 +288,25 @@ class Kept:
         return k / t if t else 1.0
 
 
-def _files() -> Iterator[tuple[str, Path]]:
+def corpus_files() -> Iterator[tuple[str, Path]]:
     for prefix in FILES:
         found = sorted(CORPUS.glob(f"{prefix}_*.txt"))
         if found:
             yield prefix, found[0]
 
 
-def measure(names: list[str] | None = None) -> dict[str, Kept]:
-    """Share of facts kept for every transformation (all corpus files together)."""
+def fixture_files() -> Iterator[tuple[str, Path]]:
+    """Our own documents of unseen layouts (named: fixtures added later join once they are checked here)."""
+    for stem in FIXTURES:
+        yield stem, UNSEEN / f"{stem}.txt"
+
+
+def measure(names: list[str] | None = None, files: Callable[[], Iterator[tuple[str, Path]]] = corpus_files,
+            ) -> dict[str, Kept]:
+    """Share of facts kept for every transformation (all files together)."""
     results = {name: Kept() for name in (names or TRANSFORMS)}
     with tempfile.TemporaryDirectory() as tmp:
-        for prefix, path in _files():
+        for prefix, path in files():
             lines = path.read_text(encoding="utf-8").split("\n")
             original = extract_file(path)
             for name, kept in results.items():
@@ -330,9 +339,14 @@ def results() -> dict[str, Kept]:
     return measure()
 
 
+@pytest.fixture(scope="module")
+def fixture_results() -> dict[str, Kept]:
+    return measure(files=fixture_files)
+
+
 def test_print_table(results: dict[str, Kept], capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
-        print("\nshare of facts kept (count of the original's facts after each share)\n" + table(results))
+        print("\nshare of facts kept, corpus (count of the original's facts after each share)\n" + table(results))
     assert all(sum(r.total.values()) > 500 for r in results.values())
 
 
@@ -340,6 +354,20 @@ def test_print_table(results: dict[str, Kept], capsys: pytest.CaptureFixture[str
 def test_facts_kept(results: dict[str, Kept], name: str) -> None:
     """≥ 0.98 of all facts, and of every kind with enough facts for a share to mean something (the 7 documents
     are counted in the total: see the table for them)."""
+    _check(results, name)
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+def test_facts_kept_on_our_fixtures(fixture_results: dict[str, Kept], name: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The same on our own documents of unseen layouts (runs without the corpus)."""
+    if name == next(iter(TRANSFORMS)):
+        with capsys.disabled():
+            print("\nshare of facts kept, tests/fixtures/unseen\n" + table(fixture_results))
+    _check(fixture_results, name)
+
+
+def _check(results: dict[str, Kept], name: str) -> None:
     r = results[name]
     assert r.share() >= THRESHOLD, (name, r.share(), r.lost[:10])
     for kind in KINDS:
@@ -349,6 +377,7 @@ def test_facts_kept(results: dict[str, Kept], name: str) -> None:
 
 if __name__ == "__main__":
     res = measure(sys.argv[1:] or None)
+    print(table(measure(sys.argv[1:] or None, fixture_files)), end="\n\n")
     print(table(res))
     for name, r in res.items():
         for f in r.lost[:15]:
