@@ -41,6 +41,13 @@ _FRAGMENT_MAX = 3
 _SHORT = 0.8
 # Share of non-blank lines followed by a blank line above which a text is double-spaced (as readers/pages.py).
 _DOUBLE = 0.8
+# A body line of an A4 page holds 35–45 characters: a "full" line is never taken to be shorter than this, so
+# the short lines of slides and boxes stay short.
+_FULL_MIN = 30
+# A particle or clause end and a comma (運用は、 …であることから、): a numbered line that is a sentence, not a title.
+_SENTENCE = re.compile(r"(?:[はがをも]|から|ると|ため|ので)、")
+# Lines a heading may wrap over where only line lengths tell (headings.LINES_MAX is the hard limit).
+_HEADING_LINES = 3
 _OPEN = "（(「『［[｛{〔【＜<《≪〈"
 _CLOSE = "）)」』］]｝}〕】＞>》≫〉"
 
@@ -308,10 +315,14 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     """
     if sentence_ends is None:
         sentence_ends = not has_trailing_space_signal(lines)
-    # Without the signal a blank line may end a unit: always in single-spaced text, and after a short line in
-    # double-spaced text (a full-width line before a blank is a wrap of a double-spaced paragraph).
-    blank_ends = sentence_ends
-    full = _full_width(lines) if blank_ends and _double_spaced(lines) else None
+    # Without the signal, a blank line after a line shorter than a full line ends a unit (a heading, a
+    # paragraph's last line, a slide's line); after a full line it is a double-spaced paragraph's wrap.
+    short_at = _SHORT * max(_full_width(lines), _FULL_MIN) if sentence_ends else 0.0
+    double = sentence_ends and _double_spaced(lines)
+
+    def short(line: Line) -> bool:
+        return len(squash(line.text)) < short_at
+
     done: list[_Builder] = []
     cur: _Builder | None = None
     parked: _Builder | None = None  # the sentence a footnote interrupted
@@ -331,18 +342,21 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         if b.kind == "label" and (stripped[-1:] in _CLOSE or len(b.lines) == 1 and _alone(stripped)):
             return True
         if sentence_ends:
-            # Without the signal, headings and labels are taken to be one line each.
+            # Without the signal, headings and labels are taken to be one line each; in double-spaced text a
+            # heading line as long as a full line may wrap (its tail, a short line, follows).
+            if b.kind == "numbered" and double and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
+                return stripped.endswith("。") and _balanced(b.text)
             return b.kind in ("numbered", "label") or (stripped.endswith("。") and _balanced(b.text))
         return False
 
     for ln in lines:
-        if ln.blank and blank_ends and cur is not None and _balanced(cur.text) \
-                and (full is None or len(squash(cur.lines[-1].text)) < _SHORT * full):
-            # Single-spaced text without the trailing-space signal: a blank line ends a unit (a slide's
-            # line, a box), unless a bracket is still open (a cell broken by a blank line).
-            cur.closed = True
+        if ln.blank and sentence_ends and cur is not None and _balanced(cur.text) and short(cur.lines[-1]):
+            cur.closed = True  # unless a bracket is still open (a cell broken by a blank line)
         if ln.blank or is_page_number(ln.text):
             continue
+        if sentence_ends and cur is not None and not cur.closed and cur.kind != "footnote" and short(cur.lines[-1]) \
+                and not short(ln) and _balanced(cur.text):
+            cur.closed = True  # a short line, then a full one: the short line ended its unit (a cover line)
         text = ln.text
         start = _start_kind(text)
         is_open = cur is not None and not cur.closed
@@ -363,10 +377,11 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             flush(cur)
             cur, parked = parked, None
             cur.add(ln)
-        elif cur is not None and not cur.closed:
-            cur.add(ln)
+        elif cur is not None and not cur.closed and not (double and cur.kind == "numbered" and not short(ln)
+                                                         and not _SENTENCE.search(cur.text)):
+            cur.add(ln)  # (a full line after a full heading line is a paragraph, not the heading's tail)
         elif (cur is not None and cur.kind == "numbered" and start is None
-              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and not sentence_ends):
+              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and (double or not sentence_ends)):
             cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '
         else:
             flush(cur)

@@ -39,3 +39,24 @@ def test_an_annex_label_is_a_unit_of_its_own() -> None:
     # a sentence that merely starts with the word is no label
     blocks = logical_blocks(_double("別添２のとおり定める。 "))
     assert [b.kind for b in blocks] == ["text"]
+
+
+# Another converter prints no trailing spaces: only line lengths and 。 tell where units end.
+_FULL = "機構は干潟の生物と地形を毎年調査し、その結果を自治体と共有して保全に役立て"  # a full line (38)
+
+
+def test_without_the_signal_a_long_heading_wraps_and_a_full_line_starts_the_body() -> None:
+    lines = _double("第１ 政策体系における法人の位置付け及び役割", _FULL, "る。",
+                    "（１）干潟の生物と地形の調査及びその結果の自治体との共有に関する研究開", "発",
+                    _FULL, "る。", "（２）長期的な観点からの資産構成割合に基づく運用に関する取組の推進", _FULL, "る。")
+    assert [h.title for h in parse_headings(lines)] == [
+        "政策体系における法人の位置付け及び役割", "干潟の生物と地形の調査及びその結果の自治体との共有に関する研究開発",
+        "長期的な観点からの資産構成割合に基づく運用に関する取組の推進"]
+
+
+def test_without_the_signal_a_numbered_rule_is_a_sentence_and_a_cover_line_ends_at_a_full_line() -> None:
+    lines = _double("（１）干潟の保全", "①　干潟の調査は、毎年度の計画に従い、調査地点を定めて調査員を派遣す",
+                    "ることにより実施し、その結果を自治体に報告するとともに公表する。", "（２）干潟の再生")
+    assert [h.title for h in parse_headings(lines)] == ["干潟の保全", "干潟の再生"]
+    blocks = logical_blocks(_lines("干潟保全機構", "環 境 省", _FULL, "る。"))
+    assert [ln.no for ln in blocks[-1].lines] == [3, 4] and all(3 not in [ln.no for ln in b.lines] for b in blocks[:-1])

@@ -4,7 +4,7 @@ Each transformation rewrites the text of a corpus file (objectives 000, annual p
 another agency, year or layout would print the same content: the legal form dropped from the agency's name, another
 agency's name, the heading markers swapped consistently ((１)↔１．, (１)→①→(１)), full-width ↔ half-width digits,
 double- ↔ single-spaced lines (trailing spaces kept: they end paragraphs), page breaks moved, an annex label before
-the title. The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
+the title; and, reported only, the trailing spaces removed (another converter). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
 indicators and their targets; evaluation-axis items and the objective each row evaluates), each with its source
 line mapped back to the original file, must be kept. Facts are compared modulo the transformation: a renamed agency
 is folded back to one placeholder on both sides, digits are compared after NFKC, a section number as the numbers
@@ -243,6 +243,11 @@ def move_page_breaks(lines: list[str], ef: ExtractedFile) -> Variant:
     return Variant(out, origin)
 
 
+def no_trailing_spaces(lines: list[str], ef: ExtractedFile) -> Variant:
+    """Another converter: no trailing spaces, so only line lengths and 。 tell where units end."""
+    return _identity([ln.rstrip(" ") for ln in lines])
+
+
 def annex_label_before_title(lines: list[str], ef: ExtractedFile) -> Variant:
     """An annex label (別添) on its own line before each document's first line."""
     starts = {d.segment.start for d in ef.documents}
@@ -267,6 +272,12 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "single → double spaced": double_spaced,
     "page breaks moved": move_page_breaks,
     "annex label before title": annex_label_before_title,
+    "no trailing spaces": no_trailing_spaces,
+}
+# Reported, not asserted, with the reason (parts outside headings/blocks/citations still need the signal).
+REPORT_ONLY = {
+    "no trailing spaces": "segment.py takes an annex reference for the annex start where the headings after it "
+                          "carry no trailing space, and axis_table.py closes items by it (issue 13 report)",
 }
 
 
@@ -368,6 +379,8 @@ def test_facts_kept_on_our_fixtures(fixture_results: dict[str, Kept], name: str,
 
 
 def _check(results: dict[str, Kept], name: str) -> None:
+    if name in REPORT_ONLY:
+        pytest.skip(f"reported only: {REPORT_ONLY[name]}")
     r = results[name]
     assert r.share() >= THRESHOLD, (name, r.share(), r.lost[:10])
     for kind in KINDS:
