@@ -81,12 +81,13 @@ _EDITION_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十]+[期
 _NAME_KANA = tuple(sorted({
     "の", "な", "と", "び", "びに", "ある", "における", "に関する", "に係る", "による", "ための",
     "に向けた", "について", "に対する", "に資する", "新たな", "にわたる", "に伴う", "及び", "並びに", "又は",
-    "の一部を改正する", "を改正する",
+    "の一部を改正する", "を改正する", "新しい",
 }, key=len, reverse=True))
 _STOP = set("、。,，:：;；!！?？/／~〜|｜・") - {"・"}
 _REJECT_END = ("発足", "指定", "末", "設立", "施行", "開始", "開所", "時点", "現在", "以降", "まで", "期間", "案")
 _REJECT_ANY = re.compile(r"約[0-9]|[0-9,]+(?:兆|億|万)?円|[0-9]+(?:件|人|名|%|％)")
-_NO_VERB = re.compile(r"の[\u4e00-\u9fff]{1,4}する$")  # 独立行政法人等の保有する情報…
+# 独立行政法人等の保有する情報…, 保全を推進するための…方針: a verb phrase inside a name
+_NO_VERB = re.compile(r"[のを][\u4e00-\u9fff]{1,6}する$")
 _DATE_END = re.compile(r"[0-9](?:年度?|月|日)$")
 _ORD_PREFIX = re.compile(r"第[0-9一二三四五六七八九十]+[期次]$")
 _ARTICLE = re.compile(r"^(?:第[0-9]+条(?:の[0-9]+)*(?:第[0-9]+項)?(?:第[0-9]+号)?(?:及び|並びに|又は|、)?)+")
@@ -712,7 +713,7 @@ def _kana_run_ok(s: str, end: int) -> int | None:
         if s.endswith(phrase, 0, end):
             return end - len(phrase)
     m = _NO_VERB.search(s, 0, end)
-    return m.start() + 1 if m else None
+    return m.start() if m else None
 
 
 def _walk_back(s: str, p: int, back: dict[int, int], limit: int = 80) -> int | None:

@@ -176,3 +176,13 @@ def test_every_form_survives_other_spacings(variant: str) -> None:
            for m in scanner.scan(b) if m.dated}
     want = {f[1:] for _, f in expected() if f[0] == "citrec_double.txt"}
     assert want - got == set() and got - want == set()
+
+
+def test_unquoted_names_with_verb_phrases_and_adjectives() -> None:
+    m = only(scan("本機構は、干潟環境の保全を推進するための基本的な方針（令和３年４月閣議決定）に即して、"))
+    assert m.name == "干潟環境の保全を推進するための基本的な方針"
+    m = only(scan("新しい干潟観測のグランドデザイン及び実行計画2024年改訂版（令和６年６月21日閣議決定）に基づき、"))
+    assert m.name == "新しい干潟観測のグランドデザイン及び実行計画2024年改訂版" and m.date.iso == "2024-06-21"
+    # a sentence before the name still stops the name
+    m = only(scan("本機構は重点を置き、干潟を再生する計画（令和５年閣議決定）に基づき、"))
+    assert m.name == "干潟を再生する計画"
