@@ -2,7 +2,7 @@
 
 Each transformation rewrites the text of a corpus file (objectives 000, annual plan 001, compendium 002) the way
 another agency, year or layout would print the same content: the legal form dropped from the agency's name, another
-agency's name, the heading markers swapped consistently ((１)↔１．, (１)→①→(１)), full-width ↔ half-width digits,
+agency's name, the heading markers swapped consistently ((１)↔１．, (１)→①→(１), Ⅲ．↔第３), full-width ↔ half-width digits,
 double- ↔ single-spaced lines (trailing spaces kept: they end paragraphs), page breaks moved, an annex label before
 the title; and, reported only, the trailing spaces removed (another converter). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
 indicators and their targets; evaluation-axis items and the objective each row evaluates), each with its source
@@ -54,9 +54,18 @@ class Variant:
 # --------------------------------------------------------------------------------------------- facts
 
 
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman(s: str) -> int:
+    values = [_ROMAN[c] for c in s]
+    return sum(-v if k + 1 < len(values) and v < values[k + 1] else v for k, v in enumerate(values))
+
+
 def _section(number: str) -> str:
-    """A section number as the numbers its markers read: Ⅲ.１.（１）.① → III.1.1.1."""
-    return re.sub(r"[()\[\]【】〔〕\s]", "", nfkc(number)).replace("．", ".")
+    """A section number as the numbers its markers read: Ⅲ.１.（１）.① → 3.1.1.1, 第３.１ → 3.1."""
+    parts = re.sub(r"[()\[\]【】〔〕\s第]", "", nfkc(number)).replace("．", ".").split(".")
+    return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else p for p in parts)
 
 
 def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str]) -> Counter[tuple]:
@@ -151,6 +160,24 @@ def swap_paren_dot(lines: list[str], ef: ExtractedFile) -> Variant:
             ln = f"{m.group(1)}{m.group(2)}．{ln[m.end():]}"
         elif m := _DOT.match(ln):
             ln = f"{m.group(1)}（{m.group(2)}）{ln[m.end():]}"
+        out.append(ln)
+    return _identity(out)
+
+
+_ROMAN_MARK = re.compile(r"^(\s*)([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]|[ＩＶＸ]{1,4})\s*[．.]\s*")
+_DAI = re.compile(r"^(\s*)第([0-9０-９]{1,2})(?=[ \t\u3000])\s*")
+_ROMANS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
+_FW = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def swap_chapters(lines: list[str], ef: ExtractedFile) -> Variant:
+    """Chapter markers Ⅲ．↔第３ at line starts."""
+    out = []
+    for ln in lines:
+        if m := _ROMAN_MARK.match(ln):
+            ln = f"{m.group(1)}第{str(_roman(nfkc(m.group(2)).upper())).translate(_FW)} {ln[m.end():]}"
+        elif (m := _DAI.match(ln)) and 1 <= int(nfkc(m.group(2))) <= 10:
+            ln = f"{m.group(1)}{_ROMANS[int(nfkc(m.group(2))) - 1]}．{ln[m.end():]}"
         out.append(ln)
     return _identity(out)
 
@@ -266,6 +293,7 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "another agency name": other_agency,
     "markers （１）↔１．": swap_paren_dot,
     "markers （１）↔①": swap_paren_circled,
+    "chapters Ⅲ．↔第３": swap_chapters,
     "digits → half-width": halfwidth_digits,
     "digits → full-width": fullwidth_digits,
     "double → single spaced": single_spaced,
