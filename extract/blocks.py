@@ -361,6 +361,11 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         start = _start_kind(text)
         is_open = cur is not None and not cur.closed
         fn = _footnote_number(text) if start in (None, "numbered", "bullet") else None
+        if fn is not None and start == "numbered" and is_open and cur is not None and (
+                cur.kind == "numbered" or cur.text.rstrip().endswith("。") and _balanced(cur.text)):
+            # １　… after a heading, or after a finished sentence, whose line filled the width (a PDF line with
+            # no unit-end signal): a heading, not a footnote interrupting a sentence
+            fn = None
         if fn is not None and (is_open or (cur is not None and cur.kind == "footnote") or parked) \
                 and _mark_seen(fn, seen + (cur.text if cur else "") + (parked.text if parked else "")):
             if is_open and cur is not None and cur.kind != "footnote":

@@ -60,3 +60,18 @@ def test_without_the_signal_a_numbered_rule_is_a_sentence_and_a_cover_line_ends_
     assert [h.title for h in parse_headings(lines)] == ["干潟の保全", "干潟の再生"]
     blocks = logical_blocks(_lines("干潟保全機構", "環 境 省", _FULL, "る。"))
     assert [ln.no for ln in blocks[-1].lines] == [3, 4] and all(3 not in [ln.no for ln in b.lines] for b in blocks[:-1])
+
+
+def test_a_numbered_line_after_a_full_line_is_a_heading_not_a_footnote() -> None:
+    """In a PDF a heading or a finished sentence that fills the line gets no unit-end signal; the next line
+    「２　…」 has a footnote's shape (a number, a space) and a 2 was printed before (第２期), yet it is a heading."""
+    lines = _lines("第４　業務運営の効率化に関する事項", "１　一般管理費等の削減 ",
+                   "第２期中期目標期間の実績を踏まえ、一般管理費は毎年度前年度比３％以上削減する。",
+                   "２　調達の合理化 ", "契約の競争性を高める。 ")
+    hs = parse_headings(lines)
+    assert [(h.section_number, h.title) for h in hs] == [
+        ("第４", "業務運営の効率化に関する事項"), ("第４.１", "一般管理費等の削減"), ("第４.２", "調達の合理化")]
+    # an unfinished sentence is still interrupted by a footnote whose mark was seen
+    blocks = logical_blocks(_lines("干潟の保全は地域パートナー1が担い、その活動を", "1 地域の団体をいう。 ",
+                                   "支援する。 "))
+    assert [(b.kind, [ln.no for ln in b.lines]) for b in blocks] == [("text", [1, 3]), ("footnote", [2])]
