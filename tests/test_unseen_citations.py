@@ -186,3 +186,21 @@ def test_unquoted_names_with_verb_phrases_and_adjectives() -> None:
     # a sentence before the name still stops the name
     m = only(scan("本機構は重点を置き、干潟を再生する計画（令和５年閣議決定）に基づき、"))
     assert m.name == "干潟を再生する計画"
+
+
+@pytest.mark.parametrize("width", [20, 34])
+def test_every_form_survives_the_pdf_path(tmp_path, width: int) -> None:
+    """The double-spaced fixture printed as a PDF by a word processor (narrow and usual columns, so wraps fall
+    inside names, dates and bodies elsewhere): every expected citation is read, none added."""
+    from citation_score import UNSEEN, date_key, expected
+    from keifu.extract.normalize import squash
+    from keifu.extract.readers import read_source
+    from pdfgen import make_pdf
+    from test_pdf_path import _signal_units
+
+    units = _signal_units(UNSEEN / "citrec_double.txt")
+    pdf = make_pdf(tmp_path / "c.pdf", [units[i:i + 9] for i in range(0, len(units), 9)], width_chars=width)
+    scanner = CitationScanner()
+    got = {(squash(m.name), date_key(m), squash(m.body or ""))
+           for b in logical_blocks(read_source(pdf).lines) for m in scanner.scan(b) if m.dated}
+    assert got == {f[2:] for _, f in expected() if f[0] == "citrec_double.txt"}
