@@ -378,6 +378,9 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             flush(parked)
             parked = None
             cur = _Builder(ln, "label" if start == "alone" else start)
+        elif parked is not None and cur is not None and cur.kind == "footnote" and short(ln) \
+                and squash(text).endswith("。") and not cur.text.rstrip().endswith("。"):
+            cur.add(ln)  # the footnote's last words (…をい / う。), where no signal closed it
         elif parked is not None and (ln.page_start or cur is None or cur.closed):
             flush(cur)
             cur, parked = parked, None

@@ -75,3 +75,11 @@ def test_a_numbered_line_after_a_full_line_is_a_heading_not_a_footnote() -> None
     blocks = logical_blocks(_lines("干潟の保全は地域パートナー1が担い、その活動を", "1 地域の団体をいう。 ",
                                    "支援する。 "))
     assert [(b.kind, [ln.no for ln in b.lines]) for b in blocks] == [("text", [1, 3]), ("footnote", [2])]
+
+
+def test_without_the_signal_a_footnote_keeps_its_last_words_and_the_sentence_resumes() -> None:
+    lines = _double(_FULL, _FULL[:-4] + "干潟ネット※1を", "通じて、「干潟総合管理計画」（令和８年〇",
+                    "※1 干潟の団体の枠組みをい", "う。", " 月閣議決定）に基づく地域の取組を支援する。")
+    blocks = logical_blocks(lines)
+    assert [(b.kind, [ln.no for ln in b.lines]) for b in blocks] == [("text", [1, 3, 5, 11]), ("footnote", [7, 9])]
+    assert blocks[0].text.endswith("（令和８年〇月閣議決定）に基づく地域の取組を支援する。")
