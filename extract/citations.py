@@ -785,7 +785,7 @@ def _name_at(s: str, a: int, fwd: dict[int, int]) -> tuple[int, int, int] | None
     if nb is None:
         return None
     noun = document_noun(s[a:nb]) or ""
-    if nb - a - len(noun) < 2 and not _ORD_PREFIX.match(s[a:nb]):
+    if nb - a - len(noun) < 2:
         return None
     return a, nb, nb
 
