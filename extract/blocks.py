@@ -21,6 +21,7 @@ from .normalize import ascii_digits, join_wrapped, squash
 
 __all__ = [
     "LogicalBlock",
+    "annex_blocks",
     "Marker",
     "has_trailing_space_signal",
     "is_page_number",
@@ -399,3 +400,26 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     flush(parked)
     done.sort(key=lambda b: b.lines[0].index)
     return [b.build() for b in done]
+
+
+_DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")
+
+
+def annex_blocks(lines: Sequence[Line]) -> list[Block]:
+    """One block per annex line; a line that opens with a decision in parentheses joins the line before it
+    when that line is a name, not a sentence (it ends in no 。 and closes every bracket it opens)."""
+    out: list[Block] = []
+    prev: Line | None = None
+    for ln in lines:
+        if ln.blank:
+            continue
+        text = ln.text.strip()
+        before = prev.text.strip() if prev is not None else ""
+        if out and prev is not None and len(out[-1].lines) == 1 and _DECISION_LINE.match(squash(text)) \
+                and before and not before.endswith("。") and before.count("（") == before.count("）"):
+            joined = out[-1].text + text
+            out[-1] = Block(joined, (prev, ln), (0, len(out[-1].text)))
+        else:
+            out.append(Block(ln.text.strip(), (ln,), (0,)))
+        prev = ln
+    return out

@@ -5,18 +5,16 @@ This is the whole extraction side in order; ``keifu.graph`` turns its records in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .blocks import logical_blocks
+from .blocks import annex_blocks, logical_blocks
 from .citations import CitationScanner, Mention
 from .facts import DocumentFacts, read_facts
 from .headings import Heading, parse_headings
 from .model import Block, Line, SourceText
-from .normalize import squash
 from .readers import read_source
 from .registry import parsers_for
 from .segment import Segment, segment
@@ -97,32 +95,5 @@ def _citations(lines: Sequence[Line], seg: Segment, headings: list[Heading]) -> 
         scan(logical_blocks(lines[seg.body_start:seg.body_end]), None, "body")
     # Annexes are diagrams and tables: text boxes share lines at random, so each line stands alone, except a
     # box whose plan name and decision are printed on two lines (…基本計画 / （令和３年３月閣議決定））.
-    scan(_annex_blocks(lines[seg.body_end:seg.end]), None, "annex")
-    return out
-
-
-def _line_block(line: Line) -> Block:
-    return Block(line.text.strip(), (line,), (0,))
-
-
-_DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")
-
-
-def _annex_blocks(lines: Sequence[Line]) -> list[Block]:
-    """One block per annex line; a line that opens with a decision in parentheses joins the line before it
-    when that line is a name, not a sentence (it ends in no 。 and closes every bracket it opens)."""
-    out: list[Block] = []
-    prev: Line | None = None
-    for ln in lines:
-        if ln.blank:
-            continue
-        text = ln.text.strip()
-        before = prev.text.strip() if prev is not None else ""
-        if out and prev is not None and len(out[-1].lines) == 1 and _DECISION_LINE.match(squash(text)) \
-                and before and not before.endswith("。") and before.count("（") == before.count("）"):
-            joined = out[-1].text + text
-            out[-1] = Block(joined, (prev, ln), (0, len(out[-1].text)))
-        else:
-            out.append(_line_block(ln))
-        prev = ln
+    scan(annex_blocks(lines[seg.body_end:seg.end]), None, "annex")
     return out
