@@ -54,6 +54,8 @@ class AxisItem(LineSpan):
     #: for a monitoring indicator listed under one evaluation indicator (JAXA): that indicator's position
     #: in ``AxisRow.indicators``
     paired: int | None = None
+    #: the bullet printed (circle ○〇, dot ・), so a ruled cell can tell ○ evaluation indicators as text does
+    bullet: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -479,21 +481,44 @@ def _fill_axes(src: SourceText, t: Table, row: AxisRow, text: str, continuation:
 
 
 def _fill_indicators(src: SourceText, t: Table, row: AxisRow, text: str, continuation: bool) -> None:
+    """Indicators of one cell, read as the text path reads them (:class:`_Reader`): a monitoring list right
+    after a single evaluation indicator belongs to it (``paired``), and where evaluation indicators are ○ items,
+    a ○ item after a monitoring list is the next evaluation indicator (JAXA)."""
     section = next((i.kind for i in reversed(row.indicators)), "related") if continuation else "related"
+    inds = row.indicators
+    evals = [i for i, x in enumerate(inds) if x.kind == "evaluation"]
+    eval_bullet = next((x.bullet for x in inds if x.kind == "evaluation" and x.bullet), None)
+    since = 0  # evaluation indicators since the last evaluation label
+    while continuation and since < len(inds) and inds[len(inds) - 1 - since].kind == "evaluation":
+        since += 1
+    paired = inds[-1].paired if continuation and inds and inds[-1].kind == "monitoring" else None
     for k, part in enumerate(_cell_lines(text)):
         ln = _find_line(src, t, part)
         kind = V.indicator_label(part)
         if kind is not None:
+            paired = evals[-1] if kind == "monitoring" and evals and since == 1 and section == "evaluation" else None
+            if kind == "evaluation":
+                since = 0
             section = kind
             continue
         if V.is_list_end(part):
             continue
-        if V.bullet_kind(part) is None and not V.is_note(part) and row.indicators and (k > 0 or continuation):
-            _continue(row.indicators[-1], part, ln)
+        bullet = V.bullet_kind(part)
+        if bullet is None and not V.is_note(part) and inds and (k > 0 or continuation):
+            _continue(inds[-1], part, ln)
         elif V.is_note(part):
             row.notes.append(AxisItem("note", V.strip_bullet(part), [ln]))
         else:
-            row.indicators.append(AxisItem(section, V.strip_bullet(part), [ln]))
+            if bullet == "circle" and eval_bullet == "circle" and section != "evaluation":
+                section, since, paired = "evaluation", 0, None
+            item = AxisItem(section, V.strip_bullet(part), [ln], bullet=bullet)
+            if section == "evaluation":
+                eval_bullet = eval_bullet or bullet
+                since += 1
+                evals.append(len(inds))
+            elif section == "monitoring":
+                item.paired = paired
+            inds.append(item)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from functools import cache
 from importlib import resources
 
 from .model import Block, Line
-from .normalize import join_wrapped, squash
+from .normalize import ascii_digits, join_wrapped, squash
 
 __all__ = [
     "LogicalBlock",
+    "annex_blocks",
     "Marker",
     "has_trailing_space_signal",
     "is_page_number",
@@ -37,6 +38,17 @@ _SIGNAL_SHARE = 0.1
 # A wrapped heading title never needs more than this many characters on a stray last line (002:4526);
 # a short line ending in 「。」 is a body sentence (「なし。」 under a plan's statutory item), never a title tail.
 _FRAGMENT_MAX = 3
+# A line shorter than this share of a full line ends its paragraph (where nothing else says so).
+_SHORT = 0.8
+# Share of non-blank lines followed by a blank line above which a text is double-spaced (as readers/pages.py).
+_DOUBLE = 0.8
+# A body line of an A4 page holds 35–45 characters: a "full" line is never taken to be shorter than this, so
+# the short lines of slides and boxes stay short.
+_FULL_MIN = 30
+# A particle or clause end and a comma (運用は、 …であることから、): a numbered line that is a sentence, not a title.
+_SENTENCE = re.compile(r"(?:[はがをも]|から|ると|ため|ので)、")
+# Lines a heading may wrap over where only line lengths tell (headings.LINES_MAX is the hard limit).
+_HEADING_LINES = 3
 _OPEN = "（(「『［[｛{〔【＜<《≪〈"
 _CLOSE = "）)」』］]｝}〕】＞>》≫〉"
 
@@ -208,7 +220,15 @@ def _start_kind(text: str) -> str | None:
             return role
     if any(r.pattern.match(s.rstrip()) for r in marker_rules("plabel")):
         return "plabel"
+    if _alone(s):
+        return "alone"
     return None
+
+
+def _alone(text: str) -> bool:
+    """A line that is a unit by itself whatever its spacing (an annex label: 別添２, （別紙１））."""
+    s = text.strip(" \t\u3000")
+    return any(r.pattern.match(s) for r in marker_rules("alone"))
 
 
 def _footnote_number(text: str) -> str | None:
@@ -226,8 +246,9 @@ def _footnote_number(text: str) -> str | None:
 
 
 def _mark_seen(number: str, text: str) -> bool:
-    """Whether a footnote mark with this number is glued to a word earlier (地域パートナー1が)."""
-    return re.search(rf"[^\s0-9０-９A-Za-z.,，．]{re.escape(number)}(?![0-9０-９])", text) is not None
+    """Whether a footnote mark with this number is glued to a word earlier (地域パートナー1が, ネットワーク※１を):
+    the mark may be printed in full-width digits."""
+    return re.search(rf"[^\s0-9A-Za-z.,，．]{re.escape(number)}(?![0-9])", ascii_digits(text)) is not None
 
 
 def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
@@ -236,6 +257,21 @@ def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
     if not texts:
         return False
     return sum(t.endswith(" ") for t in texts) / len(texts) >= _SIGNAL_SHARE
+
+
+def _full_width(lines: Sequence[Line]) -> int:
+    """The length of a full line (90th percentile of the non-blank lines, whitespace removed)."""
+    sizes = sorted(len(squash(ln.text)) for ln in lines if not ln.blank)
+    return sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
+
+
+def _double_spaced(lines: Sequence[Line]) -> bool:
+    """Whether most lines are followed by a blank line (then blank lines say nothing about units)."""
+    texts = [i for i, ln in enumerate(lines) if not ln.blank]
+    if not texts:
+        return False
+    followed = sum(1 for i in texts if i + 1 < len(lines) and lines[i + 1].blank)
+    return followed / len(texts) >= _DOUBLE
 
 
 def _balanced(text: str) -> bool:
@@ -280,6 +316,14 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     """
     if sentence_ends is None:
         sentence_ends = not has_trailing_space_signal(lines)
+    # Without the signal, a blank line after a line shorter than a full line ends a unit (a heading, a
+    # paragraph's last line, a slide's line); after a full line it is a double-spaced paragraph's wrap.
+    short_at = _SHORT * max(_full_width(lines), _FULL_MIN) if sentence_ends else 0.0
+    double = sentence_ends and _double_spaced(lines)
+
+    def short(line: Line) -> bool:
+        return len(squash(line.text)) < short_at
+
     done: list[_Builder] = []
     cur: _Builder | None = None
     parked: _Builder | None = None  # the sentence a footnote interrupted
@@ -296,20 +340,33 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         if text.endswith(" "):
             return True
         stripped = b.text.rstrip()
-        if b.kind == "label" and stripped[-1:] in _CLOSE:
+        if b.kind == "label" and (stripped[-1:] in _CLOSE or len(b.lines) == 1 and _alone(stripped)):
             return True
         if sentence_ends:
-            # Without the signal, headings and labels are taken to be one line each.
+            # Without the signal, headings and labels are taken to be one line each; in double-spaced text a
+            # heading line as long as a full line may wrap (its tail, a short line, follows).
+            if b.kind == "numbered" and double and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
+                return stripped.endswith("。") and _balanced(b.text)
             return b.kind in ("numbered", "label") or (stripped.endswith("。") and _balanced(b.text))
         return False
 
     for ln in lines:
+        if ln.blank and sentence_ends and cur is not None and _balanced(cur.text) and short(cur.lines[-1]):
+            cur.closed = True  # unless a bracket is still open (a cell broken by a blank line)
         if ln.blank or is_page_number(ln.text):
             continue
+        if sentence_ends and cur is not None and not cur.closed and cur.kind != "footnote" and short(cur.lines[-1]) \
+                and not short(ln) and _balanced(cur.text):
+            cur.closed = True  # a short line, then a full one: the short line ended its unit (a cover line)
         text = ln.text
         start = _start_kind(text)
         is_open = cur is not None and not cur.closed
         fn = _footnote_number(text) if start in (None, "numbered", "bullet") else None
+        if fn is not None and start == "numbered" and is_open and cur is not None and (
+                cur.kind == "numbered" or cur.text.rstrip().endswith("。") and _balanced(cur.text)):
+            # １　… after a heading, or after a finished sentence, whose line filled the width (a PDF line with
+            # no unit-end signal): a heading, not a footnote interrupting a sentence
+            fn = None
         if fn is not None and (is_open or (cur is not None and cur.kind == "footnote") or parked) \
                 and _mark_seen(fn, seen + (cur.text if cur else "") + (parked.text if parked else "")):
             if is_open and cur is not None and cur.kind != "footnote":
@@ -317,19 +374,23 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             else:
                 flush(cur)
             cur = _Builder(ln, "footnote")
-        elif start in ("numbered", "bullet", "label"):
+        elif start in ("numbered", "bullet", "label", "alone"):
             flush(cur)
             flush(parked)
             parked = None
-            cur = _Builder(ln, start)
+            cur = _Builder(ln, "label" if start == "alone" else start)
+        elif parked is not None and cur is not None and cur.kind == "footnote" and short(ln) \
+                and squash(text).endswith("。") and not cur.text.rstrip().endswith("。"):
+            cur.add(ln)  # the footnote's last words (…をい / う。), where no signal closed it
         elif parked is not None and (ln.page_start or cur is None or cur.closed):
             flush(cur)
             cur, parked = parked, None
             cur.add(ln)
-        elif cur is not None and not cur.closed:
-            cur.add(ln)
+        elif cur is not None and not cur.closed and not (double and cur.kind == "numbered" and not short(ln)
+                                                         and not _SENTENCE.search(cur.text)):
+            cur.add(ln)  # (a full line after a full heading line is a paragraph, not the heading's tail)
         elif (cur is not None and cur.kind == "numbered" and start is None
-              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and not sentence_ends):
+              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and (double or not sentence_ends)):
             cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '
         else:
             flush(cur)
@@ -339,3 +400,26 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     flush(parked)
     done.sort(key=lambda b: b.lines[0].index)
     return [b.build() for b in done]
+
+
+_DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")
+
+
+def annex_blocks(lines: Sequence[Line]) -> list[Block]:
+    """One block per annex line; a line that opens with a decision in parentheses joins the line before it
+    when that line is a name, not a sentence (it ends in no 。 and closes every bracket it opens)."""
+    out: list[Block] = []
+    prev: Line | None = None
+    for ln in lines:
+        if ln.blank:
+            continue
+        text = ln.text.strip()
+        before = prev.text.strip() if prev is not None else ""
+        if out and prev is not None and len(out[-1].lines) == 1 and _DECISION_LINE.match(squash(text)) \
+                and before and not before.endswith("。") and before.count("（") == before.count("）"):
+            joined = out[-1].text + text
+            out[-1] = Block(joined, (prev, ln), (0, len(out[-1].text)))
+        else:
+            out.append(Block(ln.text.strip(), (ln,), (0,)))
+        prev = ln
+    return out

@@ -27,7 +27,7 @@ from itertools import chain
 
 from keifu.extract.dates import JDate, scan_squashed, span_back, squash_map
 from keifu.extract.model import Block, Line
-from keifu.extract.normalize import squash
+from keifu.extract.normalize import kanji_number, squash
 from keifu.extract.plans import (
     base_name,
     classify_body,
@@ -70,33 +70,41 @@ class Mention:
     dated: bool
 
 
-_OPEN = {"「": "」", "『": "』", "(": ")", "≪": "≫", "《": "》", "【": "】", "〈": "〉"}
+_OPEN = {"「": "」", "『": "』", "“": "”", "〝": "〟", "(": ")", "≪": "≫", "《": "》", "【": "】", "〈": "〉"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _BRACKETS = re.compile("[" + re.escape("".join(_OPEN) + "".join(_CLOSE)) + "]")
-_QUOTE_OPEN = "「『"
-_QUOTE_CLOSE = "」』"
+_QUOTE_OPEN = "「『“〝"
+_QUOTE_CLOSE = "」』”〟"
 _PROSPECTIVE = ("予定", "見込み", "見込")
 _EDITION_ONLY = re.compile(r"^第[0-9０-９一二三四五六七八九十]+[期次](.+)$")
 # phrases with hiragana that may sit inside a name (に関する法律, 責任ある, 持続可能な …), longest first
 _NAME_KANA = tuple(sorted({
     "の", "な", "と", "び", "びに", "ある", "における", "に関する", "に係る", "による", "ための",
     "に向けた", "について", "に対する", "に資する", "新たな", "にわたる", "に伴う", "及び", "並びに", "又は",
+    "の一部を改正する", "を改正する", "新しい",
 }, key=len, reverse=True))
 _STOP = set("、。,，:：;；!！?？/／~〜|｜・") - {"・"}
 _REJECT_END = ("発足", "指定", "末", "設立", "施行", "開始", "開所", "時点", "現在", "以降", "まで", "期間", "案")
 _REJECT_ANY = re.compile(r"約[0-9]|[0-9,]+(?:兆|億|万)?円|[0-9]+(?:件|人|名|%|％)")
-_NO_VERB = re.compile(r"の[\u4e00-\u9fff]{1,4}する$")  # 独立行政法人等の保有する情報…
+# 独立行政法人等の保有する情報…, 保全を推進するための…方針: a verb phrase inside a name
+_NO_VERB = re.compile(r"[のを][\u4e00-\u9fff]{1,6}する$")
 _DATE_END = re.compile(r"[0-9](?:年度?|月|日)$")
 _ORD_PREFIX = re.compile(r"第[0-9一二三四五六七八九十]+[期次]$")
 _ARTICLE = re.compile(r"^(?:第[0-9]+条(?:の[0-9]+)*(?:第[0-9]+項)?(?:第[0-9]+号)?(?:及び|並びに|又は|、)?)+")
 _LEAD = re.compile(r"^(?:及び|並びに|又は|若しくは|また|さらに|なお|特に|加えて|くわえて)")
-_LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|告示|訓令|条例)第(?P<no>[0-9]+)号$")
+_LAW_NO = re.compile(r"^(?P<who>.*?)(?P<type>法律|政令|省令|府令|規則|告示|訓令|条例)第(?P<no>[0-9〇一二三四五六七八九十百千○●]+)号"
+                     r"(?:。.*)?$")  # 。最終改正：… after the number
+# an instruction's number before its body: （令和５年３月31日付け５水庁第1234号…部長通知）
+_DOC_NO = re.compile(r"^[0-9]{0,4}[\u4e00-\u9fffA-Za-z・]{0,12}?第[0-9]+号")
+_SAME_DATE = re.compile(r"同(?:日|年(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})日)?)")
 _ALIAS = re.compile(r"^以下[「『](?P<a>.+?)[」』](?:という|と総称する|と略す|と略称する|とする|と呼ぶ)")
 _AMEND = re.compile(r"(?:一部)?(?:改定|改正|改訂|変更)$")
 _SAME = re.compile(r"(?<![\u4e00-\u9fff々])同(?P<n>基本計画|戦略|計画|法|方針|指針|ビジョン|ガイドライン|大綱|協定|基準群|基準|構想|プラン)")
 # 「…P.44-45から抜粋」: a page reference (optional) and an excerpt verb right after an unquoted name
 _EXCERPT = re.compile(r"(?:[PpＰ]{1,2}\.?[0-9]+(?:[-‐―~〜～,、][0-9]+)*|[0-9]+(?:[-‐―~〜～][0-9]+)?(?:頁|ページ))?"
                       r"(?:から|より)(?:抜粋|引用|抜き出し)")
+_SHARED = re.compile(r"いずれも|ともに|共に")  # （いずれも令和５年６月閣議決定）: one decision for a list of names
+_LIST_SEP = re.compile(r"(?:、|,|及び|並びに|又は|と)$")
 _AFTER_VERB = re.compile(r"^(?:が|により|で|にて)?(?P<v>" + "|".join(map(re.escape, ("決定", "策定", "採択", "取りまとめ", "とりまとめ"))) + r")(?:され|し)")
 
 
@@ -163,9 +171,14 @@ class _Cand:
 
 @cache
 def _verb_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """「…に決定された」 after a date, and 「…において決定」 after a name: built once from deciding_verbs.tsv."""
+    """「…に閣議決定された」 / 「…閣議決定の」 after a date (body optional), and 「…において決定」 after a name:
+    built once from deciding_verbs.tsv."""
     alt = "|".join(map(re.escape, deciding_verbs()))
-    return re.compile(rf"に({alt})(?:された|した|される|する)"), re.compile(rf"(?:において|で|を|が|として|にて)({alt})")
+    body = r"[\u4e00-\u9fff々ヶ\u30a0-\u30ffA-Za-z0-9・]{0,30}?"
+    decided = re.compile(rf"(?:に|付け?で?)?(?P<body>{body})(?P<verb>{alt})(?P<aux>された|されている|した|される|する|の)?"
+                         r"(?=[「『\u4e00-\u9fff\u30a0-\u30ffA-Za-z])")
+    after = re.compile(rf"(?:において|で|を|が|として|にて)(?P<body>{body})(?P<verb>{alt})")
+    return decided, after
 
 
 class CitationScanner:
@@ -192,7 +205,8 @@ class CitationScanner:
             return all(b <= c.a or c.b <= a for c in cands)
 
         self._pass_parens(s, fwd, back, dates, cands)
-        self._pass_predated(s, dates, cands, free)
+        self._pass_predated(s, fwd, dates, cands, free)
+        self._pass_postdated(s, back, dates, cands, free)
         self._pass_editions(s, cands, free)
         self._pass_quotes(s, fwd, cands, free)
         self._pass_excerpts(s, back, cands, free)
@@ -212,7 +226,20 @@ class CitationScanner:
         for p, q in sorted(fwd.items()):
             if s[p] != "(":
                 continue
-            info = _analyse(s, p + 1, q, dates)
+            shared = _SHARED.match(s, p + 1)
+            inner = shared.end() if shared else p + 1
+            here = dates
+            same = _SAME_DATE.match(s, inner)
+            if same:  # （同日閣議決定）, （同年12月閣議決定）: the date of the citation just before
+                prev = next((c.info.date for c in reversed(cands) if c.b <= p and c.info.date), None)
+                if prev is None:
+                    prev = next((m.date for m in reversed(self._history) if m.date), None)
+                if prev is not None and same.group("m"):
+                    month, day = int(same.group("m")), int(same.group("d")) if same.group("d") else None
+                    prev = JDate(prev.year, month, day, same.group(0), unknown=prev.unknown)
+                if prev is not None:
+                    here = [*dates, (inner, same.end(), prev)]
+            info = _analyse(s, inner, q, here)
             if info is None:
                 continue
             if info.alias_only and cands and cands[-1].b == p:
@@ -250,10 +277,19 @@ class CitationScanner:
             if not free(a, q + 1, cands):
                 continue
             cands.append(_Cand(a, q + 1, na, nb, prefix, info))
+            if shared:  # 「A」及び「B」（いずれも…閣議決定）: every name of the list has the decision
+                for a2, na2, nb2, prefix2 in _listed_before(s, a, back):
+                    if not free(a2, nb2 + (1 if prefix2 is None else 0), cands):
+                        break
+                    cands.append(_Cand(a2, nb2 + (1 if prefix2 is None else 0), na2, nb2, prefix2 or "",
+                                       replace(info, amended=list(info.amended))))
 
     # --- pass B: date before the name -----------------------------------------------------------
 
-    def _pass_predated(self, s: str, dates: list[tuple[int, int, JDate]], cands: list[_Cand], free) -> None:
+    def _pass_predated(self, s: str, fwd: dict[int, int], dates: list[tuple[int, int, JDate]],
+                       cands: list[_Cand], free) -> None:
+        """A date before the name: 「令和４年６月７日に閣議決定された「X」」, 「令和５年６月16日閣議決定の「X」」,
+        「令和３年12月の「X」改定」, 「2020年6月にXガイドラインにおいて取りまとめた」."""
         decided_rx, verb_after_rx = _verb_patterns()
         for da, db, jd in dates:
             if jd.fiscal or not free(da, db):
@@ -261,27 +297,61 @@ class CitationScanner:
             rest = s[db:]
             m = decided_rx.match(rest)
             if m:
-                na = db + m.end()
-                nb = _name_forward(s, na)
-                if nb and free(da, nb):
-                    cands.append(_Cand(da, nb, na, nb, "", _Info(date=jd, verb=m.group(1))))
+                body = m.group("body") or ""
+                named = _name_at(s, db + m.end(), fwd)
+                if named is not None and (body == "" or classify_body(body) != "other" or m.group("aux")):
+                    na, nb, end = named
+                    if free(da, end):
+                        info = _Info(date=jd, verb=m.group("verb"))
+                        if body:
+                            info.body = (db + m.start("body"), db + m.end("body"))
+                        cands.append(_Cand(da, end, na, nb, "", info))
                 continue
             m = re.match(r"^(に|の)", rest)
             if not m:
                 continue
-            na = db + 1
-            nb = _name_forward(s, na)
-            if not nb:
+            named = _name_at(s, db + 1, fwd)
+            if named is None:
                 continue
-            tail = s[nb:]
+            na, nb, end = named
+            tail = s[end:]
             vm = verb_after_rx.match(tail)
             name = s[na:nb]
+            if vm and vm.group("body") and classify_body(vm.group("body")) == "other":
+                vm = None  # 「…」を推進決定: no body
             if vm:
-                if free(da, nb + vm.end()):
-                    cands.append(_Cand(da, nb + vm.end(), na, nb, "", _Info(date=jd, verb=vm.group(1))))
-            elif m.group(1) == "の" and not name.endswith("について") and free(da, nb) \
-                    and (nb >= len(s) or s[nb] != "("):
-                cands.append(_Cand(da, nb, na, nb, "", _Info(date=jd)))
+                if free(da, end + vm.end()):
+                    info = _Info(date=jd, verb=vm.group("verb"))
+                    if vm.group("body"):
+                        info.body = (end + vm.start("body"), end + vm.end("body"))
+                    cands.append(_Cand(da, end + vm.end(), na, nb, "", info))
+            elif m.group(1) == "の" and not name.endswith("について") and free(da, end) \
+                    and (end >= len(s) or s[end] != "("):
+                cands.append(_Cand(da, end, na, nb, "", _Info(date=jd)))
+
+    def _pass_postdated(self, s: str, back: dict[int, int], dates: list[tuple[int, int, JDate]],
+                        cands: list[_Cand], free) -> None:
+        """The name, then the date and the decision: 「「X」が令和５年６月16日に閣議決定され」."""
+        post_rx = _post_pattern()
+        for da, db, jd in dates:
+            if jd.fiscal or da < 2 or s[da - 1] not in "がは" or not free(da, db):
+                continue
+            m = post_rx.match(s, db)
+            if m is None or (m.group("body") and classify_body(m.group("body")) == "other"):
+                continue
+            k = da - 1
+            if s[k - 1] in _QUOTE_CLOSE and k - 1 in back:
+                a, na, nb = back[k - 1], back[k - 1] + 1, k - 1
+            else:
+                na = _walk_back(s, k, back)
+                if na is None or len(s[na:k]) - len(document_noun(s[na:k]) or s[na:k]) < 2:
+                    continue
+                a, nb = na, k
+            if free(a, m.end()):
+                info = _Info(date=jd, verb=m.group("verb"))
+                if m.group("body"):
+                    info.body = (m.start("body"), m.end("body"))
+                cands.append(_Cand(a, m.end(), na, nb, "", info))
 
     # --- pass C: 第N期 + unquoted name ----------------------------------------------------------
 
@@ -447,6 +517,14 @@ class CitationScanner:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+@cache
+def _post_pattern() -> re.Pattern[str]:
+    """「…に閣議決定され」 after a date that follows a name and が/は."""
+    alt = "|".join(map(re.escape, deciding_verbs()))
+    return re.compile(r"(?:に|付けで|で)?(?P<body>[\u4e00-\u9fff々ヶ\u30a0-\u30ffA-Za-z0-9・]{0,30}?)"
+                      rf"(?P<verb>{alt})(?:され|し|する|される)")
+
+
 def free(a: int, b: int, cands: list[_Cand]) -> bool:
     return all(b <= c.a or c.b <= a for c in cands)
 
@@ -536,11 +614,16 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
             return None
         info.date = d0[2]
         who = main[d0[1]:lm.start("type")]
-        info.law_number = year_raw.group(1) + who + f"{lm.group('type')}第{lm.group('no')}号"
+        no = lm.group("no")
+        n = None if set(no) & set("○●") else kanji_number(no)  # 第○号: a draft's law number not yet given
+        info.law_number = _arabic_year(year_raw.group(1)) + who + f"{lm.group('type')}第{no if n is None else n}号"
         if who and lm.group("type") == "告示":
             info.body = (a + d0[1], a + lm.start("type"))
         return info
-    parts = _split_top(main, "、")
+    starts = {x for x, _, _ in in_main}
+    # 令和元年６月閣議決定・令和５年６月改訂: a ・ or ， before a date separates clauses as 、 does
+    seps = "".join("、" if ch in "・,;" and k + 1 in starts else ch for k, ch in enumerate(main))
+    parts = _split_top(seps, "、")
     head = parts[0]
     off = 0
     for k, part in enumerate(parts[1:], 1):
@@ -556,14 +639,27 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
         off = d0[1]
         if any(x >= off and x < len(head) for x, _, _ in in_main[1:]) and re.search(r"[~〜\-]", head):
             return None  # a period: 令和7年4月1日～令和14年3月31日
+    elif len(in_main) == 1 and in_main[0][1] == len(main):
+        # （閣議決定：令和５年６月16日）: the body and verb first, the date last
+        x, _, jd = in_main[0]
+        lead = re.sub(r"[:、,\s]+$", "", main[:x])
+        verb = next((v for v in deciding_verbs() if lead.endswith(v)), None)
+        if verb is None or not lead[: -len(verb)] or _REJECT_ANY.search(lead):
+            return None
+        info.date, info.verb = jd, verb
+        info.body = (a, a + len(lead) - len(verb))
+        return info
     elif in_main:
         return None  # a date not at the start: not a citation parenthesis
     rest = head[off:]
     rest_off = off
-    for lead in ("日付け", "付け", "付"):
+    for lead in ("日付けで", "日付け", "付けで", "付で", "付け", "付"):
         if rest.startswith(lead):
             rest, rest_off = rest[len(lead):], rest_off + len(lead)
             break
+    dn = _DOC_NO.match(rest)
+    if dn and dn.end() < len(rest):
+        rest, rest_off = rest[dn.end():], rest_off + dn.end()
     if _REJECT_ANY.search(rest) or any(rest.endswith(w) for w in _REJECT_END):
         return None
     core = rest.removesuffix("等")
@@ -585,6 +681,13 @@ def _analyse(s: str, a: int, b: int, dates: list[tuple[int, int, JDate]]) -> _In
             return None
         info.body = (a + rest_off, a + rest_off + len(rest))
     return info
+
+
+def _arabic_year(raw: str) -> str:
+    """平成十五年 → 平成15年 (a law number printed in kanji is keyed like one printed in digits)."""
+    m = re.match(r"^(?P<era>\D*?)(?P<n>[〇一二三四五六七八九十百千]+)年$", raw)
+    n = kanji_number(m.group("n")) if m else None
+    return f"{m.group('era')}{n}年" if m and n is not None else raw
 
 
 def _split_top(c: str, sep: str) -> list[str]:
@@ -610,7 +713,7 @@ def _kana_run_ok(s: str, end: int) -> int | None:
         if s.endswith(phrase, 0, end):
             return end - len(phrase)
     m = _NO_VERB.search(s, 0, end)
-    return m.start() + 1 if m else None
+    return m.start() if m else None
 
 
 def _walk_back(s: str, p: int, back: dict[int, int], limit: int = 80) -> int | None:
@@ -671,6 +774,40 @@ def _name_before(s: str, p: int, back: dict[int, int]):
     if predate is None:
         a = k
     return a, k, p, "", predate
+
+
+def _name_at(s: str, a: int, fwd: dict[int, int]) -> tuple[int, int, int] | None:
+    """(name start, name end, mention end) of a name starting at ``a``: quoted (any words inside) or unquoted
+    and ending in a document noun with at least two more characters before it (not a bare 「計画」)."""
+    if a < len(s) and s[a] in _QUOTE_OPEN and a in fwd and fwd[a] - a > 2:
+        return a + 1, fwd[a], fwd[a] + 1
+    nb = _name_forward(s, a)
+    if nb is None:
+        return None
+    noun = document_noun(s[a:nb]) or ""
+    if nb - a - len(noun) < 2:
+        return None
+    return a, nb, nb
+
+
+def _listed_before(s: str, a: int, back: dict[int, int]) -> list[tuple[int, int, int, str | None]]:
+    """Names listed before the name that starts at ``a`` (「A」、「B」及び「C」（いずれも…）): (mention start,
+    name start, name end, prefix) nearest first; prefix None marks a quoted name (its mention ends after the quote)."""
+    out: list[tuple[int, int, int, str | None]] = []
+    while True:
+        sep = _LIST_SEP.search(s, 0, a)
+        if sep is None:
+            return out
+        k = sep.start()
+        if k > 0 and s[k - 1] in _QUOTE_CLOSE and k - 1 in back:
+            o = back[k - 1]
+            out.append((o, o + 1, k - 1, None))
+        else:
+            na = _walk_back(s, k, back)
+            if na is None or document_noun(s[na:k]) is None:
+                return out
+            out.append((na, na, k, ""))
+        a = out[-1][0]
 
 
 def _name_forward(s: str, a: int, limit: int = 60) -> int | None:

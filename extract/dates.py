@@ -104,14 +104,19 @@ _ERA = r"(?:令和|平成|昭和|大正|明治|(?<![A-Za-z])[RHST](?=[0-9元]))"
 _ERA_Y = rf"(?P<era>{_ERA})(?P<ey>[0-9]{{1,2}}|元|{_PH})"
 _WEST_Y = r"(?<![0-9])(?P<wy>1[89][0-9]{2}|20[0-9]{2})"
 _MD = rf"(?:(?P<m>{_N}|{_PH})月(?:(?P<d>{_N}|{_PH})日)?|(?P<bm>)月(?P<bd>{_N}|{_PH})?日)"
-# 令和7年(2025年)4月1日 / 2021(令和3)年度 / 令和7年4月1日 / 2025年度
+# 令和7年(2025年)4月1日 / 2021(令和3)年度 / 2022年(令和4年)4月1日 / 令和7年4月1日 / 2025年度
 _FULL = re.compile(
     rf"(?:{_ERA_Y}(?:年\((?P<wy2>[0-9]{{4}})年?\)|\((?P<wy3>[0-9]{{4}})\)年|年)"
-    rf"|{_WEST_Y}(?:\((?P<era2>{_ERA})(?P<ey2>[0-9]{{1,2}}|元)\)年|年))"
+    rf"|{_WEST_Y}(?:\((?P<era2>{_ERA})(?P<ey2>[0-9]{{1,2}}|元)\)年|年(?:\((?:{_ERA})(?:[0-9]{{1,2}}|元)年\))?))"
     rf"(?:(?P<fy>度)|{_MD})?"
 )
 # R7.12 / H31.4.1 (slides)
 _ABBR = re.compile(rf"(?<![A-Za-z0-9.])(?P<era>[RHS])(?P<ey>[0-9]{{1,2}}|元)\.(?P<m>{_N})(?:\.(?P<d>{_N}))?(?![0-9.])")
+# 令和5.6.16 / 令和5.6 (an era with dots); 2023.6.16 / 2023/6/16 / 2023/6 (a western year needs a day or a slash:
+# 2023.6 alone may be a number)
+_ERA_DOTTED = re.compile(rf"(?P<era>令和|平成|昭和)(?P<ey>[0-9]{{1,2}}|元)\.(?P<m>{_N})(?:\.(?P<d>{_N}))?(?![0-9.])")
+_WEST_DOTTED = re.compile(rf"(?<![0-9A-Za-z./])(?P<wy>(?:19|20)[0-9]{{2}})(?:/(?P<m>{_N})(?:/(?P<d>{_N}))?"
+                          rf"|\.(?P<m2>{_N})\.(?P<d2>{_N}))(?![0-9./])")
 # the first end of a range whose 年/年度 is printed only once: R8～R11年度, 令和7～9年度, 2021-2023年度
 _RANGE_HEAD = re.compile(rf"(?P<head>(?P<era>{_ERA})?(?P<n>[0-9]{{1,4}}|元))(?P<sep>[~〜\-―‐－])(?=(?:{_ERA})?[0-9元]{{1,4}}(?:年|\.))")
 # an era range whose second end prints no era: 令和7～9年度, 令和７年度～11年度 (the era carries over)
@@ -203,9 +208,16 @@ def _build(m: re.Match[str], raw: str) -> JDate | None:
     return JDate(year, month, day, raw, unknown=unknown, fiscal=fiscal)
 
 
+def _west_dotted(m: re.Match[str], raw: str) -> JDate | None:
+    year, month = int(m.group("wy")), int(m.group("m") or m.group("m2"))
+    d = m.group("d") or m.group("d2")
+    day = int(d) if d else None
+    return JDate(year, month, day, raw) if _valid(year, month, day) else None
+
+
 def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
     """All dates in squashed text ``s`` as (start, end, JDate with raw=squashed slice, separator-after)."""
-    if "年" not in s and "." not in s:  # every pattern below needs one of them: skip the five scans
+    if "年" not in s and "." not in s and "/" not in s:  # every pattern below needs one of them: skip the scans
         return []
     found: list[tuple[int, int, JDate]] = []
     taken: list[tuple[int, int]] = []
@@ -217,7 +229,8 @@ def _scan(s: str) -> list[tuple[int, int, JDate, str]]:
         found.append((m.start("head"), m.end("head"), JDate(y1, None, None, m.group("head"), fiscal=fiscal)))
         found.append((m.start("tail"), m.end("tail"), JDate(y2, None, None, m.group("tail"), fiscal=fiscal)))
         taken.extend([(m.start("head"), m.end("head")), (m.start("tail"), m.end("tail"))])
-    for rx, make in ((_FULL, _build), (_ABBR, _build), (_KANJI_FULL, lambda m, _raw: _kanji_match(m))):
+    for rx, make in ((_FULL, _build), (_ABBR, _build), (_ERA_DOTTED, _build), (_WEST_DOTTED, _west_dotted),
+                     (_KANJI_FULL, lambda m, _raw: _kanji_match(m))):
         for m in rx.finditer(s):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue

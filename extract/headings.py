@@ -147,8 +147,7 @@ class _Tree:
         component = _component(marker.raw)
         if parent is None:
             section = component
-        elif len(value) > 1 and _extendable(self.out[parent].kind) \
-                and value[-2] == self.out[parent].value[-1]:
+        elif len(value) > 1 and _carries(self.out[parent], value):
             section = _replace_last(self.out[parent], component)
         else:
             section = f"{self.out[parent].section_number}.{component}"
@@ -160,6 +159,14 @@ class _Tree:
         self.stack = [*stack, index]
         self.last_of_kind[marker.kind] = index
         return True
+
+
+def _carries(parent: Heading, value: tuple[int, ...]) -> bool:
+    """Whether a compound number (３．１) carries its parent's number: under ３． as under （３） or 第３, since the
+    scheme of the parent's marker varies between documents and the compound names the parent by number."""
+    if not value[:-1] or not parent.value or value[-2] != parent.value[-1]:
+        return False
+    return _extendable(parent.kind) or _value_kinds().get(parent.kind) in ("int", "kanji")
 
 
 def _replace_last(parent: Heading, component: str) -> str:

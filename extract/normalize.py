@@ -75,24 +75,33 @@ def match_key(s: str) -> str:
     return _QUOTES.sub("", squash(s)).lower()
 
 
+_KANJI_UNIT = {"十": 10, "百": 100, "千": 1000}
 _KANJI_DIGIT = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def kanji_number(s: str) -> int | None:
-    """Kanji or digit numeral to int (十, 二十三, 六, ６, 二〇二五); None when not a number.
+    """Kanji or digit numeral to int (十, 二十三, 百四十, 千二百, 六, ６, 二〇二五); None when not a number.
 
-    Positional 十 only (editions, terms, days and era years need no 百)."""
+    Statutes number laws in kanji with 百 and 千 (法律第百四十号)."""
     s = ascii_digits(s)
     if s.isdigit():
         return int(s)
-    if not s or any(c not in _KANJI_DIGIT and c != "十" for c in s):
+    if not s or any(c not in _KANJI_DIGIT and c not in _KANJI_UNIT for c in s):
         return None
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        if len(tens) > 1 or len(ones) > 1:
-            return None
-        t = _KANJI_DIGIT.get(tens, 0) if tens else 1
-        return t * 10 + (_KANJI_DIGIT.get(ones, 0) if ones else 0)
+    if any(c in _KANJI_UNIT for c in s):
+        total, digit, last_unit = 0, None, 10_000
+        for c in s:
+            if c in _KANJI_DIGIT:
+                if digit is not None:
+                    return None  # 二三十: two digits before a unit
+                digit = _KANJI_DIGIT[c]
+            else:
+                unit = _KANJI_UNIT[c]
+                if unit >= last_unit:
+                    return None  # 十百, 十十: units must fall
+                total += (1 if digit is None else digit) * unit
+                digit, last_unit = None, unit
+        return total + (digit or 0)
     value = 0
     for c in s:
         value = value * 10 + _KANJI_DIGIT[c]

@@ -105,6 +105,8 @@ class Emitter:
             self.add(node, KF.page, int_literal(first.page))
         if last is not None and last.index != first.index:
             self.add(node, KF.lastLine, int_literal(last.no))
+            if last.page is not None and last.page != first.page:  # a PDF span over a page break
+                self.add(node, KF.lastPage, int_literal(last.page))
         self.add(node, KF.quote, Literal(quote))
 
     def ja(self, text: str | None) -> Literal | None:

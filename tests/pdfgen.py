@@ -117,7 +117,8 @@ def make_table_pdf(
     col_chars: list[int] | None = None,
 ) -> Path:
     """Draw one ruled grid table per page (same columns on every page, so a table can continue
-    across a page break). Cell text wraps inside its cell; ``captions[i]`` is printed above page i's table.
+    across a page break). Cell text wraps inside its cell, and "\n" starts a new line in it (one item per
+    line, as word processors print lists in cells); ``captions[i]`` is printed above page i's table.
     """
     path = Path(path)
     ncols = max(len(r) for page in pages for r in page)
@@ -132,7 +133,8 @@ def make_table_pdf(
             y -= 3 * font_size
         c.setLineWidth(0.8)
         for row in rows:
-            cells = [wrap_paragraph(txt, font_size, int(w / font_size) - 1) if txt else [] for txt, w in zip(row, widths, strict=False)]
+            cells = [[ln for part in txt.split("\n") for ln in wrap_paragraph(part, font_size, int(w / font_size) - 1)]
+                     if txt else [] for txt, w in zip(row, widths, strict=False)]
             height = max(1, max((len(x) for x in cells), default=1)) * step + 2 * pad
             x = LEFT
             for i, w in enumerate(widths):

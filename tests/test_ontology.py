@@ -43,7 +43,7 @@ CONTRACT_PROPERTIES = [
 EXTRA_PROPERTIES = {
     "documentKind": SKOS.Concept, "agencyKind": SKOS.Concept, "planKind": SKOS.Concept,
     "targetKind": SKOS.Concept, "decidingBodyKind": SKOS.Concept,
-    "sha256": XSD.string, "line": XSD.integer, "lastLine": XSD.integer, "page": XSD.integer,
+    "sha256": XSD.string, "line": XSD.integer, "lastLine": XSD.integer, "lastPage": XSD.integer, "page": XSD.integer,
     "quote": XSD.string, "inferred": XSD.boolean, "uncertain": XSD.string, "bodyText": RDF.langString,
     "marker": XSD.string, "depth": XSD.integer, "order": XSD.integer, "dateText": XSD.string,
     "dateUnknown": XSD.boolean, "name": RDF.langString, "alias": RDF.langString, "lawNumber": XSD.string,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SAMPLES
+import pytest
+from conftest import REPO, SAMPLES
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_source
 from pdfgen import make_pdf
@@ -65,3 +66,44 @@ def test_pdf_provenance_is_page_and_line(tmp_path):
         for h in d.headings:
             first = h.block.first
             assert first.no >= 1 and h.title.replace(" ", "")[:4] in first.text.replace(" ", "")
+
+
+def test_a_span_over_a_page_break_keeps_its_last_page(tmp_path):
+    """An objective whose text runs onto the next page ends at a line of that page: kf:lastPage says which,
+    so kf:line > kf:lastLine is no violation (it was one on PDFs only)."""
+    from keifu.graph.build import process_file
+    from rdflib import Namespace
+
+    kf = Namespace("https://w3id.org/keifu/ns#")
+    pdf = _pdf_from(SAMPLES / "objectives_compendium.txt", tmp_path / "c.pdf")
+    res, graph, _ = process_file(pdf)
+    assert res.error is None and res.violations == 0, [r.message_en for r in res.results]
+    spans = [(int(graph.value(n, kf.page)), int(graph.value(n, kf.line)), int(p), int(graph.value(n, kf.lastLine)))
+             for n, p in graph.subject_objects(kf.lastPage)]
+    assert spans and all(last_page > page for page, _, last_page, _ in spans)
+    assert any(last_line < line for _, line, _, last_line in spans)  # the case the shape used to reject
+    text = process_file(SAMPLES / "objectives_compendium.txt")[1]
+    assert text is not None and not list(text.subject_objects(kf.lastPage))  # text files have no pages
+
+
+def _signal_units(path: Path) -> list[str]:
+    """Paragraphs of a text whose every unit ends in a trailing space, single- or double-spaced."""
+    units, buf = [], ""
+    for line in read_source(path).lines:
+        if line.blank:
+            continue
+        buf += line.text.strip()
+        if line.text.endswith(" "):
+            units.append(buf)
+            buf = ""
+    return [*units, buf] if buf else units
+
+
+@pytest.mark.parametrize("name", ["coastal_objectives.txt", "regional_compendium.txt"])
+def test_unseen_layouts_as_pdf_give_the_text_path(tmp_path, name):
+    """Our documents of unseen layouts, printed as PDFs by a word processor (headings and sentences that fill a
+    line carry no unit-end signal there), read as the text files are."""
+    src = REPO / "tests" / "fixtures" / "unseen" / name
+    units = _signal_units(src)
+    pdf = make_pdf(tmp_path / f"{name}.pdf", [units[i:i + 12] for i in range(0, len(units), 12)], width_chars=34)
+    assert _view(extract_file(pdf)) == _view(extract_file(src))

@@ -190,6 +190,12 @@ CASES: list[tuple[str, str, Callable[[Graph], None], set[str]]] = [
     ("lastline-two", "LastLineShape", _add(ID.cit, KF.lastLine, Literal(20)), set()),
     ("line-after-lastline", "LineOrderShape", _swap(ID.axis, KF.lastLine, 39), set()),
     ("page-zero", "PageShape", _swap(ID.o3, KF.page, 0), set()),
+    ("lastpage-zero", "LastPageShape", _add(ID.o3, KF.lastPage, Literal(0)), {"PageOrderShape"}),
+    ("lastpage-two", "LastPageShape", _all(_add(ID.o3, KF.lastPage, Literal(3)), _add(ID.o3, KF.lastPage, Literal(4))),
+     set()),
+    ("page-after-lastpage", "PageOrderShape", _add(ID.o3, KF.lastPage, Literal(1)), set()),
+    ("lastpage-without-page", "PageOrderShape", _all(_swap(ID.o3, KF.page), _add(ID.o3, KF.lastPage, Literal(3))),
+     set()),
     ("quote-missing", "QuoteShape", _swap(ID.tgt, KF.quote), set()),
     ("quote-empty", "QuoteShape", _swap(ID.tgt, KF.quote, ""), set()),
     ("cites-missing", "CitationCitesShape", _swap(ID.cit, KF.cites), set()),
@@ -304,6 +310,17 @@ def test_each_shape_catches_its_defect(case: str, shape: str, mutate: Callable[[
         if r["shape"] == KFSH[shape]:
             assert r["severity"] == severity
             assert {"ja", "en"} <= r["messages"], f"{case}: messages {r['messages']}"
+
+
+def test_a_span_over_a_page_break_counts_its_last_line_on_its_last_page(shapes: Graph, ontology: Graph) -> None:
+    """A PDF objective starting at line 30 of page 2 and ending at line 4 of page 3 is in order."""
+    g = good_graph()
+    _all(_swap(ID.o3, KF.line, 30), _swap(ID.o3, KF.lastLine, 4), _add(ID.o3, KF.lastPage, Literal(3)))(g)
+    conforms, report = _run(g, shapes, ontology)
+    assert conforms, [str(r["shape"]) for r in _results(report)]
+    _swap(ID.o3, KF.lastPage)(g)  # the same lines on one page are out of order
+    _, report = _run(g, shapes, ontology)
+    assert "LineOrderShape" in {str(r["shape"]).removeprefix(str(KFSH)) for r in _results(report)}
 
 
 @pytest.mark.parametrize("value", [_date("2024-02-29"), _date("2021-03-26"), _date("2021-03", XSD.gYearMonth),
