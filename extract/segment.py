@@ -174,6 +174,8 @@ def _title_at(lines: Sequence[Line], i: int, general: bool = False) -> tuple[str
         forms = (_TITLE_PHRASE, _TITLE_YEAR_ANY, TITLE_ANY)
     joined = ""
     for n, j in enumerate(idx):
+        if n > 0 and _LABEL.match(squash(lines[j].text)):  # an annex label starts a title of its own
+            return None
         joined += squash(lines[j].text)
         if general and n == 0:
             joined = _LABEL_PREFIX.sub("", joined)
