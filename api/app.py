@@ -31,7 +31,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: the named queries bundled with the repository
 DEFAULT_QUERIES = data_dir("queries")
 #: routers of other API modules served by the same app
-EXTRA_ROUTERS = ["keifu.api.lineage", "keifu.api.validate"]
+EXTRA_ROUTERS = ["keifu.api.lineage", "keifu.api.validate", "keifu.api.pages"]
 
 
 def _page() -> str:

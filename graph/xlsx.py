@@ -1,0 +1,66 @@
+"""Excel (.xlsx) output of tables, for analysts who open exports in a spreadsheet.
+
+openpyxl writes the file: CSV with a BOM opens in Excel too, but loses column widths and types and is
+misread by spreadsheets that guess the encoding; an .xlsx carries text as text and numbers as numbers.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from keifu.extract.errors import KeifuError
+
+#: cells longer than this are cut (Excel's limit is 32,767 characters)
+MAX_CELL = 32_000
+
+
+def _value(v: object) -> object:
+    """Numbers as numbers (integers and decimals as printed), everything else as text."""
+    if isinstance(v, int | float) or v is None:
+        return v
+    s = str(v)
+    if s.isdigit() and len(s) < 16 and not (s.startswith("0") and len(s) > 1):
+        return int(s)
+    try:
+        if s and s.strip() == s and s.replace(".", "", 1).lstrip("-").isdigit():
+            return float(s)
+    except ValueError:
+        pass
+    return s[:MAX_CELL]
+
+
+def xlsx_bytes(head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "table") -> bytes:
+    """One sheet: the header in bold and frozen, an autofilter, column widths from the content."""
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+    except ImportError as e:  # a dependency of keifu: only a broken install lacks it
+        raise KeifuError("openpyxl is not installed (pip install openpyxl)",
+                         "openpyxl がインストールされていません（pip install openpyxl）") from e
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append(list(head))
+    widths = [len(str(h)) for h in head]
+    for r in rows:
+        vals = [_value(v) for v in r]
+        ws.append(vals)
+        for i, v in enumerate(vals[: len(widths)]):
+            widths[i] = max(widths[i], min(60, len(str(v)) if v is not None else 0))
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    if ws.max_row > 1:
+        ws.auto_filter.ref = ws.dimensions
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = max(8, w * 1.6 if w < 40 else 60)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_xlsx(path: Path, head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "table") -> None:
+    path.write_bytes(xlsx_bytes(head, rows, sheet))
