@@ -7,7 +7,7 @@ misread by spreadsheets that guess the encoding; an .xlsx carries text as text a
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from keifu.extract.errors import KeifuError
@@ -16,23 +16,26 @@ from keifu.extract.errors import KeifuError
 MAX_CELL = 32_000
 
 
-def _value(v: object) -> object:
-    """Numbers as numbers (integers and decimals as printed), everything else as text."""
-    if isinstance(v, int | float) or v is None:
-        return v
+def _value(v: object, numeric: bool) -> object:
+    """Text as text (section numbers like 1.2 stay as printed); numbers in numeric columns as numbers."""
+    if v is None or v == "":
+        return None
     s = str(v)
-    if s.isdigit() and len(s) < 16 and not (s.startswith("0") and len(s) > 1):
-        return int(s)
-    try:
-        if s and s.strip() == s and s.replace(".", "", 1).lstrip("-").isdigit():
-            return float(s)
-    except ValueError:
-        pass
+    if numeric:
+        try:
+            return int(s)
+        except ValueError:
+            try:
+                return float(s)
+            except ValueError:
+                pass
     return s[:MAX_CELL]
 
 
-def xlsx_bytes(head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "table") -> bytes:
-    """One sheet: the header in bold and frozen, an autofilter, column widths from the content."""
+def xlsx_bytes(head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "table",
+               numeric: Collection[str] = ()) -> bytes:
+    """One sheet: the header in bold and frozen, an autofilter, column widths from the content; the columns
+    named in ``numeric`` hold numbers where the text is one."""
     try:
         from openpyxl import Workbook
         from openpyxl.styles import Font
@@ -45,8 +48,9 @@ def xlsx_bytes(head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str
     ws.title = sheet[:31]
     ws.append(list(head))
     widths = [len(str(h)) for h in head]
+    nums = {i for i, h in enumerate(head) if h in numeric}
     for r in rows:
-        vals = [_value(v) for v in r]
+        vals = [_value(v, i in nums) for i, v in enumerate(r)]
         ws.append(vals)
         for i, v in enumerate(vals[: len(widths)]):
             widths[i] = max(widths[i], min(60, len(str(v)) if v is not None else 0))
@@ -62,5 +66,6 @@ def xlsx_bytes(head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str
     return buf.getvalue()
 
 
-def write_xlsx(path: Path, head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "table") -> None:
-    path.write_bytes(xlsx_bytes(head, rows, sheet))
+def write_xlsx(path: Path, head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "table",
+               numeric: Collection[str] = ()) -> None:
+    path.write_bytes(xlsx_bytes(head, rows, sheet, numeric))
