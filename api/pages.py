@@ -197,8 +197,8 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
     above = _select(store, f"""SELECT DISTINCT ?q ?l WHERE {{ {_iri(iri)} kf:basedOn ?q . ?q a kf:NationalPlan ;
         rdfs:label ?l }} ORDER BY ?l""")
     citing = _select(store, f"""SELECT ?d (SAMPLE(?dl) AS ?label) (COUNT(DISTINCT ?c) AS ?n) WHERE {{
-        ?c kf:cites {_iri(iri)} . ?o kf:hasCitation ?c . {{ ?o kf:inDocument ?d }} UNION {{ BIND(?o AS ?d) ?d a ?dc .
-        VALUES ?dc {{ {DOC_CLASSES} }} }} ?d rdfs:label ?dl }} GROUP BY ?d ORDER BY ?label""")
+        ?c kf:cites {_iri(iri)} . ?o kf:hasCitation ?c . OPTIONAL {{ ?o kf:inDocument ?d0 }}
+        BIND(COALESCE(?d0, ?o) AS ?d) ?d rdfs:label ?dl }} GROUP BY ?d ORDER BY ?label""")
     res, rows = _trace_rows(store, iri)
     agencies = sorted({str(r["agency"]) for r in rows if r.get("agency")})
     attributions = sorted({str(r["attribution"]) for r in rows if r.get("attribution") not in (None, "")})
@@ -210,9 +210,9 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
               link(agency_iris.get(str(r.get("agency"))), str(r.get("agency") or ""), "agency"),
               link(str(r["document"]) if r.get("document") else None, str(r.get("document_label") or ""), "document"),
               _cell(r.get("objective_path")), _cell(r.get("targets")), *(_cell(r.get(k)) for k in extra),
-              esc(" → ".join(map(str, r.get("chain") or [])))] for r in shown]
+              esc(" → ".join(map(str, (r.get("chain") or [])[1:-1])))] for r in shown]
     head = ["指標 / indicator", "種別 / kind", "法人 / agency", "文書 / document", "目標 / objective",
-            "目標値 / targets", *extra, "経路 / chain"]
+            "目標値 / targets", *extra, "経路（指標と計画の間）/ chain between"]
     opts = lambda vals, cur: "".join(  # noqa: E731
         f'<option value="{esc(v)}"{" selected" if v == cur else ""}>{esc(v)}</option>' for v in vals)
     filt = (f'<form class="filters" method="get" action="/plan"><input type="hidden" name="iri" value="{esc(iri)}">'

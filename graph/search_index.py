@@ -171,13 +171,15 @@ def _like_score(row: tuple, words: list[str]) -> float:
 
 
 def _snippet(row: tuple, words: list[str], width: int = 60) -> str:
-    """The first place a word occurs (label, quote, then body), with some context."""
-    for text in (row[2], row[3], row[4]):
+    """The first place a word occurs in the quote or the body, with some context ("" when only the name has it)."""
+    if all(w in row[2] for w in words):
+        return ""
+    for text in (row[3], row[4]):
         pos = min((text.find(w) for w in words if w in text), default=-1)
         if pos >= 0:
             start = max(0, pos - width // 3)
             return ("…" if start else "") + text[start:start + width] + ("…" if start + width < len(text) else "")
-    return row[2][:width]
+    return ""
 
 
 _LOCK = threading.Lock()
