@@ -114,7 +114,7 @@ def chart(series: dict[str, list[tuple[int, float]]], targets: Sequence[tuple[in
     lo, hi = min(values + [0.0]), max(values)
     if hi == lo:
         hi = lo + 1
-    left, right, top, bottom = 64, 16, 16, 36
+    left, right, top, bottom = 64, 16, 18, 40
     w, h = width - left - right, height - top - bottom
 
     def x(year: int) -> float:
@@ -131,6 +131,11 @@ def chart(series: dict[str, list[tuple[int, float]]], targets: Sequence[tuple[in
                    f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{esc(_short(v))}</text>')
     for yr in years:
         out.append(f'<text x="{x(yr):.1f}" y="{top + h + 18}" text-anchor="middle">{yr}</text>')
+    if unit:
+        out.append(f'<text x="{left + 4}" y="{top - 4 if top > 12 else top + 10}" class="unit">({esc(unit)})</text>')
+    if targets:
+        out.append(f'<text x="{left + w}" y="{top + h + 32}" text-anchor="end">'
+                   '--- 目標 / target</text>')
     for v_year, v in targets:
         colour = "#868e96"
         if v_year is None:

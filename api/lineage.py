@@ -20,7 +20,7 @@ from keifu.graph.coverage import coverage
 from keifu.graph.lineage import LineageIndex, index_for, layer_of_class, traced_classes
 from keifu.graph.lineage_render import subgraph, to_dot, to_graphml, to_json, to_svg
 from keifu.graph.store import Store
-from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, resolve, trace
+from keifu.graph.trace import AmbiguousName, Candidate, NameNotFound, find_nodes, resolve, trace
 from keifu.graph.vocab import KF
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -84,6 +84,15 @@ def get_trace(
     return JSONResponse(res.as_dict())
 
 
+def _agency(idx: LineageIndex, node: str) -> Candidate | None:
+    """An agency given by IRI (the agency page links so): agencies are not lineage nodes, so name resolution
+    does not know their IRIs, but the subgraph starts from an agency's documents."""
+    for ag, label in idx.agency_of_doc.values():
+        if ag == node:
+            return Candidate(ag, label, "Agency", True, label)
+    return None
+
+
 def _node_classes() -> set[str]:
     return set(layer_of_class()) | {str(KF.Agency)}
 
@@ -124,7 +133,7 @@ def get_lineage(
         return _viewer(request)
     idx = _index(store)
     try:
-        cand = resolve(idx, node, classes=_node_classes())
+        cand = _agency(idx, node) or resolve(idx, node, classes=_node_classes())
     except AmbiguousName as e:
         return _ambiguous(e)
     except NameNotFound as e:
