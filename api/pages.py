@@ -12,9 +12,11 @@ import csv
 import io
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from keifu.graph.lineage import index_for
@@ -24,11 +26,14 @@ from keifu.graph.trace import trace
 from keifu.graph.vocab import KF, sparql_prefixes
 from keifu.graph.xlsx import xlsx_bytes
 
+from keifu.resources import data_dir
+
 from .html import chart, esc, facts, href, layout, link, page_for_class, readable, source_ref, table
 from .lineage import StoreDep
 
 router = APIRouter(tags=["pages ページ"])
 DCT = "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
+KF_CONCEPT = "https://w3id.org/keifu/ns/concept/"
 KINDS_JA = {"plan": "計画", "objective": "目標", "indicator": "指標", "agency": "法人"}
 
 
@@ -56,8 +61,23 @@ def _anchor(iri: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", iri.rsplit("/", 3)[-1] if "/obj/" not in iri else iri.split("/obj/")[-1])
 
 
+@lru_cache(maxsize=1)
+def _concept_labels() -> dict[str, str]:
+    """SKOS concept IRI → 「日本語 / English」 from ontology/concepts.ttl (document, plan, indicator … kinds)."""
+    store = ox.Store()
+    store.load(path=str(data_dir("ontology") / "concepts.ttl"), format=ox.RdfFormat.TURTLE)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), None):
+        if isinstance(q.object, ox.Literal) and q.object.language:
+            labels[q.subject.value][q.object.language] = q.object.value
+    return {c: " / ".join(v for v in (ls.get("ja"), ls.get("en")) if v) for c, ls in labels.items()}
+
+
 def _concept(iri: str | None) -> str:
-    return (iri or "").rsplit("/", 1)[-1]
+    """A concept's labels (its last IRI segment when the ontology has none)."""
+    if not iri:
+        return ""
+    return _concept_labels().get(iri) or iri.rsplit("/", 1)[-1]
 
 
 def _classes(store: Store, iri: str) -> set[str]:
@@ -206,7 +226,8 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
              and (not attribution or str(r.get("attribution", "")) == attribution)]
     extra = [k for k in (shown[0] if shown else {}) if k not in KNOWN]  # fields trace may add (attribution …)
     agency_iris = {r["l"]: r["a"] for r in _agencies(store)}
-    cells = [[link(str(r["iri"]), str(r["label"]), "indicator"), esc(r.get("kind")),
+    cells = [[link(str(r["iri"]), str(r["label"]), "indicator"),
+              esc(_concept(f"{KF_CONCEPT}indicator-kind/{r['kind']}") if r.get("kind") else ""),
               link(agency_iris.get(str(r.get("agency"))), str(r.get("agency") or ""), "agency"),
               link(str(r["document"]) if r.get("document") else None, str(r.get("document_label") or ""), "document"),
               _cell(r.get("objective_path")), _cell(r.get("targets")), *(_cell(r.get(k)) for k in extra),

@@ -84,6 +84,9 @@ def test_plan_register_counts(client: TestClient, store: Store) -> None:
     assert top["p"] in _links(row, "plan")
     assert row.endswith(f"<td>{top['n']}</td>")
     assert "https://w3id.org/keifu/id/plan/%" not in r.text.replace("href=", "")  # titles/IRIs shown decoded
+    kinds = {k["k"].rsplit("/", 1)[-1] for k in store.select(sparql_prefixes() + "SELECT DISTINCT ?k WHERE { ?p kf:planKind ?k }")}
+    assert "basic-plan" in kinds and "<td>基本計画 / basic plan</td>" in r.text  # kinds by their SKOS labels
+    assert not any(f"<td>{k}</td>" in r.text for k in kinds)
 
 
 def test_plan_page_trace_filters_and_downloads(client: TestClient, store: Store) -> None:
