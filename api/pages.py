@@ -19,6 +19,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from keifu.extract.normalize import squash
+from keifu.extract.plans import base_name, plan_edition
 from keifu.graph.lineage import index_for
 from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
@@ -219,6 +221,7 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
     citing = _select(store, f"""SELECT ?d (SAMPLE(?dl) AS ?label) (COUNT(DISTINCT ?c) AS ?n) WHERE {{
         ?c kf:cites {_iri(iri)} . ?o kf:hasCitation ?c . OPTIONAL {{ ?o kf:inDocument ?d0 }}
         BIND(COALESCE(?d0, ?o) AS ?d) ?d rdfs:label ?dl }} GROUP BY ?d ORDER BY ?label""")
+    editions = _editions(store, iri, p["l"] or "")
     res, rows = _trace_rows(store, iri)
     agencies = sorted({str(r["agency"]) for r in rows if r.get("agency")})
     attributions = sorted({str(r["attribution"]) for r in rows if r.get("attribution") not in (None, "")})
@@ -250,6 +253,9 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
     body = (facts([("IRI", esc(readable(iri))), ("種別 / kind", esc(_concept(p["k"]))), ("期 / edition", esc(p["e"])),
                    ("決定日 / decided", esc(p["dt"])), ("決定主体 / deciding body", esc(p["bl"])),
                    ("告示等 / number", esc(p["law"])), ("別名 / also cited as", esc("、".join(alt)))])
+            + (("<h2>ほかの期 / Other editions</h2><ul>" + "".join(
+                f"<li>{link(r['p'], r['l'], 'plan')}{' (' + esc(r['e']) + ')' if r['e'] else ''}</li>" for r in editions)
+                + "</ul>") if editions else "")
             + (("<h2>上位の計画 / Based on</h2><ul>" + "".join(f"<li>{link(r['q'], r['l'], 'plan')}</li>" for r in above)
                 + "</ul>") if above else "")
             + (("<h2>この計画に基づく計画 / Plans under it</h2><ul>"
@@ -260,6 +266,17 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
             + f"<h2>この計画にたどり着く指標 / Indicators that trace to it ({len(shown)}/{len(rows)})</h2>"
             + filt + downloads + table(head, cells, "trace", "たどり着く指標はありません / no indicator traces here"))
     return _html(p["l"] or readable(iri), body, subtitle="国の計画 / national plan")
+
+
+def _editions(store: Store, iri: str, label: str) -> list[dict[str, str | None]]:
+    """Other plans of the same name and another edition (第5期X for 第6期X), oldest first."""
+    base = base_name(label) or squash(label)
+    rows = _select(store, """SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?e) AS ?ed) WHERE { ?p a kf:NationalPlan ;
+        rdfs:label ?l . OPTIONAL { ?p kf:edition ?e } } GROUP BY ?p""")
+    out = [{"p": r["p"], "l": r["label"], "e": r["ed"] or (str(plan_edition(r["label"] or "") or "") or None)}
+           for r in rows if r["p"] != iri and r["label"] and (base_name(r["label"]) or squash(r["label"])) == base
+           and (base_name(r["label"]) is not None or base_name(label) is not None)]
+    return sorted(out, key=lambda r: (int(r["e"] or 0), r["l"] or ""))
 
 
 def _trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple[list[str], list[list[str]]]:

@@ -208,3 +208,18 @@ def test_pages_of_a_store_at_a_path(tmp_path: Path, store: Store) -> None:
     app.state.store = str(store.path)
     r = TestClient(app).get("/plans")
     assert r.status_code == 200 and _links(r.text, "plan")
+
+
+def test_other_editions_of_a_plan() -> None:
+    import pyoxigraph as ox
+
+    st = Store()
+    kf, ex = "https://w3id.org/keifu/ns#", "https://w3id.org/keifu/id/plan/"
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    names = {"a": "第2期架空灯台保全計画", "b": "第３期架空灯台保全計画", "c": "架空灯台保全計画", "d": "第2期架空港湾計画"}
+    st.ox.extend([q for k, n in names.items() for q in (
+        ox.Quad(ox.NamedNode(ex + k), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(kf + "NationalPlan")),
+        ox.Quad(ox.NamedNode(ex + k), label, ox.Literal(n)))])
+    got = pages._editions(st, ex + "a", names["a"])
+    assert [(r["l"], r["e"]) for r in got] == [("架空灯台保全計画", None), ("第３期架空灯台保全計画", "3")]
+    assert pages._editions(st, ex + "d", names["d"]) == []
