@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from keifu.graph.vocab import KF
@@ -24,13 +25,19 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+@lru_cache(maxsize=65536)
 def readable(iri: str) -> str:
     """An IRI as people read it: percent-escapes of Japanese decoded (IRIs allow them)."""
     return unquote(iri)
 
 
+@lru_cache(maxsize=65536)
+def _q(text: str) -> str:
+    return quote(text, safe="")
+
+
 def href(page: str, iri: str, **extra: str) -> str:
-    q = "&".join([f"iri={quote(iri, safe='')}", *(f"{k}={quote(v, safe='')}" for k, v in extra.items() if v)])
+    q = "&".join([f"iri={_q(iri)}", *(f"{k}={_q(v)}" for k, v in extra.items() if v)])
     return f"/{page}?{q}"
 
 

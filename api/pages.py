@@ -11,17 +11,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from keifu.extract.errors import KeifuError
 from keifu.extract.normalize import squash
 from keifu.extract.plans import base_name, plan_edition
 from keifu.graph.lineage import index_for
+from keifu.graph.search_index import fingerprint
 from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
 from keifu.graph.trace import trace
@@ -34,9 +39,29 @@ from .html import chart, esc, facts, href, layout, link, page_for_class, readabl
 from .lineage import StoreDep
 
 router = APIRouter(tags=["pages ページ"])
+T = TypeVar("T")
 DCT = "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
 KF_CONCEPT = "https://w3id.org/keifu/ns/concept/"
 KINDS_JA = {"plan": "計画", "objective": "目標", "indicator": "指標", "agency": "法人"}
+
+
+_MEMO: weakref.WeakKeyDictionary[Store, tuple[str, float, dict[str, object]]] = weakref.WeakKeyDictionary()
+#: seconds a fingerprint is trusted before it is computed again (it costs a few ms: the store's size)
+RECHECK = 1.0
+
+
+def _memo(store: Store, key: str, make: Callable[[], T]) -> T:
+    """``make()`` once per state of the store: answers that read the whole store (the register, the agencies)
+    are kept until the store's fingerprint (size, sha256 of every source file) changes; it is looked at again
+    after :data:`RECHECK` seconds, so a change shows within a second."""
+    held = _MEMO.get(store)
+    now = time.monotonic()
+    if held is None or now - held[1] > RECHECK:
+        fp = fingerprint(store)
+        held = _MEMO[store] = (fp, now, held[2] if held is not None and held[0] == fp else {})
+    if key not in held[2]:
+        held[2][key] = make()
+    return held[2][key]  # type: ignore[return-value]
 
 
 def _select(store: Store, q: str) -> list[dict[str, str | None]]:
@@ -95,6 +120,10 @@ DOC_CLASSES = "kf:ObjectivesDocument kf:AgencyPlan kf:PolicyEvaluation kf:Briefi
 
 @router.get("/home", response_class=HTMLResponse, summary="home: what is loaded / ホーム")
 def home(store: StoreDep) -> HTMLResponse:
+    return _html("読み込まれている文書 / What is loaded", _memo(store, "home", lambda: _home_body(store)))
+
+
+def _home_body(store: Store) -> str:
     counts = {r["c"]: r["n"] for r in _select(store, """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {
         VALUES ?c { kf:NationalPlan kf:Agency kf:Objective kf:Goal kf:Indicator kf:SourceFile qb:Observation }
         ?s a ?c } GROUP BY ?c""")}
@@ -117,14 +146,14 @@ def home(store: StoreDep) -> HTMLResponse:
             + table(["文書 / document", "種別 / kind", "法人 / agency", "目標 / goals", "ファイル / file"], doc_rows)
             + "<h2>法人 / Agencies</h2>" + table(["法人 / agency", "文書 / documents", "指標 / indicators"], ag_rows)
             + '<p><a href="/plans">国の計画の一覧 / the plan register →</a></p>')
-    return _html("読み込まれている文書 / What is loaded", body)
+    return body
 
 
 def _agencies(store: Store) -> list[dict[str, str | None]]:
-    return _select(store, """SELECT ?a ?l (COUNT(DISTINCT ?d) AS ?docs) (COUNT(DISTINCT ?i) AS ?ind) WHERE {
+    return _memo(store, "agencies", lambda: _select(store, """SELECT ?a ?l (COUNT(DISTINCT ?d) AS ?docs) (COUNT(DISTINCT ?i) AS ?ind) WHERE {
         ?a a kf:Agency ; rdfs:label ?l .
         OPTIONAL { { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a } OPTIONAL { ?i kf:inDocument ?d ; a kf:Indicator } }
-        } GROUP BY ?a ?l ORDER BY ?l""")
+        } GROUP BY ?a ?l ORDER BY ?l"""))
 
 
 @router.get("/node", summary="the page of any node / ノードのページへ")
@@ -164,6 +193,11 @@ def _plan_counts(store: Store) -> dict[str, dict[str, int]]:
 
 @router.get("/plans", response_class=HTMLResponse, summary="the plan register / 国の計画の一覧")
 def plans(store: StoreDep) -> HTMLResponse:
+    n, body = _memo(store, "plans", lambda: _register(store))
+    return _html("国の計画 / National plans", body, subtitle=f"{n} 件。指標の多い順 / {n} plans, most indicators first")
+
+
+def _register(store: Store) -> tuple[int, str]:
     rows = _select(store, """SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?k) AS ?kind) (SAMPLE(?e) AS ?edition)
             (SAMPLE(?dt) AS ?date) (SAMPLE(?bl) AS ?body) WHERE {
         ?p a kf:NationalPlan ; rdfs:label ?l . OPTIONAL { ?p kf:planKind ?k } OPTIONAL { ?p kf:edition ?e }
@@ -175,8 +209,7 @@ def plans(store: StoreDep) -> HTMLResponse:
              for r in rows]
     head = ["計画 / plan", "種別 / kind", "期 / edition", "決定日 / decided", "決定主体 / deciding body",
             "法人 / agencies", "目標 / objectives", "指標 / indicators"]
-    return _html("国の計画 / National plans", table(head, cells, "register"),
-                 subtitle=f"{len(rows)} 件。指標の多い順 / {len(rows)} plans, most indicators first")
+    return len(rows), table(head, cells, "register")
 
 
 def _trace_rows(store: Store, iri: str, agency: str = "", attribution: str = "",
@@ -271,8 +304,8 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
 def _editions(store: Store, iri: str, label: str) -> list[dict[str, str | None]]:
     """Other plans of the same name and another edition (第5期X for 第6期X), oldest first."""
     base = base_name(label) or squash(label)
-    rows = _select(store, """SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?e) AS ?ed) WHERE { ?p a kf:NationalPlan ;
-        rdfs:label ?l . OPTIONAL { ?p kf:edition ?e } } GROUP BY ?p""")
+    rows = _memo(store, "plan names", lambda: _select(store, """SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?e) AS ?ed)
+        WHERE { ?p a kf:NationalPlan ; rdfs:label ?l . OPTIONAL { ?p kf:edition ?e } } GROUP BY ?p"""))
     out = [{"p": r["p"], "l": r["label"], "e": r["ed"] or (str(plan_edition(r["label"] or "") or "") or None)}
            for r in rows if r["p"] != iri and r["label"] and (base_name(r["label"]) or squash(r["label"])) == base
            and (base_name(r["label"]) is not None or base_name(label) is not None)]
@@ -281,6 +314,10 @@ def _editions(store: Store, iri: str, label: str) -> list[dict[str, str | None]]
 
 def _trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple[list[str], list[list[str]]]:
     """The trace answer as the CSV of keifu.graph.trace has it (its columns follow trace), filtered."""
+    return _memo(store, f"table {iri} {agency} {attribution}", lambda: _make_trace_table(store, iri, agency, attribution))
+
+
+def _make_trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple[list[str], list[list[str]]]:
     res, rows = _trace_rows(store, iri, evidence=True)
     keep = {str(r["iri"]) for r in rows if (not agency or r.get("agency") == agency)
             and (not attribution or str(r.get("attribution", "")) == attribution)}
@@ -288,9 +325,16 @@ def _trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple
     return data[0], [r for r in data[1:] if r and r[0] in keep]
 
 
+def _no_plan(e: KeifuError) -> JSONResponse:
+    return JSONResponse({"error": {"ja": e.message_ja, "en": e.message_en}}, status_code=404)
+
+
 @router.get("/plan/trace.csv", summary="the trace table as CSV (UTF-8 with BOM) / 追跡表 CSV")
 def plan_csv(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> Response:
-    head, rows = _trace_table(store, iri, agency, attribution)
+    try:
+        head, rows = _trace_table(store, iri, agency, attribution)
+    except KeifuError as e:  # no such plan
+        return _no_plan(e)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(head)
@@ -301,8 +345,15 @@ def plan_csv(store: StoreDep, iri: str, agency: str = "", attribution: str = "")
 
 @router.get("/plan/trace.xlsx", summary="the trace table as Excel / 追跡表 Excel")
 def plan_xlsx(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> Response:
-    head, rows = _trace_table(store, iri, agency, attribution)
-    return Response(xlsx_bytes(head, rows, sheet="trace"),
+    def make() -> bytes:
+        head, rows = _trace_table(store, iri, agency, attribution)
+        return xlsx_bytes(head, rows, sheet="trace")
+
+    try:
+        data = _memo(store, f"xlsx {iri} {agency} {attribution}", make)
+    except KeifuError as e:
+        return _no_plan(e)
+    return Response(data,
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=\"trace.xlsx\""})
 

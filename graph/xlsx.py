@@ -38,29 +38,34 @@ def xlsx_bytes(head: Sequence[str], rows: Iterable[Sequence[object]], sheet: str
     named in ``numeric`` hold numbers where the text is one."""
     try:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
     except ImportError as e:  # a dependency of keifu: only a broken install lacks it
         raise KeifuError("openpyxl is not installed (pip install openpyxl)",
                          "openpyxl がインストールされていません（pip install openpyxl）") from e
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append(list(head))
     widths = [len(str(h)) for h in head]
     nums = {i for i, h in enumerate(head) if h in numeric}
-    for r in rows:
-        vals = [_value(v, i in nums) for i, v in enumerate(r)]
-        ws.append(vals)
+    rows = [[_value(v, i in nums) for i, v in enumerate(r)] for r in rows]
+    for vals in rows:
         for i, v in enumerate(vals[: len(widths)]):
             widths[i] = max(widths[i], min(60, len(str(v)) if v is not None else 0))
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    if ws.max_row > 1:
-        ws.auto_filter.ref = ws.dimensions
+    wb = Workbook(write_only=True)  # streamed: about twice as fast as building the cells in memory
+    ws = wb.create_sheet(sheet[:31])
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = max(8, w * 1.6 if w < 40 else 60)
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{len(rows) + 1}"
+    bold = Font(bold=True)
+    header = []
+    for h in head:
+        c = WriteOnlyCell(ws, value=str(h))
+        c.font = bold
+        header.append(c)
+    ws.append(header)
+    for vals in rows:
+        ws.append(vals)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -183,6 +183,9 @@ def test_node_redirects_and_unknown(client: TestClient, store: Store) -> None:
     goal = _one(store, "SELECT ?o WHERE { ?o a kf:Objective } LIMIT 1")["o"]
     assert client.get("/node", params={"iri": goal}, follow_redirects=False).headers["location"].startswith("/objective?")
     assert client.get("/objective", params={"iri": goal}).status_code == 200
+    for dl in ("/plan/trace.csv", "/plan/trace.xlsx"):
+        r = client.get(dl, params={"iri": "https://example.org/none"})
+        assert r.status_code == 404 and r.json()["error"]["ja"] and r.json()["error"]["en"]
     for page in ("plan", "agency", "document", "indicator", "source", "node"):
         assert client.get(f"/{page}", params={"iri": "https://example.org/none"}).status_code == 404
         assert client.get(f"/{page}", params={"iri": "bad>iri"}).status_code == 404
