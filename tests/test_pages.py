@@ -226,3 +226,28 @@ def test_other_editions_of_a_plan() -> None:
     got = pages._editions(st, ex + "a", names["a"])
     assert [(r["l"], r["e"]) for r in got] == [("架空灯台保全計画", None), ("第３期架空灯台保全計画", "3")]
     assert pages._editions(st, ex + "d", names["d"]) == []
+
+
+def test_register_follows_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers kept per store state are made again once the store changes (here: a document added)."""
+    import shutil
+
+    from conftest import SAMPLES
+    from keifu.graph.build import build
+    from pages_fixtures import FIXTURES
+
+    monkeypatch.setattr(pages, "RECHECK", 0.0)
+    src = tmp_path / "in"
+    shutil.copytree(SAMPLES, src)
+    with Store(tmp_path / "st") as st:
+        list(build([src], st, validate=False, jobs=1))
+        app = FastAPI()
+        app.include_router(pages.router)
+        app.state.store = st
+        c = TestClient(app)
+        before = len(_links(c.get("/plans").text, "plan"))
+        assert before == len(_links(c.get("/plans").text, "plan"))
+        shutil.copy(FIXTURES / "slides_deck.txt", src / "slides_deck.txt")
+        list(build([src / "slides_deck.txt"], st, validate=False, jobs=1))
+        n = int(_one(st, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a kf:NationalPlan ; rdfs:label ?l }")["n"])
+        assert n > before and len(_links(c.get("/plans").text, "plan")) == n
