@@ -30,7 +30,7 @@ from keifu.graph.search_index import fingerprint
 from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
 from keifu.graph.trace import trace
-from keifu.graph.vocab import KF, sparql_prefixes
+from keifu.graph.vocab import KF, PREFIXES, sparql_prefixes
 from keifu.graph.xlsx import xlsx_bytes
 
 from keifu.resources import data_dir
@@ -170,7 +170,40 @@ def node(store: StoreDep, iri: str) -> Response:
         return RedirectResponse(href(sorted(pages)[0], iri), status_code=303)
     if str(KF.Goal) in classes or str(KF.Objective) in classes:
         return RedirectResponse(href("objective", iri), status_code=303)
-    return RedirectResponse(href("source", iri), status_code=303)
+    return _generic(store, iri)
+
+
+def _generic(store: Store, iri: str) -> HTMLResponse:
+    """A node of a class without a page of its own (a deciding body, a law, a target …): its statements both
+    ways, every IRI linked to its page."""
+    out = _select(store, f"""SELECT ?p ?o ?ol WHERE {{ {_iri(iri)} ?p ?o . OPTIONAL {{ ?o rdfs:label ?ol }} }}
+        ORDER BY ?p ?o LIMIT 500""")
+    into = _select(store, f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {_iri(iri)} . OPTIONAL {{ ?s rdfs:label ?sl }} }}
+        ORDER BY ?p ?s LIMIT 500""")
+    label = next((r["o"] for r in out if r["p"] == "http://www.w3.org/2000/01/rdf-schema#label"), None)
+
+    def term(value: str | None, shown: str | None) -> str:
+        if value and value.startswith(("http://", "https://")):
+            if value.startswith("https://w3id.org/keifu/id/"):
+                return link(value, shown)
+            return esc(_concept(value) if "/concept/" in value else readable(value))
+        return esc(value)
+
+    has_source = any(r["p"] == str(KF.line) for r in out)
+    body = (facts([("IRI", esc(readable(iri)))])
+            + (f'<p><a class="src" href="{esc(href("source", iri))}">原文の行 / source line</a></p>' if has_source else "")
+            + "<h2>このノードから / From this node</h2>"
+            + table(["述語 / property", "値 / value"], [[esc(_curie(r["p"])), term(r["o"], r["ol"])] for r in out])
+            + "<h2>このノードへ / To this node</h2>"
+            + table(["主語 / subject", "述語 / property"], [[term(r["s"], r["sl"]), esc(_curie(r["p"]))] for r in into]))
+    return _html(label or readable(iri), body, subtitle="ノード / node")
+
+
+def _curie(iri: str | None) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri and iri.startswith(str(ns)):
+            return f"{prefix}:{iri[len(str(ns)):]}"
+    return iri or ""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -199,13 +232,13 @@ def plans(store: StoreDep) -> HTMLResponse:
 
 def _register(store: Store) -> tuple[int, str]:
     rows = _select(store, """SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?k) AS ?kind) (SAMPLE(?e) AS ?edition)
-            (SAMPLE(?dt) AS ?date) (SAMPLE(?bl) AS ?body) WHERE {
+            (SAMPLE(?dt) AS ?date) (SAMPLE(?bl) AS ?body) (SAMPLE(?b) AS ?bodyNode) WHERE {
         ?p a kf:NationalPlan ; rdfs:label ?l . OPTIONAL { ?p kf:planKind ?k } OPTIONAL { ?p kf:edition ?e }
         OPTIONAL { ?p kf:decisionDate ?dt } OPTIONAL { ?p kf:decidedBy ?b . ?b rdfs:label ?bl } } GROUP BY ?p""")
     counts = _plan_counts(store)
     rows.sort(key=lambda r: (-counts[r["p"]]["ind"], -counts[r["p"]]["obj"], r["label"] or ""))
     cells = [[link(r["p"], r["label"], "plan"), esc(_concept(r["kind"])), esc(r["edition"]), esc(r["date"]),
-              esc(r["body"]), esc(counts[r["p"]]["ag"]), esc(counts[r["p"]]["obj"]), esc(counts[r["p"]]["ind"])]
+              link(r["bodyNode"], r["body"]), esc(counts[r["p"]]["ag"]), esc(counts[r["p"]]["obj"]), esc(counts[r["p"]]["ind"])]
              for r in rows]
     head = ["計画 / plan", "種別 / kind", "期 / edition", "決定日 / decided", "決定主体 / deciding body",
             "法人 / agencies", "目標 / objectives", "指標 / indicators"]
@@ -284,7 +317,7 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
                  f'<a id="dl-xlsx" href="/plan/trace.xlsx?iri={q}{sel}">Excel (.xlsx)</a> '
                  f'<a id="lineage" href="/lineage/view?node={q}&amp;direction=down">系譜を見る / lineage →</a></p>')
     body = (facts([("IRI", esc(readable(iri))), ("種別 / kind", esc(_concept(p["k"]))), ("期 / edition", esc(p["e"])),
-                   ("決定日 / decided", esc(p["dt"])), ("決定主体 / deciding body", esc(p["bl"])),
+                   ("決定日 / decided", esc(p["dt"])), ("決定主体 / deciding body", link(p["b"], p["bl"])),
                    ("告示等 / number", esc(p["law"])), ("別名 / also cited as", esc("、".join(alt)))])
             + (("<h2>ほかの期 / Other editions</h2><ul>" + "".join(
                 f"<li>{link(r['p'], r['l'], 'plan')}{' (' + esc(r['e']) + ')' if r['e'] else ''}</li>" for r in editions)

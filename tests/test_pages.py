@@ -183,6 +183,12 @@ def test_node_redirects_and_unknown(client: TestClient, store: Store) -> None:
     goal = _one(store, "SELECT ?o WHERE { ?o a kf:Objective } LIMIT 1")["o"]
     assert client.get("/node", params={"iri": goal}, follow_redirects=False).headers["location"].startswith("/objective?")
     assert client.get("/objective", params={"iri": goal}).status_code == 200
+    body = _one(store, "SELECT ?b ?l WHERE { ?p kf:decidedBy ?b . ?b rdfs:label ?l } LIMIT 1")
+    page = client.get("/node", params={"iri": body["b"]})  # no page of its own: its statements, linked
+    assert page.status_code == 200 and f"<h1>{body['l']}</h1>" in page.text
+    decided = {r["p"] for r in store.select(sparql_prefixes() + f"SELECT ?p WHERE {{ ?p kf:decidedBy <{body['b']}> }}")}
+    assert decided <= set(_links(page.text, "node"))
+    assert body["b"] in _links(client.get("/plans").text, "node")  # the register links deciding bodies
     for dl in ("/plan/trace.csv", "/plan/trace.xlsx"):
         r = client.get(dl, params={"iri": "https://example.org/none"})
         assert r.status_code == 404 and r.json()["error"]["ja"] and r.json()["error"]["en"]
