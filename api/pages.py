@@ -681,9 +681,10 @@ def search(request: Request, store: StoreDep, q: str = "", kind: str = "",
            format: Annotated[str | None, Query(pattern="^(json|html)$")] = None) -> Response:
     kinds = {kind} if kind else None
     hits = search_store(store, q, limit, kinds) if q.strip() else []
-    if _wants_json(request, format):
-        return JSONResponse({"query": q, "count": len(hits), "hits": [h.as_dict() for h in hits]})
     pages = {"plan": "plan", "indicator": "indicator", "objective": "objective", "agency": "agency"}
+    if _wants_json(request, format):
+        return JSONResponse({"query": q, "count": len(hits), "hits": [
+            {**h.as_dict(), "page": href(pages.get(h.kind, "node"), h.iri)} for h in hits]})
     items = "".join(
         f'<li class="hit {esc(h.kind)}"><span class="kind">{esc(KINDS_JA.get(h.kind, h.kind))} {esc(h.kind)}</span> '
         f'{link(h.iri, h.label, pages.get(h.kind, "node"))}'

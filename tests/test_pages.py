@@ -168,6 +168,7 @@ def test_search_html_json_and_fallback(client: TestClient) -> None:
     j = client.get("/search", params={"q": "見学プログラム", "format": "json"}).json()
     assert j["hits"] and "見学プログラム" in j["hits"][0]["label"]
     assert j["hits"][0]["kind"] == "indicator"
+    assert client.get(j["hits"][0]["page"]).status_code == 200  # each hit names its page
     by_accept = client.get("/search", params={"q": "灯台"}, headers={"Accept": "application/json"}).json()
     assert by_accept["count"] >= 5 and all("灯台" in (h["label"] + h["snippet"]) for h in by_accept["hits"])
     html = client.get("/search", params={"q": "灯台"}).text
