@@ -651,7 +651,8 @@ def source(store: StoreDep, iri: str, around: Annotated[int, Query(ge=0, le=200)
     rows = []
     for r in near:
         own = r["x"] == iri
-        cells = [esc(r["line"]), link(r["x"], r["label"] or _concept(r["cls"])), esc(_concept(r["cls"]).split("#")[-1]),
+        cls = (r["cls"] or "").rsplit("#", 1)[-1]
+        cells = [esc(r["line"]), link(r["x"], r["label"] or f"({cls})"), esc(cls),
                  esc((r["quote"] or "")[:300])]
         rows.append(cells if not own else [f'<strong id="here">{c}</strong>' for c in cells])
     body = (facts([("ファイル / file", esc(n["file"])), ("ページ / page", esc(n["pg"])),
