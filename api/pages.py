@@ -26,6 +26,7 @@ from keifu.extract.errors import KeifuError
 from keifu.extract.normalize import squash
 from keifu.extract.plans import base_name, plan_edition
 from keifu.graph.lineage import index_for
+from keifu.graph.lineage_render import edge_words
 from keifu.graph.search_index import fingerprint
 from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
@@ -536,27 +537,30 @@ def objective(store: StoreDep, iri: str) -> HTMLResponse:
 
 
 def _plans_served(store: Store, iri: str) -> list[tuple[str, list[str], list[str]]]:
-    """(plan, chain of names, edges) for every plan the node reaches: one upward search of the lineage index."""
+    """(plan, chain of names, edges) for every plan the node traces to (kf:tracesTo, the materialised answer),
+    the chain from one upward search of the lineage index (empty when the index has no path)."""
+    plans_ = [r["p"] for r in _select(store, f"SELECT DISTINCT ?p WHERE {{ {_iri(iri)} kf:tracesTo ?p }}")]
     idx = index_for(store)
-    if iri not in idx.graph:
-        return []
     prev: dict[str, str] = {}
-    frontier, seen = [iri], {iri}
-    while frontier:
-        nxt = []
-        for lo in frontier:
-            for hi in sorted(idx.graph.successors(lo)):
-                if hi not in seen:
-                    seen.add(hi)
-                    prev[hi] = lo
-                    nxt.append(hi)
-        frontier = nxt
+    if iri in idx.graph:
+        frontier, seen = [iri], {iri}
+        while frontier:
+            nxt = []
+            for lo in frontier:
+                for hi in sorted(idx.graph.successors(lo)):
+                    if hi not in seen:
+                        seen.add(hi)
+                        prev[hi] = lo
+                        nxt.append(hi)
+            frontier = nxt
     out = []
-    for p in sorted(set(idx.plans()) & seen, key=lambda p: idx.labels.get(p, p)):
+    for p in sorted(plans_, key=lambda p: idx.labels.get(p, p)):
         path = [p]
-        while path[-1] != iri:
+        while path[-1] != iri and path[-1] in prev:
             path.append(prev[path[-1]])
         path.reverse()
+        if path[0] != iri:  # no path in the index: the plan alone
+            path = [p]
         edges = [idx.graph.edges[a, b]["prop"] for a, b in zip(path, path[1:], strict=False)]
         out.append((p, [idx.display(n) for n in path], edges))
     return out
@@ -603,8 +607,6 @@ def indicator(store: StoreDep, iri: str) -> HTMLResponse:
             continue
     unit = next((r["u"] for r in obs if r["u"]), "")
     served = _plans_served(store, iri)
-    words = {"hasIndicator": "の指標", "hasAxis": "の評価軸", "partOf": "の一部", "implements": "を実施",
-             "contributesTo": "に寄与", "inDocument": "の文書", "basedOn": "に基づく"}
     body = (facts([("種別 / kind", esc(_concept(i["k"]))), ("目標 / objective", link(i["o"], i["ol"], "objective")),
                    ("評価軸 / evaluation axis", esc(i["axl"])), ("文書 / document", link(i["d"], i["dl"], "document")),
                    ("出典 / source", f'<a id="source-line" class="src" href="{esc(href("source", iri))}">'
@@ -624,7 +626,7 @@ def indicator(store: StoreDep, iri: str) -> HTMLResponse:
             + "<h2>たどり着く国の計画 / Plans it serves</h2>"
             + table(["計画 / plan", "経路 / chain"],
                     [[link(p, chain[-1], "plan"),
-                      esc(" ".join(f"{a} —{words.get(e, e)}→" for a, e in zip(chain, edges, strict=False)) + " " + chain[-1])]
+                      esc(" ".join(f"{a} —{edge_words(e)[0]}→" for a, e in zip(chain, edges, strict=False)) + " " + chain[-1])]
                      for p, chain, edges in served], empty="なし / none"))
     return _html(i["l"], body, subtitle="指標 / indicator")
 

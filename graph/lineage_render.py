@@ -38,6 +38,7 @@ EDGE_WORDS: dict[str, tuple[str, str]] = {
     "hasIndicator": ("の指標", "indicator of"), "hasAxis": ("の評価軸", "axis of"), "partOf": ("の一部", "part of"),
     "implements": ("を実施", "implements"), "contributesTo": ("に寄与", "contributes to"),
     "inDocument": ("の文書", "in document"), "basedOn": ("に基づく", "based on"), "setFor": ("の法人", "set for"),
+    "dcterms:isVersionOf": ("の版", "version of"), "isVersionOf": ("の版", "version of"),
 }
 
 
