@@ -146,8 +146,20 @@ def _home_body(store: Store) -> str:
     body = (summary + "<h2>文書 / Documents</h2>"
             + table(["文書 / document", "種別 / kind", "法人 / agency", "目標 / goals", "ファイル / file"], doc_rows)
             + "<h2>法人 / Agencies</h2>" + table(["法人 / agency", "文書 / documents", "指標 / indicators"], ag_rows)
+            + "<h2>指標の多い国の計画 / Plans most indicators trace to</h2>" + _top_plans(store)
             + '<p><a href="/plans">国の計画の一覧 / the plan register →</a></p>')
     return body
+
+
+def _top_plans(store: Store, n: int = 10) -> str:
+    counts = _plan_counts(store)
+    top = sorted((p for p in counts if counts[p]["ind"]), key=lambda p: (-counts[p]["ind"], p))[:n]
+    if not top:
+        return '<p class="empty">なし / none</p>'
+    labels = {r["p"]: r["l"] for r in _select(store, "SELECT ?p (SAMPLE(?x) AS ?l) WHERE { VALUES ?p { "
+                                               + " ".join(_iri(p) for p in top) + " } ?p rdfs:label ?x } GROUP BY ?p")}
+    return table(["計画 / plan", "法人 / agencies", "指標 / indicators"],
+                 [[link(p, labels.get(p), "plan"), esc(counts[p]["ag"]), esc(counts[p]["ind"])] for p in top])
 
 
 def _agencies(store: Store) -> list[dict[str, str | None]]:

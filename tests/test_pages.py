@@ -68,6 +68,9 @@ def test_home_counts_and_links(client: TestClient, store: Store) -> None:
         assert f">{name}</a>" in r.text  # every agency named, as a link
     assert _links(r.text, "document") and _links(r.text, "agency")
     assert 'action="/search"' in r.text  # the search box
+    top = _one(store, """SELECT ?p WHERE { ?i a kf:Indicator ; kf:tracesTo ?p } GROUP BY ?p
+                         ORDER BY DESC(COUNT(DISTINCT ?i)) ?p LIMIT 1""")["p"]
+    assert _links(r.text.split("Plans most indicators trace to")[1], "plan")[0] == top
     _no_outside(r.text)
 
 
