@@ -1,4 +1,5 @@
-"""The web service: SPARQL 1.1 endpoint, Graph Store, named queries, VoID, the query page at ``/``, docs at ``/docs``.
+"""The web service: SPARQL 1.1 endpoint, Graph Store, named queries, VoID, the query page at ``/``, the analyst's
+pages (``/home``, ``/plans`` … :mod:`keifu.api.pages`), docs at ``/docs`` (offline: :mod:`keifu.api.docs`).
 
 ``create_app`` takes a backend (embedded store or remote server) and the limits; routers of other API
 modules listed in :data:`EXTRA_ROUTERS` (lineage, draft validation) are mounted on the same app.
@@ -21,7 +22,7 @@ from keifu.graph.vocab import sparql_prefixes
 
 from keifu.resources import data_dir
 
-from . import describe, graphstore, named_queries, sparql
+from . import describe, docs, graphstore, named_queries, sparql
 from .backend import Backend, LocalBackend
 from .drafts import DraftPool
 from .security import Limits, SecurityHeaders
@@ -31,7 +32,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: the named queries bundled with the repository
 DEFAULT_QUERIES = data_dir("queries")
 #: routers of other API modules served by the same app
-EXTRA_ROUTERS = ["keifu.api.lineage", "keifu.api.validate"]
+EXTRA_ROUTERS = ["keifu.api.lineage", "keifu.api.validate", "keifu.api.pages"]
 
 
 def _page() -> str:
@@ -56,7 +57,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         await drafts.close()
         await backend.close()
 
-    app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="SPARQL 1.1 endpoint over the keifu policy graph / 政策の系譜グラフの SPARQL エンドポイント")
     app.state.service = Service(backend, limits, queries_dir)
     pool = getattr(backend, "pool", None)
@@ -72,6 +73,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], expose_headers=["Warning"])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app)  # Swagger UI from keifu's own files: /docs works offline
     page = _page()
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

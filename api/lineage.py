@@ -19,9 +19,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from keifu.extract.errors import KeifuError
 from keifu.graph.coverage import coverage
 from keifu.graph.lineage import LineageIndex, index_for, layer_of_class, traced_classes
-from keifu.graph.lineage_render import subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.lineage_render import resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
 from keifu.graph.store import Store
-from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, resolve, trace
+from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.vocab import KF
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -122,17 +122,23 @@ def get_lineage(
     depth: Annotated[int, Query(ge=1, le=20)] = 4,
     format: Annotated[str | None, Query(pattern="^(json|graphml|dot|svg)$")] = None,
     max_nodes: Annotated[int, Query(ge=1, le=5000)] = 400,
+    expand: Annotated[list[str] | None, Query(description="nodes whose neighbours are added (repeatable)")] = None,
+    kinds: Annotated[str | None, Query(description="only these classes, comma-separated (Indicator,Objective…)")] = None,
+    agency: Annotated[str | None, Query(description="only nodes of this agency (its name) and of none")] = None,
+    hide: Annotated[str | None, Query(description="leave out these classes, comma-separated")] = None,
 ) -> Response:
     if node is None or _wants(request, format, "text/html"):
         return _viewer(request)
     idx = _index(store)
     try:
-        cand = resolve(idx, node, classes=_node_classes())
+        cand = resolve_node(idx, node)
     except AmbiguousName as e:
         return _ambiguous(e)
     except NameNotFound as e:
         return _error(404, e)
-    view = subgraph(idx, cand.iri, direction, depth, max_nodes=max_nodes)
+    view = subgraph(idx, cand.iri, direction, depth, max_nodes=max_nodes, expand=expand or (),
+                    kinds=[k.strip() for k in kinds.split(",") if k.strip()] if kinds else None, agency=agency or None,
+                    hide=[k.strip() for k in (hide or "").split(",") if k.strip()])
     if format == "graphml" or _wants(request, format, "application/graphml+xml"):
         return Response(to_graphml(view), media_type="application/graphml+xml; charset=utf-8")
     if format == "dot" or _wants(request, format, "text/vnd.graphviz"):

@@ -252,13 +252,15 @@ def build(
     on_links: Callable[[PlanLinkReport], None] | None = None,
     timings: dict[str, float] | None = None,
     memory: int = 0,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Iterator[FileResult]:
     """Build files into ``store`` in input order; files are processed in ``jobs`` worker processes.
 
     ``timings`` receives the seconds of each phase: files (extraction to store writes), plan links, policy
     links, lineage, flush. ``memory`` (bytes, 0 = none) caps what each worker process may add to its size;
-    a build in one process (one file or ``jobs=1``) is not capped, as the cap would hold for the store too."""
-    clock = _Clock(timings)
+    a build in one process (one file or ``jobs=1``) is not capped, as the cap would hold for the store too.
+    ``on_phase`` is told the name of each phase as it starts (a progress bar shows it)."""
+    clock = _Clock(timings, on_phase)
     files = expand_inputs(paths)
     if store is not None:
         store.begin_build()
@@ -298,9 +300,13 @@ def build(
 class _Clock:
     """Phase durations for ``build(timings=…)``, leaving out the time the caller spends between results."""
 
-    def __init__(self, out: dict[str, float] | None) -> None:
+    #: the phase that follows each one (for ``on_phase``)
+    NEXT = {"files": "plan links", "plan links": "policy links", "policy links": "lineage", "lineage": "flush"}
+
+    def __init__(self, out: dict[str, float] | None, on_phase: Callable[[str], None] | None = None) -> None:
         self.out, self.start, self.paused = out, time.perf_counter(), 0.0
         self._since: float | None = None
+        self.on_phase = on_phase
 
     def pause(self) -> None:
         self._since = time.perf_counter()
@@ -314,4 +320,6 @@ class _Clock:
         now = time.perf_counter()
         if self.out is not None:
             self.out[name] = now - self.start - self.paused
+        if self.on_phase is not None and name in self.NEXT:
+            self.on_phase(self.NEXT[name])
         self.start, self.paused = now, 0.0

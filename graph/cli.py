@@ -9,6 +9,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -20,22 +21,14 @@ from keifu.extract.limits import ReadLimits, read_limits, set_read_limits
 from keifu import STARTED
 
 from .build import FileResult, build
+from .named_query import ParamError, bound_query, parse_query_text
+from .progress import Progress
 from .remote import mirror, open_remote, push_changes
 from .store import MEMORY_MAX_QUADS, Store, incomplete_warning
 from .tabulate import render
 from .vocab import PREFIXES, sparql_prefixes
 
 DEFAULT_STORE = Path("store")
-
-
-def _progress(n: int, total: int, path: Path) -> None:
-    if not sys.stderr.isatty():
-        return
-    bar = int(24 * n / max(total, 1))
-    sys.stderr.write(f"\r[{'#' * bar}{'.' * (24 - bar)}] {n}/{total} {path.name[:40]:<40}")
-    if n == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def _curie(name: str) -> str:
@@ -85,9 +78,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     links: list[str] = []
     timings: dict[str, float] = {"start-up": t0 - STARTED}
     set_read_limits(ReadLimits(args.max_pages, args.max_page_chars, args.max_chars, args.max_file_mb * 1024**2))
-    results = list(build(args.paths, store, validate=not args.no_validate, progress=_progress, jobs=args.jobs,
-                         on_links=lambda r: links.extend(r.lines()), timings=timings,
-                         memory=args.max_memory * 1024**2))
+    with Progress({"auto": None, "always": True, "never": False}[args.progress]) as bar:
+        results = list(build(args.paths, store, validate=not args.no_validate, progress=bar.file, jobs=args.jobs,
+                             on_links=lambda r: links.extend(r.lines()), timings=timings,
+                             memory=args.max_memory * 1024**2, on_phase=bar.phase))
     elapsed = time.perf_counter() - t0
     if not results:
         print("入力ファイルがありません / no input files", file=sys.stderr)
@@ -157,20 +151,75 @@ def _term(t: object) -> str:
     return getattr(t, "value", str(t))
 
 
+def _params(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ParamError(f"--param takes name=value, not {pair!r}", f"--param は 名前=値 の形で指定します（{pair!r}）")
+        out[name.strip()] = value
+    return out
+
+
+_POSITION = re.compile(r"(?:at |line )(\d+):(\d+)")
+
+
+def user_position(message: str, added: int, text: str) -> str:
+    """A SPARQL error message with its line:column counted in the user's own text (keifu prepends ``added``
+    lines of prefixes), followed by that line of the user's text and a caret under the column."""
+    m = _POSITION.search(message)
+    if not m:
+        return message
+    line, col = int(m.group(1)) - added, int(m.group(2))
+    if line < 1:  # inside the prefixes keifu added: say so rather than point at a line the user never wrote
+        return message[:m.start(1)] + f"(keifu の PREFIX 宣言 / keifu's PREFIX lines) {m.group(1)}:{m.group(2)}" + message[m.end():]
+    out = message[:m.start(1)] + f"{line}:{col}" + message[m.end():]
+    lines = text.splitlines()
+    if line <= len(lines):
+        src = lines[line - 1]
+        out += f"\n  {line:>4} | {src}\n       | {' ' * max(col - 1, 0)}^"
+    else:
+        out += " (クエリの末尾 / at the end of the query)"
+    return out
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     text = args.query
-    if text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
-    if "PREFIX kf:" not in text:
-        text = sparql_prefixes() + text
+    try:
+        if text.startswith("@"):
+            path = Path(text[1:])
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as e:
+                print(f"クエリファイルを読めません / cannot read the query file {path}: {e.strerror}", file=sys.stderr)
+                return 2
+            nq = parse_query_text(text, path.stem, str(path))
+        else:
+            nq = parse_query_text(text)
+        given = _params(args.param or [])
+        prefixes = "" if "PREFIX kf:" in text else sparql_prefixes().rstrip("\n") + "\n"
+        added = prefixes.count("\n")  # lines keifu puts before the user's text: error positions subtract them
+        nq.text = prefixes + text
+        # declared parameters are bound as RDF terms (VALUES); a missing required one is an error
+        full = bound_query(nq, given) if nq.params or given else nq.text
+    except ParamError as e:
+        print(f"パラメーターの誤り: {e.ja} / bad parameter: {e}", file=sys.stderr)
+        if nq.params:
+            print("宣言されたパラメーター / declared parameters: " + ", ".join(
+                f"{p.name} ({p.type}, {'必須 required' if p.required else '任意 optional'})" for p in nq.params),
+                file=sys.stderr)
+        return 2
+    except ValueError as e:  # a bad # param: header line
+        print(f"クエリの見出しの誤り / bad query header: {e}", file=sys.stderr)
+        return 2
     try:
         store = Store.for_reading(args.store)
-        res = store.query(text)
+        res = store.query(full)
     except KeifuError as e:
         print(e.describe(), file=sys.stderr)
         return 2
     except SyntaxError as e:
-        print(f"SPARQL の構文エラー / SPARQL syntax error: {e}", file=sys.stderr)
+        print(f"SPARQL の構文エラー / SPARQL syntax error: {user_position(str(e), added, text)}", file=sys.stderr)
         return 2
     if isinstance(res, bool | ox.QueryBoolean):
         print(json.dumps({"boolean": bool(res)}) if args.format == "json" else str(bool(res)).lower())
@@ -197,11 +246,11 @@ def cmd_query(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register build, export and query on the top-level ``keifu`` parser (see keifu.cli)."""
     b = sub.add_parser("build", help="build files or folders into the store / ファイルをストアに構築")
-    b.add_argument("paths", nargs="+")
-    b.add_argument("--store", default=str(DEFAULT_STORE))
+    b.add_argument("paths", nargs="+", help="text or PDF files, or folders of them / 入力ファイルまたはフォルダ")
+    b.add_argument("--store", default=str(DEFAULT_STORE), help="folder of the embedded store / ストアのフォルダ")
     b.add_argument("--no-validate", action="store_true", help="skip SHACL validation / 検証を省略")
-    b.add_argument("--max-results", type=int, default=20, help="validation results shown per file")
-    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available) / 並列数")
+    b.add_argument("--max-results", type=int, default=20, help="validation results shown per file / 1ファイルに表示する検証結果の数")
+    b.add_argument("--jobs", type=int, default=None, help="worker processes (None: the CPUs available) / 並列数")
     b.add_argument("--timings", action="store_true",
                    help="print the seconds of each phase to stderr (start-up, files, links, lineage, flush) / 工程別の所要時間")
     caps = read_limits()
@@ -215,19 +264,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--max-memory", type=int, default=4096,
                    help="memory each worker process may add, in MiB (0: no cap) / 作業プロセス1つのメモリ上限（MiB）")
     b.add_argument("--endpoint", help="build into a SPARQL 1.1 server (query URL) instead / 外部 SPARQL サーバーに構築")
-    b.add_argument("--update-endpoint", help="its SPARQL Update URL (default: --endpoint)")
+    b.add_argument("--update-endpoint", help="its SPARQL Update URL (None: --endpoint) / 更新用 URL")
     b.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (PUT per graph; optional)")
-    b.add_argument("--user")
-    b.add_argument("--password")
-    b.add_argument("--auth-scheme", choices=["basic", "digest"], default="basic")
+    b.add_argument("--user", help="user name for the remote server / 外部サーバーのユーザー名")
+    b.add_argument("--password", help="its password / パスワード")
+    b.add_argument("--auth-scheme", choices=["basic", "digest"], default="basic", help="HTTP authentication / 認証方式")
+    b.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
+                   help="progress bar on stderr (auto: only on a terminal) / 進捗表示")
     b.set_defaults(func=cmd_build)
     e = sub.add_parser("export", help="export the store (.nq .trig .ttl .jsonld …) / ストアを書き出す")
-    e.add_argument("--store", default=str(DEFAULT_STORE))
-    e.add_argument("-o", "--output", required=True)
-    e.add_argument("--table", choices=["indicators"], help="CSV table for spreadsheets (UTF-8 with BOM) / 表形式で書き出す")
+    e.add_argument("--store", default=str(DEFAULT_STORE), help="folder of the embedded store / ストアのフォルダ")
+    e.add_argument("-o", "--output", required=True,
+                   help="output file; its extension picks the format / 出力ファイル（拡張子で形式を選ぶ）")
+    e.add_argument("--table", choices=["indicators"],
+                   help="a table for spreadsheets: -o FILE.csv (UTF-8 with BOM) or FILE.xlsx / 表形式で書き出す")
     e.set_defaults(func=cmd_export)
     q = sub.add_parser("query", help="run a SPARQL query (text or @file.rq) / SPARQL を実行")
-    q.add_argument("query")
-    q.add_argument("--store", default=str(DEFAULT_STORE))
-    q.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
+    q.add_argument("query", help="SPARQL text, or @FILE.rq (kf: rdfs: … prefixes added when absent) / SPARQL 文または @ファイル")
+    q.add_argument("--store", default=str(DEFAULT_STORE), help="folder of the embedded store / ストアのフォルダ")
+    q.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table", help="output format / 出力形式")
+    q.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="a parameter declared in the query's '# param:' header, bound as an RDF term; repeatable "
+                        "/ クエリ見出しで宣言されたパラメーター（繰り返し可）")
     q.set_defaults(func=cmd_query)

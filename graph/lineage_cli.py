@@ -18,10 +18,10 @@ from keifu.extract.errors import KeifuError
 
 from .coverage import coverage
 from .lineage import LineageIndex, index_for, layer_of_class, traced_classes
-from .lineage_render import View, subgraph, to_dot, to_graphml, to_json, to_svg
+from .lineage_render import View, resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
 from .store import Store
 from .tabulate import render
-from .trace import AmbiguousName, NameNotFound, resolve, trace
+from .trace import AmbiguousName, NameNotFound, trace
 from .vocab import KF
 
 DEFAULT_STORE = Path("store")
@@ -85,8 +85,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 def cmd_lineage(args: argparse.Namespace) -> int:
     def draw(idx: LineageIndex) -> tuple[View, str]:
-        view = subgraph(idx, resolve(idx, args.node, classes=node_classes()).iri, args.direction, args.depth,
-                        max_nodes=args.max_nodes)
+        view = subgraph(idx, resolve_node(idx, args.node).iri, args.direction, args.depth,
+                        max_nodes=args.max_nodes, kinds=args.kinds.split(",") if args.kinds else None,
+                        agency=args.agency)
         return view, WRITERS[args.format](view)
 
     code, out = _with_index(args, draw)
@@ -154,6 +155,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     g.add_argument("--format", choices=sorted(WRITERS), default="svg")
     g.add_argument("--max-nodes", type=int, default=400)
     g.add_argument("-o", "--output", default=None)
+    g.add_argument("--kinds", help="only these classes, comma-separated (e.g. NationalPlan,Objective,Indicator) / 種類で絞る")
+    g.add_argument("--agency", help="only nodes of this agency (its name) and of none / 法人で絞る")
     g.set_defaults(func=cmd_lineage)
     c = _report_parsers(sub).add_parser("coverage", help="national plans, orphans, cycles, contradictions / 網羅性")
     c.add_argument("--store", default=str(DEFAULT_STORE))

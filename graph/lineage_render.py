@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import io
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
 from .lineage import LineageIndex, curie, layer_of_class
+from .trace import AmbiguousName, Candidate, resolve
+from .vocab import KF
 
-__all__ = ["View", "subgraph", "to_dot", "to_graphml", "to_json", "to_svg"]
+__all__ = ["EDGE_WORDS", "View", "resolve_node", "subgraph", "to_dot", "to_graphml", "to_json", "to_svg"]
 
 NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 184, 46, 22, 86, 24
 MAX_ROW = 24
@@ -28,6 +31,40 @@ COLOURS = {
     "PolicyGoal": "#1a5276", "MeasureGoal": "#1f618d", "AchievementGoal": "#2471a3", "Objective": "#2e86c1",
     "Goal": "#2e86c1", "EvaluationAxis": "#7d3c98", "Indicator": "#1e8449", "BudgetProgram": "#ca6f1e",
 }
+
+
+#: edges in words, read from the lower node to the higher one (「指標 —の指標→ 目標」「文書 —に基づく→ 計画」)
+EDGE_WORDS: dict[str, tuple[str, str]] = {
+    "hasIndicator": ("の指標", "indicator of"), "hasAxis": ("の評価軸", "axis of"), "partOf": ("の一部", "part of"),
+    "implements": ("を実施", "implements"), "contributesTo": ("に寄与", "contributes to"),
+    "inDocument": ("の文書", "in document"), "basedOn": ("に基づく", "based on"), "setFor": ("の法人", "set for"),
+    "dcterms:isVersionOf": ("の版", "version of"), "isVersionOf": ("の版", "version of"),
+}
+
+
+def edge_words(prop: object) -> tuple[str, str]:
+    return EDGE_WORDS.get(str(prop), (str(prop), str(prop)))
+
+
+def _agencies(idx: LineageIndex) -> dict[str, str]:
+    return {ag: label for ag, label in idx.agency_of_doc.values()}
+
+
+def resolve_node(idx: LineageIndex, name: str) -> Candidate:
+    """The node to draw for a name or IRI. Agencies are no lineage nodes, so their IRIs are looked up here; a
+    name matching an agency and also its documents or its founding law (「日本医療研究開発機構」) means the
+    agency when exactly one agency is among the candidates."""
+    agencies = _agencies(idx)
+    if name in agencies:
+        return Candidate(name, agencies[name], "Agency", True, agencies[name])
+    classes = set(layer_of_class()) | {str(KF.Agency)}
+    try:
+        return resolve(idx, name, classes=classes)
+    except AmbiguousName as e:
+        picked = [c for c in e.candidates if c.cls == "Agency"]
+        if len(picked) == 1:
+            return picked[0]
+        raise
 
 
 @dataclass
@@ -45,16 +82,23 @@ class View:
 
 
 def subgraph(idx: LineageIndex, start: str, direction: str = "both", depth: int = 4,
-             max_nodes: int = 400) -> View:
-    """Nodes within ``depth`` steps of ``start`` going up, down or both; an agency starts from its documents."""
+             max_nodes: int = 400, expand: Iterable[str] = (), kinds: Iterable[str] | None = None,
+             agency: str | None = None, hide: Iterable[str] = ()) -> View:
+    """Nodes within ``depth`` steps of ``start`` going up, down or both; an agency starts from its documents.
+
+    ``expand``: nodes whose neighbours (one step, same direction) are added too — the viewer starts at depth 1
+    and grows where the reader clicks. ``kinds`` (class local names) and ``agency`` (its label) hide the other
+    nodes, ``hide`` the nodes of those classes (the start and the expanded nodes stay); nodes of no agency (plans, laws) always stay. Each node's
+    ``more`` counts its neighbours left out of the view, so a reader sees where it can grow."""
     if direction not in ("up", "down", "both"):
         raise ValueError(direction)
     docs = sorted(d for d, (ag, _l) in idx.agency_of_doc.items() if ag == start)
     seeds = docs if start not in idx.graph and docs else [start]
     dist: dict[str, int] = {s: 0 for s in seeds if s in idx.graph}
     truncated = False
-    for nbrs in ([idx.graph.successors] if direction == "up" else [idx.graph.predecessors] if direction == "down"
-                 else [idx.graph.successors, idx.graph.predecessors]):
+    steps = ([idx.graph.successors] if direction == "up" else [idx.graph.predecessors] if direction == "down"
+             else [idx.graph.successors, idx.graph.predecessors])
+    for nbrs in steps:
         seen = {s: 0 for s in dist}
         queue = deque(seen)
         while queue:
@@ -69,13 +113,35 @@ def subgraph(idx: LineageIndex, start: str, direction: str = "both", depth: int 
                     seen[m] = seen[n] + 1
                     dist.setdefault(m, seen[m])
                     queue.append(m)
+    opened = [n for n in dict.fromkeys(expand) if n in idx.graph]
+    for n in opened:
+        dist.setdefault(n, depth + 1)
+        for nbrs in steps:
+            for m in sorted(nbrs(n)):
+                if m not in dist:
+                    if len(dist) >= max_nodes:
+                        truncated = True
+                        break
+                    dist[m] = depth + 1
+    keep = set(seeds) | set(opened)
+    if kinds is not None:
+        wanted = set(kinds)
+        dist = {n: d for n, d in dist.items() if n in keep or idx.cls(n) in wanted}
+    hidden = set(hide)
+    if hidden:
+        dist = {n: d for n, d in dist.items() if n in keep or idx.cls(n) not in hidden}
+    if agency:
+        dist = {n: d for n, d in dist.items() if n in keep or (idx.agency(n) or (None, None))[1] in (None, agency)}
     g = nx.DiGraph(idx.graph.subgraph(dist))
+    for n in g:
+        g.nodes[n]["more"] = sum(1 for nbrs in steps for m in nbrs(n) if m not in g)
     if docs and start not in idx.graph:
         ag_label = idx.agency_of_doc[docs[0]][1]
         for d in docs:
             if d in g:
                 g.add_edge(d, start, prop="setFor", evidence="lower")
         g.nodes[start]["agency_label"] = ag_label
+        g.nodes[start]["more"] = 0
     view = View(seeds if docs else [start], direction, depth, g, truncated)
     _describe(idx, view)
     _layout(view)
@@ -87,13 +153,14 @@ def _describe(idx: LineageIndex, view: View) -> None:
     prov = idx.provenance(n for n in g if n in idx.types)
     for n in g:
         if "agency_label" in g.nodes[n]:
-            view.meta[n] = {"label": g.nodes[n]["agency_label"], "class": "Agency"}
+            view.meta[n] = {"label": g.nodes[n]["agency_label"], "class": "Agency", "more": 0}
             continue
         p = prov.get(n, {})
         ag = idx.agency(n)
         view.meta[n] = {"label": idx.display(n), "class": idx.cls(n), "agency": ag[1] if ag else None,
                         "file": p.get("file"), "page": p.get("page"), "line": p.get("line"),
-                        "last_line": p.get("last"), "quote": p.get("quote"), "kind": idx.indicator_kind.get(n)}
+                        "last_line": p.get("last"), "quote": p.get("quote"), "kind": idx.indicator_kind.get(n),
+                        "more": g.nodes[n].get("more", 0)}
     pairs = [(u, v) for u, v, d in g.edges(data=True) if d.get("prop") != "setFor"]
     for s in idx.edge_steps(pairs):
         g.edges[s.lower, s.higher]["step"] = s.as_dict()
@@ -155,7 +222,8 @@ def to_json(view: View) -> dict[str, object]:
     g = view.graph
     nodes = [{"id": n, **view.meta[n], "layer": g.nodes[n]["layer"], "x": g.nodes[n]["x"], "y": g.nodes[n]["y"],
               "width": NODE_W, "height": NODE_H} for n in sorted(g, key=lambda n: (g.nodes[n]["layer"], g.nodes[n]["x"]))]
-    edges = [{"source": u, "target": v, "edge": curie(str(d.get('prop'))), "evidence": d.get("step")}
+    edges = [{"source": u, "target": v, "edge": curie(str(d.get('prop'))), "label": edge_words(d.get("prop"))[0],
+              "label_en": edge_words(d.get("prop"))[1], "evidence": d.get("step")}
              for u, v, d in sorted(g.edges(data=True))]
     return {"start": view.start, "direction": view.direction, "depth": view.depth, "truncated": view.truncated,
             "width": view.width, "height": view.height, "nodes": nodes, "edges": edges}
@@ -180,9 +248,14 @@ def to_svg(view: View) -> str:
         x2, y2 = g.nodes[v]["x"] + NODE_W / 2, g.nodes[v]["y"] + NODE_H
         my = (y1 + y2) / 2
         colour = "#c0392b" if d.get("prop") == "basedOn" else "#95a5a6"
+        ja, en = edge_words(d.get("prop"))
+        tip = f"{ja} / {en} (kf:{d.get('prop')})"
         out.write(f'<path class="edge" data-source={quoteattr(u)} data-target={quoteattr(v)} '
                   f'd="M{x1},{y1} C{x1},{my} {x2},{my} {x2},{y2}" stroke="{colour}" stroke-width="1.4">'
-                  f'<title>{escape("kf:" + str(d.get("prop")))}</title></path>\n')
+                  f'<title>{escape(tip)}</title></path>'
+                  f'<text class="edge-label" x="{(x1 + x2) / 2:.1f}" y="{my + 4:.1f}" text-anchor="middle" '
+                  f'font-size="10" fill="#566573" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                  f'{escape(ja)}</text>\n')
     out.write('</g>\n<g class="nodes">\n')
     for n in sorted(g):
         m, x, y = view.meta[n], g.nodes[n]["x"], g.nodes[n]["y"]
@@ -194,6 +267,9 @@ def to_svg(view: View) -> str:
                   f'<rect width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" stroke="#1b2631" stroke-width="0.6"/>')
         for i, line in enumerate(_wrap(str(m["label"]))):
             out.write(f'<text x="8" y="{18 + i * 16}" fill="#ffffff">{escape(line)}</text>')
+        if m.get("more"):
+            out.write(f'<text class="more" x="{NODE_W - 6}" y="{NODE_H - 5}" text-anchor="end" font-size="10" '
+                      f'fill="#fdebd0">+{m["more"]}</text>')
         out.write("</g>\n")
     out.write("</g>\n</svg>\n")
     return out.getvalue()
@@ -211,7 +287,8 @@ def to_dot(view: View) -> str:
         lines.append(f"  {_dot_str(n)} [label={_dot_str(m['label'])}, fillcolor={_dot_str(COLOURS.get(str(m['class']), '#7f8c8d'))}, "
                      f"class={_dot_str(m['class'])}];")
     for u, v, d in sorted(g.edges(data=True)):
-        lines.append(f"  {_dot_str(u)} -> {_dot_str(v)} [label={_dot_str('kf:' + str(d.get('prop')))}];")
+        ja, en = edge_words(d.get("prop"))
+        lines.append(f"  {_dot_str(u)} -> {_dot_str(v)} [label={_dot_str(ja)}, tooltip={_dot_str(en + ' (kf:' + str(d.get('prop')) + ')')}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,10 @@
 """Tabular export for spreadsheet users: one row per indicator × year (``keifu export --table indicators``).
 
-Written as UTF-8 with a byte-order mark, so Excel opens Japanese text correctly. Missing values
-(集計中, －) are rows with an empty value and the printed placeholder in ``raw``.
+Every indicator is a row, whether or not yearly values were printed for it (an agency's evaluation and
+monitoring indicators usually have none: they get one row with the value columns empty), with where it was
+read (file, page, line) and the title of its document. ``-o FILE.csv`` is written as UTF-8 with a byte-order
+mark, so Excel opens Japanese text correctly; ``-o FILE.xlsx`` as an Excel workbook (numbers as numbers).
+Missing values (集計中, －) are rows with an empty value and the printed placeholder in ``raw``.
 """
 
 from __future__ import annotations
@@ -12,29 +15,41 @@ from pathlib import Path
 from .store import Store
 from .vocab import sparql_prefixes
 
-COLUMNS = ["document", "policy_goal", "measure_goal", "achievement_goal", "goal", "indicator", "agency",
-           "target", "target_fiscal_year", "year_basis", "year", "category", "value", "unit", "raw", "missing",
-           "source", "line"]
+COLUMNS = ["document", "file", "agency", "policy_goal", "measure_goal", "achievement_goal", "goal", "indicator",
+           "indicator_kind", "page", "line", "target", "target_fiscal_year", "year_basis", "year", "category",
+           "value", "unit", "raw", "missing", "figure_source", "value_line", "iri"]
+#: columns that hold numbers (the rest stays text in .xlsx: section numbers such as 1.2 are not decimals)
+NUMERIC = ("page", "line", "target_fiscal_year", "year", "value", "value_line")
 
-_QUERY = """
-SELECT ?doc ?pcode ?mcode ?acode ?goal ?ind ?label ?agency ?target ?tfy ?basis ?year ?cat ?value ?unit ?raw
-       ?missing ?source ?line WHERE {
-  ?g kf:hasIndicator ?ind .
-  ?ind rdfs:label ?label ; kf:inDocument ?d .
-  ?d rdfs:label ?doc .
-  OPTIONAL { ?g kf:sectionNumber ?acode }
-  OPTIONAL { ?g rdfs:label ?goal }
-  OPTIONAL { ?g kf:partOf ?m . ?m kf:sectionNumber ?mcode . OPTIONAL { ?m kf:partOf ?p . ?p kf:sectionNumber ?pcode } }
+_INDICATORS = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?ind (SAMPLE(?label) AS ?l) (SAMPLE(?doc) AS ?dl) (SAMPLE(?file) AS ?f) (SAMPLE(?agency) AS ?a)
+       (SAMPLE(?pcode) AS ?pc) (SAMPLE(?mcode) AS ?mc) (SAMPLE(?acode) AS ?ac) (SAMPLE(?goal) AS ?gl)
+       (SAMPLE(?kind) AS ?k) (SAMPLE(?page) AS ?pg) (SAMPLE(?line) AS ?ln) (SAMPLE(?target) AS ?t)
+       (SAMPLE(?tfy) AS ?ty) (SAMPLE(?source) AS ?src) WHERE {
+  ?ind a kf:Indicator ; rdfs:label ?label .
+  OPTIONAL { ?ind kf:inDocument ?d . ?d rdfs:label ?doc
+             OPTIONAL { ?d kf:setFor ?sa . ?sa rdfs:label ?salabel }
+             OPTIONAL { ?d kf:issuedBy ?ia . ?ia a kf:Agency ; rdfs:label ?ialabel } }
+  OPTIONAL { ?ind prov:wasDerivedFrom ?s . ?s dcterms:title ?file }
   OPTIONAL { ?ind kf:ratedAgency ?ra . ?ra rdfs:label ?ralabel }
-  OPTIONAL { ?d kf:setFor ?sa . ?sa rdfs:label ?salabel }
-  BIND(COALESCE(?ralabel, ?salabel, "") AS ?agency)
+  BIND(COALESCE(?ralabel, ?salabel, ?ialabel, "") AS ?agency)
+  OPTIONAL { ?g kf:hasIndicator ?ind .
+             OPTIONAL { ?g kf:sectionNumber ?acode } OPTIONAL { ?g rdfs:label ?goal }
+             OPTIONAL { ?g kf:partOf ?m . ?m kf:sectionNumber ?mcode . OPTIONAL { ?m kf:partOf ?p . ?p kf:sectionNumber ?pcode } } }
+  OPTIONAL { ?ind kf:indicatorKind ?kc . BIND(REPLACE(STR(?kc), "^.*/", "") AS ?kind) }
+  OPTIONAL { ?ind kf:page ?page } OPTIONAL { ?ind kf:line ?line }
   OPTIONAL { ?ind kf:figureSource ?source }
-  OPTIONAL { SELECT ?ind (SAMPLE(?e) AS ?target) (SAMPLE(?fy) AS ?tfy) WHERE {
-      ?ind kf:hasTarget ?t . ?t kf:expression ?e . OPTIONAL { ?t kf:targetFiscalYear ?fy } } GROUP BY ?ind }
+  OPTIONAL { ?ind kf:hasTarget ?tn . ?tn kf:expression ?target . OPTIONAL { ?tn kf:targetFiscalYear ?tfy } }
+} GROUP BY ?ind
+"""
+
+_VALUES = """
+SELECT ?ind ?basis ?year ?cat ?value ?unit ?raw ?missing ?line WHERE {
   {
     ?ind kf:hasObservation ?o .
     OPTIONAL { ?o kf:fiscalYear ?fyo } OPTIONAL { ?o kf:calendarYear ?cyo }
-    BIND(IF(BOUND(?fyo), "fiscal", "calendar") AS ?basis)
+    BIND(IF(BOUND(?fyo), "fiscal", IF(BOUND(?cyo), "calendar", "")) AS ?basis)
     BIND(COALESCE(?fyo, ?cyo) AS ?year)
     OPTIONAL { ?o kf:seriesCategory ?cat } OPTIONAL { ?o kf:value ?v } OPTIONAL { ?o kf:rating ?r }
     BIND(COALESCE(STR(?v), ?r) AS ?value)
@@ -48,24 +63,50 @@ SELECT ?doc ?pcode ?mcode ?acode ?goal ?ind ?label ?agency ?target ?tfy ?basis ?
     BIND(true AS ?missing)
   }
 }
-ORDER BY ?doc ?acode ?ind ?year ?cat
 """
 
 
+def _s(v: str | None) -> str:
+    return "" if v is None else v
+
+
+def _int(v: str | None) -> int:
+    try:
+        return int(v or 0)
+    except ValueError:
+        return 0
+
+
 def indicator_rows(store: Store) -> list[list[str]]:
-    """Rows of the indicators table (header not included), in document / code / year order."""
-    keys = ["doc", "pcode", "mcode", "acode", "goal", "ind", "label", "agency", "target", "tfy", "basis", "year",
-            "cat", "value", "unit", "raw", "missing", "source", "line"]
+    """Rows of the indicators table (header not included): every indicator, one row per year it has values for
+    (one row with empty value columns when it has none), in document / code / line / year order."""
+    values: dict[str, list[dict[str, str | None]]] = {}
+    for r in store.select(sparql_prefixes() + _VALUES):
+        values.setdefault(r["ind"], []).append(r)  # type: ignore[arg-type]
     out = []
-    for r in store.select(sparql_prefixes() + _QUERY):
-        row = ["" if r.get(k) is None else str(r[k]) for k in keys]
-        del row[5]  # the indicator IRI orders rows; the label names them
-        out.append(row)
+    facts = sorted(store.select(sparql_prefixes() + _INDICATORS),
+                   key=lambda r: (_s(r["dl"]), _s(r["f"]), _s(r["ac"]), _int(r["pg"]), _int(r["ln"]), r["ind"]))
+    for f in facts:
+        head = [_s(f["dl"]), _s(f["f"]), _s(f["a"]), _s(f["pc"]), _s(f["mc"]), _s(f["ac"]), _s(f["gl"]), _s(f["l"]),
+                _s(f["k"]), _s(f["pg"]), _s(f["ln"]), _s(f["t"]), _s(f["ty"])]
+        vals = sorted(values.get(f["ind"], []), key=lambda v: (_int(v["year"]), _s(v["cat"]), _s(v["raw"])))
+        for v in vals or [None]:
+            if v is None:
+                tail = [""] * 7 + [_s(f["src"]), ""]
+            else:
+                tail = [_s(v["basis"]), _s(v["year"]), _s(v["cat"]), _s(v["value"]), _s(v["unit"]), _s(v["raw"]),
+                        _s(v["missing"]), _s(f["src"]), _s(v["line"])]
+            out.append(head + tail + [f["ind"]])
     return out
 
 
-def write_indicators_csv(store: Store, out: Path) -> int:
+def write_indicators(store: Store, out: Path) -> int:
+    """``out`` as .xlsx (Excel workbook) or anything else as CSV with a BOM; returns the number of rows."""
     rows = indicator_rows(store)
+    if out.suffix.lower() == ".xlsx":
+        from .xlsx import write_xlsx
+        write_xlsx(out, COLUMNS, rows, sheet="indicators", numeric=NUMERIC)
+        return len(rows)
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(COLUMNS)
@@ -74,7 +115,7 @@ def write_indicators_csv(store: Store, out: Path) -> int:
 
 
 def export_table_command(args) -> int:  # noqa: ANN001 - argparse namespace
-    """``keifu export --table indicators -o FILE.csv``: exit 0 on success, 2 on a store error."""
+    """``keifu export --table indicators -o FILE.csv|FILE.xlsx``: exit 0 on success, 2 on a store error."""
     import sys
 
     from keifu.extract.errors import KeifuError
@@ -82,9 +123,10 @@ def export_table_command(args) -> int:  # noqa: ANN001 - argparse namespace
     out = Path(args.output)
     try:
         with Store.for_reading(args.store) as store:
-            n = write_indicators_csv(store, out)
+            n = write_indicators(store, out)
     except KeifuError as e:
         print(e.describe(), file=sys.stderr)
         return 2
-    print(f"{out} に {n} 行を書き出しました / {n} rows written (UTF-8 with BOM)")
+    what = "Excel" if out.suffix.lower() == ".xlsx" else "UTF-8 with BOM"
+    print(f"{out} に {n} 行を書き出しました / {n} rows written ({what})")
     return 0

@@ -54,6 +54,7 @@ def _colour_pixels(png: bytes, rgb: tuple[int, int, int], tol: int = 12) -> int:
 
 def test_search_draws_layered_nodes(page, base_url: str, tmp_path: Path) -> None:
     page.goto(f"{base_url}/lineage/view")
+    page.fill("#depth", "6")  # the viewer starts one level deep; this test is about the layered drawing
     page.fill("#q", "架空 データ活用推進計画")
     page.click("#search-form button[type=submit]")
     page.wait_for_selector("#lineage-svg g.node", timeout=20_000)
@@ -104,3 +105,26 @@ def test_ambiguous_search_lists_candidates(page, base_url: str) -> None:
     items.first.click()
     page.wait_for_selector("#lineage-svg g.node", timeout=20_000)
     assert page.locator("#lineage-svg g.node").count() >= 2
+
+
+def test_starts_collapsed_expands_on_click_and_filters(page, base_url: str) -> None:
+    page.goto(f"{base_url}/lineage/view?node={EX}P3&direction=down")
+    page.wait_for_selector("#lineage-svg g.node", timeout=20_000)
+    assert page.input_value("#depth") == "1"
+    nodes = page.locator("#lineage-svg g.node")
+    first = nodes.count()
+    growable = page.locator("#lineage-svg g.node:has(text.more)")
+    assert growable.count() >= 1 and first <= 60
+    labels = set(page.locator("#lineage-svg text.edge-label").all_text_contents())
+    assert labels and not any(t.startswith("kf:") for t in labels)  # edges in words
+    grow_id = growable.first.get_attribute("data-id")
+    growable.first.click()
+    page.wait_for_function(f"document.querySelectorAll('#lineage-svg g.node').length > {first}", timeout=20_000)
+    assert page.locator(f'#lineage-svg g.node[data-id="{grow_id}"] text.more').count() == 0
+    # hide a kind from the legend: its nodes go, the start node stays
+    classes = {nodes.nth(i).get_attribute("data-class") for i in range(nodes.count())} - {"NationalPlan"}
+    gone = sorted(classes)[0]
+    page.click(f'#legend span[data-class="{gone}"]')
+    page.wait_for_function(f"!document.querySelector('#lineage-svg g.node[data-class=\"{gone}\"]')", timeout=20_000)
+    assert page.locator(f'#lineage-svg g.node[data-id="{EX}P3"]').count() == 1
+    assert "off" in (page.get_attribute(f'#legend span[data-class="{gone}"]', "class") or "")

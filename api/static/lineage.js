@@ -1,5 +1,7 @@
 // keifu lineage viewer: search a node by Japanese name, draw the layered lineage the server lays out
 // (GET /lineage?format=json gives x/y per node), show a node's or an edge's evidence on click, export SVG/PNG.
+// It starts one level deep and grows where the reader clicks (a node's "+N" counts what is not shown yet);
+// the legend's chips hide or show a kind of node, the agency list keeps one agency's nodes (and the plans).
 // No external library: the drawing is plain SVG built with DOM calls.
 (function () {
   "use strict";
@@ -14,6 +16,11 @@
   const $ = (id) => document.getElementById(id);
   let current = null;   // the JSON view on screen
   let scale = 1;
+  let root = null;      // the node the view starts from
+  const expanded = new Set();   // nodes whose neighbours were asked for
+  const hidden = new Set();     // classes left out (legend chips)
+  let kindsSeen = [];           // every class met since the start node was chosen (for the chips)
+  let agencyFilter = "";
 
   function status(text) { $("status").textContent = text; }
 
@@ -52,25 +59,52 @@
       const li = text("li", c.label, list);
       li.dataset.iri = c.iri;
       text("div", `${c.class}${c.agency ? " · " + c.agency : ""}`, li, "cls");
-      li.addEventListener("click", () => load(c.iri));
+      li.addEventListener("click", () => start(c.iri));
     }
     status(`${body.candidates.length} 件 / candidates`);
     const exact = body.candidates.filter((c) => c.exact);
-    if (exact.length === 1) load(exact[0].iri);
-    else if (body.candidates.length === 1) load(body.candidates[0].iri);
+    if (exact.length === 1) start(exact[0].iri);
+    else if (body.candidates.length === 1) start(body.candidates[0].iri);
+  }
+
+  // a new start node: collapsed again, filters cleared
+  function start(node) {
+    root = node;
+    expanded.clear(); hidden.clear(); kindsSeen = []; agencyFilter = "";
+    return load(node);
   }
 
   async function load(node) {
+    if (node !== root) { root = node; expanded.clear(); }
     const dir = $("direction").value, depth = $("depth").value;
     status("読み込み中… / loading…");
-    const url = `${BASE}/lineage?format=json&node=${encodeURIComponent(node)}&direction=${dir}&depth=${depth}`;
-    const { status: code, body } = await getJSON(url);
+    const q = new URLSearchParams({ format: "json", node, direction: dir, depth,
+      max_nodes: expanded.size ? 400 : 60 });
+    for (const e of expanded) q.append("expand", e);
+    if (hidden.size) q.set("hide", [...hidden].join(","));
+    if (agencyFilter) q.set("agency", agencyFilter);
+    const { status: code, body } = await getJSON(`${BASE}/lineage?${q}`);
     if (code !== 200) { status((body.error && (body.error.ja + " / " + body.error.en)) || `HTTP ${code}`); return; }
     current = body;
+    for (const n of body.nodes) if (!kindsSeen.includes(n.class)) kindsSeen.push(n.class);
     draw(body);
     const params = new URLSearchParams({ node, direction: dir, depth });
     history.replaceState(null, "", `${location.pathname}?${params}`);
-    status(`${body.nodes.length} ノード / nodes, ${body.edges.length} 辺 / edges${body.truncated ? "（打ち切り / truncated）" : ""}`);
+    const more = body.nodes.reduce((a, n) => a + (n.more || 0), 0);
+    status(`${body.nodes.length} ノード / nodes, ${body.edges.length} 辺 / edges` +
+      (more ? `（ほか ${more}: ノードをクリックで展開 / ${more} more: click a node to expand）` : "") +
+      (body.truncated ? "（打ち切り / truncated）" : ""));
+  }
+
+  function expand(n) {
+    if (!n.more || expanded.has(n.id)) return false;
+    expanded.add(n.id);
+    load(root).then(() => {
+      const g = document.querySelector(`#lineage-svg g.node[data-id="${CSS.escape(n.id)}"]`);
+      const again = current && current.nodes.find((m) => m.id === n.id);
+      if (again) showNode(again, g);
+    });
+    return true;
   }
 
   function wrap(label, width, lines) {
@@ -95,8 +129,12 @@
       const x1 = a.x + a.width / 2, y1 = a.y, x2 = b.x + b.width / 2, y2 = b.y + b.height, my = (y1 + y2) / 2;
       const p = el("path", { class: "edge", d: `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`,
         stroke: e.edge === "kf:basedOn" ? "#c0392b" : "#95a5a6", "stroke-width": "1.4" }, edges);
-      el("title", {}, p).textContent = e.edge;
+      el("title", {}, p).textContent = `${e.label || e.edge} / ${e.label_en || ""} (${e.edge})`;
       p.addEventListener("click", () => showEdge(e));
+      const t = el("text", { class: "edge-label", x: (x1 + x2) / 2, y: my + 4, "text-anchor": "middle", "font-size": "10",
+        fill: "#566573", stroke: "#ffffff", "stroke-width": "3", "paint-order": "stroke" }, edges);
+      t.textContent = e.label || e.edge;
+      t.addEventListener("click", () => showEdge(e));
     }
     const nodes = el("g", { class: "nodes" }, svg);
     for (const n of view.nodes) {
@@ -104,19 +142,46 @@
       el("title", {}, g).textContent = n.label + (where(n) ? " — " + where(n) : "");
       el("rect", { width: n.width, height: n.height, rx: 6, fill: COLOURS[n.class] || "#7f8c8d", stroke: "#1b2631", "stroke-width": "0.6" }, g);
       wrap(n.label, 13, 2).forEach((line, i) => { el("text", { x: 8, y: 18 + i * 16, fill: "#ffffff" }, g).textContent = line; });
-      g.addEventListener("click", () => showNode(n, g));
-      g.addEventListener("dblclick", () => load(n.id));
+      if (n.more) {
+        el("text", { class: "more", x: n.width - 6, y: n.height - 5, "text-anchor": "end", "font-size": "10", fill: "#fdebd0" }, g)
+          .textContent = `+${n.more}`;
+      }
+      g.addEventListener("click", () => { showNode(n, g); expand(n); });
+      g.addEventListener("dblclick", () => start(n.id));
     }
-    fit();
+    fit(0.6);  // readable first: wider views scroll rather than shrink below 60 %
     legend(view);
   }
 
   function legend(view) {
     const box = $("legend");
     box.innerHTML = "";
-    for (const cls of [...new Set(view.nodes.map((n) => n.class))]) {
+    text("div", "種類（クリックで表示・非表示）/ kinds (click to show or hide)", box, "cls");
+    for (const cls of kindsSeen) {
       const s = text("span", cls, box);
+      s.dataset.class = cls;
       s.style.background = COLOURS[cls] || "#7f8c8d";
+      if (hidden.has(cls)) s.classList.add("off");
+      s.addEventListener("click", () => {
+        if (hidden.has(cls)) hidden.delete(cls); else hidden.add(cls);
+        load(root);
+      });
+    }
+    const agencies = [...new Set(view.nodes.map((n) => n.agency).filter(Boolean))].sort();
+    if (agencyFilter && !agencies.includes(agencyFilter)) agencies.unshift(agencyFilter);
+    if (agencies.length > 1 || agencyFilter) {
+      const label = text("label", "法人 / agency ", box);
+      label.style.display = "block";
+      const sel = document.createElement("select");
+      sel.id = "agency-filter";
+      for (const a of ["", ...agencies]) {
+        const o = document.createElement("option");
+        o.value = a; o.textContent = a || "すべて / all";
+        if (a === agencyFilter) o.selected = true;
+        sel.appendChild(o);
+      }
+      sel.addEventListener("change", () => { agencyFilter = sel.value; load(root); });
+      label.appendChild(sel);
     }
   }
 
@@ -133,13 +198,18 @@
     const iri = text("div", n.id, d, "cls");
     iri.style.wordBreak = "break-all";
     const again = text("button", "このノードから描く / redraw from here", d);
-    again.addEventListener("click", () => load(n.id));
+    again.addEventListener("click", () => start(n.id));
+    const page = document.createElement("a");
+    page.href = `${BASE}/node?iri=${encodeURIComponent(n.id)}`;
+    page.textContent = " ページを開く / open its page";
+    d.appendChild(page);
   }
 
   function showEdge(e) {
     const d = $("detail");
     d.innerHTML = "";
-    text("h3", e.edge, d);
+    text("h3", `${e.label || e.edge} / ${e.label_en || ""}`, d);
+    text("div", e.edge, d, "cls");
     const ev = e.evidence || {};
     text("div", "根拠 / evidence: " + (where(ev) || "—"), d, "where").id = "detail-where";
     if (ev.quote) text("blockquote", ev.quote, d);
@@ -152,11 +222,11 @@
     svg.setAttribute("height", Math.max(50, current.height * scale));
   }
 
-  function fit() {
+  function fit(floor) {
     if (!current) return;
     const c = $("canvas");
     scale = Math.min(1, (c.clientWidth - 8) / current.width, (c.clientHeight - 8) / current.height);
-    scale = Math.max(scale, 0.05);
+    scale = Math.max(scale, typeof floor === "number" ? floor : 0.05);
     applyScale();
   }
 
@@ -204,14 +274,14 @@
   $("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); const q = $("q").value.trim(); if (q) search(q); });
   $("zoom-in").addEventListener("click", () => { scale *= 1.25; applyScale(); });
   $("zoom-out").addEventListener("click", () => { scale /= 1.25; applyScale(); });
-  $("fit").addEventListener("click", fit);
+  $("fit").addEventListener("click", () => fit());
   $("export-svg").addEventListener("click", exportSVG);
   $("export-png").addEventListener("click", exportPNG);
 
   const params = new URLSearchParams(location.search);
   if (params.get("direction")) $("direction").value = params.get("direction");
   if (params.get("depth")) $("depth").value = params.get("depth");
-  if (params.get("node")) load(params.get("node"));
+  if (params.get("node")) start(params.get("node"));
   else if (params.get("q")) { $("q").value = params.get("q"); search(params.get("q")); }
-  window.keifuLineage = { load, search, exportSVG, exportPNG, get view() { return current; } };
+  window.keifuLineage = { load: start, search, exportSVG, exportPNG, get view() { return current; } };
 })();
