@@ -7,6 +7,7 @@ the batch goes on; its previously stored graph is left as it was.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import re
 import threading
 import time
@@ -71,14 +72,29 @@ class FileResult:
 
 
 def expand_inputs(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, folders expanded to their documents (sorted, so builds are repeatable)."""
+    """Files as given, folders expanded to their documents (sorted, so builds are repeatable).
+
+    Nothing is skipped without a word: a folder that cannot be listed and a link to nothing are inputs too,
+    so the build reports them by name (reading them fails with the reason) instead of leaving them out."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES))
-        else:
-            out.append(p)
+        out.extend(_documents_in(p) if p.is_dir() else [p])
     return out
+
+
+def _documents_in(folder: Path) -> list[Path]:
+    found: list[Path] = []
+
+    def unreadable(e: OSError) -> None:  # a folder os.walk cannot list
+        found.append(Path(str(e.filename)))
+
+    for top, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs.sort()
+        for n in names:
+            f = Path(top) / n
+            if f.suffix.lower() in INPUT_SUFFIXES and (f.is_file() or (f.is_symlink() and not f.exists())):
+                found.append(f)
+    return sorted(found)
 
 
 def summarize(ef: ExtractedFile) -> list[DocSummary]:

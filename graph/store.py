@@ -129,6 +129,10 @@ class Store:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self.ox = ox.Store(str(self.path))
         except (OSError, RuntimeError) as e:
+            if "lock" in str(e).lower():  # RocksDB's LOCK file: another process writes this store
+                raise StoreError("the store is being written by another process (another keifu build?); wait for "
+                                 "it to finish", "ストアは別のプロセス（別の keifu build など）が書き込み中です。終わるまで待ってください",
+                                 self.path) from e
             raise StoreError(f"cannot open the store: {e}", f"ストアを開けません: {e}", self.path) from e
         if not read_only:
             self.drop_staging()

@@ -22,8 +22,13 @@ def clip(s: str, n: int) -> str:
     return out + "…"
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+
+
 def render(headers: Sequence[str], rows: Sequence[Sequence[object]], max_width: int = 40) -> str:
-    cells = [[clip("" if v is None else str(v), max_width) for v in r] for r in rows]
+    """A plain-text table; control characters in a cell (a newline in a file name) are shown escaped, so each
+    row stays one line."""
+    cells = [[clip("" if v is None else str(v).translate(_CONTROL), max_width) for v in r] for r in rows]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(vals: Sequence[str]) -> str:

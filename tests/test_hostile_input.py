@@ -77,3 +77,23 @@ def test_deep_json_ld_is_a_clear_error() -> None:
     with pytest.raises(DraftError) as e:
         validate_bytes(doc, "deep.jsonld")
     assert e.value.status == 422 and "nested" in e.value.message_en
+
+
+def test_build_names_what_it_cannot_read_and_keeps_rows_on_one_line(tmp_path: Path) -> None:
+    """A link to nothing is reported by name (not skipped), a newline in a file name is shown escaped, and a
+    second writer gets a clear message instead of RocksDB's lock error."""
+    from conftest import SAMPLES
+    from keifu.graph.store import Store, StoreError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "odd\nname.txt").write_bytes((SAMPLES / "annual_plan.txt").read_bytes())
+    (docs / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    r = keifu("build", docs, "--store", tmp_path / "st", "--no-validate")
+    assert r.returncode == 1
+    assert "gone.txt" in r.stderr and "No such file" in r.stderr
+    assert "odd\\nname.txt" in r.stdout
+    with Store(tmp_path / "st2"):
+        with pytest.raises(StoreError) as e:
+            Store(tmp_path / "st2")
+        assert "another process" in e.value.message_en and "書き込み中" in e.value.message_ja

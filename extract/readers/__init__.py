@@ -63,5 +63,11 @@ def read_source(path: Path | str, tables: bool = True, backend: str | None = Non
     # The header may follow a little junk (readers tolerate up to 1024 bytes); a text file that merely
     # mentions the magic has no PDF objects.
     if data.lstrip().startswith(PDF_MAGIC) or (PDF_MAGIC in data[:1024] and b"endobj" in data):
-        return read_pdf(path, data, sha, tables=tables, backend=backend)
+        try:
+            return read_pdf(path, data, sha, tables=tables, backend=backend)
+        except ReadError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a PDF library tripping on damage is a damaged PDF, not a crash
+            raise ReadError(f"PDF is damaged and cannot be read ({type(e).__name__}: {e})",
+                            f"PDFが壊れていて読めません（{type(e).__name__}）", path=path) from e
     return read_text(path, data, sha)
