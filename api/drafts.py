@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import json
-import pickle
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -22,7 +21,7 @@ from keifu.graph.draft import DraftError, validate_bytes, warm_up
 
 from .pool import QueryPool, _Worker
 from .sandbox import without_network
-from .worker import Reply, error
+from .worker import Reply, answer_jobs, error
 
 JSON = "application/json"
 TURTLE = "text/turtle"
@@ -68,14 +67,7 @@ def serve_drafts(conn: Connection, limits: ReadLimits, memory: int) -> None:
     warm_up()
     cap_memory(memory)
     gc.freeze()  # the warmed-up objects leave the collector's generations: less time per draft
-    conn.send_bytes(b"")
-    while True:
-        try:
-            job = pickle.loads(conn.recv_bytes())
-        except (EOFError, OSError):
-            return
-        reply = answer(job)
-        conn.send_bytes(pickle.dumps((reply.status, reply.media, reply.body, reply.headers), pickle.HIGHEST_PROTOCOL))
+    answer_jobs(conn, answer)
 
 
 class DraftPool(QueryPool):

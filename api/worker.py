@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -236,11 +238,17 @@ def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: b
     if not network:
         without_network()
     store = open_store(store_path, memory)
+    answer_jobs(conn, lambda job: execute(store, job, prefixes, merged=memory))
+
+
+def answer_jobs(conn: Connection, answer: Callable[[Any], Reply]) -> None:
+    """Say the worker is ready (an empty frame), then answer pickled jobs until the socket closes. Replies
+    travel as plain tuples, which pickle cheaply."""
     conn.send_bytes(b"")
     while True:
         try:
             job = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        reply = execute(store, job, prefixes, merged=memory)
+        reply = answer(job)
         conn.send_bytes(pickle.dumps((reply.status, reply.media, reply.body, reply.headers), pickle.HIGHEST_PROTOCOL))
