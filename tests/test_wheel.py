@@ -89,3 +89,13 @@ def test_missing_shapes_refuse_to_run(installed: tuple[Path, Path], tmp_path: Pa
     finally:
         for f in moved.glob("*.ttl"):
             shutil.copy2(f, shapes / f.name)
+
+
+def test_entry_points_are_importable_from_keifu() -> None:
+    import keifu
+
+    for name, module in keifu.ENTRY_POINTS.items():
+        obj = getattr(keifu, name)
+        assert callable(obj) and obj.__module__ == module, name
+    report = keifu.validate_path(FIXTURES / "draft_rd_bad.txt")
+    assert not report.conforms
