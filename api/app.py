@@ -22,7 +22,7 @@ from keifu.graph.vocab import sparql_prefixes
 
 from keifu.resources import data_dir
 
-from . import describe, docs, graphstore, named_queries, sparql
+from . import describe, docs, errors, graphstore, named_queries, sparql
 from .backend import Backend, LocalBackend
 from .drafts import DraftPool
 from .security import Limits, SecurityHeaders
@@ -59,6 +59,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
 
     app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="SPARQL 1.1 endpoint over the keifu policy graph / 政策の系譜グラフの SPARQL エンドポイント")
+    errors.install(app)
     app.state.service = Service(backend, limits, queries_dir)
     pool = getattr(backend, "pool", None)
     app.state.service.long_per_client = max(1, pool.size - 1) if pool is not None else 4

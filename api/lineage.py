@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from keifu.extract.errors import KeifuError
 from keifu.graph.coverage import coverage
@@ -23,6 +23,8 @@ from keifu.graph.lineage_render import resolve_node, subgraph, to_dot, to_graphm
 from keifu.graph.store import Store
 from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.vocab import KF
+
+from .errors import ApiError, keifu_error
 
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"lineage.js": "text/javascript; charset=utf-8"}
@@ -41,7 +43,7 @@ def lineage_store(request: Request) -> Store:
         try:
             opened = Store.for_reading(st or os.environ.get("KEIFU_STORE", "store"))
         except KeifuError as e:
-            raise HTTPException(503, {"ja": e.message_ja, "en": e.message_en}) from e
+            raise ApiError(503, "no-store", e.message_en, e.message_ja) from e
         state.lineage_store = opened
     return opened
 
@@ -53,12 +55,8 @@ def _index(store: Store) -> LineageIndex:
     return index_for(store)
 
 
-def _error(status: int, e: KeifuError, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": {"ja": e.message_ja, "en": e.message_en}, **extra}, status_code=status)
-
-
 def _ambiguous(e: AmbiguousName) -> JSONResponse:
-    return _error(300, e, candidates=[c.as_dict() for c in e.candidates])
+    return keifu_error(300, "ambiguous-name", e, beside={"candidates": [c.as_dict() for c in e.candidates]})
 
 
 def _wants(request: Request, fmt: str | None, mime: str) -> bool:
@@ -80,7 +78,7 @@ def get_trace(
     except AmbiguousName as e:
         return _ambiguous(e)
     except NameNotFound as e:
-        return _error(404, e)
+        return keifu_error(404, "not-found", e)
     if format == "csv" or _wants(request, format, "text/csv"):
         return PlainTextResponse(res.csv(), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="trace.csv"'})
@@ -110,7 +108,7 @@ def view_page(request: Request) -> HTMLResponse:
 @router.get("/lineage/assets/{name}", include_in_schema=False)
 def asset(name: str) -> Response:
     if name not in ASSETS:
-        raise HTTPException(404, {"ja": "ありません", "en": "not found"})
+        raise ApiError(404, "not-found", "not found", "ありません")
     return Response((STATIC / name).read_bytes(), media_type=ASSETS[name])
 
 
@@ -135,7 +133,7 @@ def get_lineage(
     except AmbiguousName as e:
         return _ambiguous(e)
     except NameNotFound as e:
-        return _error(404, e)
+        return keifu_error(404, "not-found", e)
     view = subgraph(idx, cand.iri, direction, depth, max_nodes=max_nodes, expand=expand or (),
                     kinds=[k.strip() for k in kinds.split(",") if k.strip()] if kinds else None, agency=agency or None,
                     hide=[k.strip() for k in (hide or "").split(",") if k.strip()])

@@ -36,6 +36,7 @@ from keifu.graph.xlsx import xlsx_bytes
 
 from keifu.resources import data_dir
 
+from .errors import keifu_error
 from .html import chart, esc, facts, href, layout, link, page_for_class, readable, source_ref, table
 from .lineage import StoreDep
 
@@ -372,7 +373,7 @@ def _make_trace_table(store: Store, iri: str, agency: str, attribution: str) -> 
 
 
 def _no_plan(e: KeifuError) -> JSONResponse:
-    return JSONResponse({"error": {"ja": e.message_ja, "en": e.message_en}}, status_code=404)
+    return keifu_error(404, "not-found", e)
 
 
 @router.get("/plan/trace.csv", summary="the trace table as CSV (UTF-8 with BOM) / 追跡表 CSV")

@@ -97,3 +97,20 @@ def test_build_names_what_it_cannot_read_and_keeps_rows_on_one_line(tmp_path: Pa
         with pytest.raises(StoreError) as e:
             Store(tmp_path / "st2")
         assert "another process" in e.value.message_en and "書き込み中" in e.value.message_ja
+
+
+def test_every_api_error_has_one_format(tmp_path: Path) -> None:
+    """SPARQL, lineage, pages and FastAPI's own errors (unknown route, bad parameter) all answer
+    {"error": {"code", "message_ja", "message_en"}}."""
+    from fastapi.testclient import TestClient
+    from keifu.api.app import create_app
+    from keifu.api.backend import LocalBackend
+    from keifu.graph.store import Store
+
+    with Store(tmp_path / "st"):
+        pass
+    with TestClient(create_app(LocalBackend(tmp_path / "st", workers=1))) as client:
+        for r in (client.get("/no-such-page"), client.get("/trace"), client.get("/trace", params={"plan": "存在しない計画"}),
+                  client.get("/sparql", params={"query": "SELEC nothing"}), client.get("/lineage/assets/nothing.js")):
+            err = r.json()["error"]
+            assert r.status_code >= 400 and err["code"] and err["message_ja"] and err["message_en"], r.text

@@ -195,7 +195,7 @@ def test_node_redirects_and_unknown(client: TestClient, store: Store) -> None:
     assert body["b"] in _links(client.get("/plans").text, "node")  # the register links deciding bodies
     for dl in ("/plan/trace.csv", "/plan/trace.xlsx"):
         r = client.get(dl, params={"iri": "https://example.org/none"})
-        assert r.status_code == 404 and r.json()["error"]["ja"] and r.json()["error"]["en"]
+        assert r.status_code == 404 and r.json()["error"]["message_ja"] and r.json()["error"]["message_en"]
     for page in ("plan", "agency", "document", "indicator", "source", "node"):
         assert client.get(f"/{page}", params={"iri": "https://example.org/none"}).status_code == 404
         assert client.get(f"/{page}", params={"iri": "bad>iri"}).status_code == 404

@@ -11,6 +11,7 @@ import networkx as nx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from keifu.api import errors
 from keifu.api.lineage import router
 from lineage_fixtures import fixture_store
 
@@ -61,9 +62,9 @@ def test_trace_ambiguous_and_unknown_names(client: TestClient) -> None:
     assert r.status_code == 300
     body = r.json()
     assert {c["iri"] for c in body["candidates"]} == {EX + "S1", EX + "S2"}
-    assert body["error"]["ja"] and body["error"]["en"]
+    assert body["error"]["message_ja"] and body["error"]["message_en"]
     missing = client.get("/trace", params={"plan": "存在しない計画"})
-    assert missing.status_code == 404 and "存在しない計画" in missing.json()["error"]["ja"]
+    assert missing.status_code == 404 and "存在しない計画" in missing.json()["error"]["message_ja"]
     assert client.get("/trace").status_code == 422
 
 
@@ -122,6 +123,7 @@ def test_store_from_path(tmp_path: Path) -> None:
     assert c.get("/trace", params={"plan": "架空イノベーション総合戦略"}).json()["count"] == 2
     app2 = FastAPI()
     app2.include_router(router)
+    errors.install(app2)  # as create_app does
     app2.state.store = str(tmp_path / "nowhere")
     r = TestClient(app2).get("/trace", params={"plan": "x"})
-    assert r.status_code == 503 and r.json()["detail"]["ja"]
+    assert r.status_code == 503 and r.json()["error"]["message_ja"]

@@ -84,7 +84,7 @@
     if (hidden.size) q.set("hide", [...hidden].join(","));
     if (agencyFilter) q.set("agency", agencyFilter);
     const { status: code, body } = await getJSON(`${BASE}/lineage?${q}`);
-    if (code !== 200) { status((body.error && (body.error.ja + " / " + body.error.en)) || `HTTP ${code}`); return; }
+    if (code !== 200) { status((body.error && (body.error.message_ja + " / " + body.error.message_en)) || `HTTP ${code}`); return; }
     current = body;
     for (const n of body.nodes) if (!kindsSeen.includes(n.class)) kindsSeen.push(n.class);
     draw(body);
