@@ -179,7 +179,7 @@ class Reader:
                 or (k + 1 < len(block) and is_programme_line(block[k + 1].text) and not text.endswith("。"))):
             last.lines.append(ln)
             return
-        if last is not None and last.kind == "series" and k > 0 and _open_end(last.lines[-1].text):
+        if last is not None and last.kind == "series" and k > 0 and _open_end(last):
             last.lines.append(ln)  # a series wrapped inside a value (16,356,657 / シーン（2021年度）…)
             return
         if k == 0 and _TARGET_LINE.match(squash(text)) and last is not None and last.kind == "indicator":
@@ -307,9 +307,10 @@ def _target_closed(p: Piece) -> bool:
     return s.count("(") <= s.count(")")
 
 
-def _open_end(text: str) -> bool:
-    """A series line cut inside a value: it ends with a number (its unit on the next line) or inside a paren
-    （2022年 / 度）."""
+def _open_end(p: Piece) -> bool:
+    """A series whose last line is cut inside a value: it ends with a number (its unit on the next line) or
+    inside a paren （2022年 / 度）. A series that starts inside its indicator's line is read from there."""
+    text = p.lines[-1].text[p.offset:] if len(p.lines) == 1 else p.lines[-1].text
     t = squash(text)
     return bool(t) and text.strip()[-1] not in CIRCLED and (t[-1].isdigit() or t.count("(") > t.count(")"))
 

@@ -215,8 +215,9 @@ def _targets(body: str) -> tuple[str, str | None, list[TargetValue]]:
     pos = 0
     while (m := _TARGET_RX.search(body, pos)) is not None:
         end = _outer_end(body, m.end())
-        labels.append((m, end))
-        pos = max(end, m.end())
+        if not labels or _depth(body[pos:m.start()]) == 0:  # a label inside a note's paren is the note's
+            labels.append((m, end))
+        pos = max(end + 1, m.end())
     if not labels:
         # a target with no 目標値 label: （2025年までに理学系12.0％…） at the end
         tail = re.search(r"[（(]([^（(）)]*(?:までに|毎年度)[^（(]*?)[）)]\s*$", body)
@@ -233,6 +234,10 @@ def _targets(body: str) -> tuple[str, str | None, list[TargetValue]]:
         targets += [t if item is None else replace(t, category=_with_item(item, t.category, t.unit))
                     for t in parse_targets(inner, cell=True)]
     return body[: labels[0][0].start()].strip(), "\n".join(texts), targets
+
+
+def _depth(text: str) -> int:
+    return sum(1 for c in text if c in "（(") - sum(1 for c in text if c in "）)")
 
 
 def _outer_end(body: str, start: int) -> int:
