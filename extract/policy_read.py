@@ -179,6 +179,9 @@ class Reader:
                 or (k + 1 < len(block) and is_programme_line(block[k + 1].text) and not text.endswith("。"))):
             last.lines.append(ln)
             return
+        if last is not None and last.kind == "series" and k > 0 and _open_end(last):
+            last.lines.append(ln)  # a series wrapped inside a value (16,356,657 / シーン（2021年度）…)
+            return
         if k == 0 and _TARGET_LINE.match(squash(text)) and last is not None and last.kind == "indicator":
             last.lines.append(ln)  # （目標値：…） printed on its own after a blank line
             return
@@ -302,6 +305,14 @@ def _target_closed(p: Piece) -> bool:
     if "目標" not in s:
         return not s or s.count("(") <= s.count(")")
     return s.count("(") <= s.count(")")
+
+
+def _open_end(p: Piece) -> bool:
+    """A series whose last line is cut inside a value: it ends with a number (its unit on the next line) or
+    inside a paren （2022年 / 度）. A series that starts inside its indicator's line is read from there."""
+    text = p.lines[-1].text[p.offset:] if len(p.lines) == 1 else p.lines[-1].text
+    t = squash(text)
+    return bool(t) and text.strip()[-1] not in CIRCLED and (t[-1].isdigit() or t.count("(") > t.count(")"))
 
 
 def _series_continues(text: str) -> bool:

@@ -15,14 +15,14 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
 from .facts import agency_key
 from .model import Line, LineSpan, SourceText
 from .normalize import ascii_digits, squash
-from .policy_lines import MEASURE_CELL, POLICY_CELL, Piece, vocab
+from .policy_lines import CIRCLED, MEASURE_CELL, POLICY_CELL, Piece, vocab
 from .policy_read import read_pieces, source_label
 from .registry import register_parser
 from .targets import Observation, TargetValue, parse_observations, parse_targets
@@ -45,6 +45,8 @@ class PolicyIndicator(LineSpan):
     source_lines: list[Line] = field(default_factory=list)
     rated_area: str | None = None  # 「リモートセンシング」 for a rating of an agency's research area
     rated_agency: str | None = None
+    #: offset in ``series_text`` where each of ``series_lines`` starts (lines wrapped inside a value are joined)
+    series_starts: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -184,24 +186,10 @@ def _indicator(d: dict) -> PolicyIndicator:
     text = p.text if p.split is None else p.lines[0].text.strip()[: p.split].strip() + "".join(
         ln.text.strip() for ln in p.lines[1:])
     body = text[1:] if text and text[0] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳" else text
-    m = _TARGET_RX.search(body)
-    name, target_text = body.strip(), None
-    if m:
-        name = body[: m.start()].strip()
-        inner = body[m.end():]
-        inner = _strip_outer(inner)
-        target_text = inner
-    else:
-        # a target with no 目標値 label: （2025年までに理学系12.0％…） at the end
-        tail = re.search(r"[（(]([^（(）)]*(?:までに|毎年度)[^（(]*?)[）)]\s*$", body)
-        if tail:
-            name, target_text = body[: tail.start()].strip(), tail.group(1)
-    targets = parse_targets(target_text, cell=True) if target_text is not None else []
+    name, target_text, targets = _targets(body)
     series_lines = [ln for s in d["series"] for ln in s.lines]
-    parts = [_split_source(_series_part(s)) for s in d["series"]]
-    series_text = "\n".join(a for a, _ in parts)
-    tail_src = " ".join(b for _, b in parts if b) or None
-    obs = parse_observations(series_text)
+    series_text, series_starts, tail_src = _series(d["series"])
+    obs = _item_observations(series_text)
     obs = [o for o in obs if o.year is not None and not _is_reference(series_text, o)]
     source_pieces: list[Piece] = d["source"]
     source_text = "\n".join(source_label(s.text) for s in source_pieces) or None
@@ -215,8 +203,110 @@ def _indicator(d: dict) -> PolicyIndicator:
         notes=[n.text for n in d["notes"]], lines=list(p.lines), series_lines=series_lines,
         source_lines=[ln for s in source_pieces for ln in s.lines],
         rated_area=area.group("area").strip("「」") if area else (name if agency and _is_rating(targets) else None),
-        rated_agency=agency if (area or _is_rating(targets)) else None,
+        rated_agency=agency if (area or _is_rating(targets)) else None, series_starts=series_starts,
     )
+
+
+def _targets(body: str) -> tuple[str, str | None, list[TargetValue]]:
+    """(name, target text, targets) of an indicator cell. Each （目標値…：…） label is read, so an indicator that
+    covers several items (（目標値（A号機分）：…）（目標値（B号機分）：…）) keeps one target per item, the item
+    named by the label's annotation as the target's category."""
+    labels: list[tuple[re.Match[str], int]] = []
+    pos = 0
+    while (m := _TARGET_RX.search(body, pos)) is not None:
+        end = _outer_end(body, m.end())
+        if not labels or _depth(body[pos:m.start()]) == 0:  # a label inside a note's paren is the note's
+            labels.append((m, end))
+        pos = max(end + 1, m.end())
+    if not labels:
+        # a target with no 目標値 label: （2025年までに理学系12.0％…） at the end
+        tail = re.search(r"[（(]([^（(）)]*(?:までに|毎年度)[^（(]*?)[）)]\s*$", body)
+        if tail:
+            text = tail.group(1)
+            return body[: tail.start()].strip(), text, parse_targets(text, cell=True)
+        return body.strip(), None, []
+    texts: list[str] = []
+    targets: list[TargetValue] = []
+    for m, end in labels:
+        inner = body[m.end():end].strip()
+        texts.append(inner)
+        item = _item(m.group(0))
+        targets += [t if item is None else replace(t, category=_with_item(item, t.category, t.unit))
+                    for t in parse_targets(inner, cell=True)]
+    return body[: labels[0][0].start()].strip(), "\n".join(texts), targets
+
+
+def _depth(text: str) -> int:
+    return sum(1 for c in text if c in "（(") - sum(1 for c in text if c in "）)")
+
+
+def _outer_end(body: str, start: int) -> int:
+    """Where the target phrase inside （目標値：…） ends: before the bracket that closes the label paren."""
+    depth = 1
+    for k in range(start, len(body)):
+        if body[k] in "（(":
+            depth += 1
+        elif body[k] in "）)":
+            depth -= 1
+            if depth == 0:
+                return k
+    return len(body)
+
+
+def _item(text: str) -> str | None:
+    """The item an annotation names: （A号機分） → A号機 (vocabulary role ``item-annotation``)."""
+    rx = vocab("item-annotation")
+    m = re.search(rx[0], text) if rx else None
+    return m.group("item").strip() if m else None
+
+
+def _with_item(item: str, category: str | None, unit: str | None) -> str:
+    return item if category is None or category == unit else f"{item}・{category}"
+
+
+def _series(pieces: list[Piece]) -> tuple[str, list[int], str | None]:
+    """The series text of an indicator, one line per printed line except where a line is cut inside a value
+    (a number and its unit, a year paren): those are joined so the value keeps its unit and year. Returns the
+    text, where each printed line starts in it, and a source printed after the series."""
+    out, starts, srcs = "", [], []
+    for p in pieces:
+        for k, ln in enumerate(p.lines):
+            raw = (ln.text[p.offset:] if k == 0 and p.offset else ln.text).strip()
+            part, src = _split_source(raw)
+            if src:
+                srcs.append(src)
+            if out and not _cut(out):
+                out += "\n"
+            starts.append(len(out))
+            out += part
+    return out, starts, " ".join(srcs) or None
+
+
+def _cut(text: str) -> bool:
+    """The series so far ends inside a value: a number whose unit follows, or an open paren （2022年 / 度）."""
+    raw = text[text.rfind("\n") + 1:].strip()
+    line = squash(raw)
+    return bool(line) and raw[-1] not in CIRCLED and (line[-1].isdigit() or line.count("(") > line.count(")"))
+
+
+def _item_observations(series_text: str) -> list[Observation]:
+    """Actual values with the item each is for: an annotation （A号機分） names the item of the values after it,
+    up to the next annotation; the annotation itself is never read as a value (GOSAT-2分 is not 2分)."""
+    rx = vocab("item-annotation")
+    marks = list(re.finditer(rx[0], series_text)) if rx else []
+    if not marks:
+        return parse_observations(series_text)
+    blanked = series_text
+    for m in marks:
+        blanked = blanked[: m.start()] + " " * (m.end() - m.start()) + blanked[m.end():]
+    out = []
+    for o in parse_observations(blanked):
+        mark = next((m for m in reversed(marks) if m.end() <= o.start), None)
+        if mark is not None:
+            cat = _with_item(mark.group("item").strip(), o.category, o.unit)
+            o = replace(o, category=cat, raw=series_text[o.start:o.end].strip() or o.raw)
+        out.append(o)
+    return out
 
 
 def _is_rating(targets: list[TargetValue]) -> bool:
@@ -229,26 +319,6 @@ _AGENCY = re.compile(r"(?:国立研究開発法人|独立行政法人|\(国研\)
 def _agency_name(text: str) -> str | None:
     m = _AGENCY.search(squash(text))
     return m.group(0).replace("(国研)", "国立研究開発法人") if m else None
-
-
-def _strip_outer(inner: str) -> str:
-    """The target phrase inside （目標値：…）, without the closing bracket of the label paren."""
-    depth = 1
-    for k, ch in enumerate(inner):
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth -= 1
-            if depth == 0:
-                return inner[:k].strip()
-    return inner.strip()
-
-
-def _series_part(p: Piece) -> str:
-    first = p.lines[0].text
-    if p.offset:
-        first = first[p.offset:]
-    return "\n".join([first.strip(), *(ln.text.strip() for ln in p.lines[1:])])
 
 
 def _is_reference(text: str, o: Observation) -> bool:

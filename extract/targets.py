@@ -183,7 +183,8 @@ _DASHES = "-－―‐—"
 _SEP = "、,，・:：;；/／()（）「」【】[]#※ 　\n"
 #: Particles that may follow a unit in a sentence (120科目とする, 45基を整備): the unit's word ends there.
 _PARTICLES = "とをにでがはへも"
-_GENERIC_UNIT = re.compile(r"[\u30a1-\u30fa\u30fc]{2,8}|[\u4e00-\u9fff]{1,2}")
+#: A unit not in the vocabulary: katakana, after a magnitude (億ドル, 万トン), or one or two kanji.
+_GENERIC_UNIT = re.compile(r"[万億兆]?[\u30a1-\u30fa\u30fc]{2,8}|[\u4e00-\u9fff]{1,2}")
 
 
 def _years(text: str, s: str, idx: list[int]) -> list[_Year]:

@@ -12,6 +12,7 @@ made by :func:`link_across` after every file is stored.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
@@ -105,7 +106,7 @@ def emit_series(em: Emitter, ind: URIRef, obs: Iterable[Observation], dnode: URI
             em.add(node, KF.value, decimal_literal(o.value))
         else:
             em.add(node, KF.rating, Literal(o.rating))
-        em.add(node, KF.unit, Literal(o.unit) if o.unit else None)
+        em.add(node, KF.unit, Literal(o.unit_norm) if o.unit else None)  # ％ and % are one unit; raw keeps it
         em.add(node, KF.valueQualifier, Literal(o.qualifier) if o.qualifier else None)
         if o.year_to is not None:
             em.add(node, KF.yearTo, Literal(o.year_to))
@@ -123,13 +124,16 @@ def emit_target(em: Emitter, owner: URIRef, node: URIRef, t: TargetValue, line: 
     em.add(node, KF.expression, em.ja(t.expression or "-"))
     if t.value is not None:
         em.add(node, KF.targetValue, decimal_literal(t.value))
-    em.add(node, KF.unit, Literal(t.unit) if t.unit else None)
+    em.add(node, KF.unit, Literal(t.unit_norm) if t.unit else None)
+    # a target set for a span (累計300地点（2026～2030年度）) is due at the span's end
     if t.fiscal_year is not None:
-        em.add(node, KF.targetFiscalYear, Literal(t.fiscal_year))
+        em.add(node, KF.targetFiscalYear, Literal(t.year_to or t.fiscal_year))
     if t.calendar_year is not None:
-        em.add(node, KF.targetCalendarYear, Literal(t.calendar_year))
+        em.add(node, KF.targetCalendarYear, Literal(t.year_to or t.calendar_year))
     if t.year_to is not None:
         em.add(node, KF.yearTo, Literal(t.year_to))
+        first = t.fiscal_year if t.fiscal_year is not None else t.calendar_year
+        em.add(node, KF.yearFrom, Literal(first) if first is not None else None)
     em.add(node, KF.targetQualifier, Literal(t.qualifier) if t.qualifier else None)
     em.add(node, KF.seriesCategory, Literal(t.category) if t.category else None)
     em.add(node, KF.rating, Literal(t.rating) if t.rating else None)
@@ -249,6 +253,8 @@ def _indicator(em: Emitter, goal: URIRef, ind: PolicyIndicator, dnode: URIRef) -
     series_lines = ind.series_lines or ind.lines
 
     def line_of(o: Observation) -> Line:
+        if ind.series_starts and len(ind.series_starts) == len(series_lines):
+            return series_lines[max(bisect_right(ind.series_starts, o.start) - 1, 0)]
         pos = ind.series_text.count("\n", 0, o.start)
         return series_lines[min(pos, len(series_lines) - 1)]
 

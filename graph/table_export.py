@@ -65,6 +65,14 @@ SELECT ?ind ?basis ?year ?cat ?value ?unit ?raw ?missing ?line WHERE {
 }
 """
 
+#: targets set per item (（目標値（A号機分）：…）): a value row of that item shows its item's target
+_ITEM_TARGETS = """
+SELECT ?ind ?cat ?target ?tfy WHERE {
+  ?ind kf:hasTarget ?tn . ?tn kf:seriesCategory ?cat ; kf:expression ?target .
+  OPTIONAL { ?tn kf:targetFiscalYear ?tfy }
+}
+"""
+
 
 def _s(v: str | None) -> str:
     return "" if v is None else v
@@ -83,6 +91,9 @@ def indicator_rows(store: Store) -> list[list[str]]:
     values: dict[str, list[dict[str, str | None]]] = {}
     for r in store.select(sparql_prefixes() + _VALUES):
         values.setdefault(r["ind"], []).append(r)  # type: ignore[arg-type]
+    item_targets: dict[tuple[str, str], tuple[str, str]] = {}
+    for r in store.select(sparql_prefixes() + _ITEM_TARGETS):
+        item_targets.setdefault((r["ind"], r["cat"]), (_s(r["target"]), _s(r["tfy"])))  # type: ignore[index]
     out = []
     facts = sorted(store.select(sparql_prefixes() + _INDICATORS),
                    key=lambda r: (_s(r["dl"]), _s(r["f"]), _s(r["ac"]), _int(r["pg"]), _int(r["ln"]), r["ind"]))
@@ -96,6 +107,10 @@ def indicator_rows(store: Store) -> list[list[str]]:
             else:
                 tail = [_s(v["basis"]), _s(v["year"]), _s(v["cat"]), _s(v["value"]), _s(v["unit"]), _s(v["raw"]),
                         _s(v["missing"]), _s(f["src"]), _s(v["line"])]
+                item = item_targets.get((f["ind"], _s(v["cat"])))
+                if item is not None:
+                    out.append(head[:11] + list(item) + tail + [f["ind"]])
+                    continue
             out.append(head + tail + [f["ind"]])
     return out
 
