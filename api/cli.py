@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from keifu.graph.remote import RemoteConfig
+from keifu.graph.remote import RemoteConfig, endpoint_password
 from keifu.graph.store import MEMORY_MAX_QUADS, Store, incomplete_warning
 
 from keifu import cpus
@@ -28,7 +28,7 @@ def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                     validate_memory=args.validate_memory * 1024**2)
     if args.endpoint:
         cfg = RemoteConfig(args.endpoint, args.update_endpoint, args.graph_store_endpoint, args.user,
-                           args.password or os.environ.get("KEIFU_ENDPOINT_PASSWORD"), args.auth_scheme,
+                           endpoint_password(args.user), args.auth_scheme,
                            timeout=args.timeout)
         backend = RemoteBackend(cfg, timeout=args.timeout)
     else:
@@ -84,7 +84,6 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--update-endpoint", help="its SPARQL Update URL (default: --endpoint)")
     s.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (optional)")
     s.add_argument("--user", help="user for the remote server")
-    s.add_argument("--password", help="password (or KEIFU_ENDPOINT_PASSWORD)")
     s.add_argument("--auth-scheme", choices=["basic", "digest"], default="basic",
                    help="HTTP auth for the remote server (Virtuoso's /sparql-auth: digest)")
     s.add_argument("--host", default="127.0.0.1")

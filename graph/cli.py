@@ -23,7 +23,7 @@ from keifu import STARTED
 from .build import FileResult, build
 from .named_query import ParamError, bound_query, parse_query_text
 from .progress import Progress
-from .remote import mirror, open_remote, push_changes
+from .remote import endpoint_password, mirror, open_remote, push_changes
 from .store import MEMORY_MAX_QUADS, Store, incomplete_warning
 from .tabulate import render
 from .vocab import PREFIXES, sparql_prefixes
@@ -64,7 +64,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         if args.endpoint:  # build into a mirror of the remote graphs, then push back what changed
             remote = open_remote(args.endpoint, args.update_endpoint, args.graph_store_endpoint, args.user,
-                                 args.password, args.auth_scheme)
+                                 endpoint_password(args.user), args.auth_scheme)
             store, before = mirror(remote)
         else:
             if incomplete_warning(args.store):
@@ -267,7 +267,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--update-endpoint", help="its SPARQL Update URL (None: --endpoint) / 更新用 URL")
     b.add_argument("--graph-store-endpoint", help="its Graph Store Protocol URL (PUT per graph; optional)")
     b.add_argument("--user", help="user name for the remote server / 外部サーバーのユーザー名")
-    b.add_argument("--password", help="its password / パスワード")
     b.add_argument("--auth-scheme", choices=["basic", "digest"], default="basic", help="HTTP authentication / 認証方式")
     b.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
                    help="progress bar on stderr (auto: only on a terminal) / 進捗表示")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,6 +290,22 @@ def push_changes(local: Store, remote: RemoteStore, before: dict[str, str]) -> l
         remote.drop(g)
         pushed.append(g)
     return pushed
+
+
+#: the remote server's password is read from here (or asked for), never from the command line where ps shows it
+PASSWORD_ENV = "KEIFU_ENDPOINT_PASSWORD"
+
+
+def endpoint_password(user: str | None) -> str | None:
+    """The password for ``user``: ``$KEIFU_ENDPOINT_PASSWORD``, else asked on the terminal, else None."""
+    if not user:
+        return None
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None and sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"{user} のパスワード / password for {user}: ")
+    return password
 
 
 def open_remote(url: str, update_url: str | None = None, graph_store_url: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import threading
 import time
@@ -59,8 +60,9 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         shutil.copytree(sample_store_path, copy)
         return "local", ["--store", str(sample_store_path)], ["--store", str(copy)]
     cfg: RemoteConfig = request.getfixturevalue("virtuoso_cfg")
+    os.environ["KEIFU_ENDPOINT_PASSWORD"] = str(cfg.password)  # the served process reads it: never on its command line
     args = ["--endpoint", cfg.query_url, "--update-endpoint", str(cfg.update_url), "--graph-store-endpoint",
-            str(cfg.graph_store_url), "--user", str(cfg.user), "--password", str(cfg.password), "--auth-scheme", "digest"]
+            str(cfg.graph_store_url), "--user", str(cfg.user), "--auth-scheme", "digest"]
     return "virtuoso", args, args
 
 

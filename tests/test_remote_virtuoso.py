@@ -157,14 +157,14 @@ def test_remote_store_dump_and_build_mirror(server: RemoteConfig, sample_store: 
 
 @SKIP
 def test_keifu_build_into_the_remote_server(server: RemoteConfig, sample_store: Store,  # noqa: F811
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                            capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEIFU_ENDPOINT_PASSWORD", PASSWORD)  # never on the command line
     with RemoteStore(server) as rs:
         for g in rs.graphs():
             rs.drop(g)
         assert rs.graphs() == []
     rc = main(["build", str(SAMPLES), "--no-validate", "--jobs", "1", "--endpoint", server.query_url,
-               "--update-endpoint", str(server.update_url), "--user", USER, "--password", PASSWORD,
-               "--auth-scheme", "digest"])
+               "--update-endpoint", str(server.update_url), "--user", USER, "--auth-scheme", "digest"])
     out = capsys.readouterr().out
     assert rc == 0 and "graphs sent" in out
     with RemoteStore(server) as rs:
@@ -174,6 +174,5 @@ def test_keifu_build_into_the_remote_server(server: RemoteConfig, sample_store: 
         local = {str(q.triple) for q in sample_store.ox.quads_for_pattern(None, None, None, ox.NamedNode(g))}
         assert {str(t) for t in rs.graph(g)} == local  # cross-file links (kf:implements) made in the mirror
     rc = main(["build", str(SAMPLES), "--no-validate", "--jobs", "1", "--endpoint", server.query_url,
-               "--update-endpoint", str(server.update_url), "--user", USER, "--password", PASSWORD,
-               "--auth-scheme", "digest"])
+               "--update-endpoint", str(server.update_url), "--user", USER, "--auth-scheme", "digest"])
     assert rc == 0 and "0 グラフを送信" in capsys.readouterr().out  # unchanged: nothing sent again
