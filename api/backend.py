@@ -27,6 +27,8 @@ from keifu.graph.remote import (
 from keifu.graph.store import BUILD_STATE, DEFAULT_GRAPH, Store, build_state
 from keifu.graph.vocab import PREFIXES
 
+from keifu.settings import setting
+
 from .pool import QueryPool, timeout_reply
 from .worker import Job, Reply, error, render, syntax_error
 
@@ -77,7 +79,8 @@ class LocalBackend(Backend):
 
     ask_graph = "ASK {{ GRAPH {g} {{ }} }}"  # empty named graphs exist too
 
-    def __init__(self, path: Path | str, workers: int = 2, timeout: float = 30.0, memory: bool = False,
+    def __init__(self, path: Path | str, workers: int = 2, timeout: float = setting("query_timeout"),  # type: ignore[assignment]
+                 memory: bool = False,
                  network: bool = False) -> None:
         self.path = Path(path)
         if not self.path.is_dir():
@@ -196,7 +199,8 @@ class LocalBackend(Backend):
 class RemoteBackend(Backend):
     """Any SPARQL 1.1 server: answers are re-serialized here, so formats and limits match the local store."""
 
-    def __init__(self, config: RemoteConfig, timeout: float = 30.0, concurrency: int = 8) -> None:
+    def __init__(self, config: RemoteConfig, timeout: float = setting("query_timeout"),  # type: ignore[assignment]
+                 concurrency: int = 8) -> None:
         self.config, self.timeout = config, timeout
         self.system_graphs = config.system_graphs
         self.client: httpx.AsyncClient | None = None

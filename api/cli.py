@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from keifu.graph.remote import RemoteConfig, endpoint_password
 from keifu.graph.store import MEMORY_MAX_QUADS, Store, incomplete_warning
 
 from keifu import cpus
+from keifu.settings import setting
 
 DEFAULT_STORE = Path("store")
 
@@ -21,7 +21,7 @@ def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .backend import LocalBackend, RemoteBackend
     from .security import Limits
 
-    token = args.write_token or os.environ.get("KEIFU_WRITE_TOKEN") or None
+    token = args.write_token or setting("write_token") or None
     limits = Limits(timeout=args.timeout, max_rows=args.max_rows, max_body=args.max_body, write_token=token,
                     cors_origins=tuple(o for o in (args.cors or "").split(",") if o), allow_service=args.allow_service,
                     validate_workers=args.validate_workers, validate_timeout=args.validate_timeout,
@@ -88,7 +88,7 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
                    help="HTTP auth for the remote server (Virtuoso's /sparql-auth: digest)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds / 時間制限（秒）")
+    s.add_argument("--timeout", type=float, default=setting("query_timeout"), help="query time limit in seconds / 時間制限（秒）")
     s.add_argument("--workers", type=int, default=default_workers(),
                    help="query worker processes (default: CPUs + 1) / クエリ実行プロセス数（既定: CPU 数 + 1）")
     s.add_argument("--memory", choices=["auto", "on", "off"], default="auto",
@@ -96,8 +96,8 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
                    "in RAM per worker (with its default graph, the merge of all graphs, up to twice that) and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "
                    "write or a stopped query; auto: up to KEIFU_MEMORY_MAX_QUADS (1,000,000) quads / "
                    "各クエリ実行プロセスがストアをメモリに複製（検索が約3倍速い）。auto は100万クアッドまで")
-    s.add_argument("--max-rows", type=int, default=100_000, help="result rows before truncation / 最大行数")
-    s.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="request body limit in bytes")
+    s.add_argument("--max-rows", type=int, default=setting("max_rows"), help="result rows before truncation / 最大行数")
+    s.add_argument("--max-body", type=int, default=setting("max_body"), help="request body limit in bytes")
     s.add_argument("--write-token", help="enable update and Graph Store writes with this bearer token "
                    "(or KEIFU_WRITE_TOKEN) / 書き込みを有効にするトークン")
     s.add_argument("--cors", help="comma-separated allowed origins (off by default) / CORS を許すオリジン")

@@ -10,7 +10,6 @@ relevant document-level attributions, each row saying which); ``all=true`` adds 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,8 @@ from keifu.graph.lineage_render import resolve_node, subgraph, to_dot, to_graphm
 from keifu.graph.store import Store
 from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.vocab import KF
+
+from keifu.settings import setting
 
 from .errors import ApiError, keifu_error
 
@@ -41,7 +42,7 @@ def lineage_store(request: Request) -> Store:
     opened = getattr(state, "lineage_store", None)
     if opened is None:
         try:
-            opened = Store.for_reading(st or os.environ.get("KEIFU_STORE", "store"))
+            opened = Store.for_reading(st or str(setting("store")))
         except KeifuError as e:
             raise ApiError(503, "no-store", e.message_en, e.message_ja) from e
         state.lineage_store = opened

@@ -23,6 +23,8 @@ from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+from keifu.settings import setting
+
 from .worker import Job, Reply, error, serve
 
 log = logging.getLogger("keifu.api.pool")
@@ -143,7 +145,7 @@ def _expire(fut: asyncio.Future) -> None:  # type: ignore[type-arg]
 class QueryPool:
     """``await pool.run(job)`` → Reply within ``timeout`` seconds (+ the kill), whatever the query does."""
 
-    def __init__(self, store_path: str, workers: int = 2, timeout: float = 30.0,
+    def __init__(self, store_path: str, workers: int = 2, timeout: float = setting("query_timeout"),  # type: ignore[assignment]
                  prefixes: dict[str, str] | None = None, memory: bool = False, network: bool = False) -> None:
         self.store_path, self.size, self.timeout = store_path, max(1, workers), timeout
         self.prefixes = prefixes or {}

@@ -13,6 +13,8 @@ from fastapi import Request
 from keifu.graph.remote import blank
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from keifu.settings import setting
+
 from .outbound import UNVERIFIED, outbound_calls
 from .worker import Reply, error
 
@@ -21,9 +23,9 @@ from .worker import Reply, error
 class Limits:
     """Knobs of ``keifu serve``: time limit (s), result rows, request bytes, write token, CORS origins."""
 
-    timeout: float = 30.0
-    max_rows: int = 100_000
-    max_body: int = 10 * 1024 * 1024
+    timeout: float = setting("query_timeout")  # type: ignore[assignment]
+    max_rows: int = setting("max_rows")  # type: ignore[assignment]
+    max_body: int = setting("max_body")  # type: ignore[assignment]
     write_token: str | None = None
     cors_origins: tuple[str, ...] = ()
     allow_service: bool = False

@@ -18,6 +18,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from keifu.settings import setting
+
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, write_boolean, write_solutions, write_triples
 from .sandbox import without_network
 
@@ -32,7 +34,7 @@ class Job:
     accept: list[tuple[str, float]]
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
-    max_rows: int = 100_000
+    max_rows: int = setting("max_rows")  # type: ignore[assignment]
     #: base IRI of relative IRIs in the query (the endpoint's URL)
     base: str | None = None
     #: the query names its own dataset (FROM / FROM NAMED; told by the server: workers import no lexer)

@@ -16,10 +16,7 @@ from dataclasses import dataclass, replace
 
 from keifu.extract.errors import TooLargeError
 
-
-def _env(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else default
+from keifu.settings import SETTINGS, setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +24,18 @@ class ReadLimits:
     """Caps on one input file (0 = no cap)."""
 
     #: pages of a PDF (``KEIFU_MAX_PAGES``)
-    max_pages: int = 2000
+    max_pages: int = SETTINGS["max_pages"].default  # type: ignore[assignment]
     #: characters on one PDF page (``KEIFU_MAX_PAGE_CHARS``): a dense A4 page holds about 3,000
-    max_page_chars: int = 60_000
+    max_page_chars: int = SETTINGS["max_page_chars"].default  # type: ignore[assignment]
     #: characters in one file (``KEIFU_MAX_CHARS``): a five-agency compendium has about 400,000
-    max_chars: int = 20_000_000
+    max_chars: int = SETTINGS["max_chars"].default  # type: ignore[assignment]
     #: bytes of one input file (``KEIFU_MAX_FILE_BYTES``)
-    max_file_bytes: int = 256 * 1024 * 1024
+    max_file_bytes: int = SETTINGS["max_file_bytes"].default  # type: ignore[assignment]
 
     @classmethod
     def from_env(cls) -> ReadLimits:
-        d = cls()
-        return cls(_env("KEIFU_MAX_PAGES", d.max_pages), _env("KEIFU_MAX_PAGE_CHARS", d.max_page_chars),
-                   _env("KEIFU_MAX_CHARS", d.max_chars), _env("KEIFU_MAX_FILE_BYTES", d.max_file_bytes))
+        """The caps in force (:mod:`keifu.settings`: ``KEIFU_MAX_PAGES`` …)."""
+        return cls(*(int(setting(n)) for n in ("max_pages", "max_page_chars", "max_chars", "max_file_bytes")))  # type: ignore[call-overload]
 
 
 _limits = ReadLimits.from_env()

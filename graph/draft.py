@@ -12,7 +12,6 @@ bilingual message and a stable ``code``; callers map it to exit code 2 or an HTT
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
 import warnings
@@ -29,6 +28,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
 from keifu.resources import data_dir
+from keifu.settings import setting
 
 from .emit import emit_file
 from .emit_chapters import derive
@@ -40,10 +40,10 @@ __all__ = [
 ]
 
 #: Largest draft accepted, in bytes (``KEIFU_VALIDATE_MAX_BYTES``). Real objectives run to a few MB as PDF.
-MAX_BYTES = int(os.environ.get("KEIFU_VALIDATE_MAX_BYTES", str(32 * 1024 * 1024)))
+MAX_BYTES = int(setting("validate_max_bytes"))  # type: ignore[call-overload]
 #: Largest text or RDF draft (``KEIFU_VALIDATE_MAX_TEXT_BYTES``): a five-agency compendium is 0.35 MB as text,
 #: and megabytes of noise would only keep a worker busy for seconds before being refused.
-MAX_TEXT_BYTES = int(os.environ.get("KEIFU_VALIDATE_MAX_TEXT_BYTES", str(4 * 1024 * 1024)))
+MAX_TEXT_BYTES = int(setting("validate_max_text_bytes"))  # type: ignore[call-overload]
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 _RDF_SUFFIX = {".ttl": "turtle", ".turtle": "turtle", ".jsonld": "json-ld", ".json": "json-ld"}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,8 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 from rdflib import Graph
+
+from keifu.settings import setting
 
 from .store import Store, StoreError, graph_triples
 from .vocab import PREFIXES
@@ -300,7 +301,7 @@ def endpoint_password(user: str | None) -> str | None:
     """The password for ``user``: ``$KEIFU_ENDPOINT_PASSWORD``, else asked on the terminal, else None."""
     if not user:
         return None
-    password = os.environ.get(PASSWORD_ENV)
+    password = str(setting("endpoint_password")) or None
     if password is None and sys.stdin.isatty():
         import getpass
 

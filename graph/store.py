@@ -24,13 +24,15 @@ import pyoxigraph as ox
 from keifu.extract.errors import KeifuError
 from rdflib import BNode, Graph, Literal, URIRef
 
+from keifu.settings import setting
+
 from .vocab import ID_BASE, PREFIXES
 
 #: ``keifu serve --memory auto`` copies a store of up to this many quads (``KEIFU_MEMORY_MAX_QUADS``) into each
 #: query worker (about 0.3 GB per worker at the limit, up to as much again for the merged default graph the copy
 #: holds, and worker restarts after a write stay within seconds);
 #: only larger stores are read from disk, so ``keifu build`` compacts only those.
-MEMORY_MAX_QUADS = int(os.environ.get("KEIFU_MEMORY_MAX_QUADS", "1000000"))
+MEMORY_MAX_QUADS = int(setting("memory_max_quads"))  # type: ignore[call-overload]
 
 #: Where writes to the default graph go (SPARQL Update without GRAPH, Graph Store ``?default``). Queries see the
 #: default graph as the merge of all graphs, this one included; updates see this graph as their default graph.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from urllib.parse import quote
 
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from keifu.settings import setting
 
 #: One URIRef object per IRI (bounded: cleared when full). Dict lookups of an identical key skip rdflib's
 #: Python-level __eq__, which otherwise runs at every hit: about 200,000 times when validating the corpus.
@@ -43,7 +44,7 @@ QB = CachedNamespace("http://purl.org/linked-data/cube#")
 TIME = CachedNamespace("http://www.w3.org/2006/time#")
 CONCEPT_BASE = "https://w3id.org/keifu/ns/concept/"
 #: Base of instance IRIs; configurable so deployments can mint their own.
-ID_BASE = os.environ.get("KEIFU_ID_BASE", "https://w3id.org/keifu/id/")
+ID_BASE = str(setting("id_base"))
 
 PREFIXES = {
     "kf": KF, "org": ORG, "prov": PROV, "skos": SKOS, "dcterms": DCTERMS, "qb": QB, "time": TIME,

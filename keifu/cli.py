@@ -17,7 +17,7 @@ from importlib import import_module
 COMMANDS: dict[str, str] = {
     "build": "keifu.graph.cli", "export": "keifu.graph.cli", "query": "keifu.graph.cli",
     "report": "keifu.graph.lineage_cli", "trace": "keifu.graph.lineage_cli", "lineage": "keifu.graph.lineage_cli",
-    "validate": "keifu.graph.draft_cli", "serve": "keifu.api.cli", "search": "keifu.graph.search_cli",
+    "validate": "keifu.graph.draft_cli", "serve": "keifu.api.cli", "settings": "keifu.settings", "search": "keifu.graph.search_cli",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 
@@ -87,12 +87,13 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from keifu.resources import MissingData, require_data
+    from keifu.extract.errors import KeifuError
+    from keifu.resources import require_data
 
-    args = parser(argv).parse_args(argv)
-    try:
+    try:  # a broken install or a malformed setting: said once, exit 2
+        args = parser(argv).parse_args(argv)
         require_data()
-    except MissingData as e:
+    except KeifuError as e:
         print(f"keifu: {e.describe()}", file=sys.stderr)
         return 2
     try:

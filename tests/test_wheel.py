@@ -99,3 +99,14 @@ def test_entry_points_are_importable_from_keifu() -> None:
         assert callable(obj) and obj.__module__ == module, name
     report = keifu.validate_path(FIXTURES / "draft_rd_bad.txt")
     assert not report.conforms
+
+
+def test_settings_are_listed_and_read_from_the_environment(tmp_path: Path) -> None:
+    from keifu.settings import SETTINGS
+
+    env = {**__import__("os").environ, "KEIFU_MAX_ROWS": "123"}
+    r = subprocess.run([sys.executable, "-m", "keifu.cli", "settings"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path, timeout=60)
+    assert r.returncode == 0
+    assert all(s.env in r.stdout for s in SETTINGS.values())
+    assert any(line.startswith("KEIFU_MAX_ROWS") and " 123 " in line for line in r.stdout.splitlines())
