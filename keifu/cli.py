@@ -35,6 +35,7 @@ EXAMPLES: dict[str, list[str]] = {
     "validate": ["keifu validate draft.txt", "keifu validate draft.pdf --format json"],
     "serve": ["keifu serve --store store --port 8000   # then http://127.0.0.1:8000/home"],
     "search": ["keifu search がん --store store", "keifu search 核融合 --store store --kind indicator --format json"],
+    "settings": ["keifu settings", "KEIFU_MAX_ROWS=5000 keifu settings"],
 }
 #: help of options that do not say themselves what they are
 OPTION_HELP = {
