@@ -105,8 +105,7 @@ class LocalBackend(Backend):
         return await self.pool.run(job, timeout)
 
     async def _write(self, fn) -> Reply:  # type: ignore[no-untyped-def]
-        """Run a write while the workers keep answering from their own snapshot, then switch them to fresh
-        ones: a read right after a write sees it and never waits for a reload."""
+        """Run a write with the workers out of service (:meth:`QueryPool.exclusive`); fresh ones see it."""
         def run() -> Reply:
             st = Store(self.path)
             try:
@@ -115,12 +114,15 @@ class LocalBackend(Backend):
                 release(st)  # and read-only handles (fresh workers, the reader) replay it when they open
 
         async with self.writing:
-            reply = await asyncio.to_thread(run)
-            await self._reload()
+            reply = await self.pool.exclusive(run)
+            self._reopen_reader()
         return reply
 
     async def _reload(self) -> None:
         await self.pool.refresh()
+        self._reopen_reader()
+
+    def _reopen_reader(self) -> None:
         release(self.reader)
         self.reader = Store(self.path, read_only=True)
         if self.on_reopen is not None:

@@ -2,8 +2,9 @@
 
 Each worker holds a read-only handle on the store. A query that passes its deadline has its worker killed
 (SIGKILL: the work really stops) and replaced, and the client gets 503; the other workers keep serving.
-After a write (or a build by another process) :meth:`QueryPool.refresh` starts fresh workers, which see it; the
-old ones answer from their snapshot until the fresh ones are ready.
+A write by the server stops the world (:meth:`QueryPool.exclusive`): the workers are taken out, the write runs,
+fresh workers see it. A build by another process is followed by :meth:`QueryPool.refresh`: fresh workers start,
+and the old ones answer from their snapshot until the fresh ones are ready.
 
 The server talks to a worker over a socket pair driven by the event loop (an asyncio protocol, so it works
 the same under uvloop): a request costs one write, one read and one timer, no thread and no task. Frames use
@@ -22,11 +23,13 @@ import struct
 from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import TypeVar
 
 from keifu.settings import setting
 
 from .worker import Job, Reply, error, serve
 
+T = TypeVar("T")
 log = logging.getLogger("keifu.api.pool")
 # The server process has threads (uvicorn): workers are not forked from it but from a fork server, a clean
 # process with the worker's modules imported, so a worker replaced after a write or a stopped query starts in
@@ -310,6 +313,31 @@ class QueryPool:
     def _retire(self, w: _Worker) -> None:
         w.kill()
         self.retired.discard(w)
+
+    async def exclusive(self, fn: Callable[[], T], wait: float | None = None) -> T:
+        """Run ``fn`` (a write, in a thread) with every worker out of service; fresh workers see the result.
+        Queries meanwhile wait for the fresh workers (the wait does not count against their time limit).
+
+        (Writing while workers keep read-only handles open was tried: a worker's first query after the write
+        hung until its time limit on a loaded machine, once in a few runs. Until that is understood, the
+        server's own writes stop the world; :meth:`refresh` serves builds made by another process.)"""
+        deadline = asyncio.get_running_loop().time() + (wait or self.timeout + 5)
+        taken: list[_Worker] = []
+        try:
+            for _ in range(self.size):
+                taken.append(await self._acquire(deadline))
+        except BaseException:  # not all of them came back in time: nothing written, the pool as it was
+            for w in taken:
+                self._release(w)
+            raise
+        for w in taken:
+            w.kill()
+            self.workers.discard(w)
+        try:
+            return await asyncio.to_thread(fn)
+        finally:
+            for _ in taken:
+                self._background(self._replenish())
 
     async def refresh(self) -> None:
         """Replace every worker by a fresh one, which sees the store as it is now (after a write, or a build
