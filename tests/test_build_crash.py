@@ -101,7 +101,7 @@ def test_a_server_sees_a_build_made_beside_it(states, tmp_path: Path) -> None:  
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     with serve("--store", str(store)) as base:
         def n() -> int:
-            r = httpx.get(f"{base}/sparql", params={"query": count}, headers={"Accept": "text/csv"})
+            r = httpx.get(f"{base}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=60)
             assert r.status_code == 200
             return int(r.text.split()[-1])
         before = n()
