@@ -127,7 +127,7 @@ def fairness(base: str, seconds: float, timeout: float, one_client: bool, max_pr
     probe = f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
     print(f"\n(b) point query while N runaway clients re-send a cartesian product ({seconds:g} s per N; "
           f"server time limit {timeout:g} s; runaways from {'one address' if one_client else 'an address each'})")
-    print(f"{'N':>2} {'probes':>7} {'failed':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  runaway answers")
+    print(f"{'N':>2} {'probes':>7} {'failed':>7} {'p50 ms':>8} {'p99 ms':>16} {'max ms':>8}  runaway answers; failed probes")
     base_p99 = None
     for n in (0, 1, 3, 6):
         halt = threading.Event()
@@ -150,27 +150,28 @@ def fairness(base: str, seconds: float, timeout: float, one_client: bool, max_pr
             t.start()
         time.sleep(1.0 if n else 0)
         lat: list[float] = []
-        failed = 0
+        failed: Counter[str] = Counter()
         with _client("127.0.0.2", 60) as c:
             end = time.monotonic() + seconds
             while time.monotonic() < end and len(lat) < max_probes:
                 t0 = time.perf_counter()
                 try:
-                    ok = c.get(f"{base}/sparql", params={"query": probe},
-                               headers={"Accept": "application/sparql-results+json"}).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    r = c.get(f"{base}/sparql", params={"query": probe}, headers={"Accept": "application/sparql-results+json"})
+                    if r.status_code != 200:
+                        failed[f"{r.status_code} {r.json().get('error', {}).get('code', '')}"] += 1
+                except httpx.HTTPError as e:
+                    failed[type(e).__name__] += 1
                 lat.append(time.perf_counter() - t0)
-                failed += not ok
         halt.set()
         for t in threads:
             t.join()
         q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) > 1 else lat * 99
         p50, p99 = q[49] * 1000, q[98] * 1000
         base_p99 = p99 if n == 0 else base_p99
-        ratio = f" ({p99 / base_p99:.2f}x)" if n and base_p99 else ""
-        print(f"{n:>2} {len(lat):>7} {failed:>7} {p50:>8.1f} {p99:>8.1f}{ratio} {max(lat) * 1000:>8.1f}  "
-              + (", ".join(f"{k}: {v}" for k, v in sorted(answers.items())) or "-"))
+        p99s = f"{p99:.1f}" + (f" ({p99 / base_p99:.2f}x)" if n and base_p99 else "")
+        print(f"{n:>2} {len(lat):>7} {sum(failed.values()):>7} {p50:>8.1f} {p99s:>16} {max(lat) * 1000:>8.1f}  "
+              + (", ".join(f"{k}: {v}" for k, v in sorted(answers.items())) or "-")
+              + ("; " + ", ".join(f"{k}: {v}" for k, v in sorted(failed.items())) if failed else ""))
         time.sleep(timeout + 2 if n else 0)  # the last runaways are killed and their workers replaced
 
 
