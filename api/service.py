@@ -14,6 +14,9 @@ from .worker import Reply
 
 #: a query running longer than this (seconds) counts as expensive for the per-client limit
 LONG_QUERY = 1.0
+#: a client whose last query ran longer than LONG_QUERY is "heavy" for this long (seconds), or until a query of
+#: its own ends sooner
+HEAVY_FOR = 60.0
 
 
 @dataclass
@@ -28,6 +31,10 @@ class Service:
     #: how many long queries (running over LONG_QUERY s) one client may have at once; the others wait their
     #: turn behind them. One less than the workers, so one client's runaways never take every worker.
     long_per_client: int = 2
+    #: heavy clients (whose last query ran long): when that query ended. Their queries together may hold at
+    #: most ``long_per_client`` workers, so runaways re-sent by several clients (or by one, all at once right
+    #: after the time limit ended them: too young to count as long) always leave a worker to short queries.
+    heavy: dict[str, float] = field(default_factory=dict)
     _next: int = 0
 
     def long_running(self, client: str, now: float) -> int:
@@ -38,12 +45,28 @@ class Service:
         self.running.setdefault(client, {})[self._next] = now
         return self._next
 
-    def end(self, client: str, n: int) -> None:
+    def is_heavy(self, client: str, now: float) -> bool:
+        t = self.heavy.get(client)
+        return t is not None and now - t < HEAVY_FOR
+
+    def heavy_running(self, now: float) -> int:
+        """Queries in progress of heavy clients (see ``heavy``)."""
+        return sum(len(qs) for c, qs in self.running.items() if self.is_heavy(c, now))
+
+    def end(self, client: str, n: int, now: float | None = None) -> None:
+        """The query ``n`` of ``client`` has ended (at ``now``: it marks the client heavy, or not)."""
         mine = self.running.get(client)
         if mine is not None:
-            mine.pop(n, None)
+            started = mine.pop(n, None)
             if not mine:
                 del self.running[client]
+            if started is not None and now is not None:
+                if now - started > LONG_QUERY:
+                    if len(self.heavy) > 10_000:  # many addresses: forget the expired ones
+                        self.heavy = {c: t for c, t in self.heavy.items() if now - t < HEAVY_FOR}
+                    self.heavy[client] = now
+                else:
+                    self.heavy.pop(client, None)
 
     def changed(self) -> None:
         """Forget everything computed from the data (after a write)."""

@@ -82,6 +82,13 @@ async def run_query(svc: Service, request: Request, text: str, params: list[tupl
                   "終わるのを待ってください")
         r.headers["Retry-After"] = "5"
         return to_response(r)
+    if svc.is_heavy(client, now) and svc.heavy_running(now) >= svc.long_per_client:
+        r = error(503, "client-busy", f"long queries already hold {svc.long_per_client} workers and the last query "
+                  "of this client ran long; one worker is kept for short queries: try again shortly",
+                  f"時間のかかるクエリが既に {svc.long_per_client} 件の作業プロセスを使っており、このクライアントの直前の"
+                  "クエリも長時間かかりました。短いクエリのために1つ空けてあります。しばらくしてから再度お試しください")
+        r.headers["Retry-After"] = "5"
+        return to_response(r)
     job = Job(text, accept_of(request, params),
               default_graphs=graphs_of(params, "default-graph-uri"),
               named_graphs=graphs_of(params, "named-graph-uri"),
@@ -90,7 +97,7 @@ async def run_query(svc: Service, request: Request, text: str, params: list[tupl
     try:
         reply = await svc.backend.query(job)
     finally:
-        svc.end(client, n)
+        svc.end(client, n, asyncio.get_running_loop().time())
     if reply.status == 400 and query_form(text) == "update":  # the query parser refused it: say why
         reply = error(400, "update-as-query", "this is an update: POST it as update= or application/sparql-update",
                       "更新要求です。update= または application/sparql-update で POST してください")

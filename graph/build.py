@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -236,27 +237,54 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
     if validate:
         shapes_graph()  # load once in the parent; forked workers inherit it
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    # each worker may grow by ``memory`` bytes: a file past it fails alone with MemoryError (the read caps of
-    # keifu.extract.limits are inherited by the forked workers)
+    done: dict[int, FileResult] = {}
+    stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
+    lost: list[int] = []  # files whose worker died: retried alone, so the one that kills its worker is named
+
+    def accept(i: int, res: FileResult, name: str | None, nt: bytes | None) -> None:
+        if store is not None and name is not None and nt is not None and stored.get(name, -1) < i:
+            _store(res, name, nt, store)
+            stored[name] = i
+        done[i] = res
+
+    # each worker may grow by ``memory`` bytes: past it, a file fails alone with MemoryError, or its worker is
+    # ended by a native library that cannot allocate (the read caps of keifu.extract.limits are inherited by
+    # the forked workers)
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as pool:
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
         importing = _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start all)
-        done: dict[int, FileResult] = {}
-        stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
         nxt = 0
         for fut in as_completed(pending):
             i = pending[fut]
-            res, name, nt = fut.result()
-            if store is not None and name is not None and nt is not None and stored.get(name, -1) < i:
-                _store(res, name, nt, store)
-                stored[name] = i
-            done[i] = res
+            try:
+                accept(i, *fut.result())
+            except BrokenProcessPool:  # a worker died: every file still in the pool fails with it
+                lost.append(i)
+                continue
             if nxt in done:
                 importing.join()  # before the caller's code runs (usually long finished: 0.1 s of ~1 s)
             while nxt in done:
                 yield done.pop(nxt)
                 nxt += 1
+    importing.join()  # no fork during an import
+    for i in sorted(lost):
+        accept(i, *_alone(files[i], validate, ctx, memory))
+        while nxt in done:
+            yield done.pop(nxt)
+            nxt += 1
+
+
+def _alone(path: Path, validate: bool, ctx: object, memory: int) -> tuple[FileResult, str | None, bytes | None]:
+    """One file in a worker of its own; a worker that dies names this file instead of ending the build."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as one:  # type: ignore[arg-type]
+        try:
+            return one.submit(_worker, (path, validate)).result()
+        except BrokenProcessPool:
+            return FileResult(path, error=(
+                f"{path}: 処理中に作業プロセスが異常終了しました（メモリ上限 --max-memory を超えたか、PDF ライブラリが"
+                "停止しました）。このファイルは格納されていません / the worker process ended abruptly while reading this "
+                "file (over the memory cap --max-memory, or a PDF library crashed); the file was not stored")), None, None
 
 
 def build(

@@ -77,7 +77,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     links: list[str] = []
     timings: dict[str, float] = {"start-up": t0 - STARTED}
-    set_read_limits(ReadLimits(args.max_pages, args.max_page_chars, args.max_chars, args.max_file_mb * 1024**2))
+    set_read_limits(ReadLimits(args.max_pages, args.max_page_chars, args.max_chars, round(args.max_file_mb * 1024**2)))
     with Progress({"auto": None, "always": True, "never": False}[args.progress]) as bar:
         results = list(build(args.paths, store, validate=not args.no_validate, progress=bar.file, jobs=args.jobs,
                              on_links=lambda r: links.extend(r.lines()), timings=timings,
@@ -259,7 +259,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     b.add_argument("--max-page-chars", type=int, default=caps.max_page_chars,
                    help="refuse a PDF page with more characters / 1ページの文字数の上限")
     b.add_argument("--max-chars", type=int, default=caps.max_chars, help="characters per file / 1ファイルの文字数の上限")
-    b.add_argument("--max-file-mb", type=int, default=caps.max_file_bytes // 1024**2,
+    # a float, so that KEIFU_MAX_FILE_BYTES below 1 MiB (or not a whole MiB) is kept, not rounded down to 0 = no cap
+    b.add_argument("--max-file-mb", type=float, default=caps.max_file_bytes / 1024**2,
                    help="size of one input file in MiB / 1ファイルの大きさの上限（MiB）")
     b.add_argument("--max-memory", type=int, default=4096,
                    help="memory each worker process may add, in MiB (0: no cap) / 作業プロセス1つのメモリ上限（MiB）")
