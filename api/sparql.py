@@ -71,24 +71,26 @@ def graphs_of(params: list[tuple[str, str]], key: str) -> list[str]:
     return graphs
 
 
+def _client_busy(en: str, ja: str) -> Response:
+    r = error(503, "client-busy", en, ja)
+    r.headers["Retry-After"] = "5"
+    return to_response(r)
+
+
 async def run_query(svc: Service, request: Request, text: str, params: list[tuple[str, str]]) -> Response:
     """Check, run and answer one query (shared by GET and both POST forms)."""
     check_query(text, svc.limits)
     client = request.client.host if request.client else ""
     now = asyncio.get_running_loop().time()
     if svc.long_running(client, now) >= svc.long_per_client:
-        r = error(503, "client-busy", f"this client already has {svc.long_per_client} long queries running; "
-                  "wait for them to finish", f"このクライアントは時間のかかるクエリを既に {svc.long_per_client} 件実行中です。"
-                  "終わるのを待ってください")
-        r.headers["Retry-After"] = "5"
-        return to_response(r)
+        return _client_busy(f"this client already has {svc.long_per_client} long queries running; wait for them "
+                            "to finish", f"このクライアントは時間のかかるクエリを既に {svc.long_per_client} 件実行中です。"
+                            "終わるのを待ってください")
     if svc.is_heavy(client, now) and svc.heavy_running(now) >= svc.long_per_client:
-        r = error(503, "client-busy", f"long queries already hold {svc.long_per_client} workers and the last query "
-                  "of this client ran long; one worker is kept for short queries: try again shortly",
-                  f"時間のかかるクエリが既に {svc.long_per_client} 件の作業プロセスを使っており、このクライアントの直前の"
-                  "クエリも長時間かかりました。短いクエリのために1つ空けてあります。しばらくしてから再度お試しください")
-        r.headers["Retry-After"] = "5"
-        return to_response(r)
+        return _client_busy(f"long queries already hold {svc.long_per_client} workers and the last query of this "
+                            "client ran long; one worker is kept for short queries: try again shortly",
+                            f"時間のかかるクエリが既に {svc.long_per_client} 件の作業プロセスを使っており、このクライアントの直前の"
+                            "クエリも長時間かかりました。短いクエリのために1つ空けてあります。しばらくしてから再度お試しください")
     job = Job(text, accept_of(request, params),
               default_graphs=graphs_of(params, "default-graph-uri"),
               named_graphs=graphs_of(params, "named-graph-uri"),
