@@ -93,7 +93,7 @@ def make_pdf(
     path = Path(path)
     width = text_width(font_size, width_chars)
     step = font_size * LEADING
-    c = canvas.Canvas(str(path), pagesize=A4, **canvas_kw)  # type: ignore[arg-type]
+    c = canvas.Canvas(str(path), pagesize=A4, **{"invariant": 1, **canvas_kw})  # type: ignore[arg-type]
     for n, paragraphs in enumerate(pages, 1):
         y = A4[1] - TOP - font_size
         for para in paragraphs:
@@ -125,7 +125,7 @@ def make_table_pdf(
     widths = [(w + 1) * font_size for w in (col_chars or [12] * ncols)]
     pad = font_size * 0.5
     step = font_size * 1.4
-    c = canvas.Canvas(str(path), pagesize=A4)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)  # the same bytes every run: fuzzing repeats
     for n, rows in enumerate(pages):
         y = A4[1] - TOP
         if captions and n < len(captions) and captions[n]:
@@ -159,7 +159,7 @@ def make_encrypted_pdf(path: Path | str, pages: list[list[str]], password: str =
 def make_image_only_pdf(path: Path | str, npages: int = 2) -> Path:
     """Pages with shapes and filled areas but no text layer (like a scan)."""
     path = Path(path)
-    c = canvas.Canvas(str(path), pagesize=A4)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)  # the same bytes every run: fuzzing repeats
     for i in range(npages):
         c.setFillGray(0.3 + 0.1 * i)
         c.rect(100, 300, 300, 200, stroke=1, fill=1)

@@ -17,6 +17,7 @@ import math
 import statistics
 import unicodedata
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -343,7 +344,8 @@ def _pdfium_pages(path: Path, data: bytes, tables: bool) -> Iterator[_Page]:
             yield build_lines(glyphs), found, float(width)
     finally:
         if plumber is not None:
-            plumber.close()
+            with suppress(Exception):  # pdfplumber's close walks the page tree again: a damaged one raises there too
+                plumber.close()
         doc.close()
 
 
