@@ -106,7 +106,7 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
                    help="draft validation worker processes / 目標案の検査プロセス数")
     s.add_argument("--validate-timeout", type=float, default=60.0,
                    help="time limit of one draft validation in seconds / 検査1件の時間制限（秒）")
-    s.add_argument("--validate-memory", type=int, default=2048,
+    s.add_argument("--validate-memory", type=int, default=setting("validate_memory_mib"),
                    help="memory one validation worker may use, in MiB / 検査プロセス1つのメモリ上限（MiB）")
     s.add_argument("--queries", help="folder of named queries (*.rq) / 保存クエリのフォルダ")
     s.add_argument("--log-level", default="warning")

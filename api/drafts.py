@@ -19,12 +19,16 @@ from multiprocessing.connection import Connection
 from keifu.extract.limits import ReadLimits, cap_memory, read_limits, set_read_limits
 from keifu.graph.draft import DraftError, validate_bytes, warm_up
 
+from keifu.settings import setting
+
 from .pool import QueryPool, _Worker
 from .sandbox import without_network
 from .worker import Reply, answer_jobs, error
 
 JSON = "application/json"
 TURTLE = "text/turtle"
+#: what one validation worker may add to its size (bytes): the setting ``KEIFU_VALIDATE_MEMORY`` (MiB)
+MEMORY = int(setting("validate_memory_mib")) * 1024**2  # type: ignore[call-overload]
 
 
 @dataclass(slots=True)
@@ -73,7 +77,7 @@ def serve_drafts(conn: Connection, limits: ReadLimits, memory: int) -> None:
 class DraftPool(QueryPool):
     """``await pool.run(DraftJob(...))`` → Reply; ``queue`` requests may wait, the next ones get 503."""
 
-    def __init__(self, workers: int = 1, timeout: float = 60.0, memory: int = 2 * 1024**3,
+    def __init__(self, workers: int = 1, timeout: float = 60.0, memory: int = MEMORY,
                  queue: int | None = None, limits: ReadLimits | None = None) -> None:
         super().__init__("", workers, timeout)
         self.memory = memory

@@ -32,7 +32,7 @@ class Limits:
     #: draft validation (api.drafts): worker processes, time limit (s) and memory each worker may add (bytes)
     validate_workers: int = 1
     validate_timeout: float = 60.0
-    validate_memory: int = 2 * 1024**3
+    validate_memory: int = int(setting("validate_memory_mib")) * 1024**2  # type: ignore[call-overload]
 
 
 class Refused(Exception):

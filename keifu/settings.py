@@ -54,6 +54,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("validate_max_bytes", "KEIFU_VALIDATE_MAX_BYTES", 32 * MiB, "largest draft accepted (bytes)", "受け付ける案の最大バイト数"),
     Setting("validate_max_text_bytes", "KEIFU_VALIDATE_MAX_TEXT_BYTES", 4 * MiB, "largest text or RDF draft (bytes)",
             "テキストまたは RDF の案の最大バイト数"),
+    Setting("validate_memory_mib", "KEIFU_VALIDATE_MEMORY", 1024,
+            "memory one draft-validation worker may add (MiB): a 150-page PDF or a five-agency compendium needs far "
+            "less; three hostile PDFs at once stay within about 1 GB above idle",
+            "目標案の検査プロセス1つが増やせるメモリ（MiB）"),
     Setting("max_pages", "KEIFU_MAX_PAGES", 2000, "pages of one PDF", "PDF 1件のページ数の上限"),
     Setting("max_page_chars", "KEIFU_MAX_PAGE_CHARS", 60_000, "characters on one PDF page", "PDF 1ページの文字数の上限"),
     Setting("max_chars", "KEIFU_MAX_CHARS", 20_000_000, "characters of one input file", "入力1件の文字数の上限"),
