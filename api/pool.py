@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
+import os
 import pickle
 import socket
 import struct
@@ -30,6 +31,9 @@ from keifu.settings import setting
 from .worker import Job, Reply, error, serve
 
 T = TypeVar("T")
+#: a query running this long (seconds) has its worker lowered to nice NICE_SLOW until it answers
+SLOW_AFTER = 1.0
+NICE_SLOW = 10
 log = logging.getLogger("keifu.api.pool")
 # The server process has threads (uvicorn): workers are not forked from it but from a fork server, a clean
 # process with the worker's modules imported, so a worker replaced after a write or a stopped query starts in
@@ -106,6 +110,7 @@ class _Worker:
         child.close()
         self.sock: socket.socket | None = ours
         self.link = _Link()
+        self.niced = False
 
     async def connect(self) -> None:
         """Attach the socket to the event loop and wait until the worker has opened the store."""
@@ -119,6 +124,23 @@ class _Worker:
             raise EOFError("query worker gone")
         self.link.waiter, self.link.unclaimed = waiter, False
         self.link.transport.write(frame(pickle.dumps(job, pickle.HIGHEST_PROTOCOL)))
+
+    def lower_priority(self) -> None:
+        """Run at nice 10: on few cores a runaway query otherwise takes the CPU that short queries need."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, NICE_SLOW)
+            self.niced = True
+        except (OSError, AttributeError):  # not on this platform, or the process is gone
+            pass
+
+    def restore_priority(self) -> bool:
+        """Back to normal priority; False where only a privileged process may raise a priority."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, 0)
+        except (OSError, AttributeError):
+            return False
+        self.niced = False
+        return True
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -264,6 +286,7 @@ class QueryPool:
         deadline = loop.time() + limit
         fut: asyncio.Future[bytes] = loop.create_future()
         timer = loop.call_at(deadline, _expire, fut)
+        slow = loop.call_later(SLOW_AFTER, w.lower_priority)  # a long query yields the CPU to short ones
         try:
             w.send(job, fut)
             msg = await fut
@@ -285,7 +308,11 @@ class QueryPool:
             raise
         finally:
             timer.cancel()
-        self._release(w)
+            slow.cancel()
+        if w.niced and not w.restore_priority():  # a worker left at low priority is replaced, not reused
+            self._replace(w)
+        else:
+            self._release(w)
         status, media, body, headers = pickle.loads(msg)
         return Reply(status, media, body, headers)
 

@@ -118,3 +118,29 @@ def test_workers_answer_like_the_store_and_fresh_ones_see_a_write(sample_store_p
             await pool.close()
 
     asyncio.run(scenario())
+
+
+def test_a_long_query_runs_at_low_priority_until_it_answers(sample_store_path: Path) -> None:  # noqa: F811
+    """A query running past SLOW_AFTER has its worker at nice NICE_SLOW; afterwards the worker is back at 0 (or,
+    where that needs privileges, replaced)."""
+    import os
+
+    from keifu.api import pool as pool_mod
+
+    async def scenario() -> None:
+        pool = QueryPool(str(sample_store_path), workers=1, timeout=3)
+        await pool.start()
+        try:
+            (w,) = pool.workers
+            task = asyncio.ensure_future(pool.run(Job(RUNAWAY, JSON)))
+            await asyncio.sleep(pool_mod.SLOW_AFTER + 0.5)
+            assert w.niced and os.getpriority(os.PRIO_PROCESS, w.proc.pid) == pool_mod.NICE_SLOW
+            await task  # stopped at the time limit: that worker is replaced
+            r = await pool.run(Job(ASK, JSON), timeout=60)
+            assert r.status == 200
+            (fresh,) = pool.workers
+            assert os.getpriority(os.PRIO_PROCESS, fresh.proc.pid) == 0
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
