@@ -70,6 +70,16 @@ def _select(store: Store, q: str) -> list[dict[str, str | None]]:
     return list(store.select(sparql_prefixes() + DCT + q))
 
 
+def _first(store: Store, query: Callable[[], str]) -> dict[str, str | None] | None:
+    """The first row of a page's main query, or None when there is none or the IRI asked for is not one (the
+    query is built here, so the IRI check of :func:`_iri` is caught with the rest)."""
+    try:
+        rows = _select(store, query())
+    except ValueError:
+        return None
+    return rows[0] if rows else None
+
+
 def _iri(value: str) -> str:
     """An IRI for a VALUES clause (pyoxigraph rejects what is not one: a 400 below, not an injection)."""
     if any(c in value for c in "<>\"{}|^`\\ \n"):
@@ -282,16 +292,12 @@ def _cell(v: object) -> str:
 
 @router.get("/plan", response_class=HTMLResponse, summary="a national plan and what traces to it / 国の計画のページ")
 def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> HTMLResponse:
-    try:
-        info = _select(store, f"""SELECT ?l ?k ?e ?dt ?b ?bl ?law WHERE {{ VALUES ?p {{ {_iri(iri)} }}
+    p = _first(store, lambda: f"""SELECT ?l ?k ?e ?dt ?b ?bl ?law WHERE {{ VALUES ?p {{ {_iri(iri)} }}
             ?p a kf:NationalPlan ; rdfs:label ?l . OPTIONAL {{ ?p kf:planKind ?k }} OPTIONAL {{ ?p kf:edition ?e }}
             OPTIONAL {{ ?p kf:decisionDate ?dt }} OPTIONAL {{ ?p kf:decidedBy ?b . ?b rdfs:label ?bl }}
             OPTIONAL {{ ?p kf:lawNumber ?law }} }} LIMIT 1""")
-    except ValueError:
-        info = []
-    if not info:
+    if p is None:
         return _not_found(iri)
-    p = info[0]
     alt = sorted({r["n"] for r in _select(store, f"""SELECT ?n WHERE {{ {{ ?c kf:cites {_iri(iri)} .
         {{ ?c kf:name ?n }} UNION {{ ?c kf:alias ?n }} }} UNION {{ {_iri(iri)} skos:altLabel ?n }} }}""")} - {p["l"]})
     under = _select(store, f"""SELECT DISTINCT ?q ?l WHERE {{ ?q kf:basedOn {_iri(iri)} ; a kf:NationalPlan ;
@@ -449,14 +455,10 @@ def _tree(store: Store, doc: str, with_source: bool = True) -> str:
 
 @router.get("/agency", response_class=HTMLResponse, summary="an agency: documents, objectives, indicators, plans")
 def agency(store: StoreDep, iri: str) -> HTMLResponse:
-    try:
-        info = _select(store, f"""SELECT ?l ?k WHERE {{ {_iri(iri)} a kf:Agency ; rdfs:label ?l .
+    a = _first(store, lambda: f"""SELECT ?l ?k WHERE {{ {_iri(iri)} a kf:Agency ; rdfs:label ?l .
             OPTIONAL {{ {_iri(iri)} kf:agencyKind ?k }} }} LIMIT 1""")
-    except ValueError:
-        info = []
-    if not info:
+    if a is None:
         return _not_found(iri)
-    a = info[0]
     docs = _select(store, f"""SELECT DISTINCT ?d ?l ?k ?file WHERE {{ {{ ?d kf:setFor {_iri(iri)} }} UNION
         {{ ?d kf:issuedBy {_iri(iri)} }} ?d rdfs:label ?l . OPTIONAL {{ ?d kf:documentKind ?k }}
         OPTIONAL {{ ?d prov:wasDerivedFrom ?s . ?s dcterms:title ?file }} }} ORDER BY ?l""")
@@ -491,18 +493,14 @@ def agency(store: StoreDep, iri: str) -> HTMLResponse:
 
 @router.get("/document", response_class=HTMLResponse, summary="a document's objective tree with sources")
 def document(store: StoreDep, iri: str) -> HTMLResponse:
-    try:
-        info = _select(store, f"""SELECT ?l ?k ?a ?al ?file ?start ?end ?fy ?ib ?ibl WHERE {{ {_iri(iri)} rdfs:label ?l ;
+    d = _first(store, lambda: f"""SELECT ?l ?k ?a ?al ?file ?start ?end ?fy ?ib ?ibl WHERE {{ {_iri(iri)} rdfs:label ?l ;
             kf:documentKind ?k . OPTIONAL {{ {_iri(iri)} kf:setFor ?a . ?a rdfs:label ?al }}
             OPTIONAL {{ {_iri(iri)} prov:wasDerivedFrom ?s . ?s dcterms:title ?file }}
             OPTIONAL {{ {_iri(iri)} kf:periodStart ?start }} OPTIONAL {{ {_iri(iri)} kf:periodEnd ?end }}
             OPTIONAL {{ {_iri(iri)} kf:fiscalYear ?fy }}
             OPTIONAL {{ {_iri(iri)} kf:issuedBy ?ib . ?ib rdfs:label ?ibl }} }} LIMIT 1""")
-    except ValueError:
-        info = []
-    if not info:
+    if d is None:
         return _not_found(iri)
-    d = info[0]
     based = _select(store, f"""SELECT DISTINCT ?p ?l WHERE {{ {_iri(iri)} kf:basedOn ?p . ?p a kf:NationalPlan ;
         rdfs:label ?l }} ORDER BY ?l""")
     period = f"{d['start'] or ''} – {d['end'] or ''}" if d["start"] or d["end"] else ""
@@ -518,16 +516,12 @@ def document(store: StoreDep, iri: str) -> HTMLResponse:
 
 @router.get("/objective", response_class=HTMLResponse, summary="an objective or goal / 目標のページ")
 def objective(store: StoreDep, iri: str) -> HTMLResponse:
-    try:
-        info = _select(store, f"""SELECT ?l ?s ?d ?dl ?par ?parl ?q ?b WHERE {{ {_iri(iri)} a kf:Goal ; rdfs:label ?l .
+    o = _first(store, lambda: f"""SELECT ?l ?s ?d ?dl ?par ?parl ?q ?b WHERE {{ {_iri(iri)} a kf:Goal ; rdfs:label ?l .
             OPTIONAL {{ {_iri(iri)} kf:sectionNumber ?s }} OPTIONAL {{ {_iri(iri)} kf:inDocument ?d . ?d rdfs:label ?dl }}
             OPTIONAL {{ {_iri(iri)} kf:partOf ?par . ?par rdfs:label ?parl }} OPTIONAL {{ {_iri(iri)} kf:quote ?q }}
             OPTIONAL {{ {_iri(iri)} kf:bodyText ?b }} }} LIMIT 1""")
-    except ValueError:
-        info = []
-    if not info:
+    if o is None:
         return _not_found(iri)
-    o = info[0]
     kids = _select(store, f"""SELECT ?c ?l ?ln WHERE {{ ?c kf:partOf {_iri(iri)} ; rdfs:label ?l . OPTIONAL {{ ?c kf:line ?ln }}
         }} ORDER BY xsd:integer(?ln)""")
     inds = _select(store, f"""SELECT ?i ?l WHERE {{ {_iri(iri)} kf:hasIndicator ?i . ?i rdfs:label ?l }} ORDER BY ?i""")
@@ -581,8 +575,7 @@ def _plans_served(store: Store, iri: str) -> list[tuple[str, list[str], list[str
 
 @router.get("/indicator", response_class=HTMLResponse, summary="an indicator with its yearly values / 指標のページ")
 def indicator(store: StoreDep, iri: str) -> HTMLResponse:
-    try:
-        info = _select(store, f"""SELECT ?l ?k ?q ?ln ?last ?pg ?file ?d ?dl ?o ?ol ?ax ?axl ?note ?src WHERE {{
+    i = _first(store, lambda: f"""SELECT ?l ?k ?q ?ln ?last ?pg ?file ?d ?dl ?o ?ol ?ax ?axl ?note ?src WHERE {{
             {_iri(iri)} a kf:Indicator ; rdfs:label ?l . OPTIONAL {{ {_iri(iri)} kf:indicatorKind ?k }}
             OPTIONAL {{ {_iri(iri)} kf:quote ?q }} OPTIONAL {{ {_iri(iri)} kf:line ?ln }}
             OPTIONAL {{ {_iri(iri)} kf:lastLine ?last }} OPTIONAL {{ {_iri(iri)} kf:page ?pg }}
@@ -591,11 +584,8 @@ def indicator(store: StoreDep, iri: str) -> HTMLResponse:
             OPTIONAL {{ ?o kf:hasIndicator {_iri(iri)} ; a kf:Goal ; rdfs:label ?ol . FILTER NOT EXISTS {{ ?o a kf:EvaluationAxis }} }}
             OPTIONAL {{ ?ax kf:hasIndicator {_iri(iri)} ; a kf:EvaluationAxis ; rdfs:label ?axl }}
             OPTIONAL {{ {_iri(iri)} kf:note ?note }} OPTIONAL {{ {_iri(iri)} kf:figureSource ?src }} }} LIMIT 1""")
-    except ValueError:
-        info = []
-    if not info:
+    if i is None:
         return _not_found(iri)
-    i = info[0]
     targets = _select(store, f"""SELECT ?t ?e ?v ?u ?fy ?cy ?k WHERE {{ {_iri(iri)} kf:hasTarget ?t . ?t kf:expression ?e .
         OPTIONAL {{ ?t kf:targetValue ?v }} OPTIONAL {{ ?t kf:unit ?u }} OPTIONAL {{ ?t kf:targetFiscalYear ?fy }}
         OPTIONAL {{ ?t kf:targetCalendarYear ?cy }} OPTIONAL {{ ?t kf:targetKind ?k }} }} ORDER BY ?t""")
@@ -647,16 +637,12 @@ def indicator(store: StoreDep, iri: str) -> HTMLResponse:
 @router.get("/source", response_class=HTMLResponse, summary="the source lines of a node / 原文の行")
 def source(store: StoreDep, iri: str, around: Annotated[int, Query(ge=0, le=200)] = 15) -> HTMLResponse:
     """The node's quote at its file, page and line, among the other nodes read from the lines around it."""
-    try:
-        info = _select(store, f"""SELECT ?l ?q ?ln ?last ?pg ?s ?file WHERE {{ {_iri(iri)} kf:line ?ln ;
+    n = _first(store, lambda: f"""SELECT ?l ?q ?ln ?last ?pg ?s ?file WHERE {{ {_iri(iri)} kf:line ?ln ;
             prov:wasDerivedFrom ?s . ?s dcterms:title ?file . OPTIONAL {{ {_iri(iri)} rdfs:label ?l }}
             OPTIONAL {{ {_iri(iri)} kf:quote ?q }} OPTIONAL {{ {_iri(iri)} kf:lastLine ?last }}
             OPTIONAL {{ {_iri(iri)} kf:page ?pg }} }} LIMIT 1""")
-    except ValueError:
-        info = []
-    if not info:
+    if n is None:
         return _not_found(iri)
-    n = info[0]
     line = int(n["ln"] or 0)
     page_cond = f"?x kf:page {int(n['pg'])} ." if n["pg"] else "FILTER NOT EXISTS { ?x kf:page ?anypage }"
     near = _select(store, f"""SELECT ?x (SAMPLE(?c) AS ?cls) (SAMPLE(?xl) AS ?label) (SAMPLE(?xq) AS ?quote)
