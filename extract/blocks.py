@@ -140,7 +140,7 @@ def _kanji(s: str) -> int:
 def _read(value: str, num: str) -> tuple[int, ...]:
     """Read a printed number; markers are compared by these values (siblings must be consecutive)."""
     if value == "dotted":
-        return tuple(int(p) for p in re.split(r"[．.]", num.translate(_FOLD)))
+        return tuple(int(p) for p in re.split(r"[．.\-－‐]", num.translate(_FOLD)))
     if value == "roman":
         return (_roman(num),)
     if value == "circled":

@@ -83,3 +83,14 @@ def test_without_the_signal_a_footnote_keeps_its_last_words_and_the_sentence_res
     blocks = logical_blocks(lines)
     assert [(b.kind, [ln.no for ln in b.lines]) for b in blocks] == [("text", [1, 3, 5, 11]), ("footnote", [7, 9])]
     assert blocks[0].text.endswith("（令和８年〇月閣議決定）に基づく地域の取組を支援する。")
+
+
+def test_hyphenated_numbers_are_read_like_dotted_ones() -> None:
+    """1./1-1/(1): a hyphen between the levels (１－２ full-width too) nests like 1.1 (numbers kept as printed)."""
+    hs = parse_headings(_double("1. 干潟の研究 ", "1-1 潮汐の観測 ", "(1) 観測網の整備 ", "1-2 潮汐の予測 ",
+                                "2. 業務の効率化 ", "２－１ 経費の削減 "))
+    assert [(h.section_number, h.title, h.parent) for h in hs] == [
+        ("1", "干潟の研究", None), ("1-1", "潮汐の観測", 0), ("1-1.(1)", "観測網の整備", 1),
+        ("1-2", "潮汐の予測", 0), ("2", "業務の効率化", None), ("２－１", "経費の削減", 4)]
+    # a telephone number or a date at a line start is no heading
+    assert parse_headings(_double("03-1234-5678 に問い合わせる。 ", "2024-03-01 に公表した。 ")) == []
