@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from keifu.extract.limits import ReadLimits, cap_memory, read_limits, set_read_limits
-from keifu.graph.draft import DraftError, validate_bytes, warm_up
+from keifu.graph.draft import DraftError, unprocessable, validate_bytes, warm_up
 
 from keifu.settings import setting
 
@@ -52,16 +52,15 @@ def answer(job: DraftJob) -> Reply:
         return _json(200, report.to_json())
     except DraftError as e:
         return _json(e.status, e.to_json())
-    except MemoryError:
-        return too_big()
-    except Exception as e:  # noqa: BLE001 - an odd draft must not end the worker
-        return error(422, "unprocessable", f"the draft could not be processed ({type(e).__name__})",
-                     f"案を処理できませんでした（{type(e).__name__}）")
+    except Exception as e:  # noqa: BLE001 - MemoryError included: an odd draft must not end the worker
+        err = unprocessable(job.name, e)
+        return _json(err.status, err.to_json())
 
 
 def too_big() -> Reply:
-    return error(422, "over-memory", "validating this draft needs more memory than the server allows for one draft",
-                 "この案の検査には、1件の案に許されたメモリを超える量が必要です")
+    """A worker that died validating (its memory cap, in native code)."""
+    err = unprocessable(None, MemoryError())
+    return _json(err.status, err.to_json())
 
 
 def serve_drafts(conn: Connection, limits: ReadLimits, memory: int) -> None:

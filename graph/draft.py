@@ -252,7 +252,7 @@ def _validate_document(data: bytes, name: str) -> DraftReport:
         except KeifuError as e:
             raise DraftError("unreadable", e.message_en, e.message_ja, path=name) from e
         except Exception as e:  # noqa: BLE001 - an extractor bug on odd input must not become a crash
-            raise _unprocessable(name, e) from e
+            raise unprocessable(name, e) from e
     report = _validate_graph(graph, name, "pdf" if ef.source.media == "pdf" else "text")
     report.documents = _documents(ef)
     if not any(d["class"] == "ObjectivesDocument" for d in report.documents):
@@ -279,7 +279,8 @@ def _not_policy_document(name: str) -> DraftError:
         path=name)
 
 
-def _unprocessable(name: str, e: BaseException) -> DraftError:
+def unprocessable(name: str | None, e: BaseException) -> DraftError:
+    """The error for a draft an extractor or the memory cap could not get through (never a crash)."""
     if isinstance(e, MemoryError):  # the validation worker's memory cap (keifu.api.drafts)
         return DraftError("over-memory", "validating this draft needs more memory than is allowed for one draft",
                           "この案の検査には、1件の案に許されたメモリを超える量が必要です", path=name)
@@ -389,7 +390,7 @@ def _validate_graph(graph: Graph, name: str, kind: str) -> DraftReport:
     try:
         conforms, _, report = validate_graph(graph, shapes)
     except Exception as e:  # noqa: BLE001 - pyshacl rejects malformed RDF (broken lists, bad literals) by raising
-        raise _unprocessable(name, e) from e
+        raise unprocessable(name, e) from e
     results = [_result(graph, shapes, report, r) for r in report.subjects(RDF.type, SH.ValidationResult)]
     results.sort(key=lambda r: (r.page or 0, r.line or 0, SEVERITY_ORDER.get(r.severity, 9), r.rule, r.focus,
                                 r.path or "", r.value or ""))
