@@ -310,7 +310,7 @@ class QueryPool:
             timer.cancel()
             slow.cancel()
         if w.niced and not w.restore_priority():  # a worker left at low priority is replaced, not reused
-            self._replace(w)
+            self._replace(w, stopped=False)
         else:
             self._release(w)
         status, media, body, headers = pickle.loads(msg)
@@ -328,10 +328,11 @@ class QueryPool:
             timer.cancel()
         self._release(w)
 
-    def _replace(self, w: _Worker) -> None:
+    def _replace(self, w: _Worker, stopped: bool = True) -> None:
+        """Kill ``w`` and start another; ``stopped``: counted in :attr:`killed` (its query was stopped)."""
         w.kill()
         self.workers.discard(w)
-        self.killed += 1
+        self.killed += stopped
         if w in self.retired:  # its successor is already serving
             self.retired.discard(w)
             return
