@@ -16,11 +16,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from keifu.extract.errors import KeifuError
-from keifu.graph.coverage import coverage
 from keifu.graph.lineage import LineageIndex, index_for, layer_of_class, traced_classes
-from keifu.graph.lineage_render import resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.lineage.coverage import coverage
+from keifu.graph.lineage.render import resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.store import Store
-from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.vocab import KF
 
 from keifu.settings import setting

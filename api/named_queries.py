@@ -27,8 +27,8 @@ from keifu.graph.named_query import (  # noqa: F401 - re-exported: the parser li
     parse_query_file,
     term,
 )
+from keifu.graph.sparql_text import names_dataset
 
-from .lexer import names_dataset
 from .service import service_of, to_response
 from .sparql import accept_of
 from .worker import Job, error

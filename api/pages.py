@@ -2,7 +2,7 @@
 document's objective tree, an indicator with its yearly values, the source lines of a node, and search.
 
 Every page reads the store the lineage API reads (:func:`keifu.api.lineage.lineage_store`) with SPARQL, and the
-trace answer from :func:`keifu.graph.trace.trace`. Every name links to its page (``/node?iri=`` finds the page
+trace answer from :func:`keifu.graph.lineage.trace.trace`. Every name links to its page (``/node?iri=`` finds the page
 from the node's class); IRIs are shown decoded. No page loads anything from outside the server.
 """
 
@@ -26,11 +26,11 @@ from keifu.extract.errors import KeifuError
 from keifu.extract.normalize import squash
 from keifu.extract.plans import base_name, plan_edition
 from keifu.graph.lineage import index_for
-from keifu.graph.lineage_render import edge_words
+from keifu.graph.lineage.render import edge_words
+from keifu.graph.lineage.trace import trace
 from keifu.graph.search_index import fingerprint
 from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
-from keifu.graph.trace import trace
 from keifu.graph.vocab import KF, PREFIXES, sparql_prefixes
 from keifu.graph.xlsx import xlsx_bytes
 
@@ -366,7 +366,7 @@ def _editions(store: Store, iri: str, label: str) -> list[dict[str, str | None]]
 
 
 def _trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple[list[str], list[list[str]]]:
-    """The trace answer as the CSV of keifu.graph.trace has it (its columns follow trace), filtered."""
+    """The trace answer as the CSV of keifu.graph.lineage.trace has it (its columns follow trace), filtered."""
     return _memo(store, f"table {iri} {agency} {attribution}", lambda: _make_trace_table(store, iri, agency, attribution))
 
 

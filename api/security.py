@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
-from keifu.graph.remote import blank
+from keifu.graph.sparql_text import blank
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keifu.settings import setting

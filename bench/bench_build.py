@@ -31,8 +31,8 @@ from pathlib import Path
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import FileResult, _store, build, expand_inputs
 from keifu.graph.emit import emit_file
-from keifu.graph.emit_evaluation import link_plans
-from keifu.graph.emit_policy import link_across
+from keifu.graph.emit.evaluation import link_plans
+from keifu.graph.emit.policy import link_across
 from keifu.graph.lineage import materialise
 from keifu.graph.store import Store
 from keifu.graph.validate import shapes_graph, validate_graph

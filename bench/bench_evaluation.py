@@ -17,12 +17,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from keifu.extract.axis_table import parse_axis_tables
-from keifu.extract.body_indicators import parse_body_indicators
+from keifu.extract.evaluation.axis_table import parse_axis_tables
+from keifu.extract.evaluation.body_indicators import parse_body_indicators
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import build, expand_inputs
 from keifu.graph.emit import Emitter, emit_file
-from keifu.graph.emit_evaluation import emit_axis_tables, emit_body_indicators, link_plans
+from keifu.graph.emit.evaluation import emit_axis_tables, emit_body_indicators, link_plans
 from keifu.graph.store import Store
 from keifu.graph.validate import shapes_graph, validate_graph
 from keifu.graph.vocab import mint

@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 from keifu.extract.pipeline import extract_file
-from keifu.extract.policy_table import parse_policy_table
+from keifu.extract.policy.table import parse_policy_table
 from keifu.extract.slides import parse_slides
 from keifu.graph.build import build
 from keifu.graph.emit import EMITTERS, Emitter, emit_file
-from keifu.graph.emit_policy import link_across
+from keifu.graph.emit.policy import link_across
 from keifu.graph.store import Store
 from keifu.graph.table_export import write_indicators_csv
 

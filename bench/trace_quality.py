@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 
 from keifu.graph.lineage import index_for
+from keifu.graph.lineage.trace import trace
 from keifu.graph.store import Store
-from keifu.graph.trace import trace
 from keifu.graph.vocab import sparql_prefixes
 
 AREA = """SELECT DISTINCT ?i ?t ?k WHERE {

@@ -2,7 +2,7 @@
 
 Council minutes, review lists and other papers that are neither objectives, plans, 事前分析表 nor briefings
 still name 予算事業 — inline (「…事業（予算事業ID：0012345）」) or in a table whose header has a 予算事業ID
-column. Each becomes a :class:`~keifu.extract.policy_table.Programme`, so the graph joins it to the
+column. Each becomes a :class:`~keifu.extract.policy.table.Programme`, so the graph joins it to the
 ``kf:BudgetProgram`` of the same ID that a policy-evaluation table gives.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from .model import Line, SourceText
 from .normalize import nfkc, squash
-from .policy_table import Programme
+from .policy.table import Programme
 from .registry import register_parser
 
 #: 「予算事業ID：001611」 (NFKC, whitespace removed), possibly cut after the colon at a line end.

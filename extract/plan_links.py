@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache
 
-from .axis_link import core_key
 from .chapters import chapter_role
+from .evaluation.axis_link import core_key
 from .normalize import squash
 from .vocab import rows
 

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from .model import SourceText
     from .pipeline import ExtractedDocument
 
-#: Parser modules (relative to keifu.extract) that register themselves when imported.
-PLUGINS: list[str] = ["axis_table", "body_indicators", "budget_ids", "chapters", "policy_table", "slides"]
+#: Parser modules (relative to keifu.extract, subpackages dotted) that register themselves when imported.
+PLUGINS: list[str] = [
+    "evaluation.axis_table", "evaluation.body_indicators", "budget_ids", "chapters", "policy.table", "slides",
+]
 
 Parser = Callable[["SourceText", "ExtractedDocument"], Any]
 

@@ -28,8 +28,8 @@ from rdflib.namespace import RDF
 from keifu import cpus
 
 from .emit import doc_prefix, emit_file
-from .emit_evaluation import PlanLinkReport, link_plans
-from .emit_policy import link_across
+from .emit.evaluation import PlanLinkReport, link_plans
+from .emit.policy import link_across
 from .store import Store
 from .validate import ValidationResult, shapes_graph, validate_graph
 from .vocab import KF

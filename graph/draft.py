@@ -2,7 +2,7 @@
 
 A draft arrives as a document (text or PDF), run through the same extractors as ``keifu build``
 (:func:`keifu.extract.pipeline.extract_file` + :func:`keifu.graph.emit.emit_file`), or as RDF (Turtle,
-JSON-LD) in the keifu vocabulary. Chapter roles and period lengths are derived (:mod:`.emit_chapters`),
+JSON-LD) in the keifu vocabulary. Chapter roles and period lengths are derived (:mod:`.emit.chapters`),
 then every shape in ``shapes/`` runs: the legal rules, the guideline rules and the graph integrity shapes.
 Each result carries the line (and page, for PDFs) and the quote of its focus node, or of the nearest
 located node that refers to it. Input that cannot be validated raises :class:`DraftError` with a
@@ -31,7 +31,7 @@ from keifu.resources import data_dir
 from keifu.settings import setting
 
 from .emit import emit_file
-from .emit_chapters import derive
+from .emit.chapters import derive
 from .validate import _messages, shapes_graph, validate_graph
 from .vocab import KF, PREFIXES
 

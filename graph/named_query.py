@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .remote import FORM_KEYWORD, blank
+from .sparql_text import FORM_KEYWORD, blank
 from .vocab import sparql_prefixes
 
 __all__ = ["NamedQuery", "Param", "ParamError", "TYPES", "bind_values", "bound_query", "load_queries", "parse_query_file",

@@ -1,6 +1,6 @@
 """Plan names as users type them: the keys a name is matched by, and the 第N期の基本計画 shorthand.
 
-``keifu trace`` and ``/trace`` find a plan by name (:func:`keifu.graph.trace.find_nodes`). Users type names
+``keifu trace`` and ``/trace`` find a plan by name (:func:`keifu.graph.lineage.trace.find_nodes`). Users type names
 the way they remember them: full- or half-width, with or without spaces, without the ・ of
 科学技術・イノベーション基本計画, with 「の」 after 第N期 (第7期の科学技術・イノベーション基本計画), or only the
 edition and the noun (第7期の基本計画). :func:`name_keys` gives every key a name is matched by, the same for the

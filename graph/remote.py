@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from rdflib import Graph
 
 from keifu.settings import setting
 
+from .sparql_text import query_form
 from .store import Store, StoreError, graph_triples
 from .vocab import PREFIXES
 
@@ -35,41 +35,6 @@ SYSTEM_GRAPH_PREFIXES = (
     "http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
     "http://www.w3.org/2002/07/owl#", "http://www.openlinksw.com/",
 )
-# Just enough lexing to tell a query's form: strings, IRIs and comments are blanked out (same length) first,
-# so a keyword inside a literal or a comment never counts.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>" r"|#[^\r\n]*",  # "\r" ends a comment too
-    re.S,
-)
-FORM_KEYWORD = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.I)
-_UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
-
-
-def blank(text: str) -> str:
-    """``text`` with strings, IRIs and comments replaced by spaces (positions kept)."""
-    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
-
-
-def query_form(text: str) -> str | None:
-    """``select``, ``construct``, ``describe``, ``ask``, ``update`` or None when it is neither."""
-    b = blank(text)
-    m = FORM_KEYWORD.search(b)
-    if m:
-        return m.group(1).lower()
-    return "update" if _UPDATE.search(b) else None
-
-
-#: the FROM keyword (FROM NAMED too): not part of a prefixed name, variable or longer word
-_FROM = re.compile(r"(?<![\w:?$-])FROM(?![\w:-])", re.I)
-
-
-def names_dataset(text: str) -> bool:
-    """Whether a query names its own dataset (``FROM`` / ``FROM NAMED``), which then replaces the service's."""
-    return "from" in text.lower() and _FROM.search(blank(text)) is not None
-
-
 JSON_RESULTS = "application/sparql-results+json"
 NT = "application/n-triples"
 

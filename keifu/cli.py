@@ -16,7 +16,7 @@ from importlib import import_module
 #: spend before its first file. Help without a command lists them all.
 COMMANDS: dict[str, str] = {
     "build": "keifu.graph.cli", "export": "keifu.graph.cli", "query": "keifu.graph.cli",
-    "report": "keifu.graph.lineage_cli", "trace": "keifu.graph.lineage_cli", "lineage": "keifu.graph.lineage_cli",
+    "report": "keifu.graph.lineage.cli", "trace": "keifu.graph.lineage.cli", "lineage": "keifu.graph.lineage.cli",
     "validate": "keifu.graph.draft_cli", "serve": "keifu.api.cli", "settings": "keifu.settings", "search": "keifu.graph.search_cli",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from keifu.api.lexer import bind_values, query_form
 from keifu.api.named_queries import NamedQuery, Param, bound_query, parse_query_file
 from keifu.api.results import negotiate, parse_accept
 from keifu.api.security import Limits, Refused, check_query
 from keifu.api.worker import Job, execute, render, render_solutions
+from keifu.graph.named_query import bind_values
+from keifu.graph.sparql_text import query_form
 from keifu.graph.vocab import sparql_prefixes
 from test_api_fixtures import sample_store_path  # noqa: F401 - fixture
 

@@ -16,10 +16,10 @@ from keifu.api.lineage import router
 from keifu.api.named_queries import bound_query, parse_query_file
 from keifu.graph.attribution import RELEVANT, _context, plan_keywords, policy_fields
 from keifu.graph.build import build
-from keifu.graph.coverage import coverage
 from keifu.graph.lineage import LINEAGE_GRAPH, index_for
+from keifu.graph.lineage.coverage import coverage
+from keifu.graph.lineage.trace import DOWN_NOTE, SERIES_NOTE, trace
 from keifu.graph.store import Store
-from keifu.graph.trace import DOWN_NOTE, SERIES_NOTE, trace
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF, sparql_prefixes
 from lineage_fixtures import fixture_store

@@ -8,8 +8,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from conftest import REPO, corpus_file
-from keifu.extract.axis_link import FUZZY_MIN, TitleIndex
-from keifu.extract.axis_table import AxisTables, link_rows, rows_from_lines, table_ranges
+from keifu.extract.evaluation.axis_link import FUZZY_MIN, TitleIndex
+from keifu.extract.evaluation.axis_table import AxisTables, link_rows, rows_from_lines, table_ranges
 from keifu.extract.headings import parse_headings
 from keifu.extract.model import Line
 from keifu.extract.pipeline import extract_file

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO, corpus_file
-from keifu.extract.body_indicators import parse_body_indicators, target_facts
 from keifu.extract.errors import UnknownDocumentError
+from keifu.extract.evaluation.body_indicators import parse_body_indicators, target_facts
 from keifu.extract.headings import parse_headings
 from keifu.extract.pipeline import extract_file
 from keifu.extract.readers import read_source
@@ -170,7 +170,7 @@ def test_single_and_double_spacing_give_the_same_facts(tmp_path: Path) -> None:
     ("具体的な数値目標は、年度計画において設定する。", ("delegated", None, None, None, None)),
 ])
 def test_target_sentence_forms(sentence: str, want: tuple[Any, ...]) -> None:
-    from keifu.extract.body_indicators import recurrence, sentence_targets
+    from keifu.extract.evaluation.body_indicators import recurrence, sentence_targets
 
     (t,) = sentence_targets(sentence, period_fy=2030)
     assert (t.kind, t.value, t.unit_norm, t.year_to or t.fiscal_year, recurrence(t)) == want
@@ -185,7 +185,7 @@ def test_target_sentence_forms(sentence: str, want: tuple[Any, ...]) -> None:
     "独立行政法人通則法第 32 条第１項の規定により評価を行うこと。",
 ])
 def test_sentences_that_set_no_target(sentence: str) -> None:
-    from keifu.extract.body_indicators import sentence_targets
+    from keifu.extract.evaluation.body_indicators import sentence_targets
 
     assert sentence_targets(sentence, period_fy=2030) == []
 
@@ -198,7 +198,7 @@ def test_sentences_that_set_no_target(sentence: str) -> None:
 ])
 def test_a_baseline_in_parentheses_is_no_target(item: str, name: str, values: list[D], note: str | None) -> None:
     """（前中期目標期間実績：…）（参考：令和５年度実績…） print past results next to an indicator: never its target."""
-    from keifu.extract.body_indicators import mask_baselines, split_targets
+    from keifu.extract.evaluation.body_indicators import mask_baselines, split_targets
 
     got_name, targets = split_targets(item)
     assert (got_name, [t.value for t in targets]) == (name, values)

@@ -9,7 +9,7 @@ from conftest import REPO, SAMPLES, corpus_file
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import build
 from keifu.graph.emit import emit_file
-from keifu.graph.emit_evaluation import LINK_NOTE, link_plans
+from keifu.graph.emit.evaluation import LINK_NOTE, link_plans
 from keifu.graph.store import Store
 from keifu.graph.validate import shapes_graph, validate_graph
 from keifu.graph.vocab import KF, concept

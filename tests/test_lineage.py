@@ -13,8 +13,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import CORPUS, SAMPLES, corpus_file
 from keifu.graph.build import build
-from keifu.graph.coverage import coverage
-from keifu.graph.emit_policy import link_across
+from keifu.graph.emit.policy import link_across
 from keifu.graph.lineage import (
     LINEAGE_GRAPH,
     edge_kinds,
@@ -23,9 +22,10 @@ from keifu.graph.lineage import (
     stored_digest,
     traced_classes,
 )
-from keifu.graph.lineage_render import subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.lineage.coverage import coverage
+from keifu.graph.lineage.render import subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes, resolve, trace
 from keifu.graph.store import Store
-from keifu.graph.trace import AmbiguousName, NameNotFound, find_nodes, resolve, trace
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import KF
 from lineage_fixtures import fixture_store

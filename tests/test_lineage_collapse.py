@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from keifu.api.lineage import router
 from keifu.graph.lineage import index_for
-from keifu.graph.lineage_render import EDGE_WORDS, resolve_node, subgraph, to_dot, to_json, to_svg
+from keifu.graph.lineage.render import EDGE_WORDS, resolve_node, subgraph, to_dot, to_json, to_svg
 from keifu.graph.store import Store
 from lineage_fixtures import fixture_store
 

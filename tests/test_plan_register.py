@@ -13,10 +13,10 @@ from keifu.extract.plan_register import load_register
 from keifu.extract.plans import plan_key
 from keifu.graph.build import build
 from keifu.graph.lineage import index_for
+from keifu.graph.lineage.trace import AmbiguousName, resolve, trace
 from keifu.graph.plan_lookup import expand_shorthand, name_keys
 from keifu.graph.plan_register import REGISTER_GRAPH, register_graph
 from keifu.graph.store import Store
-from keifu.graph.trace import AmbiguousName, resolve, trace
 from keifu.graph.vocab import KF, mint
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, SKOS

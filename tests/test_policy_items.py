@@ -12,7 +12,7 @@ import pytest
 from conftest import corpus_file
 from keifu.extract.normalize import nfkc
 from keifu.extract.pipeline import extract_file
-from keifu.extract.policy_lines import vocab
+from keifu.extract.policy.lines import vocab
 from keifu.extract.vocab import rows as rows_of
 from keifu.graph.emit import emit_file
 from keifu.graph.store import Store

@@ -20,7 +20,7 @@ from keifu.extract.pipeline import extract_file
 from keifu.extract.vocab import rows
 from keifu.graph.draft import DraftReport, validate_bytes
 from keifu.graph.emit import emit_file
-from keifu.graph.emit_chapters import derive, period_years
+from keifu.graph.emit.chapters import derive, period_years
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF, mint
 from rdflib import Graph, Literal, Namespace, URIRef

@@ -15,8 +15,8 @@ from keifu.extract.pipeline import ExtractedDocument
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from .emit import Emitter, register_emitter
-from .vocab import KF, concept, decimal_literal
+from ..vocab import KF, concept, decimal_literal
+from . import Emitter, register_emitter
 
 __all__ = ["derive", "emit_chapters", "period_years"]
 

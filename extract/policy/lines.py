@@ -1,7 +1,7 @@
 """Line-level reading of a policy-evaluation table (事前分析表): what each printed line is.
 
 The PDF text of 事前分析表 comes column block by column block (FORMAT-NOTES §7), so rows are rebuilt
-later (:mod:`keifu.extract.policy_table`) from typed pieces read here: page headers, codes, goal cells,
+later (:mod:`keifu.extract.policy.table`) from typed pieces read here: page headers, codes, goal cells,
 indicator items with their series and sources, budget programmes, and prose (achievement goals or
 contributions). Patterns and words are in ``extract/data/policy_vocab.tsv``.
 """
@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from .model import Line, LineSpan
-from .normalize import nfkc, squash
-from .targets import parse_observations
-from .vocab import rows
+from ..model import Line, LineSpan
+from ..normalize import nfkc, squash
+from ..targets import parse_observations
+from ..vocab import rows
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 CODE = re.compile(r"^\s*(\d{1,2}-\d{1,2}-\d{1,2})(?:\s+(.*))?$")
@@ -101,7 +101,7 @@ class Piece(LineSpan):
 
     @property
     def text(self) -> str:
-        from .normalize import join_wrapped
+        from ..normalize import join_wrapped
 
         out = ""
         for ln in self.lines:

@@ -16,9 +16,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from .lineage import LineageIndex, curie, layer_of_class
+from ..vocab import KF
+from . import LineageIndex, curie, layer_of_class
 from .trace import AmbiguousName, Candidate, resolve
-from .vocab import KF
 
 __all__ = ["EDGE_WORDS", "View", "resolve_node", "subgraph", "to_dot", "to_graphml", "to_json", "to_svg"]
 

@@ -1,6 +1,6 @@
 """Rows of a policy-evaluation table (事前分析表) rebuilt by content (FORMAT-NOTES §7).
 
-Pieces (:mod:`keifu.extract.policy_read`) come column block by column block. Rows are rebuilt as:
+Pieces (:mod:`keifu.extract.policy.read`) come column block by column block. Rows are rebuilt as:
 indicator groups in printed order are the rows (a new group at every ① restart); achievement goals
 and (programmes + contribution) pairs are matched to rows by shared vocabulary (tf-idf over character
 bigrams) with a preference for the same page and direct adjacency; codes come from the goal they are
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
-from .facts import agency_key
-from .model import Line, LineSpan, SourceText
-from .normalize import ascii_digits, squash
-from .policy_lines import CIRCLED, MEASURE_CELL, POLICY_CELL, Piece, vocab
-from .policy_read import read_pieces, source_label
-from .registry import register_parser
-from .targets import Observation, TargetValue, parse_observations, parse_targets
+from ..facts import agency_key
+from ..model import Line, LineSpan, SourceText
+from ..normalize import ascii_digits, squash
+from ..registry import register_parser
+from ..targets import Observation, TargetValue, parse_observations, parse_targets
+from .lines import CIRCLED, MEASURE_CELL, POLICY_CELL, Piece, vocab
+from .read import read_pieces, source_label
 
 __all__ = ["GoalCell", "PolicyIndicator", "PolicyRow", "PolicyTable", "Programme", "parse_policy_table"]
 

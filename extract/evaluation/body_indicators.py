@@ -18,14 +18,14 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from ..blocks import LogicalBlock
+from ..dates import find_dates, fiscal_year
+from ..headings import Heading
+from ..model import Block, Line, LineSpan, SourceText
+from ..normalize import join_wrapped, squash
+from ..registry import register_parser
+from ..vocab import rows
 from . import axis_vocab as V
-from .blocks import LogicalBlock
-from .dates import find_dates, fiscal_year
-from .headings import Heading
-from .model import Block, Line, LineSpan, SourceText
-from .normalize import join_wrapped, squash
-from .registry import register_parser
-from .vocab import rows
 
 __all__ = ["BodyIndicator", "BodyIndicators", "Mark", "mask_baselines", "parse_body_indicators", "recurrence",
            "sentence_targets", "split_targets", "target_facts"]
@@ -84,7 +84,7 @@ def split_targets(text: str) -> tuple[str, list[Any]]:
     whose phrase is the whole parenthesis, and ``name：target`` (``技術相談件数：年間1,200件以上``).
     """
     try:
-        from .targets import parse_targets
+        from ..targets import parse_targets
     except ImportError:  # the shared target parser is not installed in this tree yet
         return _clean_name(text), []
     printed = text
@@ -440,7 +440,7 @@ def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = F
     A target sentence has a target cue (目標とし, までに, 以上とする, 毎年度, 比 …) and instructs (…こと, …とする)
     or names 目標, and does not report a fact (…ており). Its values with a unit are the targets; with no value,
     a comparison rule (前年度以上), a benchmark, or a target left to the plan (中期計画において…設定) is one."""
-    from .targets import TargetValue, fold, parse_targets
+    from ..targets import TargetValue, fold, parse_targets
 
     f, idx = fold(sent)
     body = f.rstrip("。.")
@@ -473,7 +473,7 @@ def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = F
 def _is_value(t: Any, sent: str) -> bool:
     """A number of the sentence that is a target value: it has a unit (or is a rank or ratio), and is not an
     article or item number (第２条の４第１項)."""
-    from .targets import fold
+    from ..targets import fold
 
     if t.rating and t.kind == "rating":  # 毎年度Ｂ評価以上
         return True
@@ -487,7 +487,7 @@ def _is_value(t: Any, sent: str) -> bool:
 
 def _value_at(t: Any, sent: str) -> int:
     """Where the number of target ``t`` is printed in ``sent``."""
-    from .targets import fold
+    from ..targets import fold
 
     span = sent[t.start:t.end]
     want = [t.value, t.value * 10] if t.value is not None else []  # 3割 is read as 0.3
@@ -546,7 +546,7 @@ def _with_period(t: Any, text: str, period_fy: int | None, one_year: bool = Fals
     """A target of 「中期目標期間中に…」 with no year of its own is due by the end of the objectives' period, and
     any target of a document set for one fiscal year (年度目標) is due in that year; a rule or benchmark stated
     「毎年度」「各年度」 recurs every year."""
-    from .targets import fold
+    from ..targets import fold
 
     f, _ = fold(text)
     if t.kind in ("rule", "benchmark") and t.qualifier is None and _recurrence(f):
@@ -577,7 +577,7 @@ def _year_of_name(t: Any, text: str) -> Any:
 def _relative(t: Any, sent: str) -> Any:
     """A value compared with an earlier year (前年度比 1.33％, 令和６年比 30％増, 令和６年度を基準として) is relative,
     with that year as its base; a year followed by 「を基準」 is a baseline, not a deadline."""
-    from .targets import fold
+    from ..targets import fold
 
     f, _ = fold(sent[:t.start])
     base = t.base_year

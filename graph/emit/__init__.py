@@ -24,8 +24,8 @@ from keifu.extract.plans import plan_key
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from .indexed import IndexedGraph
-from .vocab import KF, PREFIXES, concept, mint
+from ..indexed import IndexedGraph
+from ..vocab import KF, PREFIXES, concept, mint
 
 _DOC_CLASS = {
     "ObjectivesDocument": KF.ObjectivesDocument,
@@ -292,8 +292,8 @@ def _plan_kinds(ef: ExtractedFile, labels: dict[str, str]) -> dict[str, str]:
 
 #: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).
 EMITTERS: dict[str, Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]] = {}
-#: Graph modules (relative to keifu.graph) that register emitters when imported.
-EMITTER_PLUGINS: list[str] = ["emit_evaluation", "emit_chapters", "emit_policy", "emit_generic"]
+#: Modules of this package (keifu.graph.emit) that register emitters when imported.
+EMITTER_PLUGINS: list[str] = ["evaluation", "chapters", "policy", "generic"]
 
 
 def register_emitter(name: str, fn: Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]) -> None:
@@ -302,7 +302,7 @@ def register_emitter(name: str, fn: Callable[[Emitter, ExtractedDocument, URIRef
 
 def _load_plugins() -> None:
     for mod in EMITTER_PLUGINS:
-        import_module(f"keifu.graph.{mod}")
+        import_module(f"{__name__}.{mod}")
 
 
 def emit_file(ef: ExtractedFile) -> Graph:

@@ -21,15 +21,15 @@ from keifu.extract.model import Line
 from keifu.extract.normalize import match_key, squash
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plans import base_name, plan_key
-from keifu.extract.policy_table import PolicyIndicator, PolicyRow, PolicyTable, Programme
+from keifu.extract.policy.table import PolicyIndicator, PolicyRow, PolicyTable, Programme
 from keifu.extract.slides import SlideDeck, SlideKpi
 from keifu.extract.targets import Observation, TargetValue
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
 
-from .emit import Emitter, register_emitter
-from .store import Store, to_term
-from .vocab import KF, QB, concept, decimal_literal, mint, sparql_prefixes
+from ..store import Store, to_term
+from ..vocab import KF, QB, concept, decimal_literal, mint, sparql_prefixes
+from . import Emitter, register_emitter
 
 __all__ = ["DSD_COMPONENTS", "emit_policy_table", "emit_slides", "link_across"]
 

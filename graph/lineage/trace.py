@@ -19,10 +19,10 @@ from keifu.extract.errors import KeifuError
 from keifu.extract.plan_register import Register, load_register, register_file
 from keifu.extract.plans import plan_key
 
-from .attribution import Attribution
-from .lineage import LineageIndex, Step, curie, target_classes
-from .plan_lookup import describe, expand_shorthand, kind_label, name_keys
-from .vocab import KF, sparql_prefixes
+from ..attribution import Attribution
+from ..plan_lookup import describe, expand_shorthand, kind_label, name_keys
+from ..vocab import KF, sparql_prefixes
+from . import LineageIndex, Step, curie, target_classes
 
 __all__ = ["AmbiguousName", "Candidate", "NameNotFound", "TraceResult", "TraceRow", "find_nodes", "resolve",
            "trace"]

@@ -24,10 +24,10 @@ from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
-from .attribution import Attribution, attribute, concept_iri, kind_properties, norm
-from .store import Store
-from .validate import ontology_graph
-from .vocab import KF, concept, mint, sparql_prefixes
+from ..attribution import Attribution, attribute, concept_iri, kind_properties, norm
+from ..store import Store
+from ..validate import ontology_graph
+from ..vocab import KF, concept, mint, sparql_prefixes
 
 __all__ = [
     "LINEAGE_GRAPH", "EdgeKind", "LineageIndex", "MaterialiseReport", "Step", "edge_kinds", "index_for",

@@ -14,7 +14,7 @@ lines of the annex:
   indicator where they use ○ themselves (JAXA, whose monitoring lists follow each evaluation indicator).
 
 From PDFs with ruled tables (``SourceText.tables``) the cells are used directly (:func:`rows_from_cells`).
-Rows are then linked to headings by title (:mod:`keifu.extract.axis_link`); rows that match nothing
+Rows are then linked to headings by title (:mod:`keifu.extract.evaluation.axis_link`); rows that match nothing
 are reported as :class:`Problem` records, never dropped.
 """
 
@@ -24,14 +24,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..headings import Heading
+from ..model import Line, LineSpan, SourceText, Table
+from ..normalize import join_wrapped, squash
+from ..registry import register_parser
+from ..segment import BOX_HEADING
+from ..vocab import patterns
 from . import axis_vocab as V
 from .axis_link import Link, TitleIndex
-from .headings import Heading
-from .model import Line, LineSpan, SourceText, Table
-from .normalize import join_wrapped, squash
-from .registry import register_parser
-from .segment import BOX_HEADING
-from .vocab import patterns
 
 __all__ = ["AxisItem", "AxisRow", "AxisTables", "Cell", "Problem", "parse_axis_tables", "rows_from_cells",
            "rows_from_lines"]

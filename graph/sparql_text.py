@@ -1,7 +1,9 @@
-"""Just enough SPARQL lexing to tell a query's form and to bind named-query parameters without splicing.
+"""Just enough SPARQL lexing to tell a query's form, whether it names its own dataset, and to add the protocol's
+``USING`` clauses to an update.
 
 Strings, IRIs and comments are blanked out (same length) before keywords are looked for, so a keyword inside
-a literal or a comment never counts.
+a literal or a comment never counts. Nothing here decides security: that is taken on the parsed query
+(:mod:`keifu.api.outbound`, :mod:`keifu.api.security`).
 """
 
 from __future__ import annotations
@@ -9,10 +11,40 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-from keifu.graph.named_query import bind_values
-from keifu.graph.remote import blank, names_dataset, query_form
 
-__all__ = ["blank", "bind_values", "names_dataset", "query_form"]
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>" r"|#[^\r\n]*",  # "\r" ends a comment too
+    re.S,
+)
+FORM_KEYWORD = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.I)
+_UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
+
+
+def blank(text: str) -> str:
+    """``text`` with strings, IRIs and comments replaced by spaces (positions kept)."""
+    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def query_form(text: str) -> str | None:
+    """``select``, ``construct``, ``describe``, ``ask``, ``update`` or None when it is neither."""
+    b = blank(text)
+    m = FORM_KEYWORD.search(b)
+    if m:
+        return m.group(1).lower()
+    return "update" if _UPDATE.search(b) else None
+
+
+#: the FROM keyword (FROM NAMED too): not part of a prefixed name, variable or longer word
+_FROM = re.compile(r"(?<![\w:?$-])FROM(?![\w:-])", re.I)
+
+
+def names_dataset(text: str) -> bool:
+    """Whether a query names its own dataset (``FROM`` / ``FROM NAMED``), which then replaces the service's."""
+    return "from" in text.lower() and _FROM.search(blank(text)) is not None
+
+
 
 def _keyword(word: str) -> str:
     """A regex for SPARQL keyword ``word``, not part of a prefixed name, variable or longer word."""

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 from keifu.extract.plans import base_name, plan_edition
 
-from .lineage import LineageIndex, curie, layer_of_class, traced_classes
-from .vocab import KF
+from ..vocab import KF
+from . import LineageIndex, curie, layer_of_class, traced_classes
 
 __all__ = ["Coverage", "PlanCoverage", "coverage"]
 

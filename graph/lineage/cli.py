@@ -16,13 +16,13 @@ from typing import TypeVar
 
 from keifu.extract.errors import KeifuError
 
+from ..store import Store
+from ..tabulate import render
+from ..vocab import KF
+from . import LineageIndex, index_for, layer_of_class, traced_classes
 from .coverage import coverage
-from .lineage import LineageIndex, index_for, layer_of_class, traced_classes
-from .lineage_render import View, resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
-from .store import Store
-from .tabulate import render
+from .render import View, resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
 from .trace import AmbiguousName, NameNotFound, trace
-from .vocab import KF
 
 DEFAULT_STORE = Path("store")
 T = TypeVar("T")

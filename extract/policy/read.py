@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .model import Line
-from .normalize import ascii_digits, nfkc, squash
-from .policy_lines import (
+from ..model import Line
+from ..normalize import ascii_digits, nfkc, squash
+from ..targets import parse_observations
+from .lines import (
     CIRCLED,
     MEASURE_CELL,
     POLICY_CELL,
@@ -27,7 +28,6 @@ from .policy_lines import (
     is_source_label,
     is_url,
 )
-from .targets import parse_observations
 
 _SOURCE_END = re.compile(r"(?:調べ|算出|作成|より|報告|結果|調査|データベース|評価|報告書|集計)[)）。]?$")
 _TARGET_LINE = re.compile(r"^[(（]目標")

@@ -1,7 +1,7 @@
 """``keifu trace <agency>``: an agency's indicators, each with its lineage up to the plans it serves.
 
 A name that is no plan but an agency (量子科学技術研究開発機構) resolves to the agency
-(:func:`keifu.graph.trace.resolve`); its answer runs the other way round from a plan's: agency → documents →
+(:func:`keifu.graph.lineage.trace.resolve`); its answer runs the other way round from a plan's: agency → documents →
 objectives → indicators → plans, one row per indicator with the nearest plan it reaches and the evidence of
 every step.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .lineage import LineageIndex
+from . import LineageIndex
 from .trace import Candidate, TraceResult, TraceRow, _targets, objective_chain
 
 __all__ = ["agency_trace"]

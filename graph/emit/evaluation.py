@@ -15,16 +15,16 @@ from decimal import InvalidOperation
 from typing import Any
 
 import pyoxigraph as ox
-from keifu.extract.axis_table import AxisTables
-from keifu.extract.body_indicators import BodyIndicators, recurrence
+from keifu.extract.evaluation.axis_table import AxisTables
+from keifu.extract.evaluation.body_indicators import BodyIndicators, recurrence
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plan_links import PlanItem, PlanLinks, link_plan
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .emit import Emitter, register_emitter
-from .store import Store
-from .vocab import KF, concept, decimal_literal, mint, sparql_prefixes
+from ..store import Store
+from ..vocab import KF, concept, decimal_literal, mint, sparql_prefixes
+from . import Emitter, register_emitter
 
 __all__ = ["PlanLinkReport", "emit_axis_tables", "emit_body_indicators", "link_plans"]
 

@@ -2,7 +2,7 @@
 
 The document node and its citations come from :mod:`keifu.graph.emit` like any document's; this adds each
 予算事業 the document names, as the same ``kf:BudgetProgram`` node a policy-evaluation table gives for that ID
-(:func:`keifu.graph.emit_policy.budget_program`), placed in the document with provenance.
+(:func:`keifu.graph.emit.policy.budget_program`), placed in the document with provenance.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from keifu.extract.pipeline import ExtractedDocument
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-from .emit import Emitter, register_emitter
-from .emit_policy import budget_program
-from .vocab import KF
+from ..vocab import KF
+from . import Emitter, register_emitter
+from .policy import budget_program
 
 
 def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from .headings import Heading
-from .normalize import match_key
+from ..headings import Heading
+from ..normalize import match_key
 
 # Fuzzy links need this ratio (difflib, on match keys). Measured on the corpus tables: true near-matches
 # score 0.96 (000:1718 …利活用の促進 vs …利活用促進); the best wrong candidate of any linked table

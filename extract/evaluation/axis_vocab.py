@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .normalize import squash
-from .segment import ANNEX_LABEL
-from .vocab import rows
+from ..normalize import squash
+from ..segment import ANNEX_LABEL
+from ..vocab import rows
 
 #: Brackets that enclose a label line: 《評価指標》 【戦略目標】 （モニタリング指標） ＜アウトプット指標＞ 〔評価指標〕
 LABEL = re.compile(r"^[《【（(＜<〈≪〔［]\s*(?P<inner>[^《》【】（）()＜＞<>〈〉≪≫〔〕［］]{1,40}?)\s*[》】）)＞>〉≫〕］]$")
