@@ -23,7 +23,11 @@ __all__ = [
     "LogicalBlock",
     "annex_blocks",
     "Marker",
+    "full_width",
     "has_trailing_space_signal",
+    "prose_line",
+    "short_line",
+    "balanced",
     "is_page_number",
     "is_false_marker",
     "logical_blocks",
@@ -259,7 +263,23 @@ def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
     return sum(t.endswith(" ") for t in texts) / len(texts) >= _SIGNAL_SHARE
 
 
-def _full_width(lines: Sequence[Line]) -> int:
+def prose_line(text: str, full: int) -> bool:
+    """Whether ``text`` reads as body prose where a full line holds ``full`` characters (:func:`full_width`):
+    it ends a sentence or fills a line. Where no
+    trailing space marks unit ends, this is what tells a body heading (prose follows it) from a box of a
+    diagram (short lines follow it)."""
+    s = squash(text)
+    return s.endswith("。") or not short_line(s, full)
+
+
+def short_line(text: str, full: int, floor: int = _FULL_MIN) -> bool:
+    """Whether ``text`` stops short of a full line (``full`` characters, never taken below ``floor``): where no
+    trailing space marks unit ends, a line that stops short ended its unit, since Japanese text wraps at any
+    character. A table column is narrower than a page: pass its own width and ``floor=0``."""
+    return len(squash(text)) < _SHORT * max(full, floor)
+
+
+def full_width(lines: Sequence[Line]) -> int:
     """The length of a full line (90th percentile of the non-blank lines, whitespace removed)."""
     sizes = sorted(len(squash(ln.text)) for ln in lines if not ln.blank)
     return sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
@@ -274,7 +294,7 @@ def _double_spaced(lines: Sequence[Line]) -> bool:
     return followed / len(texts) >= _DOUBLE
 
 
-def _balanced(text: str) -> bool:
+def balanced(text: str) -> bool:
     depth = 0
     for c in text:
         if c in _OPEN:
@@ -318,7 +338,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         sentence_ends = not has_trailing_space_signal(lines)
     # Without the signal, a blank line after a line shorter than a full line ends a unit (a heading, a
     # paragraph's last line, a slide's line); after a full line it is a double-spaced paragraph's wrap.
-    short_at = _SHORT * max(_full_width(lines), _FULL_MIN) if sentence_ends else 0.0
+    short_at = _SHORT * max(full_width(lines), _FULL_MIN) if sentence_ends else 0.0
     double = sentence_ends and _double_spaced(lines)
 
     def short(line: Line) -> bool:
@@ -346,24 +366,24 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             # Without the signal, headings and labels are taken to be one line each; in double-spaced text a
             # heading line as long as a full line may wrap (its tail, a short line, follows).
             if b.kind == "numbered" and double and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
-                return stripped.endswith("。") and _balanced(b.text)
-            return b.kind in ("numbered", "label") or (stripped.endswith("。") and _balanced(b.text))
+                return stripped.endswith("。") and balanced(b.text)
+            return b.kind in ("numbered", "label") or (stripped.endswith("。") and balanced(b.text))
         return False
 
     for ln in lines:
-        if ln.blank and sentence_ends and cur is not None and _balanced(cur.text) and short(cur.lines[-1]):
+        if ln.blank and sentence_ends and cur is not None and balanced(cur.text) and short(cur.lines[-1]):
             cur.closed = True  # unless a bracket is still open (a cell broken by a blank line)
         if ln.blank or is_page_number(ln.text):
             continue
         if sentence_ends and cur is not None and not cur.closed and cur.kind != "footnote" and short(cur.lines[-1]) \
-                and not short(ln) and _balanced(cur.text):
+                and not short(ln) and balanced(cur.text):
             cur.closed = True  # a short line, then a full one: the short line ended its unit (a cover line)
         text = ln.text
         start = _start_kind(text)
         is_open = cur is not None and not cur.closed
         fn = _footnote_number(text) if start in (None, "numbered", "bullet") else None
         if fn is not None and start == "numbered" and is_open and cur is not None and (
-                cur.kind == "numbered" or cur.text.rstrip().endswith("。") and _balanced(cur.text)):
+                cur.kind == "numbered" or cur.text.rstrip().endswith("。") and balanced(cur.text)):
             # １　… after a heading, or after a finished sentence, whose line filled the width (a PDF line with
             # no unit-end signal): a heading, not a footnote interrupting a sentence
             fn = None

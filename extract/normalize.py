@@ -56,6 +56,18 @@ def squash(s: str) -> str:
     return _WS.sub("", _fold(s))
 
 
+def display_width(s: str) -> int:
+    """Columns ``s`` takes on a page, whitespace removed: a full-width character takes two, a Latin letter or
+    digit one, and so does full-width punctuation (、「」（）, which typesetting packs into half its width).
+    Line lengths compared in columns hold for lines that mix Latin names, punctuation and Japanese."""
+    return sum(_columns(c) for c in s if not c.isspace())
+
+
+@lru_cache(maxsize=4096)
+def _columns(c: str) -> int:
+    return 2 if unicodedata.east_asian_width(c) in "FWA" and not unicodedata.category(c).startswith("P") else 1
+
+
 def collapse(s: str) -> str:
     """NFKC with runs of whitespace folded to one space and the ends trimmed."""
     return _WS.sub(" ", _fold(s)).strip()

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
-from .blocks import match_marker
+from .blocks import full_width, has_trailing_space_signal, match_marker, prose_line
 from .chapters import chapter_role
 from .errors import UnknownDocumentError
 from .model import Line, SourceText
@@ -461,6 +461,19 @@ def _annex_candidate(text: str) -> bool:
 def _body_end(lines: Sequence[Line], seg: Segment) -> int:
     """First real annex start, or the closing 以上, within the document; references to annexes are skipped."""
     nb = nonblank(lines, seg.body_start + 1, seg.end)
+    signal = has_trailing_space_signal(lines[seg.body_start:seg.end])
+    full = full_width(lines[seg.body_start:seg.end])
+
+    def heading(k: int) -> bool:
+        """nb[k] is a numbered heading of the body: a closed unit (trailing space) or, without that signal,
+        a numbered line that prose follows (a diagram's numbered boxes are followed by more short boxes)."""
+        if not _NUMBERED.match(lines[nb[k]].text):
+            return False
+        if signal:
+            return lines[nb[k]].text.endswith(" ")
+        after = [lines[j].text for j in nb[k + 1:k + 4] if not _NUMBERED.match(lines[j].text)][:2]
+        return any(prose_line(a, full) for a in after)
+
     for k, i in enumerate(nb):
         text = lines[i].text
         if _END_MARK.match(squash(text)):
@@ -468,8 +481,8 @@ def _body_end(lines: Sequence[Line], seg: Segment) -> int:
             return i
         if not _annex_candidate(text):
             continue
-        follow = [j for j in nb[k + 1:k + 8] if not _annex_candidate(lines[j].text)][:3]
-        if any(_NUMBERED.match(lines[j].text) and lines[j].text.endswith(" ") for j in follow):
+        follow = [m for m in range(k + 1, min(k + 8, len(nb))) if not _annex_candidate(lines[nb[m]].text)][:3]
+        if any(heading(m) for m in follow):
             seg.evidence.append(Evidence("annex reference inside the body (followed by headings)", lines[i]))
             continue
         seg.evidence.append(Evidence("annex title", lines[i]))

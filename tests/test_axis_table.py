@@ -12,6 +12,7 @@ from keifu.extract.evaluation.axis_link import FUZZY_MIN, TitleIndex
 from keifu.extract.evaluation.axis_table import AxisTables, link_rows, rows_from_lines, table_ranges
 from keifu.extract.headings import parse_headings
 from keifu.extract.model import Line
+from keifu.extract.normalize import squash
 from keifu.extract.pipeline import extract_file
 from pdfgen import make_pdf, make_table_pdf
 
@@ -207,7 +208,8 @@ JAXA_TABLE = _sp("""中長期目標の項目 評価軸 備考（関連する評�
  等$
 １．２．通信の
 高度化$
-〇通信技術の成果が創出されているか。$
+〇通信技術の成果が創出され
+ているか。$
 【評価指標】$
 〇通信プロジェクトの成果$
 （関連するモニタリング指標）$
@@ -420,3 +422,40 @@ def test_fuzzy_threshold_separates_right_from_wrong(corpus_docs) -> None:  # noq
                     wrong = [s for s, i in index.ratios(c.text, parent) if i != lk.heading]
                     worst = max([worst, *wrong[:1]])
     assert worst < FUZZY_MIN, worst
+
+
+# --- another converter: no trailing spaces (only line widths and 。 tell where units end) ------------------
+
+
+def _unsignalled(text: str) -> str:
+    return "\n".join(ln.rstrip(" ") for ln in text.split("\n"))
+
+
+def _summary(res: AxisTables) -> list[tuple]:
+    """What a row means: the objective it evaluates, the headings its cells name, its items and where they start."""
+    return [(r.objective, r.covers, [(i.kind, squash(i.text), i.lines[0].no) for i in r.axes + r.indicators])
+            for r in res.rows]
+
+
+@pytest.mark.parametrize("body,table", [(RIKEN_BODY, RIKEN_TABLE), (JAXA_BODY, JAXA_TABLE), (AIST_BODY, AIST_TABLE)],
+                         ids=["merged-cells", "narrow-axis-column", "bracketed-groups"])
+def test_rows_do_not_move_without_trailing_spaces(body: str, table: str) -> None:
+    with_signal, _ = _parse(body, table)
+    without, _ = _parse(body, _unsignalled(table))
+    assert _summary(without) == _summary(with_signal)
+
+
+def test_interleaved_fixture_without_trailing_spaces(interleaved, tmp_path: Path) -> None:  # noqa: ANN001
+    """Columns interleaved across a page break, cells split by it, a merged line. One spot stays ambiguous by
+    widths alone (line 162): a one-line indicator two columns short of its column, then a one-line item cell
+    that names no title exactly (人材育成 for 人材の育成) is read as the indicator's last line, and the next
+    row loses its cell. Every row before it must hold."""
+    _, res = interleaved
+    plain = tmp_path / "plain.txt"
+    plain.write_text(_unsignalled(FIXTURE.read_text(encoding="utf-8")), encoding="utf-8")
+    got = extract_file(plain).documents[0].extras["axis_table"]
+    want, have = _summary(res), _summary(got)
+    before = [r for r in want if all(i[2] < 160 for i in r[2])]
+    after = [r for r in want if all(i[2] > 172 for i in r[2])]  # the rows past the ambiguous one recover
+    assert len(before) == 2 and len(after) == 2 and len(have) == len(want)
+    assert have[:2] == before and have[-2:] == after

@@ -302,12 +302,6 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "annex label before title": annex_label_before_title,
     "no trailing spaces": no_trailing_spaces,
 }
-# Reported, not asserted, with the reason (parts outside headings/blocks/citations still need the signal).
-REPORT_ONLY = {
-    "no trailing spaces": "segment.py takes an annex reference for the annex start where the headings after it "
-                          "carry no trailing space, and axis_table.py closes items by it (issue 13 report)",
-}
-
 
 # ------------------------------------------------------------------------------------------- scoring
 
@@ -407,8 +401,6 @@ def test_facts_kept_on_our_fixtures(fixture_results: dict[str, Kept], name: str,
 
 
 def _check(results: dict[str, Kept], name: str) -> None:
-    if name in REPORT_ONLY:
-        pytest.skip(f"reported only: {REPORT_ONLY[name]}")
     r = results[name]
     assert r.share() >= THRESHOLD, (name, r.share(), r.lost[:10])
     for kind in KINDS:

@@ -46,6 +46,21 @@ def test_compendium_sample_splits_into_two_documents():
     assert (fb.period_start.iso, fb.period_end.iso) == ("2026-04", "2031-03")
 
 
+def test_compendium_without_trailing_spaces_segments_the_same(tmp_path):
+    """Another converter: no trailing space ends a unit. The in-body annex reference is still told from the
+    annex by the headings after it, now by the prose that follows each heading."""
+    src, docs = _docs(SAMPLES / "objectives_compendium.txt")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("\n".join(ln.text.rstrip(" ") for ln in src.lines), encoding="utf-8")
+    src2, docs2 = _docs(plain)
+
+    def key(s, f):
+        return (s.kind, s.start, s.body_start, s.body_end, s.end, f.agency, f.period_start and f.period_start.iso,
+                f.period_end and f.period_end.iso)
+    assert [key(s, f) for s, f in docs2] == [key(s, f) for s, f in docs]
+    assert any(e.rule.startswith("annex reference") for e in docs2[0][0].evidence)
+
+
 def test_annual_plan_without_anchor_chapter():
     src, docs = _docs(SAMPLES / "annual_plan.txt")
     assert len(docs) == 1

@@ -137,11 +137,15 @@ class TitleIndex:
                     return [Link(main, "title"), Link(qual, "qualifier")]
                 return [Link(main, "title")]
         parts = text.split()
-        for k in range(1, len(parts)):
-            left = self.exact(" ".join(parts[:k]), under)
+        splits = [(" ".join(parts[:k]), " ".join(parts[k:])) for k in range(1, len(parts))]
+        # two cells whose lines ran together with no space (a text with no unit-end signal): any cut will do
+        joined = "".join(parts)
+        splits += [(joined[:k], joined[k:]) for k in range(2, len(joined) - 1)]
+        for head, tail in splits:
+            left = self.exact(head, under)
             if left is None:
                 continue
-            right = self.exact(" ".join(parts[k:]), left)
+            right = self.exact(tail, left)
             if right is not None and self.is_under(right, left):
                 return [Link(left, "split"), Link(right, "split")]
         if fuzzy:
@@ -149,6 +153,15 @@ class TitleIndex:
             if f is not None:
                 return [f]
         return []
+
+    def cut(self, text: str) -> int | None:
+        """Where ``text`` (whitespace removed) splits into two titles printed as separate cells whose lines ran
+        together (a text with no unit-end signal): the length of the first, or None."""
+        joined = "".join(text.split())
+        for k in range(2, len(joined) - 1):
+            if self.exact(joined[:k]) is not None and self.exact(joined[k:]) is not None:
+                return k
+        return None
 
     def ratios(self, text: str, under: int | None) -> list[tuple[float, int]]:
         key = title_key(text)

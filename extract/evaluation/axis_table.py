@@ -21,17 +21,20 @@ are reported as :class:`Problem` records, never dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..blocks import balanced, has_trailing_space_signal
 from ..headings import Heading
 from ..model import Line, LineSpan, SourceText, Table
-from ..normalize import join_wrapped, squash
+from ..normalize import display_width, join_wrapped, squash
 from ..registry import register_parser
 from ..segment import BOX_HEADING
 from ..vocab import patterns
 from . import axis_vocab as V
-from .axis_link import Link, TitleIndex
+from .axis_link import Link, TitleIndex, title_key
 
 __all__ = ["AxisItem", "AxisRow", "AxisTables", "Cell", "Problem", "parse_axis_tables", "rows_from_cells",
            "rows_from_lines"]
@@ -40,6 +43,23 @@ __all__ = ["AxisItem", "AxisRow", "AxisTables", "Cell", "Problem", "parse_axis_t
 _COL_CELL, _COL_AXIS, _COL_IND = 0, 1, 2
 # A wrapped item may leave a tail of up to this many characters on a line of its own (FORMAT-NOTES §4.5).
 _FRAGMENT_MAX = 3
+# Where no trailing space marks unit ends, a line shorter than this share of its column (and by more than a
+# character and a half) ended its unit: a wrapped line of Japanese is full, or a character short where a mark
+# may not start or end a line (kinsoku), and punctuation is packed to half its width by some typesetters and
+# not by others. Widths are in columns (display_width), so Latin names count right.
+_WRAPPED = 0.9
+
+
+# A line begins a heading's title when it holds at least this many of its characters (fewer match by chance).
+_TITLE_START = 5
+_OPENERS = {"【": "】", "［": "］", "[": "]", "〔": "〕", "《": "》", "＜": "＞", "<": ">"}
+
+
+def _short(n: int, width: int) -> bool:
+    """A line ``n`` columns wide stops short of a column ``width`` wide (see _WRAPPED)."""
+    return n < min(_WRAPPED * width, width - 3)
+
+
 # A merged line holds several cells: split before " ○" and before " 《label》" / " 【label】" / " （label）".
 _SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯]|[《【（(＜<〔［][^《》【】（）()＜＞<>〔〕［］]{1,30}[》】）)＞>〕］])")
 
@@ -165,6 +185,7 @@ class _Buf:
     target: AxisItem | Cell
     col: int
     after_page: bool = False  # parked, and a page start has come since
+    width: int = 0  # columns of the unit's first line (its column's width when it wraps; display_width)
 
 
 def _dangling(text: str) -> bool:
@@ -197,7 +218,12 @@ def _pieces(line: Line) -> list[tuple[str, bool]]:
 
 
 class _Machine:
-    def __init__(self) -> None:
+    def __init__(self, widths: dict[int, int] | None = None,
+                 title_start: Callable[[str], bool] = lambda _text: False) -> None:
+        self.title_start = title_start
+        #: where no trailing space marks unit ends: each item column's width (None: the signal is there)
+        self.widths = widths
+        self.first_lines: dict[int, Counter[int]] = {}  # lengths of the items' first lines, by column
         self.rows: list[AxisRow] = []
         self.row: AxisRow | None = None
         self.section: str | None = None  # "axis" or an indicator kind
@@ -212,9 +238,58 @@ class _Machine:
     # -- buffers -------------------------------------------------------------------------------------
 
     def _park(self) -> None:
+        if self._complete_unsignalled():
+            self._close()
         if self.open is not None:
+            if self.widths is not None:
+                # no trailing spaces: of the units of one column parked on a page, only the last can be cut by
+                # the page end; the one before it was followed by another unit of its column, so it ended
+                col = self.open.col
+                self.pending = [b for b in self.pending if b.col != col or b.after_page]
             self.pending.append(self.open)
             self.open = None
+
+    def _continues(self, buf: _Buf, text: str, closed: bool) -> bool:
+        """Whether ``text`` may carry on a unit cut by a page end. Without trailing spaces, an item goes on with a
+        line as full as its first one, with the sentence end of an axis (…か。), or with any line when its own
+        last line filled its column (then it was cut, not finished) — never with a piece that other pieces
+        follow on its line (a cell left of the items) or with the first line of a heading's title."""
+        if self.widths is None or isinstance(buf.target, Cell):
+            return True
+        if closed or self.title_start(text):
+            return False
+        s = squash(text)
+        last = display_width(buf.target.lines[-1].text) if buf.target.lines else 0
+        return s.endswith("。") or not _short(display_width(s), buf.width) \
+            or not _short(last, self.widths.get(buf.col, 0))
+
+    def _complete_unsignalled(self) -> bool:
+        """Where no trailing space marks unit ends, whether what is open has ended when something else begins:
+        a cell whose brackets all close, or a one-line item shorter than the item column (an item cut by a page
+        end fills its line). What has not ended waits for the next page, as a cut unit does."""
+        if self.widths is None or self.open is None:
+            return False
+        t = self.open.target
+        if isinstance(t, Cell):
+            return balanced(t.text)
+        return len(t.lines) == 1 and self._short_first(self.open)
+
+    def _cell_begins(self, text: str) -> bool:
+        """Without trailing spaces: a line that begins a heading's title after an item starts the next item cell."""
+        return self.widths is not None and self.open is not None and isinstance(self.open.target, AxisItem) \
+            and self.title_start(text)
+
+    def _bracketed(self) -> bool:
+        """Without trailing spaces: the open cell is one bracketed label (【1.1 …】), complete in itself."""
+        if self.widths is None or self.open is None or not isinstance(self.open.target, Cell):
+            return False
+        s = squash(self.open.target.text)
+        return len(s) > 2 and s[0] in _OPENERS and s[-1] == _OPENERS[s[0]] and balanced(s[1:-1])
+
+    def _short_first(self, buf: _Buf) -> bool:
+        """The first line of an item stops short of its column: the item is one line (Japanese fills a line
+        before it wraps)."""
+        return self.widths is not None and _short(buf.width, self.widths.get(buf.col, 0))
 
     def _append(self, buf: _Buf, text: str, line: Line) -> None:
         t = buf.target
@@ -246,6 +321,8 @@ class _Machine:
 
     def text(self, text: str, line: Line, closed: bool) -> None:
         if line.page_start:
+            if self.widths is not None and self.pending and self.open is not None:
+                self._park()  # before the page start marks what waits (_park keeps one unit per column)
             for b in self.pending:
                 b.after_page = True
             if self.pending and self.open is not None:
@@ -253,9 +330,9 @@ class _Machine:
                 self.open = None
                 for b in self.pending:
                     b.after_page = True
-        ready = [b for b in self.pending if b.after_page]
+        ready = [b for b in self.pending if b.after_page and self._continues(b, text, closed)]
         if self.open is None and ready:
-            buf = min(ready, key=lambda b: b.col)
+            buf = min(ready, key=lambda b: (b.col, -self.pending.index(b)))  # per column, the unit cut last
             self.pending.remove(buf)
             self.open = buf
             if buf.col == _COL_AXIS:
@@ -265,14 +342,31 @@ class _Machine:
         if self.open is None and self.last is not None and _dangling(text) and (
                 not self.cells or self.last.target is self.cells[-1]):
             self.open = self.last  # '…打上げ計画の達成 ' + '状況 ': a wrapped tail despite the trailing space
+        if self._outgrows(text) or self._bracketed() or self._cell_begins(text):
+            self._close()
         if self.open is not None:
             self._append(self.open, text, line)
         else:
             cell = Cell(text, [line])
             self.cells.append(cell)
-            self.open = _Buf(cell, _COL_CELL)
-        if closed:
+            self.open = _Buf(cell, _COL_CELL, width=display_width(text))
+        if closed or self._ends_unsignalled(text):
             self._close()
+
+    def _outgrows(self, text: str) -> bool:
+        """Where no trailing space marks unit ends: a line longer than the open unit's first line starts another
+        one (a short line, then a fuller one: the short line was the whole unit)."""
+        return self.widths is not None and self.open is not None and balanced(self.open.target.text) \
+            and _short(self.open.width, display_width(text))
+
+    def _ends_unsignalled(self, text: str) -> bool:
+        """Where no trailing space marks unit ends, whether ``text`` ends what is open: a sentence end, or a line
+        short of the unit's first line. Columns differ in width, but Japanese wraps at any character, so a
+        wrapped line is as full as the first line of its unit."""
+        if self.widths is None or self.open is None:
+            return False
+        return squash(text).endswith("。") and isinstance(self.open.target, AxisItem) \
+            or len(self.open.target.lines) > 1 and _short(display_width(text), self.open.width)
 
     def _close(self) -> None:
         if self.open is not None:
@@ -315,8 +409,9 @@ class _Machine:
             item = AxisItem("axis", body, [line])
             row.axes.append(item)
             col = _COL_AXIS
-        self.open = _Buf(item, col)
-        if closed:
+        self.open = _Buf(item, col, width=display_width(text))
+        self.first_lines.setdefault(col, Counter())[self.open.width] += 1
+        if closed or self._ends_unsignalled(text) or self._short_first(self.open):
             self._close()
 
     def label(self, kind: str, line: Line) -> None:
@@ -342,9 +437,43 @@ class _Machine:
         return leftover
 
 
-def rows_from_lines(lines: Sequence[Line]) -> tuple[list[AxisRow], list[Cell]]:
-    """Rows of one table from its physical lines (title and header lines may be included)."""
-    m = _Machine()
+def rows_from_lines(lines: Sequence[Line], titles: Sequence[str] = ()) -> tuple[list[AxisRow], list[Cell]]:
+    """Rows of one table from its physical lines (title and header lines may be included). ``titles``: the
+    document's heading titles, which tell a cell's first line from an item's last where no trailing space does."""
+    widths = None if has_trailing_space_signal(lines) else {}
+    m = _run(_Machine(widths), lines)
+    if widths is not None:
+        # No trailing spaces: the first pass tells which column each item is in, the second closes items by
+        # their column's width (_column_width).
+        widths = {col: _column_width(c) for col, c in m.first_lines.items()}
+        m = _run(_Machine(widths, _title_start(titles)), lines)
+    return m.rows, m.finish()
+
+
+def _title_start(titles: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a line is one of ``titles`` or begins one (with at least _TITLE_START characters): the first line
+    of an item cell, which names an objective, rather than the last line of the item before it."""
+    keys = sorted({title_key(t) for t in titles})
+
+    def starts(text: str) -> bool:
+        key = title_key(text)
+        if len(key) < 2:
+            return False
+        at = bisect_left(keys, key)
+        return at < len(keys) and (keys[at] == key or len(key) >= _TITLE_START and keys[at].startswith(key))
+    return starts
+
+
+def _column_width(firsts: Counter[int]) -> int:
+    """A column's width from the widths of its items' first lines: the most common of the upper half (the
+    items that wrap fill their first line; one-line items are shorter; a few lines run wider with Latin text
+    or a merged cell), the widest on a tie."""
+    flat = sorted(firsts.elements())
+    upper = Counter(flat[len(flat) // 2:])
+    return max(upper, key=lambda n: (upper[n], n)) if upper else 0
+
+
+def _run(m: _Machine, lines: Sequence[Line]) -> _Machine:
     for ln in lines:
         if ln.blank or V.is_page_number(ln.text):
             continue
@@ -352,7 +481,7 @@ def rows_from_lines(lines: Sequence[Line]) -> tuple[list[AxisRow], list[Cell]]:
             if V.is_table_title(text) or V.is_table_header(text) or V.is_annex_label(text):
                 continue
             if V.is_table_end(text):
-                return m.rows, m.finish()
+                return m
             kind = V.indicator_label(text)
             if kind is not None:
                 m.label(kind, ln)
@@ -364,7 +493,7 @@ def rows_from_lines(lines: Sequence[Line]) -> tuple[list[AxisRow], list[Cell]]:
                 m.item(b or "dot", text, ln, closed)
             else:
                 m.text(text, ln, closed)
-    return m.rows, m.finish()
+    return m
 
 
 # --------------------------------------------------------------------------------------------------
@@ -526,6 +655,22 @@ def _fill_indicators(src: SourceText, t: Table, row: AxisRow, text: str, continu
 # --------------------------------------------------------------------------------------------------
 
 
+def _split_cell(index: TitleIndex, cell: Cell) -> list[Cell]:
+    """The cell, or the two cells it holds when it names no heading but its text is two titles run together
+    (where no trailing space ended the first); each part keeps the lines its characters came from."""
+    if index.link(cell.text, fuzzy=False) or (k := index.cut(cell.text)) is None:
+        return [cell]
+    head, tail, seen = [], [], 0
+    for ln in cell.lines:
+        n = len("".join(ln.text.split()))
+        (head if seen < k else tail).append(ln)
+        if seen < k < seen + n:
+            tail.append(ln)  # a line holding the end of one title and the start of the next
+        seen += n
+    joined = "".join(cell.text.split())
+    return [Cell(joined[:k], head, carried=cell.carried), Cell(joined[k:], tail or head[-1:], carried=cell.carried)]
+
+
 def _link_cells(index: TitleIndex, cells: list[Cell], under: int | None) -> int | None:
     """Link each cell in order, each one under the previous link; returns the last heading linked."""
     for c in cells:
@@ -561,6 +706,7 @@ def link_rows(rows: list[AxisRow], leftover: list[Cell], headings: Sequence[Head
     problems: list[Problem] = []
     prev: AxisRow | None = None
     for row in rows:
+        row.cells = [part for c in row.cells for part in _split_cell(index, c)]
         own = [c for c in row.cells if not c.carried]
         _link_cells(index, row.cells, None)
         if prev is not None and own:
@@ -643,7 +789,7 @@ def parse_axis_tables(src: SourceText, doc: object) -> AxisTables:
             out.from_cells = bool(out.rows)
     if not out.from_cells:
         for a, b, _ in ranges:
-            rows, left = rows_from_lines(lines[a:b])
+            rows, left = rows_from_lines(lines[a:b], [h.title for h in headings])
             out.rows.extend(rows)
             leftover = left
     out.rows = [r for r in out.rows if r.axes or r.indicators]
