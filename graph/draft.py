@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from keifu.extract import kinds
 from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_regular_file
@@ -330,8 +331,7 @@ def _validate_rdf(data: bytes, name: str, fmt: str) -> DraftReport:
         raise DraftError("empty", f"the {fmt} draft holds no triples", f"{fmt} の案にトリプルがありません", path=name)
     derive(graph)
     report = _validate_graph(graph, name, "rdf")
-    docs = sorted({d for cls in (KF.ObjectivesDocument, KF.AgencyPlan, KF.PolicyEvaluation, KF.Briefing)
-                   for d in graph.subjects(RDF.type, cls)}, key=str)
+    docs = sorted({d for cls in kinds.document_classes() for d in graph.subjects(RDF.type, KF[cls])}, key=str)
     report.documents = [{"iri": str(d), "class": str(graph.value(d, RDF.type)).rsplit("#", 1)[-1],
                          "label": _opt(graph.value(d, RDFS.label)), "line": _int(graph.value(d, KF.line))}
                         for d in docs]
