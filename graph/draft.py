@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from keifu.extract import kinds
+from keifu.extract.chapters import CHAPTERS
 from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_regular_file
@@ -295,7 +296,7 @@ def _documents(ef: ExtractedFile) -> list[dict[str, Any]]:
     for d in ef.documents:
         seg = d.segment
         first = seg.title_line or seg.preamble_line or (lines[seg.body_start] if lines else None)
-        chapters = d.extras.get("chapters")
+        chapters = d.extras.of(CHAPTERS)
         out.append({
             "number": d.number, "kind": seg.kind, "class": seg.doc_class, "agency": d.facts.agency,
             "title": seg.title, "line": first.no if first else None, "page": first.page if first else None,
