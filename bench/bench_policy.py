@@ -50,7 +50,7 @@ def main() -> None:
             t0 = time.perf_counter()
             for name in ("policy_table", "slides"):
                 if name in doc.extras:
-                    EMITTERS[name](em, doc, em.document(doc), [])
+                    EMITTERS[name](em, doc, doc.extras[name], em.document(doc), [])
             acc.append(time.perf_counter() - t0)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "store")

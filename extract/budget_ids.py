@@ -87,4 +87,4 @@ def _programmes(src: SourceText, doc: Any) -> Sequence[Programme]:
     return budget_programmes(src, doc)
 
 
-register_parser("budget_programmes", {"GovernmentDocument"}, _programmes)
+BUDGET_PROGRAMMES = register_parser("budget_programmes", _programmes)

@@ -83,4 +83,4 @@ def parse_chapters(src: SourceText, doc: Any) -> Chapters:
     return out
 
 
-register_parser("chapters", {"ObjectivesDocument", "AgencyPlan"}, parse_chapters)
+CHAPTERS = register_parser("chapters", parse_chapters)

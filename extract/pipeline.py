@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from . import kinds
 from .blocks import annex_blocks, logical_blocks
 from .citations import CitationScanner, Mention
 from .facts import DocumentFacts, read_facts
@@ -17,11 +17,8 @@ from .headings import Heading, parse_headings
 from .model import Block, Line, SourceText
 from .plan_names import alias_nouns, based_on_phrase, review
 from .readers import read_source
-from .registry import parsers_for
+from .registry import Extras, parsers_for
 from .segment import Segment, segment
-
-#: Document classes whose body is a numbered objective hierarchy.
-HIERARCHICAL = {"ObjectivesDocument", "AgencyPlan"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +41,8 @@ class ExtractedDocument:
     facts: DocumentFacts
     headings: list[Heading] = field(default_factory=list)
     citations: list[CitationRecord] = field(default_factory=list)
-    #: results of plug-in parsers (keifu.extract.registry), by parser name
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: results of plug-in parsers (keifu.extract.registry), by parser name; ``extras.of(KEY)`` is typed
+    extras: Extras = field(default_factory=Extras)
 
     @property
     def anchor_chapter(self) -> int | None:
@@ -73,10 +70,10 @@ def extract_source(src: SourceText) -> ExtractedFile:
         lines = src.lines
         facts = read_facts(lines, seg)
         doc = ExtractedDocument(n, seg, facts)
-        if seg.doc_class in HIERARCHICAL:
+        if kinds.hierarchical(seg.kind):  # the kinds table says whose body is a numbered hierarchy
             doc.headings = parse_headings(lines[seg.body_start:seg.body_end])
         doc.citations = _citations(lines, seg, doc.headings)
-        for parser in parsers_for(seg.doc_class):
+        for parser in parsers_for(seg.kind):
             doc.extras[parser.name] = parser.parse(src, doc)
         docs.append(doc)
     return ExtractedFile(src, docs)

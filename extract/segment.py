@@ -9,26 +9,26 @@ table layout. Every decision keeps the line that supports it (``Segment.evidence
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
+from . import kinds
 from .blocks import full_width, has_trailing_space_signal, match_marker, prose_line
 from .chapters import chapter_role
 from .errors import UnknownDocumentError
 from .model import Line, SourceText
 from .normalize import kanji_number, squash
-from .vocab import patterns, rows, split_list
+from .vocab import patterns
 
 #: The first chapter every objectives document has (guideline: 政策体系における法人の位置付け及び役割).
 ANCHOR = "政策体系における法人の位置付け"
 #: How far back from the anchor a cover or preamble may start, in non-blank lines.
 COVER_WINDOW = 25
 
-_KINDS = rows("document_kinds.tsv")
-KIND_CLASS = {r[0]: r[1] for r in _KINDS}
-_KIND_BY_WORD = sorted(((w, r[0]) for r in _KINDS for w in split_list(r[2])), key=lambda p: -len(p[0]))
-_KIND_BY_ARTICLE = sorted(((a, r[0]) for r in _KINDS for a in split_list(r[3])), key=lambda p: -len(p[0]))
+# The statutory detector's words and articles, from the kinds table (read once: a kind with new words needs a restart).
+_KIND_BY_WORD = sorted(((w, k.code) for k in kinds.KINDS.values() for w in k.words), key=lambda p: -len(p[0]))
+_KIND_BY_ARTICLE = sorted(((a, k.code) for k in kinds.KINDS.values() for a in k.articles), key=lambda p: -len(p[0]))
 _KIND_WORDS = "|".join(re.escape(w) for w, _ in _KIND_BY_WORD)
 
 _ORDINAL = r"第[0-9一二三四五六七八九十]+期"
@@ -115,25 +115,34 @@ class Segment:
 
     @property
     def doc_class(self) -> str:
-        return KIND_CLASS.get(self.kind, {"policy-evaluation": "PolicyEvaluation", "briefing": "Briefing",
-                                          GENERIC: "GovernmentDocument"}.get(self.kind, "Document"))
+        return kinds.doc_class(self.kind)
+
+
+#: A detector finds the documents of its kinds in a file's lines; it is given the code of the first kind
+#: that names it in the kinds table (detectors of one kind use it; the statutory one decides the kind itself).
+Detector = Callable[[Sequence[Line], str], list[Segment]]
+#: Detectors by the name the kinds table gives them (column ``detector``).
+DETECTORS: dict[str, Detector] = {}
+
+
+def register_detector(name: str, detect: Detector) -> None:
+    """Make ``detect`` available to kinds whose ``detector`` column is ``name``."""
+    DETECTORS[name] = detect
 
 
 def segment(src: SourceText) -> list[Segment]:
-    """The documents of ``src`` in order; raises :class:`UnknownDocumentError` when none is recognised."""
+    """The documents of ``src`` in order: the first detector of the kinds table (in its order) that finds any;
+    raises :class:`UnknownDocumentError` when none does."""
     lines = src.lines
-    docs = _objective_documents(lines)
-    if docs:
-        return docs
-    table = _policy_evaluation(lines)
-    if table:
-        return [table]
-    slides = _briefing(lines)
-    if slides:
-        return [slides]
-    generic = _government_document(lines)
-    if generic:
-        return [generic]
+    for name, code in kinds.detectors():
+        detect = DETECTORS.get(name)
+        if detect is None:
+            raise kinds.KindTableError(
+                f"document kind '{code}' names detector '{name}' that is not registered (register_detector)",
+                f"文書の種類 '{code}' の検出器 '{name}' が登録されていません（register_detector）")
+        docs = detect(lines, code)
+        if docs:
+            return docs
     raise UnknownDocumentError(
         "no objectives document, agency plan, policy-evaluation table or briefing was recognised "
         "(no anchor heading, title, preamble, table header or slide layout)",
@@ -493,39 +502,45 @@ def _body_end(lines: Sequence[Line], seg: Segment) -> int:
 # ---------------------------------------------------------------------------- other kinds
 
 
-def _policy_evaluation(lines: Sequence[Line]) -> Segment | None:
+def _policy_evaluation(lines: Sequence[Line], kind: str) -> list[Segment]:
     for i, ln in enumerate(lines):
         s = squash(ln.text)
         if sum(col in s for col in _EVAL_COLUMNS) >= 4:
-            seg = Segment(kind="policy-evaluation", start=0, end=len(lines), body_start=i, body_end=len(lines))
+            seg = Segment(kind=kind, start=0, end=len(lines), body_start=i, body_end=len(lines))
             seg.evidence.append(Evidence("policy-evaluation table header (政策目標・施策目標・達成目標・測定指標…)", ln))
-            return seg
-    return None
+            return [seg]
+    return []
 
 
-def _briefing(lines: Sequence[Line]) -> Segment | None:
+def _briefing(lines: Sequence[Line], kind: str) -> list[Segment]:
     bullets = [i for i, ln in enumerate(lines) if _SLIDE_BULLET.match(ln.text)]
     head = nonblank(lines, 0, len(lines), limit=20)
     meeting = [i for i in head if _MEETING.match(squash(lines[i].text))]
     if len(bullets) < 5 and not meeting:
-        return None
-    seg = Segment(kind="briefing", start=0, end=len(lines), body_start=0, body_end=len(lines))
+        return []
+    seg = Segment(kind=kind, start=0, end=len(lines), body_start=0, body_end=len(lines))
     if meeting:
         seg.evidence.append(Evidence("meeting material label (資料N / 第N回)", lines[meeting[0]]))
     if bullets:
         seg.evidence.append(Evidence("slide bullets", lines[bullets[0]]))
-    return seg
+    return [seg]
 
 
-def _government_document(lines: Sequence[Line]) -> Segment | None:
+def _government_document(lines: Sequence[Line], kind: str) -> list[Segment]:
     """Any other text: one document of no known kind, titled by its first line, so its citations and budget
     programmes are kept (``keifu validate`` still refuses it: it is no draft of objectives)."""
     first = next(iter_nonblank(lines, 0, len(lines)), None)
     if first is None:
-        return None
-    seg = Segment(kind=GENERIC, start=0, end=len(lines), body_start=0, body_end=len(lines))
+        return []
+    seg = Segment(kind=kind, start=0, end=len(lines), body_start=0, body_end=len(lines))
     s = squash(lines[first].text)
     if len(s) <= 80:
         seg.title, seg.title_line = s, lines[first]
     seg.evidence.append(Evidence("no known kind: kept whole as a government document", lines[first]))
-    return seg
+    return [seg]
+
+
+register_detector("statutory", lambda lines, _kind: _objective_documents(lines))
+register_detector("evaluation-table", _policy_evaluation)
+register_detector("slides", _briefing)
+register_detector("fallback", _government_document)

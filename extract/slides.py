@@ -214,4 +214,4 @@ def _kpi(text: str, nxt: str, line: Line, next_line: Line | None, in_section: bo
     return SlideKpi(squash(m.group("name")), targets, current, line, lines, t)
 
 
-register_parser("slides", {"Briefing"}, parse_slides)
+SLIDES = register_parser("slides", parse_slides)

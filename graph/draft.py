@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from keifu.extract import kinds
+from keifu.extract.chapters import CHAPTERS
 from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_regular_file
@@ -294,7 +296,7 @@ def _documents(ef: ExtractedFile) -> list[dict[str, Any]]:
     for d in ef.documents:
         seg = d.segment
         first = seg.title_line or seg.preamble_line or (lines[seg.body_start] if lines else None)
-        chapters = d.extras.get("chapters")
+        chapters = d.extras.of(CHAPTERS)
         out.append({
             "number": d.number, "kind": seg.kind, "class": seg.doc_class, "agency": d.facts.agency,
             "title": seg.title, "line": first.no if first else None, "page": first.page if first else None,
@@ -330,8 +332,7 @@ def _validate_rdf(data: bytes, name: str, fmt: str) -> DraftReport:
         raise DraftError("empty", f"the {fmt} draft holds no triples", f"{fmt} の案にトリプルがありません", path=name)
     derive(graph)
     report = _validate_graph(graph, name, "rdf")
-    docs = sorted({d for cls in (KF.ObjectivesDocument, KF.AgencyPlan, KF.PolicyEvaluation, KF.Briefing)
-                   for d in graph.subjects(RDF.type, cls)}, key=str)
+    docs = sorted({d for cls in kinds.document_classes() for d in graph.subjects(RDF.type, KF[cls])}, key=str)
     report.documents = [{"iri": str(d), "class": str(graph.value(d, RDF.type)).rsplit("#", 1)[-1],
                          "label": _opt(graph.value(d, RDFS.label)), "line": _int(graph.value(d, KF.line))}
                         for d in docs]

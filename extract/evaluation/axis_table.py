@@ -797,4 +797,4 @@ def parse_axis_tables(src: SourceText, doc: object) -> AxisTables:
     return out
 
 
-register_parser("axis_table", {"ObjectivesDocument"}, parse_axis_tables)
+AXIS_TABLE = register_parser("axis_table", parse_axis_tables)

@@ -739,4 +739,4 @@ def parse_body_indicators(src: SourceText, doc: Any) -> BodyIndicators:
     return out
 
 
-register_parser("body_indicators", {"ObjectivesDocument", "AgencyPlan"}, parse_body_indicators)
+BODY_INDICATORS = register_parser("body_indicators", parse_body_indicators)

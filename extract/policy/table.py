@@ -701,4 +701,4 @@ def _infer_codes(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow
         prev_measure = measure
 
 
-register_parser("policy_table", {"PolicyEvaluation"}, parse_policy_table)
+POLICY_TABLE = register_parser("policy_table", parse_policy_table)

@@ -13,32 +13,23 @@ from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import import_module
+from typing import Any, TypeVar
 
+from keifu.extract import kinds
 from keifu.extract.dates import JDate
+from keifu.extract.errors import KeifuError
 from keifu.extract.model import Line
 from keifu.extract.normalize import nfkc, squash
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
 from keifu.extract.plan_names import plan_kind_of
 from keifu.extract.plan_register import load_register
 from keifu.extract.plans import plan_key
+from keifu.extract.registry import Registered, load_plugins
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..indexed import IndexedGraph
 from ..vocab import KF, PREFIXES, concept, mint
-
-_DOC_CLASS = {
-    "ObjectivesDocument": KF.ObjectivesDocument,
-    "AgencyPlan": KF.AgencyPlan,
-    "PolicyEvaluation": KF.PolicyEvaluation,
-    "Briefing": KF.Briefing,
-    "GovernmentDocument": KF.GovernmentDocument,
-}
-_KIND_LABEL = {
-    "mid-long-term-objectives": "中長期目標", "mid-term-objectives": "中期目標", "annual-objectives": "年度目標",
-    "mid-long-term-plan": "中長期計画", "mid-term-plan": "中期計画", "annual-plan": "年度計画",
-    "policy-evaluation": "政策評価 事前分析表", "briefing": "説明資料", "government-document": "政府文書",
-}
 
 
 def source_iri(name: str) -> URIRef:
@@ -132,9 +123,9 @@ class Emitter:
     def document(self, doc: ExtractedDocument) -> URIRef:
         seg, f = doc.segment, doc.facts
         node = mint("doc", self.fkey, doc.number)
-        self.add(node, RDF.type, _DOC_CLASS.get(seg.doc_class, KF.Document))
+        self.add(node, RDF.type, KF[seg.doc_class])  # from the kinds table (kf:Document when no kind)
         self.add(node, KF.documentKind, concept("document-kind", seg.kind))
-        label = seg.title or " ".join(x for x in (f.agency, _KIND_LABEL.get(seg.kind)) if x) or self.ef.source.name
+        label = seg.title or " ".join(x for x in (f.agency, kinds.label_ja(seg.kind)) if x) or self.ef.source.name
         self.add(node, RDFS.label, self.ja(label))
         lines = self.ef.source.lines
         first = seg.title_line or seg.preamble_line or lines[seg.body_start]
@@ -290,19 +281,45 @@ def _plan_kinds(ef: ExtractedFile, labels: dict[str, str]) -> dict[str, str]:
     return out
 
 
-#: Emitters for plug-in parser results: extras name → fn(emitter, document, document node, objective nodes).
-EMITTERS: dict[str, Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]] = {}
+T = TypeVar("T")
+#: An emitter: fn(emitter, document, its parser's result, document node, objective nodes).
+EmitFn = Callable[[Emitter, ExtractedDocument, T, URIRef, list[URIRef]], None]
+#: Emitters for plug-in parser results, by parser name (the key of ``ExtractedDocument.extras``).
+EMITTERS: dict[str, EmitFn[Any]] = {}
 #: Modules of this package (keifu.graph.emit) that register emitters when imported.
 EMITTER_PLUGINS: list[str] = ["evaluation", "chapters", "policy", "generic"]
 
 
-def register_emitter(name: str, fn: Callable[[Emitter, ExtractedDocument, URIRef, list[URIRef]], None]) -> None:
-    EMITTERS[name] = fn
+class MissingEmitter(KeifuError):
+    """A parser whose results no emitter turns into RDF: they would be dropped without a word."""
+
+
+def register_emitter(parser: Registered[T], fn: EmitFn[T]) -> None:
+    """Turn the results of ``parser`` (the key register_parser returned) into triples with ``fn``."""
+    EMITTERS[parser.name] = fn
+
+
+def _missing_emitter(name: str) -> MissingEmitter:
+    return MissingEmitter(
+        f"parser '{name}' has no emitter: register one with register_emitter(<its key>, fn) in a module of "
+        "keifu.graph.emit.EMITTER_PLUGINS",
+        f"パーサー '{name}' の結果を RDF にする emitter がありません。keifu.graph.emit.EMITTER_PLUGINS のモジュールで "
+        "register_emitter(<パーサーのキー>, 関数) を登録してください")
+
+
+_plugins_checked = False
 
 
 def _load_plugins() -> None:
+    """Import the emitter modules, then check (once, at start-up) that every registered parser has an emitter."""
+    global _plugins_checked
     for mod in EMITTER_PLUGINS:
         import_module(f"{__name__}.{mod}")
+    if not _plugins_checked:
+        for name in sorted(load_plugins()):
+            if name not in EMITTERS:
+                raise _missing_emitter(name)
+        _plugins_checked = True
 
 
 def emit_file(ef: ExtractedFile) -> Graph:
@@ -316,6 +333,8 @@ def emit_file(ef: ExtractedFile) -> Graph:
         onodes = em.objectives(doc, dnode)
         em.citations(doc, dnode, onodes)
         for name in sorted(doc.extras):
-            if name in EMITTERS:
-                EMITTERS[name](em, doc, dnode, onodes)
+            fn = EMITTERS.get(name)
+            if fn is None:  # a parser registered after start-up (a test, a plug-in) without its emitter
+                raise _missing_emitter(name)
+            fn(em, doc, doc.extras[name], dnode, onodes)
     return em.g

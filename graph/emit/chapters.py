@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from keifu.extract.chapters import Chapters, chapter_role
+from keifu.extract.chapters import CHAPTERS, Chapters, chapter_role
 from keifu.extract.pipeline import ExtractedDocument
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -54,8 +54,7 @@ def _add_period_years(g: Graph, doc: URIRef) -> None:
         g.add((doc, KF.periodYears, decimal_literal(period_years(start, end))))
 
 
-def emit_chapters(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
-    res: Chapters | None = doc.extras.get("chapters")
+def emit_chapters(em: Emitter, doc: ExtractedDocument, res: Chapters, dnode: URIRef, onodes: list[URIRef]) -> None:
     if res is not None:
         for ch in res.chapters:
             if ch.role is not None:
@@ -81,4 +80,4 @@ def derive(g: Graph) -> int:
     return len(g) - before
 
 
-register_emitter("chapters", emit_chapters)
+register_emitter(CHAPTERS, emit_chapters)

@@ -15,8 +15,8 @@ from decimal import InvalidOperation
 from typing import Any
 
 import pyoxigraph as ox
-from keifu.extract.evaluation.axis_table import AxisTables
-from keifu.extract.evaluation.body_indicators import BodyIndicators, recurrence
+from keifu.extract.evaluation.axis_table import AXIS_TABLE, AxisTables
+from keifu.extract.evaluation.body_indicators import BODY_INDICATORS, BodyIndicators, recurrence
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plan_links import PlanItem, PlanLinks, link_plan
 from rdflib import Literal, URIRef
@@ -85,8 +85,8 @@ def emit_targets(em: Emitter, owner: URIRef, base: tuple[Any, ...], targets: lis
 # --------------------------------------------------------------------------------------------------
 
 
-def emit_axis_tables(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
-    res: AxisTables | None = doc.extras.get("axis_table")
+def emit_axis_tables(em: Emitter, doc: ExtractedDocument, res: AxisTables, dnode: URIRef,
+                     onodes: list[URIRef]) -> None:
     if not res:
         return
     base = ("doc", em.fkey, doc.number)
@@ -148,8 +148,8 @@ def emit_axis_tables(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes:
 _MARK_PROPS = {"重要度": (KF.importance, KF.importanceReason), "困難度": (KF.difficulty, KF.difficultyReason)}
 
 
-def emit_body_indicators(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
-    res: BodyIndicators | None = doc.extras.get("body_indicators")
+def emit_body_indicators(em: Emitter, doc: ExtractedDocument, res: BodyIndicators, dnode: URIRef,
+                         onodes: list[URIRef]) -> None:
     if not res:
         return
     base = ("doc", em.fkey, doc.number)
@@ -186,8 +186,8 @@ def emit_body_indicators(em: Emitter, doc: ExtractedDocument, dnode: URIRef, ono
             em.add(obj, KF.targetRationale, em.ja(m.reason))
 
 
-register_emitter("axis_table", emit_axis_tables)
-register_emitter("body_indicators", emit_body_indicators)
+register_emitter(AXIS_TABLE, emit_axis_tables)
+register_emitter(BODY_INDICATORS, emit_body_indicators)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,8 +7,12 @@ The document node and its citations come from :mod:`keifu.graph.emit` like any d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from keifu.extract.budget_ids import BUDGET_PROGRAMMES
 from keifu.extract.normalize import squash
 from keifu.extract.pipeline import ExtractedDocument
+from keifu.extract.policy.table import Programme
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
@@ -17,8 +21,9 @@ from . import Emitter, register_emitter
 from .policy import budget_program
 
 
-def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
-    for p in doc.extras.get("budget_programmes") or ():
+def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, programmes: Sequence[Programme], dnode: URIRef,
+                           onodes: list[URIRef]) -> None:
+    for p in programmes or ():
         if not p.program_id:
             continue
         node = budget_program(em, p.program_id)
@@ -27,4 +32,4 @@ def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, dnode: URIRef, o
         em.prov(node, p.line, p.raw)
 
 
-register_emitter("budget_programmes", emit_budget_programmes)
+register_emitter(BUDGET_PROGRAMMES, emit_budget_programmes)

@@ -21,8 +21,8 @@ from keifu.extract.model import Line
 from keifu.extract.normalize import match_key, squash
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plans import base_name, plan_key
-from keifu.extract.policy.table import PolicyIndicator, PolicyRow, PolicyTable, Programme
-from keifu.extract.slides import SlideDeck, SlideKpi
+from keifu.extract.policy.table import POLICY_TABLE, PolicyIndicator, PolicyRow, PolicyTable, Programme
+from keifu.extract.slides import SLIDES, SlideDeck, SlideKpi
 from keifu.extract.targets import Observation, TargetValue
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
@@ -146,8 +146,8 @@ def emit_target(em: Emitter, owner: URIRef, node: URIRef, t: TargetValue, line: 
 
 # --- 事前分析表 -----------------------------------------------------------------------------------
 
-def emit_policy_table(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: list[URIRef]) -> None:
-    table: PolicyTable | None = doc.extras.get("policy_table")
+def emit_policy_table(em: Emitter, doc: ExtractedDocument, table: PolicyTable, dnode: URIRef,
+                      _onodes: list[URIRef]) -> None:
     if table is None:
         return
     base = ("doc", em.fkey, doc.number)
@@ -306,8 +306,7 @@ def _slide_goal(em: Emitter, node: URIRef, cls: URIRef, label: str, parent: URIR
     em.prov(node, line, line.text.strip())
 
 
-def emit_slides(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: list[URIRef]) -> None:
-    deck: SlideDeck | None = doc.extras.get("slides")
+def emit_slides(em: Emitter, doc: ExtractedDocument, deck: SlideDeck, dnode: URIRef, _onodes: list[URIRef]) -> None:
     if deck is None or deck.plan_key is None or deck.plan_line is None:
         return
     base = ("doc", em.fkey, doc.number)
@@ -365,8 +364,8 @@ def _kpi(em: Emitter, owner: URIRef, node: URIRef, kpi: SlideKpi, dnode: URIRef)
         emit_series(em, node, kpi.current, dnode, lambda _o: cur_line)
 
 
-register_emitter("policy_table", emit_policy_table)
-register_emitter("slides", emit_slides)
+register_emitter(POLICY_TABLE, emit_policy_table)
+register_emitter(SLIDES, emit_slides)
 
 
 # --- cross-document links -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
+from keifu.extract import kinds
 
 from ..vocab import KF
 from . import LineageIndex, curie, layer_of_class
@@ -24,10 +25,9 @@ __all__ = ["EDGE_WORDS", "View", "resolve_node", "subgraph", "to_dot", "to_graph
 
 NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 184, 46, 22, 86, 24
 MAX_ROW = 24
-#: Fill colours by node class (unknown classes are grey).
+#: Fill colours by node class (unknown classes are grey); document classes' from the kinds table.
 COLOURS = {
-    "NationalPlan": "#c0392b", "Law": "#922b21", "ObjectivesDocument": "#566573", "AgencyPlan": "#6c7a89",
-    "PolicyEvaluation": "#5d6d7e", "Briefing": "#7f8c8d", "Document": "#7f8c8d", "Agency": "#117a65",
+    "NationalPlan": "#c0392b", "Law": "#922b21", "Document": "#7f8c8d", "Agency": "#117a65", **kinds.class_colours(),
     "PolicyGoal": "#1a5276", "MeasureGoal": "#1f618d", "AchievementGoal": "#2471a3", "Objective": "#2e86c1",
     "Goal": "#2e86c1", "EvaluationAxis": "#7d3c98", "Indicator": "#1e8449", "BudgetProgram": "#ca6f1e",
 }
