@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from keifu.graph.sparql_text import add_using, names_dataset, query_form
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from keifu.graph.sparql_text import add_using, names_dataset, query_form
 
 from .describe import service_description
 from .results import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES, parse_accept

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from keifu.extract.errors import KeifuError
 from rdflib import Graph
 
+from keifu.extract.errors import KeifuError
 from keifu.settings import setting
 
 from .sparql_text import query_form

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, corpus_file
+
 from keifu.extract.errors import UnknownDocumentError
 from keifu.extract.evaluation.body_indicators import parse_body_indicators, target_facts
 from keifu.extract.headings import parse_headings

@@ -8,12 +8,12 @@ import io
 import sys
 
 import pytest
-from keifu.graph.progress import Progress
-from keifu.graph.store import Store
-from keifu.graph.vocab import sparql_prefixes
 from pages_fixtures import build_pages_store
 
 from keifu.cli import COMMANDS, main, parser
+from keifu.graph.progress import Progress
+from keifu.graph.store import Store
+from keifu.graph.vocab import sparql_prefixes
 
 openpyxl = pytest.importorskip("openpyxl")
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from keifu.api.lineage import router
 from lineage_fixtures import fixture_store
 from test_api_fixtures import serve_app
+
+from keifu.api.lineage import router
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -27,6 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CORPUS, REPO  # noqa: E402
+
 from keifu.extract.normalize import nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 

@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pages_fixtures import build_pages_store
+
 from keifu.api import docs, pages
 from keifu.api.lineage import router as lineage_router
 from keifu.graph.store import Store
 from keifu.graph.vocab import sparql_prefixes
-from pages_fixtures import build_pages_store
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -243,8 +244,9 @@ def test_register_follows_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     import shutil
 
     from conftest import SAMPLES
-    from keifu.graph.build import build
     from pages_fixtures import FIXTURES
+
+    from keifu.graph.build import build
 
     monkeypatch.setattr(pages, "RECHECK", 0.0)
     src = tmp_path / "in"

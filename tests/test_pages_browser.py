@@ -17,12 +17,13 @@ import pytest
 from conftest import CORPUS
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from pages_fixtures import build_pages_store
+from test_api_fixtures import serve_app
+
 from keifu.api import docs, pages
 from keifu.api.lineage import router as lineage_router
 from keifu.graph.build import build
 from keifu.graph.store import Store
-from pages_fixtures import build_pages_store
-from test_api_fixtures import serve_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import corpus_file
+
 from keifu.extract.model import Line, SourceText
 from keifu.extract.pipeline import ExtractedFile, extract_source
 from keifu.extract.readers import read_source

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from rdflib import BNode, Graph, Literal, Namespace
+from rdflib import URIRef as URIRef_
+
 from keifu.extract.pipeline import extract_file
 from keifu.graph import sparql_mirror as M
 from keifu.graph import validate as V
 from keifu.graph.emit import emit_file
-from rdflib import BNode, Graph, Literal, Namespace
-from rdflib import URIRef as URIRef_
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EX = Namespace("http://example.org/")
@@ -92,9 +93,10 @@ def test_blank_nodes_come_back_as_the_graphs_own() -> None:
 
 def _line_graph(line: Literal, subject: str = "http://example.org/c") -> Graph:
     """A citation-like node whose kf:line is ``line``: enough for LineShape."""
-    from keifu.graph.vocab import KF
     from rdflib import URIRef
     from rdflib.namespace import RDF
+
+    from keifu.graph.vocab import KF
 
     g = Graph()
     node = URIRef(subject)

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import import_module
 
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
 from keifu.extract.dates import JDate
 from keifu.extract.model import Line
 from keifu.extract.normalize import nfkc, squash
@@ -21,8 +24,6 @@ from keifu.extract.pipeline import ExtractedDocument, ExtractedFile
 from keifu.extract.plan_names import plan_kind_of
 from keifu.extract.plan_register import load_register
 from keifu.extract.plans import plan_key
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..indexed import IndexedGraph
 from ..vocab import KF, PREFIXES, concept, mint

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from keifu.extract.chapters import Chapters, chapter_role
-from keifu.extract.pipeline import ExtractedDocument
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
+
+from keifu.extract.chapters import Chapters, chapter_role
+from keifu.extract.pipeline import ExtractedDocument
 
 from ..vocab import KF, concept, decimal_literal
 from . import Emitter, register_emitter

@@ -7,10 +7,11 @@ The document node and its citations come from :mod:`keifu.graph.emit` like any d
 
 from __future__ import annotations
 
-from keifu.extract.normalize import squash
-from keifu.extract.pipeline import ExtractedDocument
 from rdflib import URIRef
 from rdflib.namespace import RDFS
+
+from keifu.extract.normalize import squash
+from keifu.extract.pipeline import ExtractedDocument
 
 from ..vocab import KF
 from . import Emitter, register_emitter
