@@ -232,7 +232,7 @@ def test_update_refused_on_a_read_only_endpoint(ro: str) -> None:
 # --- time limit -------------------------------------------------------------------------------------
 
 
-def test_runaway_query_stopped_while_another_client_is_served(ro: str, backend: tuple) -> None:
+def test_runaway_query_stopped_while_another_client_is_served(ro: str) -> None:
     out: dict[str, object] = {}
 
     def runaway() -> None:

@@ -109,7 +109,7 @@ def test_build_progress_on_stderr(tmp_path, capsys: pytest.CaptureFixture[str]) 
     assert "2/2" in err and "系譜 / lineage" in err
 
 
-def test_indicators_table_every_indicator(store_path: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_indicators_table_every_indicator(store_path: str, tmp_path) -> None:
     out = tmp_path / "ind.csv"
     assert main(["export", "--store", store_path, "--table", "indicators", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -205,7 +205,7 @@ def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert rc == 2 and "ファイルを開けません" in err
 
 
-def test_non_objectives_documents_get_a_note(client: TestClient) -> None:
+def test_non_objectives_documents_get_a_note() -> None:
     from conftest import SAMPLES
     plan = SAMPLES / "annual_plan.txt"
     report = validate_path(plan)

@@ -215,7 +215,7 @@ def test_docs_offline(client: TestClient) -> None:
     assert "validatorUrl" in r.text
 
 
-def test_pages_of_a_store_at_a_path(tmp_path: Path, store: Store) -> None:
+def test_pages_of_a_store_at_a_path(store: Store) -> None:
     """The pages open the store themselves when the app was given a path (as keifu serve with a remote backend)."""
     app = FastAPI()
     app.include_router(pages.router)

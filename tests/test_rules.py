@@ -272,7 +272,7 @@ RDF_CASES: list[tuple[str, str, RdfEdit, str | None]] = [
     ("agency-missing", "AgencyIdentifiedShape", _drop(KF.setFor), RD_TITLE),
     ("agency-unnamed", "AgencyIdentifiedShape", lambda g: g.remove((g.value(_doc(g), KF.setFor), RDFS.label, None)),
      RD_TITLE),
-    ("agency-present", "AgencyIdentifiedShape", lambda g: None, None),
+    ("agency-present", "AgencyIdentifiedShape", lambda _g: None, None),
     ("ministers-missing", "IssuingMinistersShape", _drop(KF.issuedBy), RD_TITLE),
     ("target-complete", "TargetLevelShape", lambda g: _add_target(g, 1, "1200", 2032, "absolute"), None),
     ("target-without-value", "TargetLevelShape", lambda g: _add_target(g, 1, None, 2032, "placeholder"),

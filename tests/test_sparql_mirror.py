@@ -44,7 +44,7 @@ def _compare(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(M.Mirror, "answer", counting)
     conforms, results, _ = V.validate_graph(data, ntriples=data.serialize(format="nt", encoding="utf-8"))
     assert answered, "the mirror answered none of the validation's SPARQL"
-    monkeypatch.setattr(V, "mirrored", lambda g, nt=None: contextlib.nullcontext())
+    monkeypatch.setattr(V, "mirrored", lambda _g, _nt=None: contextlib.nullcontext())
     expected_conforms, expected, _ = V.validate_graph(data)
     assert conforms == expected_conforms
     assert _key(results) == _key(expected)
@@ -118,7 +118,7 @@ def test_unfaithful_graphs_are_answered_by_rdflib(line: Literal, monkeypatch: py
     assert M.Mirror.of(g) is None
     shapes = V.shapes_graph(("integrity.ttl",))
     _, results, _ = V.validate_graph(g, shapes)
-    monkeypatch.setattr(V, "mirrored", lambda g, nt=None: contextlib.nullcontext())
+    monkeypatch.setattr(V, "mirrored", lambda _g, _nt=None: contextlib.nullcontext())
     _, expected, _ = V.validate_graph(g, shapes)
     assert _key(results) == _key(expected)
     assert any(r.shape and r.shape.endswith("LineShape") for r in results)

@@ -122,7 +122,8 @@ def small_limits() -> AsyncIterator[None]:
     set_read_limits(old)
 
 
-def test_reader_caps_name_the_file_and_page(tmp_path: Path, small_limits: None) -> None:
+@pytest.mark.usefixtures("small_limits")
+def test_reader_caps_name_the_file_and_page(tmp_path: Path) -> None:
     pages = make_pdf(tmp_path / "three.pdf", [["一頁"], ["二頁"], ["三頁"]])
     with pytest.raises(ReadError) as e:
         read_source(pages)

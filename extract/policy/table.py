@@ -376,7 +376,7 @@ class _Sim:
         return sum(x * b[g] for g, x in a.items() if g in b)  # same order as with zeros: the same float
 
 
-def _assign(scores: list[tuple[float, int, int]], n_left: int, n_right: int) -> dict[int, tuple[int, float]]:
+def _assign(scores: list[tuple[float, int, int]]) -> dict[int, tuple[int, float]]:
     """Greedy one-to-one assignment, best score first: left index → (right index, score)."""
     out: dict[int, tuple[int, float]] = {}
     used: set[int] = set()
@@ -530,7 +530,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
             loc = _locality(pieces[pi].page, g.page)
             if loc:
                 scores.append((sim.cos(mv, rv[ri]) * loc, mi, ri))
-    m_assign = _assign(scores, len(means), len(groups))
+    m_assign = _assign(scores)
     row_means: dict[int, tuple[int, float]] = {ri: (means[mi], sc) for mi, (ri, sc) in m_assign.items()}
 
     # goals → rows: adjacency (a coded goal printed right before a ① group), then content of the
@@ -555,7 +555,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
             elif ri in row_means and _follows_goal(pieces, pi, row_means[ri][0]):
                 sc += 0.2
             scores.append((sc, gi, ri))
-    g_assign = _assign(scores, len(goals), len(groups))
+    g_assign = _assign(scores)
     row_goal: dict[int, tuple[int, float]] = {ri: (goals[gi], sc) for gi, (ri, sc) in g_assign.items()}
 
     rows: list[PolicyRow] = []
@@ -577,7 +577,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
     used_g = {pi for pi, _ in row_goal.values()}
     goal_only = _goal_only_rows(pieces, groups, rows, row_goal, [i for i in goals if i not in used_g])
     _page_codes(pieces, groups, rows)
-    _infer_codes(pieces, groups, rows, row_goal, cells)
+    _infer_codes(pieces, groups, rows, row_goal)
     for after, pi, row in goal_only:  # from the back, so the positions stay right
         rows.insert(after, row)
         used_g.add(pi)
@@ -672,7 +672,7 @@ def _has_text(pieces: list[Piece], p: Piece) -> bool:
 
 
 def _infer_codes(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
-                 row_goal: dict[int, tuple[int, float]], cells: dict[str, GoalCell]) -> None:
+                 row_goal: dict[int, tuple[int, float]]) -> None:
     """Rows still without a code: 施策目標 from the cell printed before their goal (else the previous
     row's), ordinal after the highest code used under it. Flagged as inferred."""
     taken = {r.code for r in rows if r.code}

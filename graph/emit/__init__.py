@@ -122,7 +122,7 @@ class Emitter:
         self.add(self.src, KF.sha256, Literal(s.sha256))
         self.add(self.src, DCTERMS.format, Literal("application/pdf" if s.media == "pdf" else "text/plain"))
 
-    def body(self, name: str, line: Line, inferred: bool = False, kind: str | None = None) -> URIRef:
+    def body(self, name: str, _line: Line, _inferred: bool = False, kind: str | None = None) -> URIRef:
         node = mint("body", squash(name))
         self.add(node, RDF.type, KF.GovernmentBody)
         self.add(node, RDFS.label, self.ja(squash(name)))

@@ -18,7 +18,7 @@ from . import Emitter, register_emitter
 from .policy import budget_program
 
 
-def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, dnode: URIRef, onodes: list[URIRef]) -> None:
+def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, dnode: URIRef, _onodes: list[URIRef]) -> None:
     for p in doc.extras.get("budget_programmes") or ():
         if not p.program_id:
             continue
