@@ -1,11 +1,10 @@
 """Targets (目標値) and actual values (実績値) as printed in policy tables, objectives and slides.
 
-Shared by the policy-evaluation table, the slide deck and body indicators (FORMAT-NOTES §7 "Targets",
-"Actual values", §8 "Targets"). Everything is matched on a folded view (NFKC, whitespace and ``**``
-removed) whose characters map back to the caller's string, so every result carries offsets into the
-input and the phrase as printed. Circled numbers are protected from NFKC (``①592名`` must not become
-``1592名``). Vocabulary (units, qualifiers, placeholders, kind patterns) lives in
-``extract/data/target_vocab.tsv``.
+Shared by the policy-evaluation table, the slide deck and body indicators (docs/formats.md §7.4 and §8).
+Everything is matched on a folded view (NFKC, whitespace and ``**`` removed) whose characters map back to
+the caller's string, so every result carries offsets into the input and the phrase as printed. Circled
+numbers are protected from NFKC (``①120名`` must not become ``1120名``). Vocabulary (units, qualifiers,
+placeholders, kind patterns) lives in ``extract/data/target_vocab.tsv``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rows of a policy-evaluation table (事前分析表) rebuilt by content (FORMAT-NOTES §7).
+"""Rows of a policy-evaluation table (事前分析表) rebuilt by content (docs/formats.md §7).
 
 Pieces (:mod:`keifu.extract.policy.read`) come column block by column block. Rows are rebuilt as:
 indicator groups in printed order are the rows (a new group at every ① restart); achievement goals
@@ -136,7 +136,7 @@ class _Group:
 
 def _institution(p: Piece) -> str | None:
     """A line that is only an agency's name, between indicators: the institution the indicators below it are
-    for (003:1420: a row holds a second ① for another institution), not a source."""
+    for (a row may hold a second ① for another institution, docs/formats.md §7.4), not a source."""
     if p.kind not in ("source", "prose") or len(p.lines) != 1:
         return None
     m = _AGENCY.fullmatch(squash(p.text))
@@ -589,7 +589,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
 
 def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
                     row_goal: dict[int, tuple[int, float]], orphans: list[int]) -> list[tuple[int, int, PolicyRow]]:
-    """達成目標 printed with no 測定指標 (003:1618): on a page whose code list has exactly one code more per
+    """達成目標 printed with no 測定指標 (docs/formats.md §7.2): on a page whose code list has exactly one code more per
     unmatched goal than it has rows waiting for a code, the unmatched goals are rows of their own. The page's
     codes then go to its rows and these goals in the order their goals are printed, which is the only order
     that holds them all. Returns (index in ``rows`` to insert at, the goal's piece, row), last first."""
