@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from keifu.graph.vocab import sparql_prefixes
 
+from keifu.graph.vocab import sparql_prefixes
 from keifu.resources import data_dir
 
 from . import describe, docs, errors, graphstore, named_queries, sparql

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
+
 from keifu.graph.remote import (
     JSON_RESULTS,
     NT,
@@ -26,7 +27,6 @@ from keifu.graph.remote import (
 )
 from keifu.graph.store import BUILD_STATE, DEFAULT_GRAPH, Store, build_state
 from keifu.graph.vocab import PREFIXES
-
 from keifu.settings import setting
 
 from .pool import QueryPool, timeout_reply

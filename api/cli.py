@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from keifu import cpus
 from keifu.graph.remote import RemoteConfig, endpoint_password
 from keifu.graph.store import MEMORY_MAX_QUADS, Store, incomplete_warning
-
-from keifu import cpus
 from keifu.settings import setting
 
 DEFAULT_STORE = Path("store")

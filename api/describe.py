@@ -10,10 +10,11 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from keifu.graph.store import graph_triples
-from keifu.graph.vocab import ID_BASE, KF
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
+
+from keifu.graph.store import graph_triples
+from keifu.graph.vocab import ID_BASE, KF
 
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, parse_accept, write_triples
 from .service import Service, service_of, to_response

@@ -18,7 +18,6 @@ from multiprocessing.connection import Connection
 
 from keifu.extract.limits import ReadLimits, cap_memory, read_limits, set_read_limits
 from keifu.graph.draft import DraftError, unprocessable, validate_bytes, warm_up
-
 from keifu.settings import setting
 
 from .pool import QueryPool, _Worker

@@ -12,8 +12,9 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from keifu.extract.errors import KeifuError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from keifu.extract.errors import KeifuError
 
 
 def error_response(status: int, code: str, en: str, ja: str, beside: dict[str, object] | None = None,

@@ -18,6 +18,7 @@ from uuid import uuid4
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+
 from keifu.graph.store import DEFAULT_GRAPH
 from keifu.graph.vocab import ID_BASE
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
 from keifu.extract.errors import KeifuError
 from keifu.graph.lineage import LineageIndex, index_for, layer_of_class, traced_classes
 from keifu.graph.lineage.coverage import coverage
@@ -22,7 +23,6 @@ from keifu.graph.lineage.render import resolve_node, subgraph, to_dot, to_graphm
 from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.store import Store
 from keifu.graph.vocab import KF
-
 from keifu.settings import setting
 
 from .errors import ApiError, keifu_error

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+
 from keifu.graph.named_query import (  # noqa: F401 - re-exported: the parser lives in the graph layer
     TYPES,
     NamedQuery,

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
 from keifu.extract.errors import KeifuError
 from keifu.extract.normalize import squash
 from keifu.extract.plans import base_name, plan_edition
@@ -33,7 +34,6 @@ from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
 from keifu.graph.vocab import KF, PREFIXES, sparql_prefixes
 from keifu.graph.xlsx import xlsx_bytes
-
 from keifu.resources import data_dir
 
 from .errors import keifu_error

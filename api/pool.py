@@ -90,7 +90,7 @@ class _Link(asyncio.Protocol):
             else:
                 self.unclaimed = True
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def connection_lost(self, _exc: Exception | None) -> None:
         self.lost = True
         if not self.ready.done():
             self.ready.set_exception(EOFError("query worker died while opening the store"))

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
-from keifu.graph.sparql_text import blank
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from keifu.graph.sparql_text import blank
 from keifu.settings import setting
 
 from .outbound import UNVERIFIED, outbound_calls

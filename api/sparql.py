@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from keifu.graph.sparql_text import add_using, names_dataset, query_form
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from keifu.graph.sparql_text import add_using, names_dataset, query_form
 
 from .describe import service_description
 from .results import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES, parse_accept
@@ -144,10 +145,11 @@ def _one(params: list[tuple[str, str]], key: str) -> str | None:
             responses={200: {"content": {m: {} for m in [*dict.fromkeys(RESULT_TYPES), *GRAPH_TYPES]}}})
 async def sparql_get(
     request: Request,
-    query: Annotated[str | None, Query(description="SPARQL 1.1 query")] = None,
-    default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
-    named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
-    format: Annotated[str | None, Query(description="json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, trig, nquads")] = None,
+    # declared for the OpenAPI page only: the values are read from request.query_params (repeats are refused)
+    _query: Annotated[str | None, Query(alias="query", description="SPARQL 1.1 query")] = None,
+    _default_graph_uri: Annotated[list[str] | None, Query(alias="default-graph-uri")] = None,
+    _named_graph_uri: Annotated[list[str] | None, Query(alias="named-graph-uri")] = None,
+    _format: Annotated[str | None, Query(alias="format", description="json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, trig, nquads")] = None,
 ) -> Response:
     svc = service_of(request)
     params = list(request.query_params.multi_items())

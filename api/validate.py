@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
+
 from keifu.graph.draft import MAX_BYTES, DraftError
 
 from .drafts import DraftJob, DraftPool, answer

@@ -36,7 +36,6 @@ from keifu.graph.emit.policy import link_across
 from keifu.graph.lineage import materialise
 from keifu.graph.store import Store
 from keifu.graph.validate import shapes_graph, validate_graph
-
 from keifu.resources import turtle_files
 
 

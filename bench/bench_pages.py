@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+
 from keifu.api import pages
 from keifu.api.lineage import router as lineage_router
 from keifu.graph.build import build

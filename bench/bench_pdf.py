@@ -16,9 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from pdfgen import make_pdf  # noqa: E402
+
 from keifu.extract.model import SourceText  # noqa: E402
 from keifu.extract.readers import read_source  # noqa: E402
-from pdfgen import make_pdf  # noqa: E402
 
 # Invented sentences (not from any real document), cycled to fill the pages.
 SENTENCES = [

@@ -47,11 +47,12 @@ import pyoxigraph as ox
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from test_api_fixtures import free_port, serve_process  # noqa: E402
+
 from keifu.api.cli import default_workers  # noqa: E402
 from keifu.graph.build import build  # noqa: E402
 from keifu.graph.store import Store  # noqa: E402
 from keifu.graph.vocab import ID_BASE, sparql_prefixes  # noqa: E402
-from test_api_fixtures import free_port, serve_process  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 P = sparql_prefixes()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
 from keifu.api.lineage import router
 from keifu.graph.build import build
 from keifu.graph.lineage import LINEAGE_GRAPH, materialise

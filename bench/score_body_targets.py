@@ -17,8 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from keifu.extract.evaluation.body_indicators import target_facts  # noqa: E402
 from test_body_targets_unseen import EXPECTED, UNSEEN, load  # noqa: E402
+
+from keifu.extract.evaluation.body_indicators import target_facts  # noqa: E402
 
 
 def _score(got: list[tuple], want: list[tuple]) -> tuple[int, int, int]:

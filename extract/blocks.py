@@ -1,7 +1,7 @@
 """Join physical lines into logical blocks (paragraphs, headings, items, labels, footnotes).
 
 PDF-to-text output hard-wraps every line and scatters blank lines, so blank lines never separate
-paragraphs (FORMAT-NOTES §2). A unit ends at a line with a trailing ASCII space; where a text has no
+paragraphs (docs/formats.md §2.2). A unit ends at a line with a trailing ASCII space; where a text has no
 such signal at all (diagram pages, slide and table dumps), a line ending in 「。」 ends it instead.
 Marker lines (numbered headings, bullets, bracketed labels) always start a new block. Footnotes
 printed in the middle of a sentence get their own block and the sentence resumes after them; lone
@@ -39,7 +39,7 @@ _PAGE_NO = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
 # Where trailing spaces end units, at least this share of non-blank lines carries one (measured:
 # 17–41 % in the objectives documents and plans, under 1 % in slide and table dumps).
 _SIGNAL_SHARE = 0.1
-# A wrapped heading title never needs more than this many characters on a stray last line (002:4526);
+# A wrapped heading title never needs more than this many characters on a stray last line (docs/formats.md §4.5);
 # a short line ending in 「。」 is a body sentence (「なし。」 under a plan's statutory item), never a title tail.
 _FRAGMENT_MAX = 3
 # A line shorter than this share of a full line ends its paragraph (where nothing else says so).
@@ -199,7 +199,7 @@ def _next_sibling_forms(marker: Marker) -> tuple[str, ...]:
 
 
 def is_inline_enumeration(marker: Marker) -> bool:
-    """An enumeration wrapped to the start of a line: ②地質の調査、③計量の… (002:7039)."""
+    """An enumeration wrapped to the start of a line: ②…の調査、③…の設定 (docs/formats.md §4.4)."""
     return any(f in marker.title for f in _next_sibling_forms(marker))
 
 
@@ -256,7 +256,7 @@ def _mark_seen(number: str, text: str) -> bool:
 
 
 def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
-    """Whether trailing ASCII spaces mark unit ends in these lines (FORMAT-NOTES §2)."""
+    """Whether trailing ASCII spaces mark unit ends in these lines (docs/formats.md §2.2)."""
     texts = [ln.text for ln in lines if not ln.blank]
     if not texts:
         return False
@@ -331,8 +331,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
 
     ``sentence_ends``: whether a line ending in 「。」 closes a block. By default it does only where
     the lines carry no trailing-space signal, because in texts that have the signal 「。」 at a line
-    end also occurs inside units (an item going on with a second sentence, 001:22; a 。 inside
-    parentheses, 002:6173). Returned blocks are :class:`LogicalBlock` instances.
+    end also occurs inside units (an item going on with a second sentence; a 。 inside parentheses). Returned blocks are :class:`LogicalBlock` instances.
     """
     if sentence_ends is None:
         sentence_ends = not has_trailing_space_signal(lines)

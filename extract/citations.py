@@ -1,4 +1,4 @@
-"""Citations of plans, strategies and laws in running text (FORMAT-NOTES §6).
+"""Citations of plans, strategies and laws in running text (docs/formats.md §6).
 
 Everything is matched on a whitespace-free NFKC view of ``block.text`` with an offset map back, so
 wrapped names, dates, verbs and law numbers match as one token. A bracket-balancing pass pairs

@@ -1,4 +1,4 @@
-"""Japanese dates as printed in policy documents (FORMAT-NOTES §6 "Dates").
+"""Japanese dates as printed in policy documents (docs/formats.md §6.2).
 
 Dates come with eras (令和/平成/昭和/大正, R/H/S), western years, mixed forms
 (``令和７年（2025年）４月１日``, ``2021(令和3)年度``), slide abbreviations (``R7.12``), ranges

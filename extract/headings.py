@@ -1,6 +1,6 @@
 """The numbered heading hierarchy of an objectives document or agency plan body.
 
-The same marker sits at different depths in different documents (FORMAT-NOTES §4.2: ``（１）`` is
+The same marker sits at different depths in different documents (docs/formats.md §4.2: ``（１）`` is
 level 2 under JAXA Ⅳ but level 4 under Ⅲ), so nesting comes from a stack of marker *types*: a
 marker whose type is already on the stack closes back to that level and becomes a sibling, any other
 marker opens a new level. Siblings must be consecutive, which also rejects captions, stray list
@@ -22,8 +22,9 @@ from .normalize import squash
 __all__ = ["Heading", "headings_from_blocks", "parse_headings"]
 
 # Longest heading title accepted, in characters without whitespace. Measured on the corpus: real
-# titles run to 53 (001:477, wrapped over two lines); the ① rules that are items (002:6155–6204) run
-# 51–163 and every one of them either exceeds 80 or ends in 「。」, which is rejected separately.
+# titles run to 53 (a plan heading wrapped over two lines); the ① rules that are items (long rules numbered
+# like headings, docs/formats.md §4.2) run 51–163 and every one of them either exceeds 80 or ends in 「。」,
+# which is rejected separately.
 # 80 leaves half again the longest real title for documents not seen yet.
 TITLE_MAX = 80
 # A heading wraps over at most this many physical lines (three plus a stray fragment).

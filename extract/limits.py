@@ -15,7 +15,6 @@ import resource
 from dataclasses import dataclass, replace
 
 from keifu.extract.errors import TooLargeError
-
 from keifu.settings import SETTINGS, setting
 
 

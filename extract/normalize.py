@@ -1,6 +1,6 @@
 """Text folding for matching. Output keeps source text; only comparisons use these views.
 
-Two views (FORMAT-NOTES §9): :func:`squash` removes all whitespace (names, dates, citations);
+Two views (docs/formats.md §10): :func:`squash` removes all whitespace (names, dates, citations);
 :func:`collapse` folds runs of spaces to one (tables, Latin text). Markers such as ① or Ⅱ must be
 detected on raw text before folding, because NFKC turns ① into 1 and Ⅱ into II.
 """

@@ -1,6 +1,6 @@
 """Agency-plan items → the objectives they carry out (kf:implements), as a pure function over records.
 
-An agency plan follows its objectives document but not exactly (FORMAT-NOTES §1): chapters are offset
+An agency plan follows its objectives document but not exactly (docs/formats.md §1.3, §9): chapters are offset
 (plan Ⅰ ↔ objectives Ⅲ, because the objectives open with 位置付け and 期間), chapter titles swap
 「…に関する事項」 for 「…に関する目標を達成するためとるべき措置」, some headings are renamed, plans subdivide
 below the objectives' deepest level, and statutory plan items (予算, 短期借入金, 剰余金 …) have no
@@ -35,8 +35,9 @@ from .vocab import rows
 __all__ = ["PlanItem", "PlanLink", "PlanLinks", "link_plan"]
 
 # A renamed heading needs at least this similarity with its counterpart (difflib ratio on title cores).
-# Measured on 001 → 000: the renamed pairs score 0.78 (核融合/フュージョン…) and 0.86 (NanoTerasu の整備等 /
-# 整備・共用の推進); the best wrong sibling of any unlinked plan item scores below 0.5.
+# Measured on the corpus's annual plan against its objectives: the two renamed pairs (a word replaced by a
+# synonym; a title reworded around the same facility) score 0.78 and 0.86; the best wrong sibling of any
+# unlinked plan item scores below 0.5.
 RENAMED_MIN = 0.6
 UNCERTAIN_RULES = ("renamed", "order", "ancestor")
 

@@ -2,7 +2,7 @@
 
 A plan is cited many ways (「第６期…基本計画」, 第6期 …基本計画, …基本計画（第６期）), so mentions are
 merged by :func:`plan_key`. Editions are part of the identity: 第６期 and 第7期 differ, and an
-edition-less mention never merges with an edition-ful one (FORMAT-NOTES §6). Kinds come from
+edition-less mention never merges with an edition-ful one (docs/formats.md §6.4). Kinds come from
 suffix tables in ``extract/data`` so that new document nouns need no code.
 """
 

@@ -1,7 +1,7 @@
 """Split one source file into documents and say what each one is.
 
 A compendium holds several agencies' objectives, each with a cover, a body and annexes
-(FORMAT-NOTES §3). Boundaries come from format rules only: the anchor heading of the
+(docs/formats.md §3). Boundaries come from format rules only: the anchor heading of the
 first chapter, title and preamble patterns, annex titles and the switch to diagram or
 table layout. Every decision keeps the line that supports it (``Segment.evidence``).
 """
@@ -33,7 +33,7 @@ _KIND_WORDS = "|".join(re.escape(w) for w, _ in _KIND_BY_WORD)
 
 _ORDINAL = r"第[0-9一二三四五六七八九十]+期"
 _LEGAL_FORM = r"(?:国立研究開発法人|独立行政法人)"
-# Titles on whitespace-free NFKC text (FORMAT-NOTES §3.1 signal 2), widened to plans.
+# Titles on whitespace-free NFKC text (docs/formats.md §3.1, signal 2), widened to plans.
 _TITLE_PHRASE = re.compile(r"^(?P<org>[^()「」、。]{2,60}?)が達成すべき業務運営に関する(?:目標|計画)(?:\(?案\)?)?$")
 TITLE_KIND = re.compile(
     rf"^(?P<org>[^()「」、。]*{_LEGAL_FORM}[^()「」、。]*?|[^()「」、。]{{2,40}}?{_LEGAL_FORM})"

@@ -1,6 +1,6 @@
 """Briefing slides (説明資料): a national plan's pillars, measure groups, measures and KPI targets.
 
-Slide text is Markdown residue (FORMAT-NOTES §8): bare title lines, ``- ・`` bullets, unbalanced
+Slide text is Markdown residue (docs/formats.md §8): bare title lines, ``- ・`` bullets, unbalanced
 ``**`` markers. The plan is the first edition-numbered plan named in a slide title; its pillars are
 the first run of circled-number bullets (① … ⑥) after it; later slides reuse a pillar as a section
 head (matched by number, wording checked by containment). Targets have the form ``KPI名：値（年度）``

@@ -1,11 +1,10 @@
 """Targets (目標値) and actual values (実績値) as printed in policy tables, objectives and slides.
 
-Shared by the policy-evaluation table, the slide deck and body indicators (FORMAT-NOTES §7 "Targets",
-"Actual values", §8 "Targets"). Everything is matched on a folded view (NFKC, whitespace and ``**``
-removed) whose characters map back to the caller's string, so every result carries offsets into the
-input and the phrase as printed. Circled numbers are protected from NFKC (``①592名`` must not become
-``1592名``). Vocabulary (units, qualifiers, placeholders, kind patterns) lives in
-``extract/data/target_vocab.tsv``.
+Shared by the policy-evaluation table, the slide deck and body indicators (docs/formats.md §7.4 and §8).
+Everything is matched on a folded view (NFKC, whitespace and ``**`` removed) whose characters map back to
+the caller's string, so every result carries offsets into the input and the phrase as printed. Circled
+numbers are protected from NFKC (``①120名`` must not become ``1120名``). Vocabulary (units, qualifiers,
+placeholders, kind patterns) lives in ``extract/data/target_vocab.tsv``.
 """
 
 from __future__ import annotations
@@ -195,11 +194,11 @@ def _years(text: str, s: str, idx: list[int]) -> list[_Year]:
     for a, b, jd in find_dates(probe):
         if jd.year is None or jd.month is not None or jd.unknown:
             if jd.month is not None and a in pos:  # a dated event (2020年6月): not a year of a value
-                out.append(_Year(pos[a], _fold_end(pos, b, idx), -1, False))
+                out.append(_Year(pos[a], _fold_end(pos, b), -1, False))
             continue
         if a not in pos:
             continue
-        out.append(_Year(pos[a], _fold_end(pos, b, idx), jd.year, jd.fiscal))
+        out.append(_Year(pos[a], _fold_end(pos, b), jd.year, jd.fiscal))
     out.sort(key=lambda y: y.a)
     merged: list[_Year] = []
     for y in out:
@@ -215,7 +214,7 @@ def _years(text: str, s: str, idx: list[int]) -> list[_Year]:
     return merged
 
 
-def _fold_end(pos: dict[int, int], b: int, idx: list[int]) -> int:
+def _fold_end(pos: dict[int, int], b: int) -> int:
     """Folded end offset for input end ``b``."""
     k = b - 1
     while k >= 0 and k not in pos:
@@ -519,12 +518,12 @@ def parse_targets(text: str, cell: bool = False) -> list[TargetValue]:
         ))
         prev_end = max(end, v.b)
     if not out and cell:
-        out.append(_whole(text, s, idx, years))
+        out.append(_whole(text, s, years))
     elif not out:
         kind = _classify(body)
         if kind in ("rule", "benchmark", "rating"):
-            out.append(_whole(text, s, idx, years))
-    return _date_inner_values(out, years)
+            out.append(_whole(text, s, years))
+    return _date_inner_values(out)
 
 
 def _before_note(s: str) -> str:
@@ -577,7 +576,7 @@ def _printed(text: str, idx: list[int], v: _Val) -> str | None:
     return re.sub(r"\s+", "", text[a:b]).replace("*", "") or v.unit
 
 
-def _whole(text: str, s: str, idx: list[int], years: list[_Year]) -> TargetValue:
+def _whole(text: str, s: str, years: list[_Year]) -> TargetValue:
     """A target cell with no value: classified as a whole (rule, benchmark, placeholder, qualitative)."""
     stripped = text.strip()
     a = text.find(stripped) if stripped else 0
@@ -600,7 +599,7 @@ def _whole(text: str, s: str, idx: list[int], years: list[_Year]) -> TargetValue
     )
 
 
-def _date_inner_values(out: list[TargetValue], years: list[_Year]) -> list[TargetValue]:
+def _date_inner_values(out: list[TargetValue]) -> list[TargetValue]:
     """AMED form: a value whose paren holds a dated total (130件／年 （令和７～11年度累計650件）)
     is dated by the paren's span when it has no year of its own."""
     fixed: list[TargetValue] = []

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
-from keifu.extract.errors import KeifuError
-from keifu.extract.limits import cap_memory
-from keifu.extract.pipeline import ExtractedFile, extract_file
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from keifu import cpus
+from keifu.extract.errors import KeifuError
+from keifu.extract.limits import cap_memory
+from keifu.extract.pipeline import ExtractedFile, extract_file
 
 from .emit import doc_prefix, emit_file
 from .emit.evaluation import PlanLinkReport, link_plans

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
-from keifu.extract.errors import KeifuError
-from keifu.extract.limits import ReadLimits, read_limits, set_read_limits
 
 from keifu import STARTED
+from keifu.extract.errors import KeifuError
+from keifu.extract.limits import ReadLimits, read_limits, set_read_limits
 
 from .build import FileResult, build
 from .named_query import ParamError, bound_query, parse_query_text

@@ -19,16 +19,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH
+
 from keifu.extract import kinds
 from keifu.extract.chapters import CHAPTERS
 from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_regular_file
 from keifu.extract.segment import GENERIC
-from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH
-
 from keifu.resources import data_dir
 from keifu.settings import setting
 

@@ -110,7 +110,7 @@ class IndexedGraph(Graph):
     def has_blank_nodes(self) -> bool:
         return any(type(t) is BNode for t in self._spo) or any(type(t) is BNode for t in self._osp)
 
-    def triples_choices(self, triple: Any, context: Any = None) -> Iterator[_Triple]:  # type: ignore[override]
+    def triples_choices(self, triple: Any, context: Any = None) -> Iterator[_Triple]:  # type: ignore[override]  # noqa: ARG002 - rdflib passes context= by keyword
         """As rdflib's: one position holds a list of terms (the store's own method would find nothing here)."""
         s, p, o = triple
         for s1 in s if isinstance(s, list) else [s]:

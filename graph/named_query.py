@@ -9,8 +9,13 @@ A file's header comment declares it::
 
 Parameter types: ``text`` (plain literal), ``ja`` (literal @ja), ``iri``, ``integer``, ``decimal``, ``date``.
 Values become RDF terms (pyoxigraph checks and escapes them) bound with VALUES at the top of the query's
-WHERE group; nothing given is pasted into the query text. Used by ``keifu query @file.rq --param`` and by
-the service's ``/queries`` (keifu.api.named_queries re-exports these names).
+WHERE group; nothing given is pasted into the query text. pyoxigraph's own ``substitutions=`` (SEP-0007) was
+tried for the embedded store and is not used: it only substitutes a variable the pattern binds and a SELECT
+projects, while these queries use their parameters in FILTERs without returning them (``?plan`` in
+``CONTAINS(STR(?label), ?plan)``); VALUES binds those, and one text serves the embedded store and servers alike
+(tests/test_named_query_substitutions.py shows both facts, so a pyoxigraph lifting the rule is noticed).
+Used by ``keifu query @file.rq --param`` and by the service's ``/queries`` (keifu.api.named_queries re-exports
+these names).
 """
 
 from __future__ import annotations

@@ -21,12 +21,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
 from keifu.extract.normalize import squash
 from keifu.extract.plan_names import plan_kind_of
 from keifu.extract.plan_register import Entry, Register, load_register
 from keifu.extract.plans import base_name, classify_body, document_noun, plan_key
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from .store import Store
 from .vocab import KF, concept, mint, sparql_prefixes

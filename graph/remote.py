@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from keifu.extract.errors import KeifuError
 from rdflib import Graph
 
+from keifu.extract.errors import KeifuError
 from keifu.settings import setting
 
-from .sparql_text import query_form
+from .sparql_text import names_dataset, query_form
 from .store import Store, StoreError, graph_triples
 from .vocab import PREFIXES
 
@@ -140,29 +140,40 @@ class RemoteStore:
         return r
 
     def query(self, sparql: str, union: bool = True) -> bool | Iterator[ox.QuerySolution] | list[ox.Triple]:
-        """bool for ASK, triples for CONSTRUCT/DESCRIBE, dict-like rows for SELECT (see :meth:`select`)."""
-        r = self._post(self.config.query_url, data={"query": sparql},
-                       headers={"Accept": accept_for(sparql)})
+        """bool for ASK, triples for CONSTRUCT/DESCRIBE, dict-like rows for SELECT (see :meth:`select`).
+
+        ``union`` as in :meth:`Store.query`: the default graph is the union of the named graphs. Servers differ
+        in what their default graph is (Virtuoso: every graph; Fuseki, Oxigraph server: an empty graph unless
+        configured), so the dataset is sent with the protocol's ``default-graph-uri`` / ``named-graph-uri``
+        (every graph, in both roles, so ``GRAPH ?g`` still sees them all); a query naming its own dataset
+        (``FROM``) keeps it. ``union=False`` sends the query alone: the server's own default graph.
+        """
+        data: dict[str, str | list[str]] = {"query": sparql}
+        if union and not names_dataset(sparql):
+            graphs = self.graphs()
+            if graphs:
+                data |= {"default-graph-uri": graphs, "named-graph-uri": graphs}
+        r = self._post(self.config.query_url, data=data, headers={"Accept": accept_for(sparql)})
         res = parse_results(r.content, r.headers.get("content-type", JSON_RESULTS))
         if isinstance(res, tuple):
             variables, rows = res
             return iter([dict(zip(variables, row, strict=True)) for row in rows])  # type: ignore[list-item]
         return res
 
-    def select(self, sparql: str) -> Iterator[dict[str, str | None]]:
+    def select(self, sparql: str, union: bool = True) -> Iterator[dict[str, str | None]]:
         """SELECT results as dicts of plain strings, like :meth:`Store.select`."""
-        for row in self.query(sparql):  # type: ignore[union-attr]
+        for row in self.query(sparql, union):  # type: ignore[union-attr]
             yield {k: (v.value if v is not None else None) for k, v in row.items()}  # type: ignore[union-attr]
 
     def update(self, sparql: str) -> None:
         self._post(self.config.update_url or self.config.query_url, data={"update": sparql})
 
     def graphs(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union=False)
         return sorted(g for r in rows if (g := r["g"]) and not self.config.is_system(g))
 
     def graph(self, name: str) -> list[ox.Triple]:
-        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(name)} {{ ?s ?p ?o }} }}")  # type: ignore[return-value]
+        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(name)} {{ ?s ?p ?o }} }}", union=False)  # type: ignore[return-value]
 
     def replace_graph(self, graph: Graph) -> int:
         return self.replace_triples(str(graph.identifier), graph_triples(graph))
@@ -196,11 +207,11 @@ class RemoteStore:
     def __len__(self) -> int:
         excluded = ", ".join(str(ox.NamedNode(g)) for g in self._system_present())
         flt = f"FILTER(?g NOT IN ({excluded}))" if excluded else ""
-        rows = list(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {flt} }}"))
+        rows = list(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {flt} }}", union=False))
         return int(rows[0]["n"] or 0) if rows else 0
 
     def _system_present(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union=False)
         return [g for r in rows if (g := r["g"]) and self.config.is_system(g)]
 
     def dump(self, out: Path, fmt: ox.RdfFormat) -> None:
@@ -279,7 +290,7 @@ def open_remote(url: str, update_url: str | None = None, graph_store_url: str | 
     """A RemoteStore, checked with one ASK so a wrong URL fails early with a clear message."""
     rs = RemoteStore(RemoteConfig(url, update_url, graph_store_url, user, password, auth_scheme))
     try:
-        rs.query("ASK { ?s ?p ?o }")
+        rs.query("ASK { ?s ?p ?o }", union=False)
     except (KeifuError, ValueError) as e:
         rs.close()
         raise StoreError(f"cannot use SPARQL endpoint {url}: {e}", f"SPARQL エンドポイント {url} を使えません: {e}", url) from e

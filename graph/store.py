@@ -21,9 +21,9 @@ from hashlib import sha1
 from pathlib import Path
 
 import pyoxigraph as ox
-from keifu.extract.errors import KeifuError
 from rdflib import BNode, Graph, Literal, URIRef
 
+from keifu.extract.errors import KeifuError
 from keifu.settings import setting
 
 from .vocab import ID_BASE, PREFIXES

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from keifu.extract.model import Line
 from keifu.extract.normalize import squash
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from keifu.graph.lineage import materialise
 from keifu.graph.store import Store
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import SAMPLES
+
 from keifu.graph.build import build
 from keifu.graph.store import Store
 

@@ -13,8 +13,9 @@ from urllib.parse import urljoin
 import httpx
 import pyoxigraph as ox
 import pytest
-from keifu.graph.store import DEFAULT_GRAPH, Store
 from test_api_fixtures import TOKEN, serve
+
+from keifu.graph.store import DEFAULT_GRAPH, Store
 
 EX = "http://example.org/"
 G1, G2 = f"{EX}g1", f"{EX}g2"

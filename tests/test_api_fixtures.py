@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import SAMPLES
+
 from keifu.graph.build import build
 from keifu.graph.store import Store
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from test_api_fixtures import sample_store_path  # noqa: F401 - fixture
+
 from keifu.api.pool import QueryPool
 from keifu.api.worker import Job
 from keifu.graph.store import Store
 from keifu.graph.vocab import sparql_prefixes
-from test_api_fixtures import sample_store_path  # noqa: F401 - fixture
 
 ASK = "ASK { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -19,14 +19,15 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from keifu.graph.remote import RemoteConfig, RemoteStore
-from keifu.graph.store import Store
-from keifu.graph.vocab import sparql_prefixes
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from rdflib.query import Result
 from test_api_fixtures import TOKEN, sample_store, sample_store_path, serve  # noqa: F401 - fixtures
 from test_remote_virtuoso import VIRTUOSO, load, virtuoso
+
+from keifu.graph.remote import RemoteConfig, RemoteStore
+from keifu.graph.store import Store
+from keifu.graph.vocab import sparql_prefixes
 
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="SPARQLWrapper is a test extra (pip install -e '.[test]')")
 
@@ -231,7 +232,7 @@ def test_update_refused_on_a_read_only_endpoint(ro: str) -> None:
 # --- time limit -------------------------------------------------------------------------------------
 
 
-def test_runaway_query_stopped_while_another_client_is_served(ro: str, backend: tuple) -> None:
+def test_runaway_query_stopped_while_another_client_is_served(ro: str) -> None:
     out: dict[str, object] = {}
 
     def runaway() -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from test_api_fixtures import sample_store_path  # noqa: F401 - fixture
+
 from keifu.api.named_queries import NamedQuery, Param, bound_query, parse_query_file
 from keifu.api.results import negotiate, parse_accept
 from keifu.api.security import Limits, Refused, check_query
@@ -16,7 +18,6 @@ from keifu.api.worker import Job, execute, render, render_solutions
 from keifu.graph.named_query import bind_values
 from keifu.graph.sparql_text import query_form
 from keifu.graph.vocab import sparql_prefixes
-from test_api_fixtures import sample_store_path  # noqa: F401 - fixture
 
 
 def test_negotiate_honours_q_values_and_specificity() -> None:

@@ -12,8 +12,13 @@ import pytest
 from conftest import CORPUS, corpus_file
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from lineage_fixtures import fixture_store
+from rdflib import URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
 from keifu.api.lineage import router
 from keifu.api.named_queries import bound_query, parse_query_file
+from keifu.cli import main
 from keifu.graph.attribution import RELEVANT, _context, plan_keywords, policy_fields
 from keifu.graph.build import build
 from keifu.graph.lineage import LINEAGE_GRAPH, index_for
@@ -22,11 +27,6 @@ from keifu.graph.lineage.trace import DOWN_NOTE, SERIES_NOTE, trace
 from keifu.graph.store import Store
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF, sparql_prefixes
-from lineage_fixtures import fixture_store
-from rdflib import URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
-
-from keifu.cli import main
 
 EX = "https://w3id.org/keifu/id/test/"
 REPO = Path(__file__).resolve().parents[1]

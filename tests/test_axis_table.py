@@ -8,13 +8,14 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from conftest import REPO, corpus_file
+from pdfgen import make_pdf, make_table_pdf
+
 from keifu.extract.evaluation.axis_link import FUZZY_MIN, TitleIndex
 from keifu.extract.evaluation.axis_table import AxisTables, link_rows, rows_from_lines, table_ranges
 from keifu.extract.headings import parse_headings
 from keifu.extract.model import Line
 from keifu.extract.normalize import squash
 from keifu.extract.pipeline import extract_file
-from pdfgen import make_pdf, make_table_pdf
 
 FIXTURE = REPO / "tests" / "fixtures" / "axis_interleaved.txt"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from headings_corpus import corpus_lines, fixture_lines, lines_from_text
+
 from keifu.extract.blocks import (
     LogicalBlock,
     has_trailing_space_signal,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import REPO, corpus_file
+
 from keifu.extract.evaluation.body_indicators import split_targets
 from keifu.extract.pipeline import extract_file
 

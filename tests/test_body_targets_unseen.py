@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, corpus_file
+
 from keifu.extract.errors import UnknownDocumentError
 from keifu.extract.evaluation.body_indicators import parse_body_indicators, target_facts
 from keifu.extract.headings import parse_headings
@@ -282,7 +283,7 @@ def test_corpus_gpif_numeric_targets_linked_to_their_objectives(gpif) -> None:  
         assert value is None or format(value, "f") in src[no - 1].text.replace(" ", "")
 
 
-def test_corpus_gpif_targets_in_the_graph(gpif) -> None:  # noqa: ANN001
+def test_corpus_gpif_targets_in_the_graph() -> None:
     from keifu.graph.emit import emit_file
     from keifu.graph.vocab import KF
 

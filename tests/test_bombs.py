@@ -27,9 +27,10 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REPO
-from keifu.graph.store import Store
 from pdfbombs import inflate_bomb, many_pages, text_operator_bomb
 from test_api_fixtures import serve
+
+from keifu.graph.store import Store
 
 GOOD = REPO / "tests" / "fixtures" / "draft_rd_good.txt"
 #: memory a worker may add in the tests (MiB): the inflate bomb needs more, ordinary drafts far less

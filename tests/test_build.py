@@ -10,16 +10,16 @@ import time
 import pyoxigraph as ox
 import pytest
 from conftest import SAMPLES, corpus_file
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from keifu.cli import main
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import build
 from keifu.graph.emit import emit_file, source_iri
 from keifu.graph.lineage import LINEAGE_GRAPH
 from keifu.graph.plan_register import REGISTER_GRAPH
 from keifu.graph.store import Store, StoreError
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
-
-from keifu.cli import main
 
 Q_OBJ = "SELECT (COUNT(?o) AS ?n) WHERE { ?o a <https://w3id.org/keifu/ns#Objective> }"
 

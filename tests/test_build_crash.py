@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import SAMPLES
-from keifu.graph.store import Store, build_state
 from test_api_fixtures import serve
+
+from keifu.graph.store import Store, build_state
 
 TRIALS = 20
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from keifu.extract.citations import CitationScanner, Mention
 from keifu.extract.model import Block, Line
 from keifu.extract.normalize import join_wrapped

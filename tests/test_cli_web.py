@@ -8,12 +8,12 @@ import io
 import sys
 
 import pytest
-from keifu.graph.progress import Progress
-from keifu.graph.store import Store
-from keifu.graph.vocab import sparql_prefixes
 from pages_fixtures import build_pages_store
 
 from keifu.cli import COMMANDS, main, parser
+from keifu.graph.progress import Progress
+from keifu.graph.store import Store
+from keifu.graph.vocab import sparql_prefixes
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -109,7 +109,7 @@ def test_build_progress_on_stderr(tmp_path, capsys: pytest.CaptureFixture[str]) 
     assert "2/2" in err and "系譜 / lineage" in err
 
 
-def test_indicators_table_every_indicator(store_path: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_indicators_table_every_indicator(store_path: str, tmp_path) -> None:
     out = tmp_path / "ind.csv"
     assert main(["export", "--store", store_path, "--table", "indicators", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import CORPUS
+
 from keifu.graph.build import build
 from keifu.graph.store import Store
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from pyshacl import validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
 from keifu.extract.pipeline import extract_file
 from keifu.graph.emit import emit_file
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import KF, QB
-from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
 
 HERE = Path(__file__).parent
 IC = Graph().parse(HERE / "fixtures" / "datacube_ic.ttl")

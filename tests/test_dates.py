@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from keifu.extract.dates import JDate, era_year, find_dates, fiscal_year, parse_date
 
 

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+
 from keifu.extract import kinds, registry, segment
 from keifu.extract.kinds import DocumentKind, KindTableError, parse_table
 from keifu.extract.model import Line, SourceText
@@ -18,10 +22,6 @@ from keifu.graph import emit
 from keifu.graph.emit import Emitter, MissingEmitter, emit_file
 from keifu.graph.validate import validate_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF, concept, mint
-from rdflib import Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
-
 from keifu.resources import turtle_files
 
 KFSH = "https://w3id.org/keifu/shapes#"
@@ -132,7 +132,7 @@ def test_a_parser_without_emitter_is_refused_naming_it(monkeypatch: pytest.Monke
     emit._load_plugins()
     monkeypatch.setattr(registry, "_PARSERS", dict(registry.load_plugins()))
     monkeypatch.setattr(emit, "_plugins_checked", False)
-    registry.register_parser("orphan_parser", lambda src, doc: None)
+    registry.register_parser("orphan_parser", lambda _src, _doc: None)
     f = tmp_path / "minutes.txt"
     f.write_text("架空市議会 会議録\n\n本日の議題について審議した。\n", encoding="utf-8")
     with pytest.raises(MissingEmitter) as e:
@@ -240,7 +240,8 @@ def test_without_the_new_kind_the_report_is_a_generic_document(report_file: Path
     assert doc.segment.kind == "government-document" and "report_items" not in doc.extras
 
 
-def test_a_new_kind_is_recognised_parsed_emitted_and_validated(new_kind: DocumentKind, report_file: Path) -> None:
+@pytest.mark.usefixtures("new_kind")
+def test_a_new_kind_is_recognised_parsed_emitted_and_validated(report_file: Path) -> None:
     ef = extract_file(report_file)
     [doc] = ef.documents
     assert (doc.segment.kind, doc.segment.doc_class) == ("council-report", "CouncilReport")

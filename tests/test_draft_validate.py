@@ -14,14 +14,14 @@ import pytest
 from conftest import CORPUS, corpus_file
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from keifu.extract.readers import read_source
-from keifu.graph.draft import MAX_BYTES, DraftError, validate_bytes, validate_path
 from pdfgen import make_image_only_pdf, make_pdf
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH
 
 from keifu.cli import main
+from keifu.extract.readers import read_source
+from keifu.graph.draft import MAX_BYTES, DraftError, validate_bytes, validate_path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -205,7 +205,7 @@ def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert rc == 2 and "ファイルを開けません" in err
 
 
-def test_non_objectives_documents_get_a_note(client: TestClient) -> None:
+def test_non_objectives_documents_get_a_note() -> None:
     from conftest import SAMPLES
     plan = SAMPLES / "annual_plan.txt"
     report = validate_path(plan)

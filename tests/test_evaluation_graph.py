@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES, corpus_file
+from pyshacl import validate
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SH
+
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import build
 from keifu.graph.emit import emit_file
@@ -13,9 +17,6 @@ from keifu.graph.emit.evaluation import LINK_NOTE, link_plans
 from keifu.graph.store import Store
 from keifu.graph.validate import shapes_graph, validate_graph
 from keifu.graph.vocab import KF, concept
-from pyshacl import validate
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SH
 
 FIXTURES = REPO / "tests" / "fixtures"
 KFSH = Namespace("https://w3id.org/keifu/shapes#")

@@ -50,7 +50,7 @@ def _folder(d: Path) -> Path:
 CASES: dict[str, tuple[Callable[[Path], Path], int, tuple[str, ...], int, tuple[str, ...]]] = {
     "folder": (_folder, 2, ("not a regular file but a folder", "フォルダー"), 1, ("no input files",)),
     "fifo": (_fifo, 2, ("a pipe (FIFO)", "パイプ"), 1, ("pipe.txt", "a pipe (FIFO)", "パイプ")),
-    "device": (lambda d: Path("/dev/zero"), 2, ("a device", "デバイス"), 1, ("/dev/zero", "a device", "デバイス")),
+    "device": (lambda _d: Path("/dev/zero"), 2, ("a device", "デバイス"), 1, ("/dev/zero", "a device", "デバイス")),
     "empty": (_write("empty.txt", b""), 2, ("empty", "空"), 1, ("empty.txt", "empty", "空のファイル")),
     "corrupt PDF": (lambda d: make_corrupt_pdf(d / "broken.pdf"), 2, ("corrupt", "壊れ"),
                     1, ("broken.pdf", "corrupt", "壊れ")),

@@ -18,6 +18,9 @@ import pytest
 from conftest import SAMPLES
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pdfgen import make_pdf, make_table_pdf
+from test_citations import block
+
 from keifu.extract.citations import CitationScanner
 from keifu.extract.errors import KeifuError, ReadError, UnknownDocumentError
 from keifu.extract.model import Line, SourceText
@@ -25,8 +28,6 @@ from keifu.extract.readers.pdf import read_pdf
 from keifu.extract.readers.text import read_text
 from keifu.extract.segment import segment
 from keifu.graph.draft import DraftError, DraftReport, validate_bytes
-from pdfgen import make_pdf, make_table_pdf
-from test_citations import block
 
 #: examples per test; derandomized, so a failure found once is found on every run
 EXAMPLES = 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from headings_corpus import body_ranges, corpus_lines, fixture_lines, lines_from_text
+
 from keifu.extract.headings import TITLE_MAX, Heading, parse_headings
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_api_fixtures import sample_store_path, serve  # noqa: F401 - fixtures
+
 from keifu.api.security import MAX_DEPTH, Limits, Refused, check_depth, check_query
 from keifu.graph.draft import DraftError, validate_bytes
-from test_api_fixtures import sample_store_path, serve  # noqa: F401 - fixtures
 
 
 def keifu(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -83,6 +84,7 @@ def test_build_names_what_it_cannot_read_and_keeps_rows_on_one_line(tmp_path: Pa
     """A link to nothing is reported by name (not skipped), a newline in a file name is shown escaped, and a
     second writer gets a clear message instead of RocksDB's lock error."""
     from conftest import SAMPLES
+
     from keifu.graph.store import Store, StoreError
 
     docs = tmp_path / "docs"
@@ -103,6 +105,7 @@ def test_every_api_error_has_one_format(tmp_path: Path) -> None:
     """SPARQL, lineage, pages and FastAPI's own errors (unknown route, bad parameter) all answer
     {"error": {"code", "message_ja", "message_en"}}."""
     from fastapi.testclient import TestClient
+
     from keifu.api.app import create_app
     from keifu.api.backend import LocalBackend
     from keifu.graph.store import Store

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import random
 
-from keifu.graph.indexed import IndexedGraph
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
+
+from keifu.graph.indexed import IndexedGraph
 
 EX = Namespace("http://example.org/")
 
@@ -100,10 +101,11 @@ def test_pickle_copy_and_choices_keep_the_triples() -> None:
 def test_blank_nodes_are_validated_through_a_plain_graph() -> None:
     """pyshacl looks blank nodes up through the graph's store, which an IndexedGraph leaves empty: keifu
     validates such a graph as a plain Graph, and gets the plain Graph's report."""
-    from keifu.graph.validate import shapes_graph, validate_graph
-    from keifu.graph.vocab import KF
     from rdflib import BNode
     from rdflib.namespace import RDF
+
+    from keifu.graph.validate import shapes_graph, validate_graph
+    from keifu.graph.vocab import KF
 
     g = IndexedGraph()
     a, b = BNode("a"), BNode("b")

@@ -12,6 +12,11 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 from conftest import CORPUS, SAMPLES, corpus_file
+from lineage_fixtures import fixture_store
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from keifu.cli import main
 from keifu.graph.build import build
 from keifu.graph.emit.policy import link_across
 from keifu.graph.lineage import (
@@ -28,11 +33,6 @@ from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes, r
 from keifu.graph.store import Store
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import KF
-from lineage_fixtures import fixture_store
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
-
-from keifu.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 EX = "https://w3id.org/keifu/id/test/"

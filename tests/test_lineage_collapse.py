@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from lineage_fixtures import fixture_store
+
 from keifu.api.lineage import router
 from keifu.graph.lineage import index_for
 from keifu.graph.lineage.render import EDGE_WORDS, resolve_node, subgraph, to_dot, to_json, to_svg
 from keifu.graph.store import Store
-from lineage_fixtures import fixture_store
 
 EX = "https://w3id.org/keifu/id/test/"
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from keifu.api.lineage import router
 from lineage_fixtures import fixture_store
 from test_api_fixtures import serve_app
+
+from keifu.api.lineage import router
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,7 +37,7 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(base_url: str):
+def page():
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
                                     args=FLAGS)
@@ -80,7 +81,7 @@ def test_click_shows_source_quote_file_and_line(page, base_url: str) -> None:
     assert "根拠 / evidence" in page.text_content("#detail-where")
 
 
-def test_export_svg_and_png(page, base_url: str, tmp_path: Path) -> None:
+def test_export_svg_and_png(page, base_url: str) -> None:
     page.goto(f"{base_url}/lineage/view?node={EX}I2&direction=up&depth=4")
     page.wait_for_selector("#lineage-svg g.node", timeout=20_000)
     with page.expect_download() as dl:

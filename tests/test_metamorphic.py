@@ -27,6 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CORPUS, REPO  # noqa: E402
+
 from keifu.extract.normalize import nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 
@@ -152,7 +153,7 @@ _DOT = re.compile(r"^(\s*)([0-9０-９]{1,2})[．.](?![0-9０-９])")
 _CIRCLED = re.compile(r"^(\s*)([①-⑳])")
 
 
-def swap_paren_dot(lines: list[str], ef: ExtractedFile) -> Variant:
+def swap_paren_dot(lines: list[str], _ef: ExtractedFile) -> Variant:
     """（１）↔１． at line starts, in the whole file (so consistently within each document)."""
     out = []
     for ln in lines:
@@ -170,7 +171,7 @@ _ROMANS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _FW = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
-def swap_chapters(lines: list[str], ef: ExtractedFile) -> Variant:
+def swap_chapters(lines: list[str], _ef: ExtractedFile) -> Variant:
     """Chapter markers Ⅲ．↔第３ at line starts."""
     out = []
     for ln in lines:
@@ -182,7 +183,7 @@ def swap_chapters(lines: list[str], ef: ExtractedFile) -> Variant:
     return _identity(out)
 
 
-def swap_paren_circled(lines: list[str], ef: ExtractedFile) -> Variant:
+def swap_paren_circled(lines: list[str], _ef: ExtractedFile) -> Variant:
     """（１）→① and ①→（１） at line starts."""
     out = []
     for ln in lines:
@@ -194,15 +195,15 @@ def swap_paren_circled(lines: list[str], ef: ExtractedFile) -> Variant:
     return _identity(out)
 
 
-def halfwidth_digits(lines: list[str], ef: ExtractedFile) -> Variant:
+def halfwidth_digits(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([ln.translate(str.maketrans("０１２３４５６７８９", "0123456789")) for ln in lines])
 
 
-def fullwidth_digits(lines: list[str], ef: ExtractedFile) -> Variant:
+def fullwidth_digits(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([ln.translate(str.maketrans("0123456789", "０１２３４５６７８９")) for ln in lines])
 
 
-def single_spaced(lines: list[str], ef: ExtractedFile) -> Variant:
+def single_spaced(lines: list[str], _ef: ExtractedFile) -> Variant:
     """Drop the blank line after each line; a run of blank lines becomes one."""
     out, origin = [], []
     k = 0
@@ -222,7 +223,7 @@ def single_spaced(lines: list[str], ef: ExtractedFile) -> Variant:
     return Variant(out, origin)
 
 
-def double_spaced(lines: list[str], ef: ExtractedFile) -> Variant:
+def double_spaced(lines: list[str], _ef: ExtractedFile) -> Variant:
     """A blank line after every line that has none, except at a page start (which follows directly)."""
     out, origin = [], []
     for k, ln in enumerate(lines):
@@ -270,7 +271,7 @@ def move_page_breaks(lines: list[str], ef: ExtractedFile) -> Variant:
     return Variant(out, origin)
 
 
-def no_trailing_spaces(lines: list[str], ef: ExtractedFile) -> Variant:
+def no_trailing_spaces(lines: list[str], _ef: ExtractedFile) -> Variant:
     """Another converter: no trailing spaces, so only line lengths and 。 tell where units end."""
     return _identity([ln.rstrip(" ") for ln in lines])
 

@@ -416,8 +416,9 @@ def test_emitted_literals_fit_declared_ranges() -> None:
 def test_loader_reads_the_same_graph_as_rdflib(folder: str) -> None:
     """Ontology and shapes are parsed by oxigraph and converted (fast start-up); the graph must be the one
     rdflib's Turtle parser reads: same literals (simple ones without a datatype), same blank-node structure."""
-    from keifu.graph.validate import _load
     from rdflib.compare import isomorphic
+
+    from keifu.graph.validate import _load
 
     loaded = _load(sorted((REPO / folder).glob("*.ttl")))  # not the cached graphs: pyshacl adds its system triples
     reference = Graph()

@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pages_fixtures import build_pages_store
+
 from keifu.api import docs, pages
 from keifu.api.lineage import router as lineage_router
 from keifu.graph.store import Store
 from keifu.graph.vocab import sparql_prefixes
-from pages_fixtures import build_pages_store
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -214,7 +215,7 @@ def test_docs_offline(client: TestClient) -> None:
     assert "validatorUrl" in r.text
 
 
-def test_pages_of_a_store_at_a_path(tmp_path: Path, store: Store) -> None:
+def test_pages_of_a_store_at_a_path(store: Store) -> None:
     """The pages open the store themselves when the app was given a path (as keifu serve with a remote backend)."""
     app = FastAPI()
     app.include_router(pages.router)
@@ -243,8 +244,9 @@ def test_register_follows_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     import shutil
 
     from conftest import SAMPLES
-    from keifu.graph.build import build
     from pages_fixtures import FIXTURES
+
+    from keifu.graph.build import build
 
     monkeypatch.setattr(pages, "RECHECK", 0.0)
     src = tmp_path / "in"

@@ -17,12 +17,13 @@ import pytest
 from conftest import CORPUS
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from pages_fixtures import build_pages_store
+from test_api_fixtures import serve_app
+
 from keifu.api import docs, pages
 from keifu.api.lineage import router as lineage_router
 from keifu.graph.build import build
 from keifu.graph.store import Store
-from pages_fixtures import build_pages_store
-from test_api_fixtures import serve_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -148,7 +149,7 @@ def _walk_to_source(tab: Offline, plan_name: str | None, prefix: str) -> dict[st
     return {"plan": plan_label, "indicator": ind_label, "where": where}
 
 
-def _downloads(tab: Offline, prefix: str) -> int:
+def _downloads(tab: Offline) -> int:
     """CSV (BOM) and XLSX of the plan page open in the tab; both hold the rows the page shows."""
     pg = tab.page
     rows = pg.locator("table.trace tbody tr").count()
@@ -174,7 +175,7 @@ def test_walk_and_downloads(fixture_tab: Offline) -> None:
     fixture_tab.page.go_back()
     fixture_tab.page.go_back()
     fixture_tab.page.wait_for_selector("table.trace")
-    assert _downloads(fixture_tab, "fixture") >= 1
+    assert _downloads(fixture_tab) >= 1
 
 
 def test_search_box_and_agency_lineage(fixture_tab: Offline) -> None:
@@ -227,7 +228,7 @@ def test_corpus_walk_health_strategy(corpus_tab: Offline) -> None:
     corpus_tab.page.go_back()
     corpus_tab.page.go_back()
     corpus_tab.page.wait_for_selector("table.trace")
-    assert _downloads(corpus_tab, "corpus") >= 50
+    assert _downloads(corpus_tab) >= 50
 
 
 @pytest.mark.parametrize("word, agency", [("がん", "量子科学技術研究開発機構"), ("核融合", "量子科学技術研究開発機構")])

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from keifu.extract.pipeline import ExtractedDocument, extract_file
 from pdfgen import make_pdf, make_table_pdf
 from test_axis_table import PDF_BODY, PDF_TABLE, _merge_pdfs
+
+from keifu.extract.pipeline import ExtractedDocument, extract_file
 
 CAPTION = "架空観測機構の評価に関する評価軸等について"
 # A second agency: two item columns (a merged parent cell carried over two rows), 《》 labels, a note.

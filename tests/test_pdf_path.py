@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
+from pdfgen import make_pdf
+
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_source
-from pdfgen import make_pdf
 
 
 def _units(path: Path) -> list[str]:
@@ -71,8 +72,9 @@ def test_pdf_provenance_is_page_and_line(tmp_path):
 def test_a_span_over_a_page_break_keeps_its_last_page(tmp_path):
     """An objective whose text runs onto the next page ends at a line of that page: kf:lastPage says which,
     so kf:line > kf:lastLine is no violation (it was one on PDFs only)."""
-    from keifu.graph.build import process_file
     from rdflib import Namespace
+
+    from keifu.graph.build import process_file
 
     kf = Namespace("https://w3id.org/keifu/ns#")
     pdf = _pdf_from(SAMPLES / "objectives_compendium.txt", tmp_path / "c.pdf")

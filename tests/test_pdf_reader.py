@@ -6,9 +6,6 @@ from functools import reduce
 from pathlib import Path
 
 import pytest
-from keifu.extract.errors import ReadError
-from keifu.extract.normalize import join_wrapped
-from keifu.extract.readers import read_source
 from pdfgen import (
     FONT,
     _font,
@@ -24,6 +21,10 @@ from pdfgen import (
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
+
+from keifu.extract.errors import ReadError
+from keifu.extract.normalize import join_wrapped
+from keifu.extract.readers import read_source
 
 BACKENDS = ["pdfium", "pdfplumber"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import corpus_file
+
 from keifu.extract.pipeline import extract_file
 from keifu.extract.plan_links import PlanItem, is_statutory, link_plan
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
 from keifu.extract.citations import CitationScanner
 from keifu.extract.plan_names import based_on_phrase, generic_rule, judge, review
 from keifu.extract.plan_register import load_register
@@ -18,9 +21,6 @@ from keifu.graph.plan_lookup import expand_shorthand, name_keys
 from keifu.graph.plan_register import REGISTER_GRAPH, register_graph
 from keifu.graph.store import Store
 from keifu.graph.vocab import KF, mint
-from rdflib import URIRef
-from rdflib.namespace import DCTERMS, SKOS
-
 from tests.conftest import CORPUS, corpus_file
 from tests.test_citations import block
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from keifu.extract.plans import classify_body, classify_plan, is_law, plan_edition, plan_key
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from rdflib import URIRef
+from rdflib.namespace import RDF, RDFS
+
 from keifu.extract.normalize import nfkc
 from keifu.extract.pipeline import extract_file
 from keifu.extract.policy.lines import vocab
@@ -19,8 +22,6 @@ from keifu.graph.store import Store
 from keifu.graph.table_export import COLUMNS, indicator_rows
 from keifu.graph.validate import validate_graph
 from keifu.graph.vocab import KF
-from rdflib import URIRef
-from rdflib.namespace import RDF, RDFS
 
 ITEMS = Path(__file__).parent / "fixtures" / "policy_table_items.txt"
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from rdflib import URIRef
+from rdflib.namespace import RDF, RDFS
+
 from keifu.extract.facts import agency_key
 from keifu.extract.pipeline import extract_file
 from keifu.graph.emit import emit_file
 from keifu.graph.validate import validate_graph
 from keifu.graph.vocab import KF, mint
-from rdflib import URIRef
-from rdflib.namespace import RDF, RDFS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "policy_table.txt"
 PLANS = Path(__file__).parent / "fixtures" / "policy_table_plans.txt"

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import httpx
-from keifu.api.service import HEAVY_FOR, LONG_QUERY, Service
 from test_api_fixtures import sample_store_path, serve  # noqa: F401 - fixtures
+
+from keifu.api.service import HEAVY_FOR, LONG_QUERY, Service
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

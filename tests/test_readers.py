@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from keifu.extract.errors import ReadError
 from keifu.extract.model import Line
 from keifu.extract.readers import mark_page_starts, read_source

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import corpus_file
+
 from keifu.extract.model import Line, SourceText
 from keifu.extract.pipeline import ExtractedFile, extract_source
 from keifu.extract.readers import read_source
@@ -49,7 +50,7 @@ def _relines(src: SourceText, texts: list[str]) -> SourceText:
     return SourceText(src.path, src.sha256, src.media, lines, src.encoding)
 
 
-def _no_legal_form(src: SourceText, ef: ExtractedFile, names: Names) -> SourceText:
+def _no_legal_form(src: SourceText, _ef: ExtractedFile, names: Names) -> SourceText:
     texts = []
     for ln in src.lines:
         t = ln.text
@@ -59,7 +60,7 @@ def _no_legal_form(src: SourceText, ef: ExtractedFile, names: Names) -> SourceTe
     return _relines(src, texts)
 
 
-def _renamed(src: SourceText, ef: ExtractedFile, names: Names) -> SourceText:
+def _renamed(src: SourceText, _ef: ExtractedFile, names: Names) -> SourceText:
     texts = []
     for ln in src.lines:
         t = ln.text
@@ -69,7 +70,7 @@ def _renamed(src: SourceText, ef: ExtractedFile, names: Names) -> SourceText:
     return _relines(src, texts)
 
 
-def _annex_label(src: SourceText, ef: ExtractedFile, names: Names) -> SourceText:
+def _annex_label(src: SourceText, ef: ExtractedFile, _names: Names) -> SourceText:
     """「別添１」 and a blank line before the first line of each document's title or preamble."""
     at = set()
     for d in ef.documents:

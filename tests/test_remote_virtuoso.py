@@ -16,11 +16,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import SAMPLES
-from keifu.graph.remote import RemoteConfig, RemoteStore, mirror, push_changes
-from keifu.graph.store import Store
 from test_api_fixtures import free_port, sample_store, sample_store_path, stop, wait_ready  # noqa: F401 - fixtures
 
 from keifu.cli import main
+from keifu.graph.remote import RemoteConfig, RemoteStore, mirror, push_changes
+from keifu.graph.store import Store
 
 VIRTUOSO = shutil.which("virtuoso-t")
 SKIP = pytest.mark.skipif(VIRTUOSO is None, reason="virtuoso-t not installed (CI installs Debian "

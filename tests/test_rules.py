@@ -15,6 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
 from keifu.extract.chapters import ROLES, chapter_role
 from keifu.extract.pipeline import extract_file
 from keifu.extract.vocab import rows
@@ -23,8 +26,6 @@ from keifu.graph.emit import emit_file
 from keifu.graph.emit.chapters import derive, period_years
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF, mint
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -271,7 +272,7 @@ RDF_CASES: list[tuple[str, str, RdfEdit, str | None]] = [
     ("agency-missing", "AgencyIdentifiedShape", _drop(KF.setFor), RD_TITLE),
     ("agency-unnamed", "AgencyIdentifiedShape", lambda g: g.remove((g.value(_doc(g), KF.setFor), RDFS.label, None)),
      RD_TITLE),
-    ("agency-present", "AgencyIdentifiedShape", lambda g: None, None),
+    ("agency-present", "AgencyIdentifiedShape", lambda _g: None, None),
     ("ministers-missing", "IssuingMinistersShape", _drop(KF.issuedBy), RD_TITLE),
     ("target-complete", "TargetLevelShape", lambda g: _add_target(g, 1, "1200", 2032, "absolute"), None),
     ("target-without-value", "TargetLevelShape", lambda g: _add_target(g, 1, None, 2032, "placeholder"),

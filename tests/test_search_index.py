@@ -9,12 +9,12 @@ import sqlite3
 
 import pytest
 from conftest import SAMPLES
-from keifu.graph.build import build
-from keifu.graph.search_index import cache_path, search, search_index
-from keifu.graph.store import Store
 from pages_fixtures import FIXTURES, build_pages_store
 
 from keifu.cli import main
+from keifu.graph.build import build
+from keifu.graph.search_index import cache_path, search, search_index
+from keifu.graph.store import Store
 
 pytestmark = pytest.mark.skipif(sqlite3.sqlite_version_info < (3, 34), reason="SQLite < 3.34 has no trigram tokenizer")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLES, corpus_file
+
 from keifu.extract.errors import UnknownDocumentError
 from keifu.extract.facts import read_facts
 from keifu.extract.model import Line, SourceText

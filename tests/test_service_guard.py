@@ -17,10 +17,11 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from test_api_fixtures import TOKEN, sample_store_path, serve  # noqa: F401 - fixtures
+
 from keifu.api.outbound import LOAD, SERVICE, UNVERIFIED, outbound_calls
 from keifu.api.sandbox import without_network
 from keifu.api.security import Limits, Refused, check_query
-from test_api_fixtures import TOKEN, sample_store_path, serve  # noqa: F401 - fixtures
 
 
 class Listener:

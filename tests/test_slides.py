@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from rdflib.namespace import RDF
+
 from keifu.extract.pipeline import extract_file
 from keifu.extract.plans import plan_key
 from keifu.graph.emit import emit_file
 from keifu.graph.validate import validate_graph
 from keifu.graph.vocab import KF, mint
-from rdflib.namespace import RDF
 
 FIXTURE = Path(__file__).parent / "fixtures" / "slides_deck.txt"
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from conftest import corpus_file
+from rdflib import BNode, Graph, Literal, Namespace
+from rdflib import URIRef as URIRef_
+
 from keifu.extract.pipeline import extract_file
 from keifu.graph import sparql_mirror as M
 from keifu.graph import validate as V
 from keifu.graph.emit import emit_file
-from rdflib import BNode, Graph, Literal, Namespace
-from rdflib import URIRef as URIRef_
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EX = Namespace("http://example.org/")
@@ -43,7 +44,7 @@ def _compare(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(M.Mirror, "answer", counting)
     conforms, results, _ = V.validate_graph(data, ntriples=data.serialize(format="nt", encoding="utf-8"))
     assert answered, "the mirror answered none of the validation's SPARQL"
-    monkeypatch.setattr(V, "mirrored", lambda g, nt=None: contextlib.nullcontext())
+    monkeypatch.setattr(V, "mirrored", lambda _g, _nt=None: contextlib.nullcontext())
     expected_conforms, expected, _ = V.validate_graph(data)
     assert conforms == expected_conforms
     assert _key(results) == _key(expected)
@@ -92,9 +93,10 @@ def test_blank_nodes_come_back_as_the_graphs_own() -> None:
 
 def _line_graph(line: Literal, subject: str = "http://example.org/c") -> Graph:
     """A citation-like node whose kf:line is ``line``: enough for LineShape."""
-    from keifu.graph.vocab import KF
     from rdflib import URIRef
     from rdflib.namespace import RDF
+
+    from keifu.graph.vocab import KF
 
     g = Graph()
     node = URIRef(subject)
@@ -116,7 +118,7 @@ def test_unfaithful_graphs_are_answered_by_rdflib(line: Literal, monkeypatch: py
     assert M.Mirror.of(g) is None
     shapes = V.shapes_graph(("integrity.ttl",))
     _, results, _ = V.validate_graph(g, shapes)
-    monkeypatch.setattr(V, "mirrored", lambda g, nt=None: contextlib.nullcontext())
+    monkeypatch.setattr(V, "mirrored", lambda _g, _nt=None: contextlib.nullcontext())
     _, expected, _ = V.validate_graph(g, shapes)
     assert _key(results) == _key(expected)
     assert any(r.shape and r.shape.endswith("LineShape") for r in results)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from keifu.extract.targets import parse_observations, parse_targets, parse_value
 
 

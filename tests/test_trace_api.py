@@ -11,9 +11,10 @@ import networkx as nx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from lineage_fixtures import fixture_store
+
 from keifu.api import errors
 from keifu.api.lineage import router
-from lineage_fixtures import fixture_store
 
 EX = "https://w3id.org/keifu/id/test/"
 

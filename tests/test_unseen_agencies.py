@@ -23,13 +23,14 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from rdflib import Literal
+from rdflib.namespace import PROV, RDF, RDFS
+
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile, extract_file
 from keifu.extract.readers import read_source
 from keifu.graph.draft import DraftError, validate_path
 from keifu.graph.emit import emit_file
 from keifu.graph.vocab import KF, mint
-from rdflib import Literal
-from rdflib.namespace import PROV, RDF, RDFS
 
 UNSEEN = REPO / "tests" / "fixtures" / "unseen"
 FIXTURES = REPO / "tests" / "fixtures"

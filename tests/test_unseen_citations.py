@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from citation_score import score
+from test_citations import only, scan
+
 from keifu.extract.blocks import logical_blocks
 from keifu.extract.citations import CitationScanner
 from keifu.extract.model import Line
-from test_citations import only, scan
 
 
 def test_every_form_of_the_fixtures_is_read_exactly() -> None:
@@ -164,6 +165,7 @@ def test_every_form_survives_other_spacings(variant: str) -> None:
     """The double-spaced fixture printed by another converter: without the trailing-space signal, without the
     blank lines, or both. Every expected citation is still read, at its line."""
     from citation_score import UNSEEN, date_key, expected
+
     from keifu.extract.normalize import squash
 
     raw = (UNSEEN / "citrec_double.txt").read_text(encoding="utf-8").split("\n")
@@ -193,10 +195,11 @@ def test_every_form_survives_the_pdf_path(tmp_path, width: int) -> None:
     """The double-spaced fixture printed as a PDF by a word processor (narrow and usual columns, so wraps fall
     inside names, dates and bodies elsewhere): every expected citation is read, none added."""
     from citation_score import UNSEEN, date_key, expected
-    from keifu.extract.normalize import squash
-    from keifu.extract.readers import read_source
     from pdfgen import make_pdf
     from test_pdf_path import _signal_units
+
+    from keifu.extract.normalize import squash
+    from keifu.extract.readers import read_source
 
     units = _signal_units(UNSEEN / "citrec_double.txt")
     pdf = make_pdf(tmp_path / "c.pdf", [units[i:i + 9] for i in range(0, len(units), 9)], width_chars=width)

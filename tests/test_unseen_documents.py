@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+
 from keifu.extract.facts import read_facts
 from keifu.extract.model import Line, SourceText
 from keifu.extract.pipeline import ExtractedDocument, ExtractedFile, extract_file

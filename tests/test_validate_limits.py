@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SAMPLES
 from fastapi.testclient import TestClient
+from pdfgen import make_pdf
+
 from keifu.api.drafts import DraftJob, DraftPool
 from keifu.extract.errors import ReadError
 from keifu.extract.limits import ReadLimits, set_read_limits
 from keifu.extract.readers import read_source
 from keifu.graph.draft import validate_path
-from pdfgen import make_pdf
 
 BAD = REPO / "tests" / "fixtures" / "draft_rd_bad.txt"
 SAMPLE = (SAMPLES / "objectives_compendium.txt").read_bytes()
@@ -121,7 +122,8 @@ def small_limits() -> AsyncIterator[None]:
     set_read_limits(old)
 
 
-def test_reader_caps_name_the_file_and_page(tmp_path: Path, small_limits: None) -> None:
+@pytest.mark.usefixtures("small_limits")
+def test_reader_caps_name_the_file_and_page(tmp_path: Path) -> None:
     pages = make_pdf(tmp_path / "three.pdf", [["一頁"], ["二頁"], ["三頁"]])
     with pytest.raises(ReadError) as e:
         read_source(pages)

@@ -15,8 +15,9 @@ if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
     pytest.skip(f"chromium not found at {CHROMIUM}", allow_module_level=True)
 
 from fastapi import FastAPI  # noqa: E402
-from keifu.api.validate import router  # noqa: E402
 from test_api_fixtures import serve_app  # noqa: E402
+
+from keifu.api.validate import router  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BAD = FIXTURES / "draft_rd_bad.txt"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from conftest import CORPUS, SAMPLES
+from rdflib import Graph
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
 from keifu.extract.pipeline import extract_file
 from keifu.graph.emit import emit_file
 from keifu.graph.validate import ontology_graph
 from keifu.graph.vocab import CONCEPT_BASE, KF
-from rdflib import Graph
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 
 def _emitted() -> Graph:

@@ -37,10 +37,11 @@ from rdflib.compare import isomorphic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import REPO  # noqa: E402
+from test_api_fixtures import TOKEN, serve  # noqa: E402
+
 from keifu.api.outbound import outbound_calls
 from keifu.graph.sparql_text import blank, names_dataset  # noqa: E402
 from keifu.graph.store import DEFAULT_GRAPH, Store  # noqa: E402
-from test_api_fixtures import TOKEN, serve  # noqa: E402
 
 SUITES = Path(os.environ.get("KEIFU_W3C_TESTS") or REPO.parent / "shared" / "w3c-rdf-tests") / "sparql"
 SPARQL11 = SUITES / "sparql11"

@@ -1,6 +1,6 @@
 """Link a printed item title (a table cell, a plan heading) to a heading of an objectives document.
 
-Tables number their items relative to a chapter or differently from the body (FORMAT-NOTES §5.3:
+Tables number their items relative to a chapter or differently from the body (docs/formats.md §5.4:
 JAXA's table ``１．１．`` is body ``Ⅲ．１．１``, and body ``Ｉ．１．１`` has the same number), so links go
 by normalised title: NFKC, whitespace and quotes removed, the printed number stripped. A title that
 matches nothing exactly is tried as ``main（qualifier）``, as two cells merged on one line, and finally
@@ -18,8 +18,8 @@ from ..headings import Heading
 from ..normalize import match_key
 
 # Fuzzy links need this ratio (difflib, on match keys). Measured on the corpus tables: true near-matches
-# score 0.96 (000:1718 …利活用の促進 vs …利活用促進); the best wrong candidate of any linked table
-# cell under its expected parent scores at most 0.90 (a child whose title extends the parent’s, 002:5788).
+# score 0.96 (one particle dropped, …の促進 vs …促進); the best wrong candidate of any linked table cell
+# under its expected parent scores at most 0.90 (a child whose title extends the parent’s).
 FUZZY_MIN = 0.92
 # … and must beat the runner-up by this much, so a tie between siblings is not decided by chance.
 FUZZY_MARGIN = 0.05

@@ -1,12 +1,12 @@
 """Evaluation-axis tables (評価軸 / 評価指標 / モニタリング指標) in the annexes of an objectives document.
 
-PDF-to-text prints such a table cell by cell (FORMAT-NOTES §5): the item cells in fragments, then the
+PDF-to-text prints such a table cell by cell (docs/formats.md §5): the item cells in fragments, then the
 axes, then the indicator lists under their labels. Rows are rebuilt with a small state machine over the
 lines of the annex:
 
 * text that continues nothing opens an item cell; an axis or label starts the row those cells name;
 * a cell printed once for several rows (a parent area, a catch-all) is carried forward;
-* a row crossing a page prints the page-N part of every column, then the page-N+1 part (§5.4): an item
+* a row crossing a page prints the page-N part of every column, then the page-N+1 part (§5.3): an item
   still open when a marker arrives is parked, and after a page start continuation text goes to the
   earliest parked item in column order;
 * 「等」 closes a list, ※ notes and 注） are not items, repeated headers and annex labels are dropped;
@@ -41,7 +41,7 @@ __all__ = ["AxisItem", "AxisRow", "AxisTables", "Cell", "Problem", "parse_axis_t
 
 # Column order for page-break recovery: item cells, axes, indicators (notes sit in their column).
 _COL_CELL, _COL_AXIS, _COL_IND = 0, 1, 2
-# A wrapped item may leave a tail of up to this many characters on a line of its own (FORMAT-NOTES §4.5).
+# A wrapped item may leave a tail of up to this many characters on a line of its own (docs/formats.md §4.5).
 _FRAGMENT_MAX = 3
 # Where no trailing space marks unit ends, a line shorter than this share of its column (and by more than a
 # character and a half) ended its unit: a wrapped line of Japanese is full, or a character short where a mark

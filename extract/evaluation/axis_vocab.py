@@ -1,7 +1,7 @@
 """Vocabulary of evaluation frameworks: table titles and headers, indicator labels, importance markers.
 
 The spellings vary between documents (《評価指標》, （評価指標）, 【評価指標】, （関連するモニタリング指標）,
-【重要度 高】, 【重要度：高】 …, FORMAT-NOTES §4.5 and §5.1), so they live in
+【重要度 高】, 【重要度：高】 …, docs/formats.md §4.6 and §5.1), so they live in
 ``data/evaluation_vocab.tsv``; this module only answers "what is this line or label?".
 """
 

@@ -1,6 +1,6 @@
 """Indicators written in the body text, and 重要度・困難度 markers, attached to their objective.
 
-AMED-style documents list their indicators under labelled blocks (FORMAT-NOTES §4.5): 【戦略目標】,
+AMED-style documents list their indicators under labelled blocks (docs/formats.md §4.6): 【戦略目標】,
 【アウトカム指標】, ＜アウトプット指標＞, 定量目標 / 数値目標, each followed by ・ or ○ items, an item
 sometimes followed by its numeric target on a line of its own (``130件／年 （令和７年度～令和11年度累計650件）``)
 and by ※ notes. 【重要度：高】 and 【目標設定の考え方】 blocks qualify the objective next to them, with

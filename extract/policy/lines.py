@@ -1,6 +1,6 @@
 """Line-level reading of a policy-evaluation table (事前分析表): what each printed line is.
 
-The PDF text of 事前分析表 comes column block by column block (FORMAT-NOTES §7), so rows are rebuilt
+The PDF text of 事前分析表 comes column block by column block (docs/formats.md §7.1), so rows are rebuilt
 later (:mod:`keifu.extract.policy.table`) from typed pieces read here: page headers, codes, goal cells,
 indicator items with their series and sources, budget programmes, and prose (achievement goals or
 contributions). Patterns and words are in ``extract/data/policy_vocab.tsv``.

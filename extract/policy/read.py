@@ -1,4 +1,4 @@
-"""Read the lines of a policy-evaluation table into typed pieces (FORMAT-NOTES §7 "Flattening").
+"""Read the lines of a policy-evaluation table into typed pieces (docs/formats.md §7.1).
 
 A piece is a header, a code, a goal cell, an indicator (with its target), a series, a source, a note,
 a run of budget programmes or a prose block (an achievement goal or a contribution). Pieces keep

@@ -1,4 +1,4 @@
-"""Rows of a policy-evaluation table (事前分析表) rebuilt by content (FORMAT-NOTES §7).
+"""Rows of a policy-evaluation table (事前分析表) rebuilt by content (docs/formats.md §7).
 
 Pieces (:mod:`keifu.extract.policy.read`) come column block by column block. Rows are rebuilt as:
 indicator groups in printed order are the rows (a new group at every ① restart); achievement goals
@@ -136,7 +136,7 @@ class _Group:
 
 def _institution(p: Piece) -> str | None:
     """A line that is only an agency's name, between indicators: the institution the indicators below it are
-    for (003:1420: a row holds a second ① for another institution), not a source."""
+    for (a row may hold a second ① for another institution, docs/formats.md §7.4), not a source."""
     if p.kind not in ("source", "prose") or len(p.lines) != 1:
         return None
     m = _AGENCY.fullmatch(squash(p.text))
@@ -376,7 +376,7 @@ class _Sim:
         return sum(x * b[g] for g, x in a.items() if g in b)  # same order as with zeros: the same float
 
 
-def _assign(scores: list[tuple[float, int, int]], n_left: int, n_right: int) -> dict[int, tuple[int, float]]:
+def _assign(scores: list[tuple[float, int, int]]) -> dict[int, tuple[int, float]]:
     """Greedy one-to-one assignment, best score first: left index → (right index, score)."""
     out: dict[int, tuple[int, float]] = {}
     used: set[int] = set()
@@ -530,7 +530,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
             loc = _locality(pieces[pi].page, g.page)
             if loc:
                 scores.append((sim.cos(mv, rv[ri]) * loc, mi, ri))
-    m_assign = _assign(scores, len(means), len(groups))
+    m_assign = _assign(scores)
     row_means: dict[int, tuple[int, float]] = {ri: (means[mi], sc) for mi, (ri, sc) in m_assign.items()}
 
     # goals → rows: adjacency (a coded goal printed right before a ① group), then content of the
@@ -555,7 +555,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
             elif ri in row_means and _follows_goal(pieces, pi, row_means[ri][0]):
                 sc += 0.2
             scores.append((sc, gi, ri))
-    g_assign = _assign(scores, len(goals), len(groups))
+    g_assign = _assign(scores)
     row_goal: dict[int, tuple[int, float]] = {ri: (goals[gi], sc) for gi, (ri, sc) in g_assign.items()}
 
     rows: list[PolicyRow] = []
@@ -577,7 +577,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
     used_g = {pi for pi, _ in row_goal.values()}
     goal_only = _goal_only_rows(pieces, groups, rows, row_goal, [i for i in goals if i not in used_g])
     _page_codes(pieces, groups, rows)
-    _infer_codes(pieces, groups, rows, row_goal, cells)
+    _infer_codes(pieces, groups, rows, row_goal)
     for after, pi, row in goal_only:  # from the back, so the positions stay right
         rows.insert(after, row)
         used_g.add(pi)
@@ -589,7 +589,7 @@ def build_table(pieces: list[Piece]) -> PolicyTable:  # noqa: C901 - one pass pe
 
 def _goal_only_rows(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
                     row_goal: dict[int, tuple[int, float]], orphans: list[int]) -> list[tuple[int, int, PolicyRow]]:
-    """達成目標 printed with no 測定指標 (003:1618): on a page whose code list has exactly one code more per
+    """達成目標 printed with no 測定指標 (docs/formats.md §7.2): on a page whose code list has exactly one code more per
     unmatched goal than it has rows waiting for a code, the unmatched goals are rows of their own. The page's
     codes then go to its rows and these goals in the order their goals are printed, which is the only order
     that holds them all. Returns (index in ``rows`` to insert at, the goal's piece, row), last first."""
@@ -672,7 +672,7 @@ def _has_text(pieces: list[Piece], p: Piece) -> bool:
 
 
 def _infer_codes(pieces: list[Piece], groups: list[_Group], rows: list[PolicyRow],
-                 row_goal: dict[int, tuple[int, float]], cells: dict[str, GoalCell]) -> None:
+                 row_goal: dict[int, tuple[int, float]]) -> None:
     """Rows still without a code: 施策目標 from the cell printed before their goal (else the previous
     row's), ordinal after the highest code used under it. Flagged as inferred."""
     taken = {r.code for r in rows if r.code}

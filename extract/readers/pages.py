@@ -1,6 +1,6 @@
 """Recover page starts in text converted from PDF.
 
-Two sources (FORMAT-NOTES §2):
+Two sources (docs/formats.md §2.1):
 
 * A form feed ``\\f`` (pdftotext) is an explicit page break: lines get page numbers and the
   ``\\f`` is removed from the text (``Line.no`` stays the file line).
@@ -24,7 +24,7 @@ WINDOW = 20
 #: share of non-empty lines followed by an empty line that makes a window double-spaced
 DOUBLE_SPACED = 0.8
 # A numbered heading. Word processors keep a heading with its next paragraph, so a heading directly
-# followed by an indented paragraph is a layout choice, not a page break (002:2450→2451).
+# followed by an indented paragraph is a layout choice, not a page break (docs/formats.md §2.1).
 _NUMBERED_HEADING = re.compile(
     r"^\s*(?:[（(][0-9０-９]{1,3}[）)]"  # (1) （１）
     r"|[0-9０-９]{1,3}(?:[．.][0-9０-９]{1,3})*[．.)）]"  # 1. １．１． 1）

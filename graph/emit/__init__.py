@@ -15,6 +15,9 @@ from functools import lru_cache
 from importlib import import_module
 from typing import Any, TypeVar
 
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
 from keifu.extract import kinds
 from keifu.extract.dates import JDate
 from keifu.extract.errors import KeifuError
@@ -25,8 +28,6 @@ from keifu.extract.plan_names import plan_kind_of
 from keifu.extract.plan_register import load_register
 from keifu.extract.plans import plan_key
 from keifu.extract.registry import Registered, load_plugins
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..indexed import IndexedGraph
 from ..vocab import KF, PREFIXES, concept, mint
@@ -112,7 +113,7 @@ class Emitter:
         self.add(self.src, KF.sha256, Literal(s.sha256))
         self.add(self.src, DCTERMS.format, Literal("application/pdf" if s.media == "pdf" else "text/plain"))
 
-    def body(self, name: str, line: Line, inferred: bool = False, kind: str | None = None) -> URIRef:
+    def body(self, name: str, _line: Line, _inferred: bool = False, kind: str | None = None) -> URIRef:
         node = mint("body", squash(name))
         self.add(node, RDF.type, KF.GovernmentBody)
         self.add(node, RDFS.label, self.ja(squash(name)))

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from keifu.extract.chapters import CHAPTERS, Chapters, chapter_role
-from keifu.extract.pipeline import ExtractedDocument
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
+
+from keifu.extract.chapters import CHAPTERS, Chapters, chapter_role
+from keifu.extract.pipeline import ExtractedDocument
 
 from ..vocab import KF, concept, decimal_literal
 from . import Emitter, register_emitter
@@ -54,7 +55,7 @@ def _add_period_years(g: Graph, doc: URIRef) -> None:
         g.add((doc, KF.periodYears, decimal_literal(period_years(start, end))))
 
 
-def emit_chapters(em: Emitter, doc: ExtractedDocument, res: Chapters, dnode: URIRef, onodes: list[URIRef]) -> None:
+def emit_chapters(em: Emitter, _doc: ExtractedDocument, res: Chapters, dnode: URIRef, onodes: list[URIRef]) -> None:
     if res is not None:
         for ch in res.chapters:
             if ch.role is not None:

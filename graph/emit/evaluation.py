@@ -15,12 +15,13 @@ from decimal import InvalidOperation
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+
 from keifu.extract.evaluation.axis_table import AXIS_TABLE, AxisTables
 from keifu.extract.evaluation.body_indicators import BODY_INDICATORS, BodyIndicators, recurrence
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.plan_links import PlanItem, PlanLinks, link_plan
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS
 
 from ..store import Store
 from ..vocab import KF, concept, decimal_literal, mint, sparql_prefixes

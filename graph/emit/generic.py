@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rdflib import URIRef
+from rdflib.namespace import RDFS
+
 from keifu.extract.budget_ids import BUDGET_PROGRAMMES
 from keifu.extract.normalize import squash
 from keifu.extract.pipeline import ExtractedDocument
 from keifu.extract.policy.table import Programme
-from rdflib import URIRef
-from rdflib.namespace import RDFS
 
 from ..vocab import KF
 from . import Emitter, register_emitter
 from .policy import budget_program
 
 
-def emit_budget_programmes(em: Emitter, doc: ExtractedDocument, programmes: Sequence[Programme], dnode: URIRef,
-                           onodes: list[URIRef]) -> None:
+def emit_budget_programmes(em: Emitter, _doc: ExtractedDocument, programmes: Sequence[Programme], dnode: URIRef,
+                           _onodes: list[URIRef]) -> None:
     for p in programmes or ():
         if not p.program_id:
             continue

@@ -16,6 +16,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS
+
 from keifu.extract.facts import agency_key
 from keifu.extract.model import Line
 from keifu.extract.normalize import match_key, squash
@@ -24,8 +27,6 @@ from keifu.extract.plans import base_name, plan_key
 from keifu.extract.policy.table import POLICY_TABLE, PolicyIndicator, PolicyRow, PolicyTable, Programme
 from keifu.extract.slides import SLIDES, SlideDeck, SlideKpi
 from keifu.extract.targets import Observation, TargetValue
-from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS
 
 from ..store import Store, to_term
 from ..vocab import KF, QB, concept, decimal_literal, mint, sparql_prefixes

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
+
 from keifu.extract.plans import base_name, plan_edition
 
 from ..vocab import KF

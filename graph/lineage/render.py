@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
+
 from keifu.extract import kinds
 
 from ..vocab import KF
