@@ -12,6 +12,7 @@ from keifu.extract.blocks import (
     logical_blocks,
     match_marker,
 )
+from keifu.extract.headings import parse_headings
 from keifu.extract.model import Line
 
 
@@ -162,13 +163,14 @@ def test_sentence_end_inside_parentheses_does_not_close() -> None:
     ("【１．２ 社会】", "bracket-compound", (1, 2)), ("(1) 観測", "paren", (1,)), ("（１２）観測", "paren", (12,)),
     ("1）自律", "half-paren", (1,)), ("2) 品質", "half-paren", (2,)), ("a. 品質", "latin-dot", (1,)),
     ("⑫ 水温", "circled", (12,)), ("（イ）観測", "paren-kana", (2,)),
+    ("１　法人の目的", "num-space", (1,)), ("１ 法人の目的", "num-ascii-space", (1,)),  # U+3000 or ASCII space
 ])
 def test_marker_grammar(text: str, kind: str, number: tuple[int, ...]) -> None:
     marker = match_marker(text)
     assert marker is not None and (marker.kind, marker.value) == (kind, number)
 
 
-@pytest.mark.parametrize("text", ["1 沿岸協議会", "第１号）を踏まえ", "第４で定めた", "1.9％の利回り", "（2032年）", "Ｉ項で示した"])
+@pytest.mark.parametrize("text", ["25 日に決定", "第１号）を踏まえ", "第４で定めた", "1.9％の利回り", "（2032年）", "Ｉ項で示した"])
 def test_not_markers(text: str) -> None:
     assert match_marker(text) is None
 
@@ -224,3 +226,11 @@ def test_corpus_wrapped_heading_with_stray_character() -> None:
     head = _block_at(blocks, 4524)
     assert head.kind == "numbered" and [ln.no for ln in head.lines] == [4524, 4526]
     assert head.text.endswith("（SE/PM）の推進")
+
+
+def test_bare_number_and_ascii_space_heads_a_heading_but_a_footnote_stays_out() -> None:
+    """Another converter writes １　総則 as １ 総則: the same heading. A footnote of that shape after a finished
+    sentence (its mark seen in the text) is a sentence, never a heading."""
+    lines = _lines("１ 観測の推進 ", "本機構は沿岸協議会1と連携して観測網を整備する。 ",
+                   "1 沿岸協議会は、沿岸の自治体で構成する会議体である。 ", "２ データの公開 ", "データを公開する。 ")
+    assert [(h.section_number, h.title) for h in parse_headings(lines)] == [("１", "観測の推進"), ("２", "データの公開")]

@@ -203,6 +203,11 @@ def fullwidth_digits(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([ln.translate(str.maketrans("0123456789", "０１２３４５６７８９")) for ln in lines])
 
 
+def ascii_spaces(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Another converter: ideographic spaces (U+3000) written as ASCII spaces (１　総則 → １ 総則)."""
+    return _identity([ln.replace("\u3000", " ") for ln in lines])
+
+
 def single_spaced(lines: list[str], _ef: ExtractedFile) -> Variant:
     """Drop the blank line after each line; a run of blank lines becomes one."""
     out, origin = [], []
@@ -297,6 +302,7 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "chapters Ⅲ．↔第３": swap_chapters,
     "digits → half-width": halfwidth_digits,
     "digits → full-width": fullwidth_digits,
+    "ideographic → ASCII spaces": ascii_spaces,
     "double → single spaced": single_spaced,
     "single → double spaced": double_spaced,
     "page breaks moved": move_page_breaks,
