@@ -11,6 +11,7 @@ page numbers are dropped. The marker grammar lives in ``data/markers.tsv`` so ne
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -235,12 +236,13 @@ def _alone(text: str) -> bool:
     return any(r.pattern.match(s) for r in marker_rules("alone"))
 
 
-def _footnote_number(text: str) -> str | None:
+def _footnote_number(text: str, margin: int = 0) -> str | None:
     """The number of a footnote line (``'1 一般財団法人…'``, ``'※1 …'``), unless the digits continue a date
-    or count. Such a line is a footnote only where it interrupts an open sentence whose mark was seen
-    (:func:`logical_blocks`); elsewhere the same shape is a heading (``１　法人の目的``) or a ※ note."""
+    or count or the line is indented past the ``margin`` the text's lines share (a layout-keeping converter
+    indents them all). Such a line is a footnote only where it interrupts an open sentence whose mark was
+    seen (:func:`logical_blocks`); elsewhere the same shape is a heading (``１　法人の目的``) or a ※ note."""
     s = text.lstrip(" \t\u3000")
-    if len(text) - len(s) > 1:
+    if len(text) - len(s) > margin + 1:
         return None
     for rule in marker_rules("footnote"):
         m = rule.pattern.match(s)
@@ -283,6 +285,12 @@ def full_width(lines: Sequence[Line]) -> int:
     """The length of a full line (90th percentile of the non-blank lines, whitespace removed)."""
     sizes = sorted(len(squash(ln.text)) for ln in lines if not ln.blank)
     return sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
+
+
+def _margin(lines: Sequence[Line]) -> int:
+    """The indentation most non-blank lines share (0 for most converters; all lines for a layout-keeping one)."""
+    indents = Counter(len(ln.text) - len(ln.text.lstrip(" \t\u3000")) for ln in lines if not ln.blank)
+    return min(indents.most_common(1)[0][0], min(indents)) if indents else 0
 
 
 def _double_spaced(lines: Sequence[Line]) -> bool:
@@ -339,6 +347,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     # paragraph's last line, a slide's line); after a full line it is a double-spaced paragraph's wrap.
     short_at = _SHORT * max(full_width(lines), _FULL_MIN) if sentence_ends else 0.0
     double = sentence_ends and _double_spaced(lines)
+    margin = _margin(lines)
 
     def short(line: Line) -> bool:
         return len(squash(line.text)) < short_at
@@ -380,7 +389,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         text = ln.text
         start = _start_kind(text)
         is_open = cur is not None and not cur.closed
-        fn = _footnote_number(text) if start in (None, "numbered", "bullet") else None
+        fn = _footnote_number(text, margin) if start in (None, "numbered", "bullet") else None
         if fn is not None and start == "numbered" and is_open and cur is not None and (
                 cur.kind == "numbered" or cur.text.rstrip().endswith("。") and balanced(cur.text)):
             # １　… after a heading, or after a finished sentence, whose line filled the width (a PDF line with

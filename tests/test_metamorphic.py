@@ -208,6 +208,16 @@ def ascii_spaces(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([ln.replace("\u3000", " ") for ln in lines])
 
 
+def halfwidth_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Another converter: full-width parentheses and colons written half-width (（１）→ (１), ：→ :)."""
+    return _identity([ln.translate(str.maketrans("（）：", "():")) for ln in lines])
+
+
+def indented(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """A layout-keeping converter: every non-blank line indented by two spaces."""
+    return _identity([f"  {ln}" if ln.strip() else ln for ln in lines])
+
+
 def single_spaced(lines: list[str], _ef: ExtractedFile) -> Variant:
     """Drop the blank line after each line; a run of blank lines becomes one."""
     out, origin = [], []
@@ -303,6 +313,8 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "digits → half-width": halfwidth_digits,
     "digits → full-width": fullwidth_digits,
     "ideographic → ASCII spaces": ascii_spaces,
+    "brackets → half-width": halfwidth_brackets,
+    "lines indented": indented,
     "double → single spaced": single_spaced,
     "single → double spaced": double_spaced,
     "page breaks moved": move_page_breaks,
