@@ -256,3 +256,25 @@ def test_pdf_detected_by_magic_not_name(doc: Path, tmp_path: Path) -> None:
     renamed.write_bytes(doc.read_bytes())
     st = read_source(renamed)
     assert st.media == "pdf" and st.pages == 2
+
+
+def test_mixed_sizes_and_tables_read_alike_on_both_backends(tmp_path: Path) -> None:
+    """The bench's plan-like pages (14 pt chapter heading, body, 9 pt ruled 評価軸 table, 8 pt footnotes, page
+    number): pdfium (sizes asked once per text object) and pdfplumber (size per character) agree on every line,
+    its page and paragraph signal, and on the tables; footnotes and page numbers stay lines of their own."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("bench_pdf", REPO / "bench" / "bench_pdf.py")
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    path = bench.make_realistic(tmp_path / "plan.pdf", 3)
+    a, b = read_source(path), read_source(path, backend="pdfplumber")
+    assert [(ln.page, ln.no, ln.text) for ln in a.lines] == [(ln.page, ln.no, ln.text) for ln in b.lines]
+    assert a.tables == b.tables and [t.page for t in a.tables] == [3]
+    assert a.tables[0].rows[0] == ("評価軸", "評価指標", "モニタリング指標")
+    for page in (1, 2, 3):
+        texts = [ln.text for ln in a.lines if ln.page == page]
+        assert texts[-1] == f"- {page} - " and texts[-3].startswith("※1") and texts[-3].endswith(" ")
+    assert a.lines[0].text.startswith("第1章") and a.lines[0].text.endswith(" ")
