@@ -216,10 +216,40 @@ def _find_tables(page: object, glyphs: list[Glyph]) -> _Found:
     """Ruled tables of a pdfplumber page; cell texts are built from our glyphs, so spacing rules match."""
     found: _Found = []
     for t in page.find_tables():  # type: ignore[attr-defined]
-        rows = [[None if cell is None else _cell_text(glyphs, cell) for cell in row.cells] for row in t.rows]
+        x0, top, x1, bottom = t.bbox
+        # every cell lies inside the table's box: test each cell against the table's glyphs, not the page's
+        mine = [g for g in glyphs if x0 <= (g[1] + g[2]) / 2 <= x1 and top <= (g[3] + g[4]) / 2 <= bottom]
+        rows = [[None if cell is None else _cell_text(mine, cell) for cell in row.cells] for row in t.rows]
         if len(rows) * max(len(r) for r in rows) > 1:  # a lone box (diagram, frame) is not a table
             found.append((rows, tuple(t.bbox)))
     return found
+
+
+def _lay_out_rules_only(page: object) -> None:
+    """Lay a pdfplumber page out without its text, for table finding alone.
+
+    Ruled tables are found from the page's rules and boxes (pdfplumber's "lines" strategy); cell texts come
+    from pdfium's glyphs. pdfminer's per-character text handling was most of a ruled page's time (about
+    twice pdfium's whole page), so strings are not rendered: paths are laid out by the same pdfminer code, so
+    the edges, and the tables, are the same. A pdfplumber without the cached layout attribute is left alone."""
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    if not isinstance(getattr(type(page), "layout", None), property) or hasattr(page, "_layout"):
+        return
+
+    class _RulesOnly(PDFPageAggregatorWithMarkedContent):
+        def render_string(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    pdf = page.pdf  # type: ignore[attr-defined]
+    device = _RulesOnly(pdf.rsrcmgr, pageno=page.page_number, laparams=pdf.laparams)  # type: ignore[attr-defined]
+    try:
+        PDFPageInterpreter(pdf.rsrcmgr, device).process_page(page.page_obj)  # type: ignore[attr-defined]
+    except Exception as e:
+        raise PdfminerException(e) from e
+    page._layout = device.get_result()  # type: ignore[attr-defined]
 
 
 def _cell_text(glyphs: list[Glyph], bbox: tuple[float, float, float, float]) -> str:
@@ -396,6 +426,8 @@ def _pdfium_pages(path: Path, data: bytes, tables: bool) -> Iterator[_Page]:
                         if not any(g[0] == UNMAPPED for g in again):  # else pdfium's text is the better one
                             glyphs = again
                     if tables and paths >= MIN_PATHS:
+                        if not suspect:
+                            _lay_out_rules_only(ppage)
                         found = _find_tables(ppage, glyphs)
             except ReadError:
                 raise
