@@ -15,6 +15,7 @@ import ctypes
 import io
 import math
 import statistics
+import struct
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -302,6 +303,7 @@ class _Text:
 
         vp, i = ctypes.c_void_p, ctypes.c_int
         self.unicode = fn("FPDFText_GetUnicode", ctypes.c_uint, vp, i)
+        self.text = fn("FPDFText_GetText", i, vp, i, i, vp)
         self.generated = fn("FPDFText_IsGenerated", i, vp, i)
         self.box = fn("FPDFText_GetLooseCharBox", i, vp, i, vp)
         self.matrix = fn("FPDFText_GetMatrix", i, vp, i, vp)
@@ -315,6 +317,29 @@ def _text_functions(raw: object) -> _Text:
     return _Text(raw)
 
 
+_RECTF = struct.Struct("=4f")
+#: characters of a page's bulk text compared with pdfium's per-character answer before the bulk text is used
+SPOT_CHECKS = 16
+
+
+def _page_text(f: _Text, h: int | None, count: int) -> str | None:
+    """The page's characters in one call, when they are exactly the per-character ones (index for index).
+
+    pdfium's page text leaves out control characters (then its length differs and None is returned: each
+    character is asked instead); a sample is checked against the per-character answer all the same."""
+    if count <= 0:
+        return None
+    buf = ctypes.create_string_buffer(2 * (count + 1))
+    got = f.text(h, 0, count, ctypes.addressof(buf))
+    text = buf.raw[: 2 * max(0, got - 1)].decode("utf-16-le", "surrogatepass")
+    if len(text) != count:
+        return None
+    step = max(1, count // SPOT_CHECKS)
+    if any(ord(text[i]) != f.unicode(h, i) for i in (*range(0, count, step), count - 1)):
+        return None
+    return text
+
+
 def _pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
     """Every real (not generated) character with its loose box, in top-down coordinates.
 
@@ -325,13 +350,17 @@ def _pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
     rect = raw.FS_RECTF()  # type: ignore[attr-defined]
     mat = raw.FS_MATRIX()  # type: ignore[attr-defined]
     prect, pmat = ctypes.addressof(rect), ctypes.addressof(mat)
+    corners = _RECTF.unpack_from  # FS_RECTF: left, top, right, bottom (float32); one call reads all four
+    rect_bytes = (ctypes.c_char * ctypes.sizeof(rect)).from_address(prect)
     unicode, generated, box, obj_of = f.unicode, f.generated, f.box, f.object
     sizes: dict[int | None, float] = {}
     out: list[Glyph] = []
     append = out.append
     high = 0
-    for i in range(raw.FPDFText_CountChars(textpage)):  # type: ignore[attr-defined]
-        code = unicode(h, i)
+    count = raw.FPDFText_CountChars(textpage)  # type: ignore[attr-defined]
+    text = _page_text(f, h, count)
+    for i in range(count):
+        code = ord(text[i]) if text is not None else unicode(h, i)
         if code == 32 or code == 10 or code == 13:
             if code != 32 or generated(h, i) == 1:
                 continue
@@ -354,7 +383,8 @@ def _pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
             size = f.size(h, i) * math.sqrt(abs(mat.a * mat.d - mat.b * mat.c))
             if key is not None:
                 sizes[key] = size
-        append((chr(code), rect.left, rect.right, height - rect.top, height - rect.bottom, size))
+        left, top, right, bottom = corners(rect_bytes)
+        append((chr(code), left, right, height - top, height - bottom, size))
     return out
 
 
