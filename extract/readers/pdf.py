@@ -6,7 +6,8 @@ synthesized from geometry: a line that stops clearly short of the text block's r
 
 Two back-ends feed one line builder, so both give the same lines. The default reads characters with
 pypdfium2 (C; ~10x faster than pdfminer) and asks pdfplumber for ruled tables only on pages that hold
-vector paths; ``backend="pdfplumber"`` does everything in pdfplumber.
+vector paths, laid out without their text; ``backend="pdfplumber"`` does everything in pdfplumber.
+``python bench/bench_pdf.py`` compares the reader with raw pypdfium2 text extraction.
 """
 
 from __future__ import annotations
@@ -226,6 +227,18 @@ def _find_tables(page: object, glyphs: list[Glyph]) -> _Found:
     return found
 
 
+@lru_cache(maxsize=1)
+def _rules_only_device() -> type:
+    """pdfplumber's layout device with string rendering left out (paths, images and marked content kept)."""
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+
+    class RulesOnly(PDFPageAggregatorWithMarkedContent):
+        def render_string(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    return RulesOnly
+
+
 def _lay_out_rules_only(page: object) -> None:
     """Lay a pdfplumber page out without its text, for table finding alone.
 
@@ -234,18 +247,12 @@ def _lay_out_rules_only(page: object) -> None:
     twice pdfium's whole page), so strings are not rendered: paths are laid out by the same pdfminer code, so
     the edges, and the tables, are the same. A pdfplumber without the cached layout attribute is left alone."""
     from pdfminer.pdfinterp import PDFPageInterpreter
-    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
     from pdfplumber.utils.exceptions import PdfminerException
 
     if not isinstance(getattr(type(page), "layout", None), property) or hasattr(page, "_layout"):
         return
-
-    class _RulesOnly(PDFPageAggregatorWithMarkedContent):
-        def render_string(self, *args: object, **kwargs: object) -> None:
-            return None
-
     pdf = page.pdf  # type: ignore[attr-defined]
-    device = _RulesOnly(pdf.rsrcmgr, pageno=page.page_number, laparams=pdf.laparams)  # type: ignore[attr-defined]
+    device = _rules_only_device()(pdf.rsrcmgr, pageno=page.page_number, laparams=pdf.laparams)  # type: ignore[attr-defined]
     try:
         PDFPageInterpreter(pdf.rsrcmgr, device).process_page(page.page_obj)  # type: ignore[attr-defined]
     except Exception as e:
