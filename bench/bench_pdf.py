@@ -23,9 +23,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from keifu.extract.readers import read_source
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from keifu.extract.readers import read_source  # noqa: E402
 from pdfgen import FONT, LEFT, TOP, _draw_line, _font, make_pdf, text_width, wrap_paragraph  # noqa: E402
 from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402

@@ -280,14 +280,19 @@ def test_mixed_sizes_and_tables_read_alike_on_both_backends(tmp_path: Path) -> N
     assert a.lines[0].text.startswith("第1章") and a.lines[0].text.endswith(" ")
 
 
+def _pdfium() -> tuple:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    return pdfium, raw
+
+
 def _reference_glyphs(path: Path) -> list[list[tuple]]:
     """Every character asked of pdfium one by one (unicode, generated?, loose box, size × matrix scale): what the
     reader's bulk text and once-per-object sizes must reproduce exactly."""
     import math
 
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
+    pdfium, raw = _pdfium()
     doc = pdfium.PdfDocument(path)
     pages = []
     for page in doc:
@@ -308,10 +313,9 @@ def _reference_glyphs(path: Path) -> list[list[tuple]]:
 
 
 def test_glyphs_match_pdfium_asked_per_character(tmp_path: Path) -> None:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
     from keifu.extract.readers.pdf import _pdfium_glyphs
 
+    pdfium, raw = _pdfium()
     path = make_table_pdf(tmp_path / "t.pdf", TABLE_PAGES, captions=CAPTIONS)
     scaled = tmp_path / "scaled.pdf"
     c = canvas.Canvas(str(scaled), invariant=1)

@@ -233,7 +233,7 @@ def _rules_only_device() -> type:
     from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 
     class RulesOnly(PDFPageAggregatorWithMarkedContent):
-        def render_string(self, *args: object, **kwargs: object) -> None:
+        def render_string(self, *_args: object, **_kwargs: object) -> None:
             return None
 
     return RulesOnly
