@@ -257,3 +257,82 @@ def test_pdf_detected_by_magic_not_name(doc: Path, tmp_path: Path) -> None:
     renamed.write_bytes(doc.read_bytes())
     st = read_source(renamed)
     assert st.media == "pdf" and st.pages == 2
+
+
+def test_mixed_sizes_and_tables_read_alike_on_both_backends(tmp_path: Path) -> None:
+    """The bench's plan-like pages (14 pt chapter heading, body, 9 pt ruled 評価軸 table, 8 pt footnotes, page
+    number): pdfium (sizes asked once per text object) and pdfplumber (size per character) agree on every line,
+    its page and paragraph signal, and on the tables; footnotes and page numbers stay lines of their own."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("bench_pdf", REPO / "bench" / "bench_pdf.py")
+    bench = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    path = bench.make_realistic(tmp_path / "plan.pdf", 3)
+    a, b = read_source(path), read_source(path, backend="pdfplumber")
+    assert [(ln.page, ln.no, ln.text) for ln in a.lines] == [(ln.page, ln.no, ln.text) for ln in b.lines]
+    assert a.tables == b.tables and [t.page for t in a.tables] == [3]
+    assert a.tables[0].rows[0] == ("評価軸", "評価指標", "モニタリング指標")
+    for page in (1, 2, 3):
+        texts = [ln.text for ln in a.lines if ln.page == page]
+        assert texts[-1] == f"- {page} - " and texts[-3].startswith("※1") and texts[-3].endswith(" ")
+    assert a.lines[0].text.startswith("第1章") and a.lines[0].text.endswith(" ")
+
+
+def _pdfium() -> tuple:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    return pdfium, raw
+
+
+def _reference_glyphs(path: Path) -> list[list[tuple]]:
+    """Every character asked of pdfium one by one (unicode, generated?, loose box, size × matrix scale): what the
+    reader's bulk text and once-per-object sizes must reproduce exactly."""
+    import math
+
+    pdfium, raw = _pdfium()
+    doc = pdfium.PdfDocument(path)
+    pages = []
+    for page in doc:
+        height = page.get_height()
+        tp = page.get_textpage()
+        out = []
+        mat = raw.FS_MATRIX()
+        for i in range(tp.count_chars()):
+            code = raw.FPDFText_GetUnicode(tp.raw, i)
+            if raw.FPDFText_IsGenerated(tp.raw, i) == 1 or code in (10, 13):
+                continue
+            left, bottom, right, top = tp.get_charbox(i, loose=True)
+            raw.FPDFText_GetMatrix(tp.raw, i, mat)
+            size = raw.FPDFText_GetFontSize(tp.raw, i) * math.sqrt(abs(mat.a * mat.d - mat.b * mat.c))
+            out.append((chr(code), left, right, height - top, height - bottom, size))
+        pages.append(out)
+    return pages
+
+
+def test_glyphs_match_pdfium_asked_per_character(tmp_path: Path) -> None:
+    from keifu.extract.readers.pdf import _pdfium_glyphs
+
+    pdfium, raw = _pdfium()
+    path = make_table_pdf(tmp_path / "t.pdf", TABLE_PAGES, captions=CAPTIONS)
+    scaled = tmp_path / "scaled.pdf"
+    c = canvas.Canvas(str(scaled), invariant=1)
+    _font()
+    for k, size in enumerate((1, 10.5, 16)):  # ``size Tf`` under a matrix scaled by 1, 1/size … : sizes differ
+        t = c.beginText()
+        t.setTextTransform(12 / size, 0, 0, 12 / size, 72, 700 - 40 * k)
+        t.setFont(FONT, size)
+        t.textOut(f"縮尺{k}の文字 and text")
+        c.drawText(t)
+    c.save()
+    for pdf in (path, scaled):
+        want = _reference_glyphs(pdf)
+        doc = pdfium.PdfDocument(pdf)
+        got = []
+        for page in doc:
+            tp = page.get_textpage()
+            got.append(_pdfium_glyphs(raw, tp.raw, page.get_height()))
+        assert got == want and sum(map(len, got)) > 20, pdf

@@ -6,7 +6,8 @@ synthesized from geometry: a line that stops clearly short of the text block's r
 
 Two back-ends feed one line builder, so both give the same lines. The default reads characters with
 pypdfium2 (C; ~10x faster than pdfminer) and asks pdfplumber for ruled tables only on pages that hold
-vector paths; ``backend="pdfplumber"`` does everything in pdfplumber.
+vector paths, laid out without their text; ``backend="pdfplumber"`` does everything in pdfplumber.
+``python bench/bench_pdf.py`` compares the reader with raw pypdfium2 text extraction.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import ctypes
 import io
 import math
 import statistics
+import struct
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,9 +52,15 @@ class _PLine:
     size: float
 
 
-@lru_cache(maxsize=4096)
+_WIDE: dict[str, bool] = {}
+
+
 def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch[0]) in ("W", "F")
+    """Full-width (kanji, kana, full-width forms); a plain dict, as this is asked about every glyph pair."""
+    w = _WIDE.get(ch)
+    if w is None:
+        w = _WIDE[ch] = unicodedata.east_asian_width(ch[0]) in ("W", "F")
+    return w
 
 
 UNMAPPED = "\ufffd"  # a glyph with no Unicode mapping (pdfminer prints "(cid:N)")
@@ -71,22 +79,32 @@ def _plumber_glyphs(page: object) -> list[Glyph]:
 def _join(glyphs: list[Glyph]) -> tuple[str, float]:
     """Join one line's glyphs left to right; return the text (right-stripped) and its right edge."""
     parts: list[str] = []
-    prev: Glyph | None = None
-    right = glyphs[0][1]
-    for g in glyphs:
-        ch = g[0]
-        if prev is not None:
-            if ch == prev[0] and abs(g[1] - prev[1]) < 0.1 * g[5]:
-                continue  # overprinted duplicate (fake bold)
-            if not ch.isspace() and not prev[0].isspace():
-                gap = g[1] - prev[2]
-                limit = GAP_WIDE if _wide(ch) and _wide(prev[0]) else GAP_NARROW
-                if gap > limit * max(g[5], prev[5]):
-                    parts.append(" ")
-        parts.append(ch)
-        if not ch.isspace():
-            right = g[2]
-        prev = g
+    append = parts.append
+    wide = _WIDE
+    pch, px0, px1, psize = glyphs[0][0], glyphs[0][1], glyphs[0][2], glyphs[0][5]
+    append(pch)
+    right = px1 if not pch.isspace() else px0
+    pspace = pch.isspace()
+    for g in glyphs[1:]:
+        ch, x0, x1, _, _, size = g
+        if ch == pch and abs(x0 - px0) < 0.1 * size:
+            continue  # overprinted duplicate (fake bold)
+        space = ch.isspace()
+        if not space and not pspace:
+            gap = x0 - px1
+            big = size if size > psize else psize
+            if gap > GAP_NARROW * big or big < 0:  # below the narrow limit no pair gets a space: skip the lookups
+                w1, w2 = wide.get(ch), wide.get(pch)
+                if w1 is None:
+                    w1 = _wide(ch)
+                if w2 is None:
+                    w2 = _wide(pch)
+                if gap > (GAP_WIDE if w1 and w2 else GAP_NARROW) * big:
+                    append(" ")
+        append(ch)
+        if not space:
+            right = x1
+        pch, px0, px1, psize, pspace = ch, x0, x1, size, space
     return "".join(parts).rstrip(), right
 
 
@@ -98,31 +116,36 @@ def build_lines(glyphs: list[Glyph]) -> list[_PLine]:
     for g in sorted(glyphs, key=itemgetter(3, 1)):
         top, bottom = g[3], g[4]
         if band:
+            if top == btop and bottom == bbot and bottom >= top:  # the usual case: a glyph of the same run
+                band.append(g)
+                continue
             overlap = (bottom if bottom < bbot else bbot) - (top if top > btop else btop)
-            shorter = min(bbot - btop, bottom - top)
+            shorter = bbot - btop
+            if bottom - top < shorter:
+                shorter = bottom - top
             if overlap >= SAME_LINE * shorter:
                 band.append(g)
                 continue
-            out.extend(_finish(band))
+            _finish(band, out)
         band = [g]
         btop, bbot = top, bottom
     if band:
-        out.extend(_finish(band))
+        _finish(band, out)
     return out
 
 
-def _finish(band: list[Glyph]) -> Iterator[_PLine]:
-    band.sort(key=lambda g: g[1])
+def _finish(band: list[Glyph], out: list[_PLine]) -> None:
+    band.sort(key=_X0)
     text, right = _join(band)
     if text.strip():
-        yield _PLine(
-            text,
-            band[0][1],
-            right,
-            min(g[3] for g in band),
-            max(g[4] for g in band),
-            statistics.median(g[5] for g in band),
-        )
+        sizes = sorted(g[5] for g in band)
+        n = len(sizes)
+        # statistics.median, without its generic overhead (same arithmetic)
+        size = sizes[n // 2] if n % 2 else (sizes[n // 2 - 1] + sizes[n // 2]) / 2
+        out.append(_PLine(text, band[0][1], right, min(map(_TOP, band)), max(map(_BOTTOM, band)), size))
+
+
+_X0, _TOP, _BOTTOM = itemgetter(1), itemgetter(3), itemgetter(4)
 
 
 def right_margin(lines: list[_PLine], page_width: float) -> float | None:
@@ -195,10 +218,46 @@ def _find_tables(page: object, glyphs: list[Glyph]) -> _Found:
     """Ruled tables of a pdfplumber page; cell texts are built from our glyphs, so spacing rules match."""
     found: _Found = []
     for t in page.find_tables():  # type: ignore[attr-defined]
-        rows = [[None if cell is None else _cell_text(glyphs, cell) for cell in row.cells] for row in t.rows]
+        x0, top, x1, bottom = t.bbox
+        # every cell lies inside the table's box: test each cell against the table's glyphs, not the page's
+        mine = [g for g in glyphs if x0 <= (g[1] + g[2]) / 2 <= x1 and top <= (g[3] + g[4]) / 2 <= bottom]
+        rows = [[None if cell is None else _cell_text(mine, cell) for cell in row.cells] for row in t.rows]
         if len(rows) * max(len(r) for r in rows) > 1:  # a lone box (diagram, frame) is not a table
             found.append((rows, tuple(t.bbox)))
     return found
+
+
+@lru_cache(maxsize=1)
+def _rules_only_device() -> type:
+    """pdfplumber's layout device with string rendering left out (paths, images and marked content kept)."""
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+
+    class RulesOnly(PDFPageAggregatorWithMarkedContent):
+        def render_string(self, *_args: object, **_kwargs: object) -> None:
+            return None
+
+    return RulesOnly
+
+
+def _lay_out_rules_only(page: object) -> None:
+    """Lay a pdfplumber page out without its text, for table finding alone.
+
+    Ruled tables are found from the page's rules and boxes (pdfplumber's "lines" strategy); cell texts come
+    from pdfium's glyphs. pdfminer's per-character text handling was most of a ruled page's time (about
+    twice pdfium's whole page), so strings are not rendered: paths are laid out by the same pdfminer code, so
+    the edges, and the tables, are the same. A pdfplumber without the cached layout attribute is left alone."""
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    if not isinstance(getattr(type(page), "layout", None), property) or hasattr(page, "_layout"):
+        return
+    pdf = page.pdf  # type: ignore[attr-defined]
+    device = _rules_only_device()(pdf.rsrcmgr, pageno=page.page_number, laparams=pdf.laparams)  # type: ignore[attr-defined]
+    try:
+        PDFPageInterpreter(pdf.rsrcmgr, device).process_page(page.page_obj)  # type: ignore[attr-defined]
+    except Exception as e:
+        raise PdfminerException(e) from e
+    page._layout = device.get_result()  # type: ignore[attr-defined]
 
 
 def _cell_text(glyphs: list[Glyph], bbox: tuple[float, float, float, float]) -> str:
@@ -239,32 +298,100 @@ def _page_error(path: Path, n: int, e: Exception) -> ReadError:
     return _err(path, f"cannot read page ({type(e).__name__}: {e})", f"ページを読めません（{type(e).__name__}）", page=n)
 
 
+class _Text:
+    """pdfium's per-character text functions re-declared with plain pointer arguments.
+
+    pypdfium2 declares them with typed pointers, which ctypes converts and checks on every call; a page makes
+    about 3 calls per character, so the conversions were a third of the reader's own time."""
+
+    def __init__(self, raw: object) -> None:
+        def fn(name: str, res: object, *args: object) -> Callable[..., object]:
+            return ctypes.CFUNCTYPE(res, *args)(ctypes.cast(getattr(raw, name), ctypes.c_void_p).value)  # type: ignore[arg-type]
+
+        vp, i = ctypes.c_void_p, ctypes.c_int
+        self.unicode = fn("FPDFText_GetUnicode", ctypes.c_uint, vp, i)
+        self.text = fn("FPDFText_GetText", i, vp, i, i, vp)
+        self.generated = fn("FPDFText_IsGenerated", i, vp, i)
+        self.box = fn("FPDFText_GetLooseCharBox", i, vp, i, vp)
+        self.matrix = fn("FPDFText_GetMatrix", i, vp, i, vp)
+        self.size = fn("FPDFText_GetFontSize", ctypes.c_double, vp, i)
+        # pdfium ≥ 2023: the text object a character belongs to (its size and matrix are the object's)
+        self.object = fn("FPDFText_GetTextObject", vp, vp, i) if hasattr(raw, "FPDFText_GetTextObject") else None
+
+
+@lru_cache(maxsize=1)
+def _text_functions(raw: object) -> _Text:
+    return _Text(raw)
+
+
+_RECTF = struct.Struct("=4f")
+#: characters of a page's bulk text compared with pdfium's per-character answer before the bulk text is used
+SPOT_CHECKS = 16
+
+
+def _page_text(f: _Text, h: int | None, count: int) -> str | None:
+    """The page's characters in one call, when they are exactly the per-character ones (index for index).
+
+    pdfium's page text leaves out control characters (then its length differs and None is returned: each
+    character is asked instead); a sample is checked against the per-character answer all the same."""
+    if count <= 0:
+        return None
+    buf = ctypes.create_string_buffer(2 * (count + 1))
+    got = f.text(h, 0, count, ctypes.addressof(buf))
+    text = buf.raw[: 2 * max(0, got - 1)].decode("utf-16-le", "surrogatepass")
+    if len(text) != count:
+        return None
+    step = max(1, count // SPOT_CHECKS)
+    if any(ord(text[i]) != f.unicode(h, i) for i in (*range(0, count, step), count - 1)):
+        return None
+    return text
+
+
 def _pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
-    """Every real (not generated) character with its loose box, in top-down coordinates."""
-    r = raw
-    h = textpage
-    rect = r.FS_RECTF()  # type: ignore[attr-defined]
-    mat = r.FS_MATRIX()  # type: ignore[attr-defined]
+    """Every real (not generated) character with its loose box, in top-down coordinates.
+
+    A character's font size and matrix belong to its text object, so they are asked once per object, not
+    per character; pdfium generates only spaces and line breaks, so only a space is asked whether it is."""
+    f = _text_functions(raw)
+    h = ctypes.cast(textpage, ctypes.c_void_p).value
+    rect = raw.FS_RECTF()  # type: ignore[attr-defined]
+    mat = raw.FS_MATRIX()  # type: ignore[attr-defined]
+    prect, pmat = ctypes.addressof(rect), ctypes.addressof(mat)
+    corners = _RECTF.unpack_from  # FS_RECTF: left, top, right, bottom (float32); one call reads all four
+    rect_bytes = (ctypes.c_char * ctypes.sizeof(rect)).from_address(prect)
+    unicode, generated, box, obj_of = f.unicode, f.generated, f.box, f.object
+    sizes: dict[int | None, float] = {}
     out: list[Glyph] = []
+    append = out.append
     high = 0
-    for i in range(r.FPDFText_CountChars(h)):  # type: ignore[attr-defined]
-        if r.FPDFText_IsGenerated(h, i) == 1:  # type: ignore[attr-defined]
+    count = raw.FPDFText_CountChars(textpage)  # type: ignore[attr-defined]
+    text = _page_text(f, h, count)
+    for i in range(count):
+        code = ord(text[i]) if text is not None else unicode(h, i)
+        if code == 32 or code == 10 or code == 13:
+            if code != 32 or generated(h, i) == 1:
+                continue
+        elif 0xD800 <= code < 0xE000:
+            if code < 0xDC00:
+                high = code
+                continue
+            if high:
+                code, high = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00), 0
+        elif code == 0xFFFE or code == 0xFFFF:
             continue
-        code = r.FPDFText_GetUnicode(h, i)  # type: ignore[attr-defined]
-        if 0xD800 <= code < 0xDC00:
-            high = code
-            continue
-        if 0xDC00 <= code < 0xE000 and high:
-            code, high = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00), 0
-        if code in (10, 13, 0xFFFE, 0xFFFF):
-            continue
-        if code == 0:
+        elif code == 0:
             code = 0xFFFD  # glyph without a Unicode mapping
-        r.FPDFText_GetLooseCharBox(h, i, rect)  # type: ignore[attr-defined]
-        # pdfium's font size excludes the text matrix (``1 Tf`` + a scaled matrix is common): apply its scale
-        r.FPDFText_GetMatrix(h, i, mat)  # type: ignore[attr-defined]
-        size = r.FPDFText_GetFontSize(h, i) * math.sqrt(abs(mat.a * mat.d - mat.b * mat.c))  # type: ignore[attr-defined]
-        out.append((chr(code), rect.left, rect.right, height - rect.top, height - rect.bottom, size))
+        box(h, i, prect)
+        key = obj_of(h, i) if obj_of is not None else None
+        size = sizes.get(key) if key is not None else None
+        if size is None:
+            # pdfium's font size excludes the text matrix (``1 Tf`` + a scaled matrix is common): apply its scale
+            f.matrix(h, i, pmat)
+            size = f.size(h, i) * math.sqrt(abs(mat.a * mat.d - mat.b * mat.c))
+            if key is not None:
+                sizes[key] = size
+        left, top, right, bottom = corners(rect_bytes)
+        append((chr(code), left, right, height - top, height - bottom, size))
     return out
 
 
@@ -336,6 +463,8 @@ def _pdfium_pages(path: Path, data: bytes, tables: bool) -> Iterator[_Page]:
                         if not any(g[0] == UNMAPPED for g in again):  # else pdfium's text is the better one
                             glyphs = again
                     if tables and paths >= MIN_PATHS:
+                        if not suspect:
+                            _lay_out_rules_only(ppage)
                         found = _find_tables(ppage, glyphs)
             except ReadError:
                 raise
