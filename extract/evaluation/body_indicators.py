@@ -449,8 +449,10 @@ def sentence_targets(sent: str, period_fy: int | None = None, one_year: bool = F
         return [TargetValue(expression=sent.strip(), kind="delegated", value=None, unit=None, fiscal_year=None,
                             calendar_year=None, year_to=None, qualifier=None, start=len(sent) - len(sent.lstrip()),
                             end=len(sent.rstrip()))]
-    if not _rx("sentence-cue").search(body) and not any(rx.search(_unparen(body)[0]) for _, rx in _rule_rx()):
-        return []
+    if not _rx("sentence-cue").search(body):
+        bare = _unparen(body)[0]  # once, not once per rule
+        if not any(rx.search(bare) for _, rx in _rule_rx()):
+            return []
     aim = _rx("sentence-aim").search(body) is not None
     if not (aim or _rx("sentence-order").search(body)) or (_rx("sentence-fact").search(body) and not aim):
         return []
@@ -523,6 +525,8 @@ _TOPIC = re.compile(r"(?:について|に[\s\u3000]*ついて)は|(?<=[^\s\u3000
 
 def _unparen(f: str) -> tuple[str, list[int]]:
     """``f`` without bracketed asides (（…）), and for each kept character its offset in ``f``."""
+    if "(" not in f and "（" not in f:
+        return f, list(range(len(f)))
     out: list[str] = []
     pos: list[int] = []
     depth = 0
