@@ -30,7 +30,8 @@ from keifu.graph.vocab import PREFIXES
 from keifu.settings import setting
 
 from .pool import QueryPool, timeout_reply
-from .worker import Job, Reply, error, render, syntax_error
+from .replies import Reply, error, syntax_error
+from .worker import Job, render
 
 PREFIX_MAP = {p: str(ns) for p, ns in PREFIXES.items()}
 #: an empty store, only used to parse queries bound for a remote server (evaluation on it is instant)

@@ -28,7 +28,8 @@ from typing import TypeVar
 
 from keifu.settings import setting
 
-from .worker import Job, Reply, error, serve
+from .replies import Reply, error
+from .worker import Job, serve
 
 T = TypeVar("T")
 #: a query running this long (seconds) has its worker lowered to nice NICE_SLOW until it answers

@@ -18,10 +18,11 @@ from keifu.graph.sparql_text import add_using, names_dataset, query_form
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .describe import service_description
+from .replies import bad_graph_iri, error
 from .results import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES, parse_accept
 from .security import Refused, check_query, read_body, require_write
 from .service import Service, service_of, to_response
-from .worker import Job, bad_graph_iri, error
+from .worker import Job
 
 router = APIRouter(tags=["SPARQL"])
 
