@@ -44,6 +44,12 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("store", "KEIFU_STORE", "store", "store folder read by the lineage API when the app has none",
             "アプリにストアがないとき系譜 API が読むストアのフォルダー"),
     Setting("query_timeout", "KEIFU_QUERY_TIMEOUT", 30.0, "time limit of one SPARQL query (s)", "SPARQL クエリ1件の時間制限（秒）"),
+    Setting("slow_query_after", "KEIFU_SLOW_QUERY_AFTER", 0.25,
+            "a query running this long (s) yields the CPU to short queries until it answers",
+            "この秒数を超えて実行中のクエリは、答えるまで短いクエリに CPU を譲る"),
+    Setting("slow_query_policy", "KEIFU_SLOW_QUERY_POLICY", "idle",
+            "how a long query yields: idle (Linux SCHED_IDLE: runs only on CPU time nothing else wants) or nice "
+            "(nice 10)", "長いクエリの譲り方: idle（SCHED_IDLE: 空いた CPU 時間だけで実行）または nice（nice 10）"),
     Setting("max_rows", "KEIFU_MAX_ROWS", 100_000, "result rows before truncation", "結果の最大行数"),
     Setting("max_body", "KEIFU_MAX_BODY", 10 * MiB, "request body limit (bytes)", "要求本文の上限（バイト）"),
     Setting("write_token", "KEIFU_WRITE_TOKEN", "", "bearer token enabling SPARQL Update and Graph Store writes",
