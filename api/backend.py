@@ -87,7 +87,9 @@ class LocalBackend(Backend):
         if not self.path.is_dir():
             raise FileNotFoundError(f"store not found: {self.path} (run `keifu build` first)")
         self.timeout = timeout
-        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory, network=network)
+        # one more worker kept for short queries while every other one runs a long query (issue 16 item 2)
+        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory, network=network,
+                              reserve=setting("reserve_workers"))  # type: ignore[arg-type]
         self.reader: Store | None = None  # read-only handle for in-process readers (lineage API)
         self.on_reopen: Callable[[Store], None] | None = None  # told about the fresh read handle after a write
 

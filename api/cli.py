@@ -92,7 +92,8 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--timeout", type=float, default=setting("query_timeout"), help="query time limit in seconds / 時間制限（秒）")
     s.add_argument("--workers", type=int, default=default_workers(),
-                   help="query worker processes (default: CPUs + 1) / クエリ実行プロセス数（既定: CPU 数 + 1）")
+                   help="query worker processes (default: CPUs + 1), and one more kept for short queries while all "
+                   "of these run long ones / クエリ実行プロセス数（既定: CPU 数 + 1）。ほかに短いクエリ用に1つ")
     s.add_argument("--memory", choices=["auto", "on", "off"], default="auto",
                    help="each query worker copies the store into memory: lookups ~3x faster, for the graph's size "
                    "in RAM per worker (with its default graph, the merge of all graphs, up to twice that) and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "

@@ -117,6 +117,9 @@ class _Worker:
         self.sock: socket.socket | None = ours
         self.link = _Link()
         self.niced = False
+        self.reserve = False  # kept for short queries: takes a job only while every other worker runs a long one
+        self.busy = False  # running a job
+        self.slow = False  # its job has run past SLOW_AFTER
 
     async def connect(self) -> None:
         """Attach the socket to the event loop and wait until the worker has opened the store."""
@@ -184,8 +187,14 @@ class QueryPool:
     """``await pool.run(job)`` → Reply within ``timeout`` seconds (+ the kill), whatever the query does."""
 
     def __init__(self, store_path: str, workers: int = 2, timeout: float = setting("query_timeout"),  # type: ignore[assignment]
-                 prefixes: dict[str, str] | None = None, memory: bool = False, network: bool = False) -> None:
+                 prefixes: dict[str, str] | None = None, memory: bool = False, network: bool = False,
+                 reserve: int = 0) -> None:
         self.store_path, self.size, self.timeout = store_path, max(1, workers), timeout
+        #: workers beyond ``size`` kept for short queries: one takes a job only while every other worker runs a
+        #: query older than SLOW_AFTER, so runaways holding every worker do not make a point query wait for them
+        self.reserve = reserve
+        self.spare: deque[_Worker] = deque()  # idle reserve workers
+        self.draining = False  # exclusive(): reserve workers are taken like the others
         self.prefixes = prefixes or {}
         self.memory = memory  # each worker queries its own in-memory copy of the store
         self.network = network  # False: workers run without network (api.sandbox)
@@ -201,9 +210,10 @@ class QueryPool:
         #: a dropped request's worker is killed and replaced rather than left to finish (for long jobs)
         self.kill_dropped = False
 
-    async def _add(self) -> None:
+    async def _add(self, reserve: bool = False) -> None:
         """Start a worker; it takes requests once it has opened the store (none is sent to it before)."""
         w = self._spawn()
+        w.reserve = reserve
         self.workers.add(w)
         try:
             await w.connect()
@@ -228,31 +238,59 @@ class QueryPool:
     def _died(self) -> Reply:
         return _died()
 
-    async def _replenish(self) -> None:
+    async def _replenish(self, reserve: bool = False) -> None:
         """``_add`` in the background, retried while workers die opening the store (e.g. it is being rebuilt)."""
         while True:
             try:
-                return await self._add()
+                return await self._add(reserve)
             except (EOFError, OSError) as e:
                 log.warning("query worker failed to start, retrying / クエリ実行プロセスの起動に失敗、再試行: %s", e)
                 await asyncio.sleep(1.0)
 
     def _release(self, w: _Worker) -> None:
         """Hand ``w`` to the longest-waiting request, or keep it idle (a retired worker is stopped instead)."""
+        w.busy = w.slow = False
         if w in self.retired:
             self._retire(w)
             return
+        if w.reserve and not self.draining:
+            if not (self._all_slow() and self._hand_over(w)):
+                self.spare.append(w)
+            return
+        if not self._hand_over(w):
+            self.free.append(w)
+
+    def _hand_over(self, w: _Worker) -> bool:
+        """Give ``w`` to the longest-waiting request, if any."""
         while self.waiting:
             f = self.waiting.popleft()
             if not f.done():
+                w.busy = True
                 f.set_result(w)
+                return True
+        return False
+
+    def _all_slow(self) -> bool:
+        """No worker is idle, and every busy one (the reserve apart) runs a query older than SLOW_AFTER."""
+        return not self.free and not any(w.busy and not w.slow for w in self.workers if not w.reserve)
+
+    def _went_slow(self, w: _Worker) -> None:
+        """``w``'s query has run SLOW_AFTER: lower it; if every worker now runs a long one, a reserve worker
+        takes the next waiting request."""
+        w.lower_priority()
+        w.slow = True
+        while self.spare and self.waiting and self._all_slow():
+            spare = self.spare.popleft()
+            if not self._hand_over(spare):
+                self.spare.appendleft(spare)
                 return
-        self.free.append(w)
 
     async def _acquire(self, deadline: float) -> _Worker:
         """An idle worker, waiting for one until ``deadline`` (TimeoutError)."""
-        if self.free:
-            return self.free.popleft()
+        if self.free or (self.spare and (self.draining or self._all_slow())):
+            w = self.free.popleft() if self.free else self.spare.popleft()
+            w.busy = True
+            return w
         loop = asyncio.get_running_loop()
         f: asyncio.Future[_Worker] = loop.create_future()
         self.waiting.append(f)
@@ -273,8 +311,8 @@ class QueryPool:
 
     async def start(self) -> None:
         self.started = True
-        for _ in range(self.size):
-            await self._add()
+        for k in range(self.size + self.reserve):
+            await self._add(reserve=k >= self.size)
 
     async def close(self) -> None:
         for t in list(self.tasks):
@@ -290,7 +328,7 @@ class QueryPool:
         assert self.started, "pool not started"
         limit = self.timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
-        if not self.free and len(self.waiting) >= self.queue:
+        if not self.free and not self.spare and len(self.waiting) >= self.queue:
             return self._busy()
         try:
             w = await self._acquire(loop.time() + limit)
@@ -299,7 +337,7 @@ class QueryPool:
         deadline = loop.time() + limit
         fut: asyncio.Future[bytes] = loop.create_future()
         timer = loop.call_at(deadline, _expire, fut)
-        slow = loop.call_later(SLOW_AFTER, w.lower_priority)  # a long query yields the CPU to short ones
+        slow = loop.call_later(SLOW_AFTER, self._went_slow, w)  # a long query yields the CPU to short ones
         try:
             w.send(job, fut)
             msg = await fut
@@ -349,7 +387,7 @@ class QueryPool:
         if w in self.retired:  # its successor is already serving
             self.retired.discard(w)
             return
-        self._background(self._replenish())
+        self._background(self._replenish(w.reserve))
 
     def _retire(self, w: _Worker) -> None:
         w.kill()
@@ -364,27 +402,32 @@ class QueryPool:
         server's own writes stop the world; :meth:`refresh` serves builds made by another process.)"""
         deadline = asyncio.get_running_loop().time() + (wait or self.timeout + 5)
         taken: list[_Worker] = []
+        self.draining = True  # reserve workers are taken too
         try:
-            for _ in range(self.size):
+            for _ in range(self.size + self.reserve):
                 taken.append(await self._acquire(deadline))
         except BaseException:  # not all of them came back in time: nothing written, the pool as it was
+            self.draining = False
             for w in taken:
                 self._release(w)
             raise
+        self.draining = False
         for w in taken:
             w.kill()
             self.workers.discard(w)
         try:
             return await asyncio.to_thread(fn)
         finally:
-            for _ in taken:
-                self._background(self._replenish())
+            for w in taken:
+                self._background(self._replenish(w.reserve))
 
     async def refresh(self) -> None:
         """Replace every worker by a fresh one, which sees the store as it is now (after a write, or a build
         by another process). The old workers answer until the new ones are ready: no request waits for a
         reload, and none is refused. A busy old worker finishes its query first."""
-        fresh = [self._spawn() for _ in range(self.size)]
+        fresh = [self._spawn() for _ in range(self.size + self.reserve)]
+        for w in fresh[self.size:]:
+            w.reserve = True
         try:
             await asyncio.gather(*(w.connect() for w in fresh))
         except BaseException:
@@ -392,8 +435,9 @@ class QueryPool:
                 w.kill()
             raise
         old, self.workers = self.workers, set(fresh)
-        idle = [w for w in self.free if w in old]
+        idle = [w for w in [*self.free, *self.spare] if w in old]
         self.free = deque(w for w in self.free if w not in old)
+        self.spare = deque(w for w in self.spare if w not in old)
         self.retired |= old - set(idle)  # stopped when they come back (see _release)
         for w in idle:
             w.kill()

@@ -50,6 +50,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("slow_query_policy", "KEIFU_SLOW_QUERY_POLICY", "idle",
             "how a long query yields: idle (Linux SCHED_IDLE: runs only on CPU time nothing else wants) or nice "
             "(nice 10)", "長いクエリの譲り方: idle（SCHED_IDLE: 空いた CPU 時間だけで実行）または nice（nice 10）"),
+    Setting("reserve_workers", "KEIFU_RESERVE_WORKERS", 1,
+            "query workers beyond --workers kept for short queries while every other worker runs a long one",
+            "--workers のほかに、全プロセスが長いクエリを実行中のとき短いクエリに使うクエリ実行プロセス数"),
     Setting("max_rows", "KEIFU_MAX_ROWS", 100_000, "result rows before truncation", "結果の最大行数"),
     Setting("max_body", "KEIFU_MAX_BODY", 10 * MiB, "request body limit (bytes)", "要求本文の上限（バイト）"),
     Setting("write_token", "KEIFU_WRITE_TOKEN", "", "bearer token enabling SPARQL Update and Graph Store writes",

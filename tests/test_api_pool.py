@@ -156,3 +156,34 @@ def test_a_long_query_runs_at_low_priority_until_it_answers(sample_store_path: P
         return os.getpriority(os.PRIO_PROCESS, pid) == pool_mod.NICE_SLOW
 
     asyncio.run(scenario())
+
+
+def test_a_reserve_worker_answers_short_queries_while_the_others_run_long_ones(sample_store_path: Path) -> None:  # noqa: F811
+    """With every regular worker running a query past SLOW_AFTER, a reserve worker takes the next request at
+    once; while a regular worker runs a short query, the reserve stays out (the next request waits its turn)."""
+    import time
+
+    from keifu.api import pool as pool_mod
+
+    async def scenario() -> None:
+        pool = QueryPool(str(sample_store_path), workers=1, timeout=4, reserve=1)
+        await pool.start()
+        try:
+            assert len(pool.workers) == 2 and len(pool.spare) == 1 and len(pool.free) == 1
+            runaway = asyncio.ensure_future(pool.run(Job(RUNAWAY, JSON)))
+            await asyncio.sleep(0.05)
+            assert not pool._all_slow()  # busy, not yet long: a request now would wait, not take the reserve
+            await asyncio.sleep(pool_mod.SLOW_AFTER + 0.2)
+            t0 = time.monotonic()
+            r = await pool.run(Job(ASK, JSON), timeout=30)
+            took = time.monotonic() - t0
+            assert r.status == 200 and took < 1.5 and not runaway.done(), took
+            assert len(pool.spare) == 1  # the reserve came back to wait for the next such moment
+            assert (await runaway).status == 503  # the runaway still ends at its time limit
+            while len(pool.spare) + len(pool.free) < 2:  # its worker is replaced, as a regular one
+                await asyncio.sleep(0.05)
+            assert sum(w.reserve for w in pool.workers) == 1
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
