@@ -337,7 +337,8 @@ class QueryPool:
         deadline = loop.time() + limit
         fut: asyncio.Future[bytes] = loop.create_future()
         timer = loop.call_at(deadline, _expire, fut)
-        slow = loop.call_later(SLOW_AFTER, self._went_slow, w)  # a long query yields the CPU to short ones
+        # a long query yields the CPU to short ones; a heavy client's (its last one ran long) from the start
+        slow = loop.call_later(0.0 if getattr(job, "low_priority", False) else SLOW_AFTER, self._went_slow, w)
         try:
             w.send(job, fut)
             msg = await fut

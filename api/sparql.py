@@ -95,7 +95,8 @@ async def run_query(svc: Service, request: Request, text: str, params: list[tupl
     job = Job(text, accept_of(request, params),
               default_graphs=graphs_of(params, "default-graph-uri"),
               named_graphs=graphs_of(params, "named-graph-uri"),
-              max_rows=svc.limits.max_rows, base=endpoint_url(request), own_dataset=names_dataset(text))
+              max_rows=svc.limits.max_rows, base=endpoint_url(request), own_dataset=names_dataset(text),
+              low_priority=svc.is_heavy(client, now))
     n = svc.begin(client, now)
     try:
         reply = await svc.backend.query(job)

@@ -36,6 +36,8 @@ class Job:
     base: str | None = None
     #: the query names its own dataset (FROM / FROM NAMED; told by the server: workers import no lexer)
     own_dataset: bool = False
+    #: run at low priority from the start (the client's last query ran long: see Service.heavy); read by the pool
+    low_priority: bool = False
 
 
 def render(res: object, job: Job, prefixes: dict[str, str] | None) -> Reply:

@@ -147,6 +147,12 @@ def test_a_long_query_runs_at_low_priority_until_it_answers(sample_store_path: P
             assert task.done() or lowered(fresh.proc.pid)
             r = await task
             assert r.status == 200 and b"n" in r.body and not lowered(next(iter(pool.workers)).proc.pid)
+            # a heavy client's query (its last one ran long) is lowered from the start
+            slow.low_priority = True
+            task = asyncio.ensure_future(pool.run(slow, timeout=60))
+            await asyncio.sleep(min(0.1, pool_mod.SLOW_AFTER / 2))
+            assert task.done() or lowered(fresh.proc.pid)
+            assert (await task).status == 200 and not lowered(fresh.proc.pid)
         finally:
             await pool.close()
 
