@@ -29,7 +29,7 @@ from keifu.graph.vocab import PREFIXES
 
 from keifu.settings import setting
 
-from .pool import QueryPool, timeout_reply
+from .pool import SLOW_AFTER, SLOW_POLICY, QueryPool, timeout_reply
 from .replies import Reply, error, syntax_error
 from .worker import Job, render
 
@@ -89,7 +89,8 @@ class LocalBackend(Backend):
         self.timeout = timeout
         # one more worker kept for short queries while every other one runs a long query (issue 16 item 2)
         self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory, network=network,
-                              reserve=setting("reserve_workers"))  # type: ignore[arg-type]
+                              reserve=setting("reserve_workers"), slow_after=SLOW_AFTER,  # type: ignore[arg-type]
+                              slow_policy=SLOW_POLICY)
         self.reader: Store | None = None  # read-only handle for in-process readers (lineage API)
         self.on_reopen: Callable[[Store], None] | None = None  # told about the fresh read handle after a write
 

@@ -32,10 +32,12 @@ from .replies import Reply, error
 from .worker import Job, serve
 
 T = TypeVar("T")
-#: a query running this long (seconds) has its worker lowered until it answers: to SCHED_IDLE (policy "idle",
-#: where the platform has it) or to nice NICE_SLOW. bench/bench_hostile.py measured a point query's p99 with
-#: runaways re-sent by 3 clients at 4.3× its idle p99 with nice 10 after 1 s (a fresh runaway ran at full
-#: priority for its first second, and nice 10 still takes ~10 % of a CPU each), see the module's history
+#: a job running this long (seconds) has its worker lowered until it answers: to nice NICE_SLOW (policy "nice"),
+#: or to SCHED_IDLE (policy "idle", where the platform has it). The SPARQL pool takes its values from the
+#: settings slow_query_after / slow_query_policy (SLOW_AFTER, SLOW_POLICY: 0.25 s, idle): with nice 10 after 1 s,
+#: bench/bench_hostile.py measured a point query's p99 with 3 runaway clients at 4.3× its idle p99 (a fresh
+#: runaway ran at full priority for a second, and nice 10 still takes ~10 % of a CPU). Other pools (draft
+#: validation) keep nice 10 after 1 s.
 SLOW_AFTER: float = setting("slow_query_after")  # type: ignore[assignment]
 SLOW_POLICY: str = setting("slow_query_policy")  # type: ignore[assignment]
 NICE_SLOW = 10
@@ -117,6 +119,7 @@ class _Worker:
         self.sock: socket.socket | None = ours
         self.link = _Link()
         self.niced = False
+        self.idle = False  # lowered to SCHED_IDLE (else to nice NICE_SLOW)
         self.reserve = False  # kept for short queries: takes a job only while every other worker runs a long one
         self.busy = False  # running a job
         self.slow = False  # its job has run past SLOW_AFTER
@@ -134,11 +137,12 @@ class _Worker:
         self.link.waiter, self.link.unclaimed = waiter, False
         self.link.transport.write(frame(pickle.dumps(job, pickle.HIGHEST_PROTOCOL)))
 
-    def lower_priority(self) -> None:
-        """Let a long query run only on CPU time short queries leave (SCHED_IDLE), or at nice 10: on few cores a
-        runaway query otherwise takes the CPU that short queries need."""
+    def lower_priority(self, policy: str = "nice") -> None:
+        """Let a long query run only on CPU time short queries leave (``policy`` "idle": SCHED_IDLE), or at nice
+        10: on few cores a runaway query otherwise takes the CPU that short queries need."""
         try:
-            if SLOW_POLICY == "idle" and _IDLE is not None:
+            self.idle = policy == "idle" and _IDLE is not None
+            if self.idle:
                 os.sched_setscheduler(self.proc.pid, _IDLE, os.sched_param(0))
             else:
                 os.setpriority(os.PRIO_PROCESS, self.proc.pid, NICE_SLOW)
@@ -149,7 +153,7 @@ class _Worker:
     def restore_priority(self) -> bool:
         """Back to normal priority; False where only a privileged process may raise a priority."""
         try:
-            if SLOW_POLICY == "idle" and _IDLE is not None:
+            if self.idle:
                 os.sched_setscheduler(self.proc.pid, os.SCHED_OTHER, os.sched_param(0))
             else:
                 os.setpriority(os.PRIO_PROCESS, self.proc.pid, 0)
@@ -188,13 +192,14 @@ class QueryPool:
 
     def __init__(self, store_path: str, workers: int = 2, timeout: float = setting("query_timeout"),  # type: ignore[assignment]
                  prefixes: dict[str, str] | None = None, memory: bool = False, network: bool = False,
-                 reserve: int = 0) -> None:
+                 reserve: int = 0, slow_after: float = 1.0, slow_policy: str = "nice") -> None:
         self.store_path, self.size, self.timeout = store_path, max(1, workers), timeout
         #: workers beyond ``size`` kept for short queries: one takes a job only while every other worker runs a
         #: query older than SLOW_AFTER, so runaways holding every worker do not make a point query wait for them
         self.reserve = reserve
         self.spare: deque[_Worker] = deque()  # idle reserve workers
         self.draining = False  # exclusive(): reserve workers are taken like the others
+        self.slow_after, self.slow_policy = slow_after, slow_policy  # see SLOW_AFTER
         self.prefixes = prefixes or {}
         self.memory = memory  # each worker queries its own in-memory copy of the store
         self.network = network  # False: workers run without network (api.sandbox)
@@ -277,7 +282,7 @@ class QueryPool:
     def _went_slow(self, w: _Worker) -> None:
         """``w``'s query has run SLOW_AFTER: lower it; if every worker now runs a long one, a reserve worker
         takes the next waiting request."""
-        w.lower_priority()
+        w.lower_priority(self.slow_policy)
         w.slow = True
         while self.spare and self.waiting and self._all_slow():
             spare = self.spare.popleft()
@@ -338,7 +343,7 @@ class QueryPool:
         fut: asyncio.Future[bytes] = loop.create_future()
         timer = loop.call_at(deadline, _expire, fut)
         # a long query yields the CPU to short ones; a heavy client's (its last one ran long) from the start
-        slow = loop.call_later(0.0 if getattr(job, "low_priority", False) else SLOW_AFTER, self._went_slow, w)
+        slow = loop.call_later(0.0 if getattr(job, "low_priority", False) else self.slow_after, self._went_slow, w)
         try:
             w.send(job, fut)
             msg = await fut

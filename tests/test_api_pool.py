@@ -128,7 +128,8 @@ def test_a_long_query_runs_at_low_priority_until_it_answers(sample_store_path: P
     from keifu.api import pool as pool_mod
 
     async def scenario() -> None:
-        pool = QueryPool(str(sample_store_path), workers=1, timeout=3)
+        pool = QueryPool(str(sample_store_path), workers=1, timeout=3, slow_after=pool_mod.SLOW_AFTER,
+                         slow_policy=pool_mod.SLOW_POLICY)
         await pool.start()
         try:
             (w,) = pool.workers
@@ -172,7 +173,7 @@ def test_a_reserve_worker_answers_short_queries_while_the_others_run_long_ones(s
     from keifu.api import pool as pool_mod
 
     async def scenario() -> None:
-        pool = QueryPool(str(sample_store_path), workers=1, timeout=4, reserve=1)
+        pool = QueryPool(str(sample_store_path), workers=1, timeout=4, reserve=1, slow_after=pool_mod.SLOW_AFTER)
         await pool.start()
         try:
             assert len(pool.workers) == 2 and len(pool.spare) == 1 and len(pool.free) == 1
