@@ -57,7 +57,7 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         await drafts.close()
         await backend.close()
 
-    app = FastAPI(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = sparql.SparqlFirst(title="keifu 系譜 SPARQL", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="SPARQL 1.1 endpoint over the keifu policy graph / 政策の系譜グラフの SPARQL エンドポイント")
     errors.install(app)
     app.state.service = Service(backend, limits, queries_dir)
@@ -68,7 +68,6 @@ def create_app(backend: Backend, limits: Limits | None = None, queries_dir: Path
         app.include_router(r)
     for mod in EXTRA_ROUTERS:
         app.include_router(import_module(mod).router)
-    app.add_middleware(sparql.SparqlFastPath)  # added first: inside CORS, which must see /sparql too
     app.add_middleware(SecurityHeaders)
     if limits.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"],

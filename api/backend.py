@@ -29,8 +29,9 @@ from keifu.graph.store import BUILD_STATE, DEFAULT_GRAPH, Store, build_state
 from keifu.graph.vocab import PREFIXES
 from keifu.settings import setting
 
-from .pool import QueryPool, timeout_reply
-from .worker import Job, Reply, error, render, syntax_error
+from .pool import SLOW_AFTER, SLOW_POLICY, QueryPool, timeout_reply
+from .replies import Reply, error, syntax_error
+from .worker import Job, render
 
 PREFIX_MAP = {p: str(ns) for p, ns in PREFIXES.items()}
 #: an empty store, only used to parse queries bound for a remote server (evaluation on it is instant)
@@ -86,7 +87,10 @@ class LocalBackend(Backend):
         if not self.path.is_dir():
             raise FileNotFoundError(f"store not found: {self.path} (run `keifu build` first)")
         self.timeout = timeout
-        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory, network=network)
+        # one more worker kept for short queries while every other one runs a long query (issue 16 item 2)
+        self.pool = QueryPool(str(self.path), workers, timeout, PREFIX_MAP, memory=memory, network=network,
+                              reserve=setting("reserve_workers"), slow_after=SLOW_AFTER,  # type: ignore[arg-type]
+                              slow_policy=SLOW_POLICY)
         self.reader: Store | None = None  # read-only handle for in-process readers (lineage API)
         self.on_reopen: Callable[[Store], None] | None = None  # told about the fresh read handle after a write
 

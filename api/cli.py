@@ -72,8 +72,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
           file=sys.stderr)
     # uvicorn picks httptools and uvloop when installed (uvicorn[standard]): several times less CPU per request
     # than h11 and asyncio's loop. One process: the queries run in the worker pool's processes anyway.
+    from .header_guard import guarded_protocol
+
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level in ("debug", "trace", "info"))
+                access_log=args.log_level in ("debug", "trace", "info"), http=guarded_protocol(args.header_timeout))
     return 0
 
 
@@ -89,12 +91,16 @@ def add_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--timeout", type=float, default=setting("query_timeout"), help="query time limit in seconds / 時間制限（秒）")
     s.add_argument("--workers", type=int, default=default_workers(),
-                   help="query worker processes (default: CPUs + 1) / クエリ実行プロセス数（既定: CPU 数 + 1）")
+                   help="query worker processes (default: CPUs + 1), and one more kept for short queries while all "
+                   "of these run long ones / クエリ実行プロセス数（既定: CPU 数 + 1）。ほかに短いクエリ用に1つ")
     s.add_argument("--memory", choices=["auto", "on", "off"], default="auto",
                    help="each query worker copies the store into memory: lookups ~3x faster, for the graph's size "
                    "in RAM per worker (with its default graph, the merge of all graphs, up to twice that) and a copy (~1.5 s per 100k quads) whenever a worker starts, i.e. after a "
                    "write or a stopped query; auto: up to KEIFU_MEMORY_MAX_QUADS (1,000,000) quads / "
                    "各クエリ実行プロセスがストアをメモリに複製（検索が約3倍速い）。auto は100万クアッドまで")
+    s.add_argument("--header-timeout", type=float, default=10.0,
+                   help="close a connection whose request headers are not complete this many seconds after it opened "
+                   "or after its last answer / リクエストヘッダーがこの秒数内に揃わない接続を閉じる")
     s.add_argument("--max-rows", type=int, default=setting("max_rows"), help="result rows before truncation / 最大行数")
     s.add_argument("--max-body", type=int, default=setting("max_body"), help="request body limit in bytes")
     s.add_argument("--write-token", help="enable update and Graph Store writes with this bearer token "

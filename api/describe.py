@@ -16,9 +16,10 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 from keifu.graph.store import graph_triples
 from keifu.graph.vocab import ID_BASE, KF
 
+from .replies import Reply, not_acceptable
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, parse_accept, write_triples
 from .service import Service, service_of, to_response
-from .worker import Job, Reply, not_acceptable
+from .worker import Job
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")

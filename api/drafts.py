@@ -21,8 +21,9 @@ from keifu.graph.draft import DraftError, unprocessable, validate_bytes, warm_up
 from keifu.settings import setting
 
 from .pool import QueryPool, _Worker
+from .replies import Reply, error
 from .sandbox import without_network
-from .worker import Reply, answer_jobs, error
+from .worker import answer_jobs
 
 JSON = "application/json"
 TURTLE = "text/turtle"

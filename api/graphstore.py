@@ -22,10 +22,11 @@ from fastapi.responses import Response
 from keifu.graph.store import DEFAULT_GRAPH
 from keifu.graph.vocab import ID_BASE
 
+from .replies import Reply, error, syntax_error
 from .results import GRAPH_TYPES, parse_accept
 from .security import Refused, read_body, require_write
 from .service import service_of, to_response
-from .worker import Job, Reply, error, syntax_error
+from .worker import Job
 
 router = APIRouter(tags=["Graph Store"])
 _GRAPH_DOC = "IRI of the named graph (one per source file) / 名前付きグラフの IRI"

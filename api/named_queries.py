@@ -30,9 +30,10 @@ from keifu.graph.named_query import (  # noqa: F401 - re-exported: the parser li
 )
 from keifu.graph.sparql_text import names_dataset
 
+from .replies import error
 from .service import service_of, to_response
 from .sparql import accept_of
-from .worker import Job, error
+from .worker import Job
 
 router = APIRouter(tags=["named queries 保存クエリ"])
 

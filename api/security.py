@@ -1,6 +1,6 @@
 """Safety rules of the service: write token, request-body limit, no SERVICE calls or LOAD by default.
 
-Every refusal is a JSON error with Japanese and English messages (see :func:`keifu.api.worker.error`).
+Every refusal is a JSON error with Japanese and English messages (see :func:`keifu.api.replies.error`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from keifu.graph.sparql_text import blank
 from keifu.settings import setting
 
 from .outbound import UNVERIFIED, outbound_calls
-from .worker import Reply, error
+from .replies import Reply, error
 
 
 @dataclass(slots=True)

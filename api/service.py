@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from .backend import Backend
+from .replies import Reply
 from .security import Limits
-from .worker import Reply
 
 #: a query running longer than this (seconds) counts as expensive for the per-client limit
 LONG_QUERY = 1.0

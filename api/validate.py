@@ -25,9 +25,9 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from keifu.graph.draft import MAX_BYTES, DraftError
 
 from .drafts import DraftJob, DraftPool, answer
+from .replies import Reply
 from .security import read_body
 from .service import to_response
-from .worker import Reply
 
 PAGE = Path(__file__).resolve().parent / "static" / "validate.html"
 #: multipart framing on top of the largest draft

@@ -7,9 +7,7 @@ tuples, which pickle cheaply); SELECT results are written by oxigraph itself unl
 
 from __future__ import annotations
 
-import json
 import pickle
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,10 +18,9 @@ import pyoxigraph as ox
 
 from keifu.settings import setting
 
+from .replies import Reply, bad_graph_iri, error, not_acceptable, syntax_error
 from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, write_boolean, write_solutions, write_triples
 from .sandbox import without_network
-
-_AT = re.compile(r"at (\d+):(\d+)")
 
 
 @dataclass(slots=True)
@@ -39,33 +36,8 @@ class Job:
     base: str | None = None
     #: the query names its own dataset (FROM / FROM NAMED; told by the server: workers import no lexer)
     own_dataset: bool = False
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    media: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def error(status: int, code: str, en: str, ja: str, **extra: object) -> Reply:
-    """A JSON error reply with Japanese and English messages."""
-    body = {"error": {"code": code, "message_ja": ja, "message_en": en, **extra}}
-    return Reply(status, "application/json", json.dumps(body, ensure_ascii=False).encode())
-
-
-def syntax_error(e: Exception) -> Reply:
-    """400 with the parser's line and column (pyoxigraph says ``error at L:C: …``)."""
-    msg = str(e)
-    m = _AT.search(msg)
-    where = {"line": int(m.group(1)), "column": int(m.group(2))} if m else {}
-    return error(400, "malformed-query", f"SPARQL syntax error: {msg}", f"SPARQL の構文エラー: {msg}", **where)
-
-
-def not_acceptable(kind: str, offered: list[str]) -> Reply:
-    return error(406, "not-acceptable", f"no acceptable format for a {kind} result; offered: {', '.join(offered)}",
-                 f"{kind} の結果を要求された形式で返せません。対応形式: {', '.join(offered)}", offered=offered)
+    #: run at low priority from the start (the client's last query ran long: see Service.heavy); read by the pool
+    low_priority: bool = False
 
 
 def render(res: object, job: Job, prefixes: dict[str, str] | None) -> Reply:
@@ -207,10 +179,6 @@ def _query(store: ox.Store, job: Job, kwargs: dict[str, object]) -> object:
             raise
         kwargs["base_iri"] = job.base
         return store.query(job.query, **kwargs)
-
-
-def bad_graph_iri(e: Exception) -> Reply:
-    return error(400, "bad-graph-iri", f"bad graph IRI in the dataset: {e}", f"データセットのグラフ IRI が不正です: {e}")
 
 
 def open_store(store_path: str, memory: bool = False) -> ox.Store:

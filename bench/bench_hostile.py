@@ -11,7 +11,7 @@
     ``--one-client`` sends them all from one address instead. Target: p99 with 3 runaways < 2x p99 with none.
 
     python bench/bench_hostile.py [--seconds 15] [--timeout 5] [--skip-memory] [--skip-fairness] [--one-client]
-                                  [--serve KEIFU-SERVE-OPTIONS...]
+                                  [--variant NAME=ENV=VALUE,...] [--serve KEIFU-SERVE-OPTIONS...]
 
 ``--timeout`` is the server's query time limit (default 5 s here, so runaways are killed and their workers
 restarted within each phase). At most ``--max-probes`` probes per phase; every request has a client timeout.
@@ -183,31 +183,40 @@ def main() -> None:
     ap.add_argument("--one-client", action="store_true", help="all runaways from one address")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-fairness", action="store_true")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=ENV=VALUE,…",
+                    help="also measure fairness on a server with these environment settings, e.g. "
+                    "--variant nice-1s=KEIFU_SLOW_QUERY_POLICY=nice,KEIFU_SLOW_QUERY_AFTER=1 (repeatable)")
     ap.add_argument("--serve", nargs=argparse.REMAINDER, default=[],
                     help="the rest is passed to keifu serve (e.g. --serve --validate-memory 1024)")
     args = ap.parse_args()
+    variants: list[tuple[str, dict[str, str]]] = [("defaults", {})]
+    for v in args.variant:
+        name, _, settings = v.partition("=")
+        variants.append((name, dict(kv.split("=", 1) for kv in settings.split(",") if kv)))
     with tempfile.TemporaryDirectory(prefix="keifu-hostile-") as tmp_:
         tmp = Path(tmp_)
         store = build_samples(tmp / "store")
-        port = free_port()
-        log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - a file, not a pipe that could fill and block the server
-        proc = subprocess.Popen([sys.executable, "-m", "keifu.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
-                                 "--port", str(port), "--timeout", str(args.timeout), *args.serve],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(proc, f"{base}/sparql", 120, lambda: (tmp / "serve.log").read_text(errors="replace"))
-            print(f"keifu serve pid {proc.pid} on {base} (defaults, --timeout {args.timeout:g} {' '.join(args.serve)}); "
-                  f"{os.cpu_count()} CPUs")
-            if not args.skip_memory:
-                memory(base, proc.pid, tmp)
-            if not args.skip_fairness:
-                fairness(base, args.seconds, args.timeout, args.one_client, args.max_probes)
-            if proc.poll() is not None:
-                print("the server exited!")
-        finally:
-            stop(proc)
-            log.close()
+        for k, (name, env) in enumerate(variants):
+            port = free_port()
+            log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - a file, not a pipe that could fill and block the server
+            proc = subprocess.Popen([sys.executable, "-m", "keifu.cli", "serve", "--store", str(store), "--host",
+                                     "127.0.0.1", "--port", str(port), "--timeout", str(args.timeout), *args.serve],
+                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, **env})
+            base = f"http://127.0.0.1:{port}"
+            try:
+                wait_ready(proc, f"{base}/sparql", 120, lambda: (tmp / "serve.log").read_text(errors="replace"))
+                print(f"\n[{name}] keifu serve pid {proc.pid} on {base} (--timeout {args.timeout:g} "
+                      f"{' '.join(args.serve)} {' '.join(f'{a}={b}' for a, b in env.items())}); {os.cpu_count()} CPUs")
+                if not args.skip_memory and k == 0:
+                    memory(base, proc.pid, tmp)
+                if not args.skip_fairness:
+                    fairness(base, args.seconds, args.timeout, args.one_client, args.max_probes)
+                if proc.poll() is not None:
+                    print("the server exited!")
+            finally:
+                stop(proc)
+                log.close()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
-"""SPARQL endpoint benchmark: keifu serve vs an rdflib in-memory endpoint over the same ~10⁵ triples.
+"""SPARQL endpoint benchmark: keifu serve vs Oxigraph's own server (the real limit) and rdflib, same ~10⁵ triples.
 
 The real corpus graph (or the samples when the corpus is absent) is replicated with renamed IRIs until it
 holds about ``--triples`` quads. Every server runs as its own process on 127.0.0.1 and serves that graph:
 keifu serve with the store on disk (--memory off), keifu serve as it starts by default on a graph of this
 size (--memory auto = on: each query worker holds a copy of the store in memory), and rdflib (a Dataset loaded from the N-Quads dump of keifu's store, union default graph like
 keifu's, behind http.server with TCP_NODELAY; without it every answer waited ~40 ms for a delayed ACK, as
-headers and body go out in two writes). Before measuring, every sampled query is sent to every server one
+headers and body go out in two writes), and Oxigraph's own server (the ``oxigraph`` CLI from PyPI, Rust, the
+engine keifu embeds) twice: ``oxigraph serve-read-only --union-default-graph`` on keifu's store on disk (what
+``keifu --memory off`` does), and ``oxigraph serve`` in memory, loaded with the same N-Quads and the same merge
+of all graphs into its default graph that keifu's in-memory workers make. Before measuring, every sampled query is sent to every server one
 at a time and must get the same number of rows; then each server gets a 1 s warm-up.
 
 The client is the same for all: ``--clients`` threads, each on one keep-alive connection, sending the next
@@ -17,10 +20,15 @@ servers take turns in ``--rounds`` rounds, so background load on a shared machin
 alike; each gets ``--seconds`` in all.
 
 Reported per query and server: requests/s, p50/p99 latency, CPU ms per answered request (the server's
-process tree, from /proc) and the throughput ratio to rdflib. uvicorn runs on httptools and uvloop when they
+process tree, from /proc) and the throughput ratio to the Oxigraph server of the same storage (disk for
+``keifu --memory off``, memory for the others). uvicorn runs on httptools and uvloop when they
 are installed (uvicorn[standard]); the line "keifu serve: http=…, loop=…" says which ran.
 
     python bench/bench_sparql.py [--triples 100000] [--seconds 8] [--clients 4] [--workers N] [--rounds 4]
+                                 [--no-rdflib] [--only point|lineage]
+
+``oxigraph`` is looked up beside this Python, then on PATH (``pip install oxigraph``, the ``bench`` extra); without
+it the Oxigraph peers are left out and said so.
 
 keifu serve runs with its default number of query workers (CPUs + 1) unless ``--workers`` is given.
 """
@@ -33,6 +41,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -113,6 +122,54 @@ def replicated_store(path: Path, target: int) -> tuple[int, list[str]]:
     return n, objs  # type: ignore[return-value]
 
 
+def oxigraph_cli() -> str | None:
+    """The ``oxigraph`` server binary: beside this interpreter (a venv's bin), else on PATH."""
+    here = Path(sys.executable).parent / "oxigraph"
+    return str(here) if here.exists() else shutil.which("oxigraph")
+
+
+def wait_http(url: str, proc: subprocess.Popen, seconds: float = 60.0) -> None:
+    """Wait until ``url`` answers an ASK (the server is up), or fail if ``proc`` exits."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            status, _ = Client(url).send(Client(url).request("ASK {}"))
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+def oxigraph_servers(cli: str, store: str, nq: Path, stack: ExitStack) -> dict[str, tuple[str, int]]:
+    """Oxigraph's own server on disk (read-only on keifu's store, union default graph as keifu's --memory off) and
+    in memory (the N-Quads loaded, then the merge of all graphs inserted into the default graph, as keifu's
+    in-memory workers do): name → (query URL, pid)."""
+    out: dict[str, tuple[str, int]] = {}
+    for name, args in (("oxigraph disk", ["serve-read-only", "--location", store, "--union-default-graph"]),
+                       ("oxigraph memory", ["serve"])):
+        port = free_port()
+        proc = subprocess.Popen([cli, *args, "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        stack.callback(lambda p=proc: (p.terminate(), p.wait(10)))
+        url = f"http://127.0.0.1:{port}/query"
+        wait_http(url, proc)
+        if name == "oxigraph memory":
+            for path, ctype, body in (("/store", "application/n-quads", nq.read_bytes()),
+                                      ("/update", "application/sparql-update",
+                                       b"INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")):
+                with socket.create_connection(("127.0.0.1", port), timeout=300) as sock:
+                    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {ctype}\r\n"
+                                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+                    head = sock.recv(4096)
+                    assert head[9:10] == b"2", head[:200]
+        out[name] = (url, proc.pid)
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` and all its descendants (Linux /proc; 0 elsewhere)."""
     parent: dict[int, int] = {}
@@ -141,6 +198,7 @@ class Client:
     """
 
     _LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.I)
+    _CHUNKED = re.compile(rb"\r\ntransfer-encoding:\s*chunked", re.I)  # Oxigraph's server streams its answers
 
     def __init__(self, url: str) -> None:
         u = urlsplit(url)
@@ -175,7 +233,10 @@ class Client:
             head = self.buf[:end]
             m = self._LENGTH.search(head)
             if m is None:
-                raise ValueError(f"answer without Content-Length: {head[:200]!r}")
+                if self._CHUNKED.search(head) is None:
+                    raise ValueError(f"answer without Content-Length: {head[:200]!r}")
+                self.buf = self.buf[end + 4:]
+                return int(head[9:12]), self._chunks()
             start, n = end + 4, int(m.group(1))
             while len(self.buf) < start + n:
                 self._recv()
@@ -184,6 +245,20 @@ class Client:
         except BaseException:
             self.close()
             raise
+
+    def _chunks(self) -> bytes:
+        """A chunked body (no trailers), from ``self.buf`` on."""
+        parts = []
+        while True:
+            while (eol := self.buf.find(b"\r\n")) < 0:
+                self._recv()
+            n = int(self.buf[:eol].split(b";")[0], 16)
+            while len(self.buf) < eol + 2 + n + 2:
+                self._recv()
+            parts.append(self.buf[eol + 2:eol + 2 + n])
+            self.buf = self.buf[eol + 2 + n + 2:]
+            if n == 0:
+                return b"".join(parts)
 
     def close(self) -> None:
         if self.sock is not None:
@@ -258,6 +333,11 @@ def server_stack() -> str:
     return f"http={'httptools' if have('httptools') else 'h11'}, loop={'uvloop' if have('uvloop') else 'asyncio'}"
 
 
+#: the peer each server's throughput is compared with: Oxigraph's server on the same kind of storage
+PEER = {"keifu --memory off": "oxigraph disk", "keifu (default)": "oxigraph memory",
+        "oxigraph disk": "oxigraph disk", "oxigraph memory": "oxigraph memory", "rdflib": "oxigraph memory"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--triples", type=int, default=100_000)
@@ -265,7 +345,13 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--workers", type=int, default=None, help="keifu serve --workers (default: keifu's own)")
     ap.add_argument("--rounds", type=int, default=4, help="turns each server takes per query")
+    ap.add_argument("--no-rdflib", action="store_true", help="leave the rdflib endpoint out")
+    ap.add_argument("--only", choices=["point", "lineage"], help="one workload only")
+    ap.add_argument("--serve", nargs=argparse.REMAINDER, default=[], help="the rest is passed to keifu serve")
     args = ap.parse_args()
+    cli = oxigraph_cli()
+    if cli is None:
+        print("oxigraph CLI not found (pip install oxigraph): the Oxigraph peers are left out")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         n, objs = replicated_store(Path(tmp) / "store", args.triples)
@@ -276,55 +362,65 @@ def main() -> None:
         rnd = random.Random(7)
         sample = rnd.sample(objs, min(200, len(objs)))
         workloads = {"point": [POINT.format(iri=o) for o in sample], "lineage": [LINEAGE.format(iri=o) for o in sample]}
-        port = free_port()
-        t0 = time.perf_counter()
-        rdf = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(nq), str(port)], stdout=subprocess.PIPE)
-        assert rdf.stdout is not None and rdf.stdout.readline().strip() == b"ready"
-        print(f"rdflib endpoint loaded in {time.perf_counter() - t0:.1f} s")
+        if args.only:
+            workloads = {args.only: workloads[args.only]}
         workers = args.workers or default_workers()
-        print(f"keifu serve: {server_stack()}, --workers {workers}; {args.clients} clients, "
+        print(f"keifu serve: {server_stack()}, --workers {workers} {' '.join(args.serve)}; {args.clients} clients, "
               f"{args.rounds} rounds of {args.seconds / args.rounds:g} s per server and query")
         results: dict[str, dict[str, dict[str, float]]] = {}
         store = str(Path(tmp) / "store")
-        try:
-            with ExitStack() as stack:
-                urls, pids = {"rdflib": f"http://127.0.0.1:{port}/"}, {"rdflib": rdf.pid}
-                for server, extra in KEIFU.items():
-                    base, proc = stack.enter_context(serve_process("--store", store, "--workers", str(workers),
-                                                                   *extra))
-                    urls[server], pids[server] = f"{base}/sparql", proc.pid
-                for name, qs in workloads.items():
-                    # the same answers everywhere; done one at a time first, which also warms rdflib's parser
-                    # (pyparsing settles each parse action on its first call, and that is not thread-safe)
-                    counts = {server: rows(url, qs) for server, url in urls.items()}
-                    assert all(c == counts["rdflib"] for c in counts.values()), f"{name}: the servers disagree"
-                    for url in urls.values():  # warm-up: caches, connections, code paths
-                        load(url, qs, 1.0, args.clients)
-                    got: dict[str, list] = {s: [[], 0, 0.0, 0.0] for s in urls}
-                    for r in range(args.rounds):
-                        order = list(urls) if r % 2 == 0 else list(reversed(urls))
-                        for server in order:
-                            c0 = cpu_seconds(pids[server])
-                            lat, err, wall = load(urls[server], qs, args.seconds / args.rounds, args.clients, seed=r)
-                            g = got[server]
-                            g[0] += lat
-                            g[1] += err
-                            g[2] += wall
-                            g[3] += cpu_seconds(pids[server]) - c0
-                    results[name] = {s: summary(*g) for s, g in got.items()}
-                    print(f"{name}: {len(qs)} queries, {sum(counts['rdflib'])} rows in all, the same on every server")
-        finally:
-            rdf.terminate()
-            rdf.wait(10)
-    w = max(map(len, results["point"]))
+        with ExitStack() as stack:
+            urls: dict[str, str] = {}
+            pids: dict[str, int] = {}
+            if not args.no_rdflib:
+                port = free_port()
+                t0 = time.perf_counter()
+                rdf = subprocess.Popen([sys.executable, "-c", RDFLIB_SERVER, str(nq), str(port)], stdout=subprocess.PIPE)
+                stack.callback(lambda: (rdf.terminate(), rdf.wait(10)))
+                assert rdf.stdout is not None and rdf.stdout.readline().strip() == b"ready"
+                print(f"rdflib endpoint loaded in {time.perf_counter() - t0:.1f} s")
+                urls["rdflib"], pids["rdflib"] = f"http://127.0.0.1:{port}/", rdf.pid
+            if cli is not None:
+                t0 = time.perf_counter()
+                for name, (url, pid) in oxigraph_servers(cli, store, nq, stack).items():
+                    urls[name], pids[name] = url, pid
+                print(f"oxigraph servers ready in {time.perf_counter() - t0:.1f} s ({cli})")
+            for server, extra in KEIFU.items():
+                base, proc = stack.enter_context(serve_process("--store", store, "--workers", str(workers),
+                                                               *extra, *args.serve))
+                urls[server], pids[server] = f"{base}/sparql", proc.pid
+            for name, qs in workloads.items():
+                # the same answers everywhere; done one at a time first, which also warms rdflib's parser
+                # (pyparsing settles each parse action on its first call, and that is not thread-safe)
+                counts = {server: rows(url, qs) for server, url in urls.items()}
+                first = next(iter(counts.values()))
+                assert all(c == first for c in counts.values()), f"{name}: the servers disagree"
+                for url in urls.values():  # warm-up: caches, connections, code paths
+                    load(url, qs, 1.0, args.clients)
+                got: dict[str, list] = {s: [[], 0, 0.0, 0.0] for s in urls}
+                for r in range(args.rounds):
+                    order = list(urls) if r % 2 == 0 else list(reversed(urls))
+                    for server in order:
+                        c0 = cpu_seconds(pids[server])
+                        lat, err, wall = load(urls[server], qs, args.seconds / args.rounds, args.clients, seed=r)
+                        g = got[server]
+                        g[0] += lat
+                        g[1] += err
+                        g[2] += wall
+                        g[3] += cpu_seconds(pids[server]) - c0
+                results[name] = {s: summary(*g) for s, g in got.items()}
+                print(f"{name}: {len(qs)} queries, {sum(first)} rows in all, the same on every server")
+    w = max(map(len, next(iter(results.values()))))
     print(f"\n{'query':8} {'server':{w}} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>7} {'n':>6} {'err':>4} "
-          f"{'× rdflib':>9}")
+          f"{'× oxigraph':>11}")
     for name, by in results.items():
         for server, r in by.items():
-            ratio = r["rps"] / max(by["rdflib"]["rps"], 1e-9)
+            peer = by.get(PEER[server])
+            ratio = f"{r['rps'] / max(peer['rps'], 1e-9):10.2f}×" if peer else f"{'-':>11}"
             print(f"{name:8} {server:{w}} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['cpu_ms']:7.2f} "
-                  f"{r['n']:6d} {r['errors']:4d} {ratio:8.1f}×")
-    print("(cpu ms: CPU time of the server's processes per answered request; × rdflib: throughput ratio)")
+                  f"{r['n']:6d} {r['errors']:4d} {ratio}")
+    print("(cpu ms: CPU time of the server's processes per answered request; × oxigraph: throughput ratio to Oxigraph's "
+          "server on the same storage: disk for keifu --memory off, memory for the others)")
     print(json.dumps({k: {s: {m: round(v, 2) for m, v in r.items()} for s, r in by.items()} for k, by in results.items()}))
 
 

@@ -122,25 +122,75 @@ def test_workers_answer_like_the_store_and_fresh_ones_see_a_write(sample_store_p
 
 
 def test_a_long_query_runs_at_low_priority_until_it_answers(sample_store_path: Path) -> None:  # noqa: F811
-    """A query running past SLOW_AFTER has its worker at nice NICE_SLOW; afterwards the worker is back at 0 (or,
-    where that needs privileges, replaced)."""
+    """A query running past SLOW_AFTER has its worker at SCHED_IDLE (or nice NICE_SLOW, by SLOW_POLICY);
+    afterwards the worker is back to normal (or, where that needs privileges, replaced)."""
     import os
 
     from keifu.api import pool as pool_mod
 
     async def scenario() -> None:
-        pool = QueryPool(str(sample_store_path), workers=1, timeout=3)
+        pool = QueryPool(str(sample_store_path), workers=1, timeout=3, slow_after=pool_mod.SLOW_AFTER,
+                         slow_policy=pool_mod.SLOW_POLICY)
         await pool.start()
         try:
             (w,) = pool.workers
             task = asyncio.ensure_future(pool.run(Job(RUNAWAY, JSON)))
             await asyncio.sleep(pool_mod.SLOW_AFTER + 0.5)
-            assert w.niced and os.getpriority(os.PRIO_PROCESS, w.proc.pid) == pool_mod.NICE_SLOW
+            assert w.niced and lowered(w.proc.pid)
             await task  # stopped at the time limit: that worker is replaced
             r = await pool.run(Job(ASK, JSON), timeout=60)
             assert r.status == 200
             (fresh,) = pool.workers
-            assert os.getpriority(os.PRIO_PROCESS, fresh.proc.pid) == 0
+            assert not lowered(fresh.proc.pid)
+            # a long query that answers in time (~1 s of CPU here): lowered while it runs, then back to normal
+            slow = Job("SELECT (COUNT(*) AS ?n) WHERE { VALUES ?k { 1 2 3 4 5 6 } ?a ?b ?c . ?d ?e ?f }", JSON)
+            task = asyncio.ensure_future(pool.run(slow, timeout=60))
+            await asyncio.sleep(pool_mod.SLOW_AFTER + 0.2)
+            assert task.done() or lowered(fresh.proc.pid)
+            r = await task
+            assert r.status == 200 and b"n" in r.body and not lowered(next(iter(pool.workers)).proc.pid)
+            # a heavy client's query (its last one ran long) is lowered from the start
+            slow.low_priority = True
+            task = asyncio.ensure_future(pool.run(slow, timeout=60))
+            await asyncio.sleep(min(0.1, pool_mod.SLOW_AFTER / 2))
+            assert task.done() or lowered(fresh.proc.pid)
+            assert (await task).status == 200 and not lowered(fresh.proc.pid)
+        finally:
+            await pool.close()
+
+    def lowered(pid: int) -> bool:
+        if pool_mod.SLOW_POLICY == "idle" and hasattr(os, "SCHED_IDLE"):
+            return os.sched_getscheduler(pid) == os.SCHED_IDLE
+        return os.getpriority(os.PRIO_PROCESS, pid) == pool_mod.NICE_SLOW
+
+    asyncio.run(scenario())
+
+
+def test_a_reserve_worker_answers_short_queries_while_the_others_run_long_ones(sample_store_path: Path) -> None:  # noqa: F811
+    """With every regular worker running a query past SLOW_AFTER, a reserve worker takes the next request at
+    once; while a regular worker runs a short query, the reserve stays out (the next request waits its turn)."""
+    import time
+
+    from keifu.api import pool as pool_mod
+
+    async def scenario() -> None:
+        pool = QueryPool(str(sample_store_path), workers=1, timeout=4, reserve=1, slow_after=pool_mod.SLOW_AFTER)
+        await pool.start()
+        try:
+            assert len(pool.workers) == 2 and len(pool.spare) == 1 and len(pool.free) == 1
+            runaway = asyncio.ensure_future(pool.run(Job(RUNAWAY, JSON)))
+            await asyncio.sleep(0.05)
+            assert not pool._all_slow()  # busy, not yet long: a request now would wait, not take the reserve
+            await asyncio.sleep(pool_mod.SLOW_AFTER + 0.2)
+            t0 = time.monotonic()
+            r = await pool.run(Job(ASK, JSON), timeout=30)
+            took = time.monotonic() - t0
+            assert r.status == 200 and took < 1.5 and not runaway.done(), took
+            assert len(pool.spare) == 1  # the reserve came back to wait for the next such moment
+            assert (await runaway).status == 503  # the runaway still ends at its time limit
+            while len(pool.spare) + len(pool.free) < 2:  # its worker is replaced, as a regular one
+                await asyncio.sleep(0.05)
+            assert sum(w.reserve for w in pool.workers) == 1
         finally:
             await pool.close()
 
