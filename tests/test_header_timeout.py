@@ -59,7 +59,8 @@ def test_incomplete_headers_are_closed_and_complete_requests_served(sample_store
             took = _closed_after(ok, 8)
             assert took is not None and took < 4, took
         with socket.create_connection(where) as long:  # a query running past the deadline (~1 s) is answered
-            query = quote("SELECT (COUNT(*) AS ?n) WHERE { VALUES ?k { 1 2 3 4 5 6 7 8 } ?a ?b ?c . ?d ?e ?f }")
+            values = " ".join(str(k) for k in range(30))  # about three times the 1 s header deadline
+            query = quote(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?k {{ {values} }} ?a ?b ?c . ?d ?e ?f }}")
             t0 = time.monotonic()
             head = _answer(long, f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n"
                            "Accept: application/sparql-results+json\r\n\r\n".encode())
