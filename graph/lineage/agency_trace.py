@@ -17,11 +17,15 @@ __all__ = ["agency_trace"]
 
 
 def agency_trace(idx: LineageIndex, cand: Candidate, classes: Iterable[str], evidence: bool = True,
-                 limit: int | None = None) -> TraceResult:
-    """Nodes of ``classes`` in the agency's documents that trace to a plan, each with its shortest chain."""
+                 limit: int | None = None, reach: dict[str, dict[str, str]] | None = None,
+                 members: Iterable[str] | None = None) -> TraceResult:
+    """Nodes of ``classes`` in the agency's documents that trace to a plan, each with its shortest chain.
+    ``reach`` (plan → :meth:`LineageIndex.traced_from`) and ``members`` (the agency's nodes) may be given by a
+    caller that traces every agency, so that they are computed once, not once per agency."""
     wanted = set(classes)
-    nodes = sorted(n for n, t in idx.types.items() if t & wanted and (idx.agency(n) or ("", ""))[0] == cand.iri)
-    reach = {p: idx.traced_from(p) for p in idx.plans()}
+    pool = idx.types if members is None else members
+    nodes = sorted(n for n in pool if idx.types.get(n, set()) & wanted and (idx.agency(n) or ("", ""))[0] == cand.iri)
+    reach = reach if reach is not None else {p: idx.traced_from(p) for p in idx.plans()}
     chosen: list[tuple[str, list[str]]] = []
     for n in nodes:
         paths = [idx.path(n, p, nxt) for p, nxt in sorted(reach.items()) if n in nxt]

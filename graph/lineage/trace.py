@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -91,30 +91,48 @@ def _names(idx: LineageIndex, classes: Iterable[str]) -> Iterable[tuple[str, str
             yield ag, lbl, lbl
 
 
+def query_keys(query: str, plan_labels: Iterable[str]) -> set[str]:
+    """The keys a name query matches by: its own, or those of the full names a 第N期の<noun> shorthand may mean."""
+    keys = _keys(query) - {""}
+    if expanded := expand_shorthand(query, plan_labels):
+        keys = set().union(*(_keys(e) for e in expanded))  # 第7期の基本計画 → the plan(s) it may mean
+    return keys
+
+
+def match_names(keys: set[str], entries: Iterable[tuple[str, str, str, set[str] | frozenset[str]]],
+                facts: Callable[[str], tuple[str, str | None]], limit: int) -> list[Candidate]:
+    """Candidates among (node, shown label, name, keys of the name) entries, exact matches first; ``facts`` gives
+    a matched node's class and agency. Shared by the live index and the persistent trace index."""
+    best: dict[str, Candidate] = {}
+    for node, label, _name, nkeys in entries:
+        exact = bool(keys & nkeys)
+        if not exact and not any(k in nk for k in keys for nk in nkeys):
+            continue
+        old = best.get(node)
+        if old is None or (exact and not old.exact):
+            cls, agency = facts(node)
+            best[node] = Candidate(node, label, cls, exact, agency)
+    out = sorted(best.values(), key=lambda c: (not c.exact, len(c.label), c.label, c.iri))
+    return out[:limit]
+
+
 def find_nodes(idx: LineageIndex, query: str, classes: Iterable[str] | None = None, limit: int = 50) -> list[Candidate]:
     """Nodes whose name contains ``query`` (width- and spacing-insensitive), exact matches first."""
     classes = set(classes) if classes is not None else target_classes()
     query = query.strip()
     if query.startswith(("http://", "https://")):
         return [Candidate(query, idx.display(query), idx.cls(query), True)] if query in idx.types else []
-    keys = _keys(query) - {""}
-    if expanded := expand_shorthand(query, (idx.labels.get(p, "") for p in idx.plans())):
-        keys = set().union(*(_keys(e) for e in expanded))  # 第7期の基本計画 → the plan(s) it may mean
+    keys = query_keys(query, (idx.labels.get(p, "") for p in idx.plans()))
     if not keys:
         return []
-    best: dict[str, Candidate] = {}
-    for node, label, name in _names(idx, classes):
-        nkeys = _keys(name)
-        exact = bool(keys & nkeys)
-        if not exact and not any(k in nk for k in keys for nk in nkeys):
-            continue
-        old = best.get(node)
-        if old is None or (exact and not old.exact):
-            ag = idx.agency(node)
-            cls = "Agency" if node not in idx.types else idx.cls(node)
-            best[node] = Candidate(node, label, cls, exact, ag[1] if ag else None)
-    out = sorted(best.values(), key=lambda c: (not c.exact, len(c.label), c.label, c.iri))
-    return out[:limit]
+    return match_names(keys, ((n, label, name, _keys(name)) for n, label, name in _names(idx, classes)),
+                       lambda n: node_facts(idx, n), limit)
+
+
+def node_facts(idx: LineageIndex, node: str) -> tuple[str, str | None]:
+    """(class, agency label) of a node as candidates show them (a node outside the lineage graph: an agency)."""
+    ag = idx.agency(node)
+    return ("Agency" if node not in idx.types else idx.cls(node)), (ag[1] if ag else None)
 
 
 def resolve(idx: LineageIndex, query: str, classes: Iterable[str] | None = None) -> Candidate:
@@ -198,17 +216,24 @@ class TraceResult:
     def csv(self) -> str:
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets",
-                    "attribution", "relevance", "default", "chain", "evidence"])
+        w.writerow(CSV_HEAD)
         for r in self.rows:
-            ev = " | ".join(f"{curie(s.prop)} {s.where()} {(s.quote or '').replace(chr(10), '')}"
-                            + (f" [{s.note}]" if s.note else "") for s in r.steps)
-            w.writerow([r.node, r.label, r.kind or "", r.agency or "", r.document_label or "",
-                        " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets),
-                        r.attribution.kind if r.attribution else "",
-                        "" if r.attribution is None or r.attribution.relevance is None else r.attribution.relevance,
-                        "true" if r.default else "false", " → ".join(r.chain), ev])
+            w.writerow(csv_cells(r))
         return out.getvalue()
+
+
+CSV_HEAD = ["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets", "attribution",
+            "relevance", "default", "chain", "evidence"]
+
+
+def csv_cells(r: TraceRow) -> list[object]:
+    """One row of the trace CSV (the evidence column empty when the row carries no steps)."""
+    ev = " | ".join(f"{curie(s.prop)} {s.where()} {(s.quote or '').replace(chr(10), '')}"
+                    + (f" [{s.note}]" if s.note else "") for s in r.steps)
+    return [r.node, r.label, r.kind or "", r.agency or "", r.document_label or "", " > ".join(r.objective_path),
+            r.axis or "", " / ".join(r.targets), r.attribution.kind if r.attribution else "",
+            "" if r.attribution is None or r.attribution.relevance is None else r.attribution.relevance,
+            "true" if r.default else "false", " → ".join(r.chain), ev]
 
 
 def objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:

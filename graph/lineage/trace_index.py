@@ -1,0 +1,384 @@
+"""The persistent trace index: every plan's and every agency's trace answer, precomputed after a build.
+
+``keifu trace`` / ``/trace`` need the whole lineage index in memory (tens of seconds to load at 10⁶ quads) and
+then build every row of the answer. Here the rows are computed once, at the end of a build, from the lineage index
+the build has just loaded for :func:`keifu.graph.lineage.materialise`, and kept in an SQLite file beside the
+store (:data:`INDEX_FILE`): one row per (plan or agency, traced node) in the answer's order, with its JSON, its
+evidence and its CSV line, plus the names plans and agencies are found by. A page is then one range lookup on
+the primary key; the full answer is read page by page and streamed.
+
+Why SQLite beside the store rather than a named graph: a page of a named graph needs a SPARQL query that sorts or
+filters the subject's rows (the rows are opaque JSON either way), and the Python facade reads every term; a
+clustered key (subject, position) gives the page by a B-tree range read, and the file opens in under a
+millisecond with nothing to load (measured: bench/bench_trace.py prints both).
+
+Never stale: the file is stamped with the build it was made by (the start time in the store's build state,
+keifu-build.json) and the lineage digest :func:`materialise` wrote; a reader refuses a file whose stamp differs
+from the store's (:class:`StaleIndex`), and the caller answers from the live lineage index instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from keifu.extract.errors import KeifuError
+
+from ..plan_lookup import describe
+from ..store import Store, build_state
+from ..vocab import KF
+from . import LineageIndex, index_for, stored_digest, target_classes, traced_classes
+from .agency_trace import agency_trace
+from .trace import (
+    CSV_HEAD,
+    INDICATOR,
+    AmbiguousName,
+    Candidate,
+    NameNotFound,
+    TraceRow,
+    _keys,
+    _names,
+    csv_cells,
+    match_names,
+    node_facts,
+    query_keys,
+    trace,
+)
+
+__all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "update_index"]
+
+#: The file beside the store's own files.
+INDEX_FILE = "keifu-trace.sqlite"
+#: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
+FORMAT = "1"
+AGENCY = str(KF.Agency)
+_SEP = "\x1f"
+
+
+class StaleIndex(KeifuError):
+    """The trace index is missing, of another format, or was made by another build than the store's."""
+
+    def __init__(self, why_en: str, why_ja: str) -> None:
+        super().__init__(f"the trace index is not current: {why_en}", f"追跡索引が最新ではありません: {why_ja}")
+
+
+def index_path(store_path: Path | str) -> Path:
+    return Path(store_path) / INDEX_FILE
+
+
+def build_stamp(store_path: Path | str | None) -> str:
+    """The build an index belongs to: the start time of the store's last build (empty when none is recorded)."""
+    return build_state(store_path).get("started", "")
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE names (grp TEXT NOT NULL, node TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
+                    keys TEXT NOT NULL, cls TEXT NOT NULL, agency TEXT);
+CREATE TABLE subjects (subject TEXT PRIMARY KEY, iri TEXT NOT NULL, label TEXT NOT NULL, cls TEXT NOT NULL,
+                       kind TEXT, edition INTEGER, agency INTEGER NOT NULL, rows INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE rows (subject TEXT NOT NULL, ord INTEGER NOT NULL, node TEXT NOT NULL, ind INTEGER NOT NULL,
+                   dflt INTEGER NOT NULL, agency TEXT, head TEXT NOT NULL, ev TEXT NOT NULL, csv_ev TEXT NOT NULL,
+                   csv_plain TEXT NOT NULL, PRIMARY KEY (subject, ord)) WITHOUT ROWID;
+"""
+
+
+@dataclass(slots=True)
+class IndexReport:
+    subjects: int
+    rows: int
+    seconds: float
+    bytes: int
+
+    def line(self) -> str:
+        return (f"追跡索引 / trace index: {self.subjects} 件の計画・法人 / plans and agencies, {self.rows} 行 / rows, "
+                f"{self.bytes / 1e6:.1f} MB in {self.seconds:.2f} s")
+
+
+def _agency_key(iri: str, label: str) -> str:
+    """An agency's answer names the agency by the label it was found by: one subject per (agency, label)."""
+    return f"{iri}\t{label}"
+
+
+def _csv_line(cells: list[object]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
+def _row_record(idx: LineageIndex, subject: str, ord_: int, r: TraceRow) -> tuple[object, ...]:
+    d = r.as_dict()
+    ev = d.pop("evidence")
+    head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence is appended
+    steps, r.steps = r.steps, []
+    plain = _csv_line(csv_cells(r))
+    r.steps = steps
+    return (subject, ord_, r.node, int(INDICATOR in idx.types.get(r.node, ())), int(r.default), r.agency, head,
+            json.dumps(ev, ensure_ascii=False), _csv_line(csv_cells(r)), plain)
+
+
+def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None) -> IndexReport:
+    """Write the trace index of ``store`` (to ``path``, by default beside the store) from its lineage index: the
+    answer of every plan and every agency with every traced class, relevant or not, with evidence. Written to a
+    temporary file and renamed: readers see the old file or the new one."""
+    t0 = time.perf_counter()
+    if path is None:
+        if store.path is None:
+            raise ValueError("an in-memory store has no place for a trace index; give a path")
+        path = index_path(store.path)
+    idx = idx or index_for(store)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        classes = sorted({INDICATOR} | traced_classes())
+        plans = idx.plans()
+        facts = describe(store, plans)
+        names = [("plan", n, label, name) for n, label, name in _names(idx, target_classes())]
+        names += [("agency", n, label, name) for n, label, name in _names(idx, {AGENCY})]
+        conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
+            (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
+        n_rows = 0
+        for p in plans:
+            res = trace(idx, p, classes=classes, evidence=True, everything=True)
+            kind, edition = facts.get(p, (None, None))
+            conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,0,?)",
+                         (p, p, idx.display(p), idx.cls(p), kind, edition, len(res.rows)))
+            conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             [_row_record(idx, p, i, r) for i, r in enumerate(res.rows)])
+            n_rows += len(res.rows)
+        reach = {p: idx.traced_from(p) for p in plans}
+        members: dict[str, list[str]] = defaultdict(list)
+        for n in idx.types:
+            ag = idx.agency(n)
+            if ag is not None:
+                members[ag[0]].append(n)
+        for ag, label in sorted(set(idx.agency_of_doc.values())):
+            key = _agency_key(ag, label)
+            res = agency_trace(idx, Candidate(ag, label, "Agency", True), classes, True, None, reach, members[ag])
+            conn.execute("INSERT OR IGNORE INTO subjects VALUES (?,?,?,?,NULL,NULL,1,?)",
+                         (key, ag, label, "Agency", len(res.rows)))
+            conn.executemany("INSERT OR IGNORE INTO rows VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             [_row_record(idx, key, i, r) for i, r in enumerate(res.rows)])
+            n_rows += len(res.rows)
+        meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
+                "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
+                "csv_head": _csv_line(CSV_HEAD)}
+        conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
+        conn.commit()
+        n_subjects = conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    conn.close()
+    os.replace(tmp, path)
+    return IndexReport(n_subjects, n_rows, time.perf_counter() - t0, path.stat().st_size)
+
+
+def update_index(store: Store, changed: Iterable[str] | None = None) -> IndexReport | None:
+    """After a build: bring the trace index up to date. ``changed`` (the source graphs a build rewrote) is accepted
+    for an incremental build, but every row may depend on a shared plan's facts, so the index is rebuilt whole
+    unless the lineage digest says nothing changed. None for a store without a directory."""
+    del changed  # a rebuild is always correct; see the docstring
+    if store.path is None:
+        return None
+    path = index_path(store.path)
+    try:
+        with TraceIndex(path) as old:
+            if old.meta.get("digest") == (stored_digest(store) or "") and old.meta.get("format") == FORMAT:
+                old.close()
+                _restamp(path, build_stamp(store.path))
+                return IndexReport(0, 0, 0.0, path.stat().st_size)
+    except StaleIndex:
+        pass
+    return build_index(store)
+
+
+def _restamp(path: Path, stamp: str) -> None:
+    """The lineage is unchanged: the index only moves to the new build."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'build'", (stamp,))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Page:
+    """A page of one subject's answer: JSON texts of the rows (or CSV lines) and the counts of the whole answer."""
+
+    plan: Candidate
+    others: list[Candidate]
+    everything: bool
+    total: int
+    offset: int
+    rows: list[str]
+    default_count: int
+    agencies: list[str]
+
+    def head(self, count: int | None = None, extra: dict[str, object] | None = None) -> str:
+        """The answer's JSON up to its rows: ``{…, "rows": [`` (``count`` for the rows that will follow)."""
+        d = {"plan": self.plan.as_dict(), "count": len(self.rows) if count is None else count,
+             "all": self.everything, "default_count": self.default_count, "agencies": self.agencies,
+             "also_matching": [c.as_dict() for c in self.others], **(extra or {})}
+        return json.dumps(d, ensure_ascii=False)[:-1] + ', "rows": ['
+
+
+class TraceIndex:
+    """A read-only handle on a trace index file."""
+
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise StaleIndex(f"{path.name} not found (run keifu build)", f"{path.name} がありません（keifu build を実行）")
+        self.path = path
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            self.meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise StaleIndex(f"unreadable: {e}", f"読めません: {e}") from e
+        if self.meta.get("format") != FORMAT:
+            self.conn.close()
+            raise StaleIndex(f"format {self.meta.get('format')} (expected {FORMAT})",
+                             f"形式 {self.meta.get('format')}（{FORMAT} が必要）")
+        self.plan_labels: list[str] = json.loads(self.meta["plan_labels"])
+        self._names: dict[str, list[tuple[str, str, str, frozenset[str]]]] = {}
+        self._facts: dict[str, tuple[str, str | None]] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> TraceIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check(self, build: str, digest: str | None) -> None:
+        """Raise :class:`StaleIndex` unless the index was made by this build of this lineage."""
+        if self.meta.get("build") != build or self.meta.get("digest") != (digest or ""):
+            raise StaleIndex(f"made by build {self.meta.get('build')!r}, the store is at {build!r}",
+                             f"構築 {self.meta.get('build')!r} のもので、ストアは {build!r} です")
+
+    # -- names ----------------------------------------------------------------------------------------
+
+    def _entries(self, grp: str) -> list[tuple[str, str, str, frozenset[str]]]:
+        hit = self._names.get(grp)
+        if hit is None:
+            hit = []
+            for node, label, name, keys, cls, agency in self.conn.execute(
+                    "SELECT node, label, name, keys, cls, agency FROM names WHERE grp = ?", (grp,)):
+                hit.append((node, label, name, frozenset(keys.split(_SEP)) if keys else frozenset()))
+                self._facts[node] = (cls, agency)
+            self._names[grp] = hit
+        return hit
+
+    def find(self, query: str, grp: str = "plan", limit: int = 50) -> list[Candidate] | None:
+        """As :func:`keifu.graph.lineage.trace.find_nodes` over plans (or agencies); None for an IRI that is no
+        subject of the index (the live index may still know it)."""
+        query = query.strip()
+        if query.startswith(("http://", "https://")):
+            row = self.conn.execute("SELECT label, cls FROM subjects WHERE subject = ?", (query,)).fetchone()
+            return [Candidate(query, row[0], row[1], True)] if row else None
+        keys = query_keys(query, self.plan_labels)
+        if not keys:
+            return []
+        entries = self._entries(grp)
+        return match_names(keys, entries, lambda n: self._facts[n], limit)
+
+    def resolve(self, query: str) -> Candidate | None:
+        """As :func:`keifu.graph.lineage.trace.resolve`; None when the index cannot tell (an IRI it lacks)."""
+        cands = self.find(query, "plan", 10_000)
+        if cands is None:
+            return None
+        if not cands and not query.startswith(("http://", "https://")):
+            cands = self.find(query, "agency", 10_000) or []
+        if not cands:
+            raise NameNotFound(query, "national plan")
+        exact = [c for c in cands if c.exact]
+        pool = exact or cands
+        facts = self._kinds([c.iri for c in pool[:50]])
+        if len(pool) > 1:
+            raise AmbiguousName(query, [replace(c, kind=facts.get(c.iri, (None, None))[0],
+                                                edition=facts.get(c.iri, (None, None))[1]) for c in pool])
+        kind, edition = facts.get(pool[0].iri, (None, None))
+        return replace(pool[0], kind=kind, edition=edition)
+
+    def _kinds(self, iris: list[str]) -> dict[str, tuple[str | None, int | None]]:
+        out: dict[str, tuple[str | None, int | None]] = {}
+        for i in iris:
+            row = self.conn.execute("SELECT kind, edition FROM subjects WHERE subject = ?", (i,)).fetchone()
+            out[i] = (row[0], row[1]) if row else (None, None)
+        return out
+
+    # -- rows -----------------------------------------------------------------------------------------
+
+    def subject(self, cand: Candidate) -> str | None:
+        """The key of the answer a resolved candidate asks for, or None when the index holds no such answer."""
+        key = _agency_key(cand.iri, cand.label) if cand.cls == "Agency" else cand.iri
+        row = self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone()
+        return key if row else None
+
+    @staticmethod
+    def _where(goals: bool, everything: bool) -> str:
+        return "subject = ?" + ("" if goals else " AND ind = 1") + ("" if everything else " AND dflt = 1")
+
+    def rows(self, subject: str, goals: bool, everything: bool, evidence: bool, offset: int = 0,
+             limit: int | None = None, fmt: str = "json") -> list[tuple[str, int, str | None]]:
+        """(JSON text or CSV line, default flag, agency) of the rows of a page, in the answer's order."""
+        col = {("json", True): "head || ', \"evidence\": ' || ev || '}'", ("json", False):
+               "head || ', \"evidence\": []}'", ("csv", True): "csv_ev", ("csv", False): "csv_plain"}[(fmt, evidence)]
+        sql = f"SELECT {col}, dflt, agency FROM rows WHERE {self._where(goals, everything)} ORDER BY ord"
+        sql += " LIMIT ? OFFSET ?"
+        return self.conn.execute(sql, (subject, -1 if limit is None else limit, offset)).fetchall()
+
+    def totals(self, subject: str, goals: bool, everything: bool) -> tuple[int, int, list[str]]:
+        """(rows, default rows, agencies of default rows) of a whole answer."""
+        where = self._where(goals, everything)
+        n, d = self.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(dflt), 0) FROM rows WHERE {where}",
+                                 (subject,)).fetchone()
+        ags = [a for (a,) in self.conn.execute(
+            f"SELECT DISTINCT agency FROM rows WHERE {where} AND dflt = 1 AND agency IS NOT NULL AND agency != ''",
+            (subject,))]
+        return n, d, sorted(ags)
+
+    def page(self, plan: str, goals: bool = False, everything: bool = False, evidence: bool = True,
+             offset: int = 0, limit: int | None = None, fmt: str = "json") -> Page | None:
+        """A page of the answer to ``plan`` (name or IRI); None when the index cannot answer it (the live index
+        must). Raises AmbiguousName / NameNotFound as :func:`keifu.graph.lineage.trace.trace` does."""
+        cand = self.resolve(plan)
+        if cand is None:
+            return None
+        subject = self.subject(cand)
+        if subject is None:
+            return None
+        others: list[Candidate] = []
+        if cand.cls != "Agency" and not plan.startswith("http"):
+            others = [c for c in (self.find(plan) or []) if c.iri != cand.iri][:20]
+        rows = self.rows(subject, goals, everything, evidence, offset, limit, fmt)
+        total, dflt, ags = self.totals(subject, goals, everything)
+        if limit is not None or offset:  # the counts of the page, as trace(limit=…) gives them
+            dflt, ags = sum(r[1] for r in rows), sorted({r[2] for r in rows if r[1] and r[2]})
+        return Page(cand, others, everything and cand.cls != "Agency", total, offset, [r[0] for r in rows], dflt, ags)
