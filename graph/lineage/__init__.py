@@ -516,6 +516,8 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
         store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    idx.digest = digest
+    _CACHE[store] = (digest, idx)  # what the build does next (the trace index) reads this index, not a reload
     return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}),
                              time.perf_counter() - t0)
 

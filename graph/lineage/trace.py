@@ -206,6 +206,7 @@ class TraceResult:
     rows: list[TraceRow]
     others: list[Candidate] = field(default_factory=list)  # other plans the name also matched partially
     everything: bool = False  # rows outside the default answer included (flagged by "default": false)
+    total: int | None = None  # rows of the whole answer, before offset and limit
 
     def as_dict(self) -> dict[str, object]:
         return {"plan": self.plan.as_dict(), "count": len(self.rows), "all": self.everything,
@@ -384,21 +385,22 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
 
 
 def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), evidence: bool = True,
-          limit: int | None = None, everything: bool = False) -> TraceResult:
+          limit: int | None = None, everything: bool = False, offset: int = 0) -> TraceResult:
     """Nodes of ``classes`` (default: indicators) that trace to ``plan``, each with why (its attribution), its chain
-    and evidence: the default answer, or with ``everything`` also the document-level items judged not relevant."""
+    and evidence: the default answer, or with ``everything`` also the document-level items judged not relevant.
+    ``offset`` and ``limit`` cut a page of the answer (its order is stable); ``total`` counts the whole answer."""
     cand = resolve(idx, plan)
     if cand.cls == "Agency":
         from .agency_trace import agency_trace
 
-        return agency_trace(idx, cand, classes, evidence, limit)
+        return agency_trace(idx, cand, classes, evidence, limit, offset=offset)
     others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
     atts = idx.attributions(cand.iri)
     wanted = set(classes)
     nodes = sorted((n for n, a in atts.items() if idx.types.get(n, set()) & wanted and (everything or a.relevant)),
                    key=lambda n: (not atts[n].relevant, (idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
-    if limit is not None:
-        nodes = nodes[:limit]
+    total = len(nodes)
+    nodes = nodes[offset:None if limit is None else offset + limit]
     targets = _targets(idx, nodes)
     rows = []
     for n in nodes:
@@ -412,4 +414,4 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
             agency=ag[1] if ag else None, document=doc, document_label=idx.labels.get(doc) if doc else None,
             objective_path=goals, axis=axis, targets=targets.get(n, []), chain=[idx.display(p) for p in path],
             steps=steps, attribution=att, inherited_label=idx.display(att.inherited) if att.inherited else None))
-    return TraceResult(cand, rows, others[:20], everything)
+    return TraceResult(cand, rows, others[:20], everything, total)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from collections import defaultdict
@@ -191,32 +192,37 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
 
 
 def update_index(store: Store, changed: Iterable[str] | None = None) -> IndexReport | None:
-    """After a build: bring the trace index up to date. ``changed`` (the source graphs a build rewrote) is accepted
-    for an incremental build, but every row may depend on a shared plan's facts, so the index is rebuilt whole
-    unless the lineage digest says nothing changed. None for a store without a directory."""
-    del changed  # a rebuild is always correct; see the docstring
+    """After a build: write the trace index anew. ``changed`` (the source graphs a build rewrote, from an incremental
+    build) is accepted, but a row holds labels, quotes and pages of nodes of other files and of the shared plans,
+    and the lineage digest does not cover them, so nothing short of the rows themselves tells which rows are still
+    right: the index is rebuilt whole, from the lineage index materialise has just loaded (no second load). An
+    empty ``changed`` (nothing rewritten) only moves the stamp to the new build. None for an in-memory store."""
     if store.path is None:
         return None
     path = index_path(store.path)
-    try:
-        with TraceIndex(path) as old:
-            if old.meta.get("digest") == (stored_digest(store) or "") and old.meta.get("format") == FORMAT:
-                old.close()
-                _restamp(path, build_stamp(store.path))
-                return IndexReport(0, 0, 0.0, path.stat().st_size)
-    except StaleIndex:
-        pass
+    if changed is not None and not list(changed):
+        try:
+            with TraceIndex(path) as old:
+                fresh = old.meta.get("digest") == (stored_digest(store) or "")
+        except StaleIndex:
+            fresh = False
+        if fresh:
+            _restamp(path, build_stamp(store.path))
+            return IndexReport(0, 0, 0.0, path.stat().st_size)
     return build_index(store)
 
 
 def _restamp(path: Path, stamp: str) -> None:
-    """The lineage is unchanged: the index only moves to the new build."""
-    conn = sqlite3.connect(path)
+    """Nothing changed: the index only moves to the new build (written to a copy and renamed, as a build does)."""
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    shutil.copyfile(path, tmp)
+    conn = sqlite3.connect(tmp)
     try:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'build'", (stamp,))
         conn.commit()
     finally:
         conn.close()
+    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,10 +242,11 @@ class Page:
     rows: list[str]
     default_count: int
     agencies: list[str]
+    counted: int  # the rows the counts are of: this page's, or all from the offset for a stream
 
-    def head(self, count: int | None = None, extra: dict[str, object] | None = None) -> str:
-        """The answer's JSON up to its rows: ``{…, "rows": [`` (``count`` for the rows that will follow)."""
-        d = {"plan": self.plan.as_dict(), "count": len(self.rows) if count is None else count,
+    def head(self, extra: dict[str, object] | None = None) -> str:
+        """The answer's JSON up to its rows: ``{…, "rows": [``."""
+        d = {"plan": self.plan.as_dict(), "count": self.counted,
              "all": self.everything, "default_count": self.default_count, "agencies": self.agencies,
              "also_matching": [c.as_dict() for c in self.others], **(extra or {})}
         return json.dumps(d, ensure_ascii=False)[:-1] + ', "rows": ['
@@ -346,28 +353,33 @@ class TraceIndex:
         return "subject = ?" + ("" if goals else " AND ind = 1") + ("" if everything else " AND dflt = 1")
 
     def rows(self, subject: str, goals: bool, everything: bool, evidence: bool, offset: int = 0,
-             limit: int | None = None, fmt: str = "json") -> list[tuple[str, int, str | None]]:
-        """(JSON text or CSV line, default flag, agency) of the rows of a page, in the answer's order."""
+             limit: int | None = None, fmt: str = "json") -> list[tuple[str]]:
+        """JSON texts or CSV lines of the rows of a page, in the answer's order."""
         col = {("json", True): "head || ', \"evidence\": ' || ev || '}'", ("json", False):
                "head || ', \"evidence\": []}'", ("csv", True): "csv_ev", ("csv", False): "csv_plain"}[(fmt, evidence)]
-        sql = f"SELECT {col}, dflt, agency FROM rows WHERE {self._where(goals, everything)} ORDER BY ord"
+        sql = f"SELECT {col} FROM rows WHERE {self._where(goals, everything)} ORDER BY ord"
         sql += " LIMIT ? OFFSET ?"
         return self.conn.execute(sql, (subject, -1 if limit is None else limit, offset)).fetchall()
 
-    def totals(self, subject: str, goals: bool, everything: bool) -> tuple[int, int, list[str]]:
-        """(rows, default rows, agencies of default rows) of a whole answer."""
+    def totals(self, subject: str, goals: bool, everything: bool, offset: int = 0,
+               limit: int | None = None) -> tuple[int, int, int, list[str]]:
+        """(rows of the whole answer; rows, default rows and agencies of default rows from ``offset``, at most
+        ``limit`` of them): the counts of the rows an answer returns, as trace(offset=…, limit=…) gives them."""
         where = self._where(goals, everything)
-        n, d = self.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(dflt), 0) FROM rows WHERE {where}",
-                                 (subject,)).fetchone()
+        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}", (subject,)).fetchone()
+        window = f"SELECT dflt, agency FROM rows WHERE {where} ORDER BY ord LIMIT ? OFFSET ?"
+        args = (subject, -1 if limit is None else limit, offset)
+        n, d = self.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(dflt), 0) FROM ({window})", args).fetchone()
         ags = [a for (a,) in self.conn.execute(
-            f"SELECT DISTINCT agency FROM rows WHERE {where} AND dflt = 1 AND agency IS NOT NULL AND agency != ''",
-            (subject,))]
-        return n, d, sorted(ags)
+            f"SELECT DISTINCT agency FROM ({window}) WHERE dflt = 1 AND agency IS NOT NULL AND agency != ''", args)]
+        return total, n, d, sorted(ags)
 
     def page(self, plan: str, goals: bool = False, everything: bool = False, evidence: bool = True,
-             offset: int = 0, limit: int | None = None, fmt: str = "json") -> Page | None:
+             offset: int = 0, limit: int | None = None, fmt: str = "json", counted: int | None | str = "page",
+             ) -> Page | None:
         """A page of the answer to ``plan`` (name or IRI); None when the index cannot answer it (the live index
-        must). Raises AmbiguousName / NameNotFound as :func:`keifu.graph.lineage.trace.trace` does."""
+        must). Raises AmbiguousName / NameNotFound as :func:`keifu.graph.lineage.trace.trace` does. The counts
+        are of the page, or with ``counted`` of that many rows from ``offset`` (None: to the end, for a stream)."""
         cand = self.resolve(plan)
         if cand is None:
             return None
@@ -378,7 +390,6 @@ class TraceIndex:
         if cand.cls != "Agency" and not plan.startswith("http"):
             others = [c for c in (self.find(plan) or []) if c.iri != cand.iri][:20]
         rows = self.rows(subject, goals, everything, evidence, offset, limit, fmt)
-        total, dflt, ags = self.totals(subject, goals, everything)
-        if limit is not None or offset:  # the counts of the page, as trace(limit=…) gives them
-            dflt, ags = sum(r[1] for r in rows), sorted({r[2] for r in rows if r[1] and r[2]})
-        return Page(cand, others, everything and cand.cls != "Agency", total, offset, [r[0] for r in rows], dflt, ags)
+        total, n, dflt, ags = self.totals(subject, goals, everything, offset, limit if counted == "page" else counted)
+        return Page(cand, others, everything and cand.cls != "Agency", total, offset, [r[0] for r in rows], dflt, ags,
+                    n)

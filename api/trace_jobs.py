@@ -1,0 +1,175 @@
+"""Trace requests as jobs of the query workers: the time limit and the memory cap of a SPARQL query apply.
+
+A job asks for the whole answer (``part="whole"``: one JSON document or CSV text, as /trace has always answered)
+or for one part of a streamed answer (``"first"``: the head and the first rows; ``"next"``: more rows). The rows
+come from the persistent trace index beside the store (:mod:`keifu.graph.lineage.trace_index`), checked against
+the store the worker sees; when the index is missing, of another build or cannot answer the name, the job is
+answered from the live lineage index instead (slow on a big store, but still under the time limit), and always
+as a whole document. The server (:mod:`keifu.api.lineage`) runs jobs through the pool, or in a thread when it
+has no pool.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from keifu.extract.errors import KeifuError
+from keifu.graph.lineage import index_for, stored_digest, traced_classes
+from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, trace
+from keifu.graph.lineage.trace_index import StaleIndex, TraceIndex, build_stamp, index_path
+from keifu.graph.store import Store
+from keifu.graph.vocab import KF
+
+from .worker import Reply, error
+
+log = logging.getLogger("keifu.api.trace_jobs")
+INDICATOR = str(KF.Indicator)
+JSON = "application/json"
+CSV = "text/csv; charset=utf-8"
+#: reply headers: rows in this reply, the offset of the next part ("" at the end), the index's stamp, and
+#: whether the body is a whole document (the live answer) rather than a part
+H_ROWS, H_NEXT, H_STAMP, H_WHOLE = "X-Trace-Rows", "X-Trace-Next", "X-Trace-Stamp", "X-Trace-Whole"
+
+
+@dataclass(slots=True)
+class TraceJob:
+    """One /trace request (or one part of it)."""
+
+    plan: str
+    goals: bool = False
+    evidence: bool = True
+    everything: bool = False
+    offset: int = 0
+    limit: int | None = None
+    fmt: str = "json"  # json | csv
+    part: str = "whole"  # whole | first | next
+    #: the index stamp of a stream's first part: a later part read from another index is refused
+    stamp: str | None = None
+
+
+class _Source:
+    """What a worker (or the server without workers) reads: the store's directory, its Oxigraph handle, and a
+    keifu Store for the live fallback (opened on first need)."""
+
+    def __init__(self, path: str | None, ox_store: Any, store: Store | None = None) -> None:
+        self.path, self.ox, self._store = path, ox_store, store
+        self._index: tuple[tuple[int, int], TraceIndex] | None = None
+        self._digest: str | None | bool = False
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.path, read_only=True)
+        return self._store
+
+    def digest(self) -> str | None:
+        """The lineage digest of the store as this process sees it (a worker's handle is a snapshot: read once)."""
+        if self._digest is False or self._store is not None:
+            self._digest = stored_digest(SimpleNamespace(ox=self.ox))  # type: ignore[arg-type]
+        return self._digest  # type: ignore[return-value]
+
+    def index(self) -> TraceIndex:
+        """The trace index, reopened when its file is replaced; StaleIndex unless it matches the store."""
+        if self.path is None:
+            raise StaleIndex("an in-memory store has none", "メモリ上のストアにはありません")
+        path = index_path(self.path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise StaleIndex(f"{path.name} not found (run keifu build)",
+                             f"{path.name} がありません（keifu build を実行）") from None
+        key = (st.st_ino, st.st_mtime_ns)
+        if self._index is None or self._index[0] != key:
+            if self._index is not None:
+                self._index[1].close()
+                self._index = None
+            self._index = (key, TraceIndex(path))
+        ti = self._index[1]
+        ti.check(build_stamp(self.path), self.digest())
+        return ti
+
+
+_SOURCES: dict[tuple[str | None, int], _Source] = {}
+
+
+def source(path: str | Path | None, ox_store: Any, store: Store | None = None) -> _Source:
+    key = (str(path) if path is not None else None, id(store if store is not None else ox_store))
+    src = _SOURCES.get(key)
+    if src is None or src.ox is not ox_store:
+        src = _SOURCES[key] = _Source(str(path) if path is not None else None, ox_store, store)
+    return src
+
+
+def dispatch(answer: Callable[[Any], Reply], path: str, ox_store: Any) -> Callable[[Any], Reply]:
+    """The worker's answer function: trace jobs here, anything else to ``answer``."""
+    src = source(path, ox_store)
+
+    def run(job: Any) -> Reply:
+        return run_job(job, src) if isinstance(job, TraceJob) else answer(job)
+
+    return run
+
+
+def run_job(job: TraceJob, src: _Source) -> Reply:
+    """The reply to a trace job; never raises."""
+    try:
+        try:
+            ti = src.index()
+        except StaleIndex as e:
+            if job.part == "next":  # a stream whose index went away: stop it rather than mix two builds
+                return _stale(e)
+            log.info("%s", e.message_en)
+            return _live(job, src)
+        if job.stamp is not None and job.stamp != ti.meta["build"]:
+            return _stale(StaleIndex("rebuilt during the answer", "応答の途中で再構築されました"))
+        page = ti.page(job.plan, job.goals, job.everything, job.evidence, job.offset, job.limit, job.fmt,
+                       None if job.part == "first" else "page")
+        if page is None:  # a name or IRI the index holds no answer for: the live index may
+            return _live(job, src)
+        n = len(page.rows)
+        nxt = job.offset + n if job.limit is not None and n == job.limit and job.offset + n < page.total else None
+        headers = {H_ROWS: str(n), H_NEXT: "" if nxt is None else str(nxt), H_STAMP: ti.meta["build"]}
+        if job.fmt == "csv":
+            body = (ti.meta["csv_head"] if job.part != "next" else "") + "".join(page.rows)
+            return Reply(200, CSV, body.encode(), headers)
+        rows = ", ".join(page.rows)
+        if job.part == "next":
+            return Reply(200, JSON, ((", " if rows else "") + rows).encode(), headers)
+        if job.part == "first":  # the head counts the rows from the offset on; they follow in later parts
+            head = page.head(extra={"total": page.total, "offset": job.offset, "next_offset": None})
+            return Reply(200, JSON, (head + rows).encode(), headers)
+        extra = {"total": page.total, "offset": job.offset, "next_offset": nxt}
+        return Reply(200, JSON, (page.head(extra=extra) + rows + "]}").encode(), headers)
+    except AmbiguousName as e:  # the candidates beside the error, as keifu.api.errors.keifu_error has them
+        body = {"error": {"code": "ambiguous-name", "message_ja": e.message_ja, "message_en": e.message_en},
+                "candidates": [c.as_dict() for c in e.candidates]}
+        return Reply(300, JSON, json.dumps(body, ensure_ascii=False).encode())
+    except NameNotFound as e:
+        return error(404, "not-found", e.message_en, e.message_ja)
+    except KeifuError as e:
+        return error(500, "trace-failed", e.message_en, e.message_ja)
+
+
+def _stale(e: StaleIndex) -> Reply:
+    return error(503, "index-changed", e.message_en, e.message_ja)
+
+
+def _live(job: TraceJob, src: _Source) -> Reply:
+    """The answer from the live lineage index, as a whole document (a part request too)."""
+    classes = [INDICATOR, *(sorted(traced_classes() - {INDICATOR}) if job.goals else [])]
+    res = trace(index_for(src.store()), job.plan, classes=classes, evidence=job.evidence, limit=job.limit,
+                everything=job.everything, offset=job.offset)
+    headers = {H_ROWS: str(len(res.rows)), H_NEXT: "", H_WHOLE: "1"}
+    if job.fmt == "csv":
+        return Reply(200, CSV, res.csv().encode(), headers)
+    total = res.total if res.total is not None else len(res.rows)
+    nxt = job.offset + len(res.rows) if job.offset + len(res.rows) < total else None
+    body = {**res.as_dict(), "total": total, "offset": job.offset, "next_offset": nxt}
+    rows = body.pop("rows")
+    return Reply(200, JSON, json.dumps({**body, "rows": rows}, ensure_ascii=False).encode(), headers)
