@@ -12,7 +12,7 @@ filters the subject's rows (the rows are opaque JSON either way), and the Python
 clustered key (subject, position) gives the page by a B-tree range read, and the file opens in under a
 millisecond with nothing to load (measured: bench/bench_trace.py prints both).
 
-Never stale: the file is stamped with the build it was made by (the start time in the store's build state,
+Never stale: the file is stamped with the build it was made by (a unique id in the store's build state,
 keifu-build.json) and the lineage digest :func:`materialise` wrote; a reader refuses a file whose stamp differs
 from the store's (:class:`StaleIndex`), and the caller answers from the live lineage index instead.
 """
@@ -74,8 +74,10 @@ def index_path(store_path: Path | str) -> Path:
 
 
 def build_stamp(store_path: Path | str | None) -> str:
-    """The build an index belongs to: the start time of the store's last build (empty when none is recorded)."""
-    return build_state(store_path).get("started", "")
+    """The build an index belongs to: the id of the store's last build (its start time in a store built before
+    builds had ids; empty when none is recorded)."""
+    st = build_state(store_path)
+    return st.get("build") or st.get("started", "")
 
 
 # --------------------------------------------------------------------------------------------------
