@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from keifu.extract.errors import KeifuError
 from keifu.extract.plan_register import Register, load_register, register_file
@@ -22,7 +23,7 @@ from keifu.extract.plans import plan_key
 from ..attribution import Attribution
 from ..plan_lookup import describe, expand_shorthand, kind_label, name_keys
 from ..vocab import KF, sparql_prefixes
-from . import LineageIndex, Step, curie, target_classes
+from . import LineageIndex, Step, target_classes
 
 __all__ = ["AmbiguousName", "Candidate", "NameNotFound", "TraceResult", "TraceRow", "find_nodes", "resolve",
            "trace"]
@@ -229,12 +230,22 @@ CSV_HEAD = ["indicator", "label", "kind", "agency", "document", "objective_path"
 
 def csv_cells(r: TraceRow) -> list[object]:
     """One row of the trace CSV (the evidence column empty when the row carries no steps)."""
-    ev = " | ".join(f"{curie(s.prop)} {s.where()} {(s.quote or '').replace(chr(10), '')}"
-                    + (f" [{s.note}]" if s.note else "") for s in r.steps)
-    return [r.node, r.label, r.kind or "", r.agency or "", r.document_label or "", " > ".join(r.objective_path),
-            r.axis or "", " / ".join(r.targets), r.attribution.kind if r.attribution else "",
-            "" if r.attribution is None or r.attribution.relevance is None else r.attribution.relevance,
-            "true" if r.default else "false", " → ".join(r.chain), ev]
+    return csv_cells_of(r.as_dict())
+
+
+def csv_cells_of(d: dict[str, Any]) -> list[object]:
+    """One row of the trace CSV from a row as JSON has it (:meth:`TraceRow.as_dict`), so that the persistent trace
+    index, which keeps rows as JSON, writes the same CSV."""
+    def where(s: dict[str, Any]) -> str:
+        return ":".join(p for p in (s["file"], f"p.{s['page']}" if s["page"] else None,
+                                    str(s["line"]) if s["line"] else None) if p)
+
+    ev = " | ".join(f"{s['edge']} {where(s)} {(s['quote'] or '').replace(chr(10), '')}"
+                    + (f" [{s['note']}]" if s["note"] else "") for s in d["evidence"])
+    return [d["iri"], d["label"], d["kind"] or "", d["agency"] or "", d["document_label"] or "",
+            " > ".join(d["objective_path"]), d["axis"] or "", " / ".join(d["targets"]), d["attribution"] or "",
+            "" if d["attribution"] is None or d["relevance"] is None else d["relevance"],
+            "true" if d["default"] else "false", " → ".join(d["chain"]), ev]
 
 
 def objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:

@@ -19,11 +19,14 @@ from the store's (:class:`StaleIndex`), and the caller answers from the live lin
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import sqlite3
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -45,7 +48,7 @@ from .trace import (
     TraceRow,
     _keys,
     _names,
-    csv_cells,
+    csv_cells_of,
     match_names,
     node_facts,
     query_keys,
@@ -57,7 +60,7 @@ __all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "ind
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
 #: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
-FORMAT = "1"
+FORMAT = "3"
 AGENCY = str(KF.Agency)
 _SEP = "\x1f"
 
@@ -89,10 +92,11 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE names (grp TEXT NOT NULL, node TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
                     keys TEXT NOT NULL, cls TEXT NOT NULL, agency TEXT);
 CREATE TABLE subjects (subject TEXT PRIMARY KEY, iri TEXT NOT NULL, label TEXT NOT NULL, cls TEXT NOT NULL,
-                       kind TEXT, edition INTEGER, agency INTEGER NOT NULL, rows INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE rows (subject TEXT NOT NULL, ord INTEGER NOT NULL, node TEXT NOT NULL, ind INTEGER NOT NULL,
-                   dflt INTEGER NOT NULL, agency TEXT, head TEXT NOT NULL, ev TEXT NOT NULL, csv_ev TEXT NOT NULL,
-                   csv_plain TEXT NOT NULL, PRIMARY KEY (subject, ord)) WITHOUT ROWID;
+                       kind TEXT, edition INTEGER, agency INTEGER NOT NULL, first INTEGER NOT NULL,
+                       rows INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE rows (id INTEGER PRIMARY KEY, node TEXT NOT NULL, ind INTEGER NOT NULL, dflt INTEGER NOT NULL,
+                   agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL);
+CREATE TABLE steps (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 """
 
 
@@ -113,24 +117,49 @@ def _agency_key(iri: str, label: str) -> str:
     return f"{iri}\t{label}"
 
 
-def _csv_line(cells: list[object]) -> str:
-    import csv
-    import io
-
+def _csv_lines(rows: Iterable[list[object]]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(cells)
+    csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
 
 
-def _row_record(idx: LineageIndex, subject: str, ord_: int, r: TraceRow) -> tuple[object, ...]:
-    d = r.as_dict()
-    ev = d.pop("evidence")
-    head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence is appended
-    steps, r.steps = r.steps, []
-    plain = _csv_line(csv_cells(r))
-    r.steps = steps
-    return (subject, ord_, r.node, int(INDICATOR in idx.types.get(r.node, ())), int(r.default), r.agency, head,
-            json.dumps(ev, ensure_ascii=False), _csv_line(csv_cells(r)), plain)
+class _Writer:
+    """Rows as stored: numbered in the answer's order, one subject's rows a range of ids (a page is a range read
+    of the table's own B-tree, no second index, and a row is no key: large rows stay on their page); the JSON
+    of a row without its evidence, compressed (labels and chains repeat within a row and compress ~2×); its
+    steps as ids of a table where each distinct step is kept once (the steps near the plans are shared by every
+    row under them: ~30× fewer than the rows' steps on the corpus)."""
+
+    def __init__(self, conn: sqlite3.Connection, idx: LineageIndex) -> None:
+        self.conn, self.idx = conn, idx
+        self.steps: dict[str, int] = {}
+        self.next = 1
+
+    def step(self, s: dict[str, object]) -> int:
+        text = json.dumps(s, ensure_ascii=False)
+        sid = self.steps.get(text)
+        if sid is None:
+            sid = self.steps[text] = len(self.steps) + 1
+            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, text))
+        return sid
+
+    def subject(self, key: str, iri: str, label: str, cls: str, kind: str | None, edition: int | None,
+                agency: bool, rows: list[TraceRow]) -> int:
+        """Store one answer (none when the key is already stored); the rows stored."""
+        if self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone():
+            return 0
+        self.conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?)",
+                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(rows)))
+        out = []
+        for r in rows:
+            d = r.as_dict()
+            ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
+            head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
+            out.append((self.next, r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default),
+                        r.agency, zlib.compress(head.encode(), 6), ev))
+            self.next += 1
+        self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", out)
+        return len(rows)
 
 
 def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None) -> IndexReport:
@@ -156,14 +185,11 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
         conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
             (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
         n_rows = 0
+        writer = _Writer(conn, idx)
         for p in plans:
             res = trace(idx, p, classes=classes, evidence=True, everything=True)
             kind, edition = facts.get(p, (None, None))
-            conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,0,?)",
-                         (p, p, idx.display(p), idx.cls(p), kind, edition, len(res.rows)))
-            conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             [_row_record(idx, p, i, r) for i, r in enumerate(res.rows)])
-            n_rows += len(res.rows)
+            n_rows += writer.subject(p, p, idx.display(p), idx.cls(p), kind, edition, False, res.rows)
         reach = {p: idx.traced_from(p) for p in plans}
         members: dict[str, list[str]] = defaultdict(list)
         for n in idx.types:
@@ -173,14 +199,10 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
         for ag, label in sorted(set(idx.agency_of_doc.values())):
             key = _agency_key(ag, label)
             res = agency_trace(idx, Candidate(ag, label, "Agency", True), classes, True, None, reach, members[ag])
-            conn.execute("INSERT OR IGNORE INTO subjects VALUES (?,?,?,?,NULL,NULL,1,?)",
-                         (key, ag, label, "Agency", len(res.rows)))
-            conn.executemany("INSERT OR IGNORE INTO rows VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             [_row_record(idx, key, i, r) for i, r in enumerate(res.rows)])
-            n_rows += len(res.rows)
+            n_rows += writer.subject(key, ag, label, "Agency", None, None, True, res.rows)
         meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
                 "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
-                "csv_head": _csv_line(CSV_HEAD)}
+                "csv_head": _csv_lines([CSV_HEAD])}
         conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
         conn.commit()
         n_subjects = conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
@@ -275,6 +297,7 @@ class TraceIndex:
         self.plan_labels: list[str] = json.loads(self.meta["plan_labels"])
         self._names: dict[str, list[tuple[str, str, str, frozenset[str]]]] = {}
         self._facts: dict[str, tuple[str, str | None]] = {}
+        self._steps: dict[int, str] = {}
 
     def close(self) -> None:
         self.conn.close()
@@ -344,33 +367,46 @@ class TraceIndex:
 
     # -- rows -----------------------------------------------------------------------------------------
 
-    def subject(self, cand: Candidate) -> str | None:
-        """The key of the answer a resolved candidate asks for, or None when the index holds no such answer."""
+    def subject(self, cand: Candidate) -> tuple[int, int] | None:
+        """The ids (first, past the last) of the rows of the answer a resolved candidate asks for, or None when
+        the index holds no such answer."""
         key = _agency_key(cand.iri, cand.label) if cand.cls == "Agency" else cand.iri
-        row = self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone()
-        return key if row else None
+        row = self.conn.execute("SELECT first, rows FROM subjects WHERE subject = ?", (key,)).fetchone()
+        return (row[0], row[0] + row[1]) if row else None
 
     @staticmethod
     def _where(goals: bool, everything: bool) -> str:
-        return "subject = ?" + ("" if goals else " AND ind = 1") + ("" if everything else " AND dflt = 1")
+        return "id >= ? AND id < ?" + ("" if goals else " AND ind = 1") + ("" if everything else " AND dflt = 1")
 
-    def rows(self, subject: str, goals: bool, everything: bool, evidence: bool, offset: int = 0,
-             limit: int | None = None, fmt: str = "json") -> list[tuple[str]]:
-        """JSON texts or CSV lines of the rows of a page, in the answer's order."""
-        col = {("json", True): "head || ', \"evidence\": ' || ev || '}'", ("json", False):
-               "head || ', \"evidence\": []}'", ("csv", True): "csv_ev", ("csv", False): "csv_plain"}[(fmt, evidence)]
-        sql = f"SELECT {col} FROM rows WHERE {self._where(goals, everything)} ORDER BY ord"
-        sql += " LIMIT ? OFFSET ?"
-        return self.conn.execute(sql, (subject, -1 if limit is None else limit, offset)).fetchall()
+    def rows(self, span: tuple[int, int], goals: bool, everything: bool, evidence: bool, offset: int = 0,
+             limit: int | None = None, fmt: str = "json") -> list[str]:
+        """JSON texts (or CSV lines) of the rows of a page, in the answer's order."""
+        sql = f"SELECT head, ev FROM rows WHERE {self._where(goals, everything)} ORDER BY id LIMIT ? OFFSET ?"
+        found = self.conn.execute(sql, (*span, -1 if limit is None else limit, offset)).fetchall()
+        steps = self._step_texts({int(i) for _, ev in found if evidence and ev for i in ev.split(",")})
+        texts = [zlib.decompress(head).decode() + ', "evidence": ['
+                 + (",".join(steps[int(i)] for i in ev.split(",")) if evidence and ev else "") + "]}"
+                 for head, ev in found]
+        if fmt == "csv":
+            return [_csv_lines([csv_cells_of(json.loads(t))]) for t in texts]
+        return texts
 
-    def totals(self, subject: str, goals: bool, everything: bool, offset: int = 0,
+    def _step_texts(self, ids: set[int]) -> dict[int, str]:
+        """Steps by id, kept once read (the steps near the plans recur on every page)."""
+        todo = sorted(i for i in ids if i not in self._steps)
+        for chunk in (todo[k:k + 500] for k in range(0, len(todo), 500)):
+            marks = ",".join("?" * len(chunk))
+            self._steps.update(self.conn.execute(f"SELECT id, json FROM steps WHERE id IN ({marks})", chunk))
+        return self._steps
+
+    def totals(self, span: tuple[int, int], goals: bool, everything: bool, offset: int = 0,
                limit: int | None = None) -> tuple[int, int, int, list[str]]:
         """(rows of the whole answer; rows, default rows and agencies of default rows from ``offset``, at most
         ``limit`` of them): the counts of the rows an answer returns, as trace(offset=…, limit=…) gives them."""
         where = self._where(goals, everything)
-        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}", (subject,)).fetchone()
-        window = f"SELECT dflt, agency FROM rows WHERE {where} ORDER BY ord LIMIT ? OFFSET ?"
-        args = (subject, -1 if limit is None else limit, offset)
+        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}", span).fetchone()
+        window = f"SELECT dflt, agency FROM rows WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
+        args = (*span, -1 if limit is None else limit, offset)
         n, d = self.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(dflt), 0) FROM ({window})", args).fetchone()
         ags = [a for (a,) in self.conn.execute(
             f"SELECT DISTINCT agency FROM ({window}) WHERE dflt = 1 AND agency IS NOT NULL AND agency != ''", args)]
@@ -385,13 +421,13 @@ class TraceIndex:
         cand = self.resolve(plan)
         if cand is None:
             return None
-        subject = self.subject(cand)
-        if subject is None:
+        span = self.subject(cand)
+        if span is None:
             return None
         others: list[Candidate] = []
         if cand.cls != "Agency" and not plan.startswith("http"):
             others = [c for c in (self.find(plan) or []) if c.iri != cand.iri][:20]
-        rows = self.rows(subject, goals, everything, evidence, offset, limit, fmt)
-        total, n, dflt, ags = self.totals(subject, goals, everything, offset, limit if counted == "page" else counted)
-        return Page(cand, others, everything and cand.cls != "Agency", total, offset, [r[0] for r in rows], dflt, ags,
+        rows = self.rows(span, goals, everything, evidence, offset, limit, fmt)
+        total, n, dflt, ags = self.totals(span, goals, everything, offset, limit if counted == "page" else counted)
+        return Page(cand, others, everything and cand.cls != "Agency", total, offset, rows, dflt, ags,
                     n)
