@@ -132,15 +132,15 @@ class _Writer:
 
     def __init__(self, conn: sqlite3.Connection, idx: LineageIndex) -> None:
         self.conn, self.idx = conn, idx
-        self.steps: dict[str, int] = {}
+        self.steps: dict[tuple[object, ...], int] = {}
         self.next = 1
 
     def step(self, s: dict[str, object]) -> int:
-        text = json.dumps(s, ensure_ascii=False)
-        sid = self.steps.get(text)
+        key = tuple(s.values())  # the dict's values, in as_dict's fixed order: cheaper than its JSON
+        sid = self.steps.get(key)
         if sid is None:
-            sid = self.steps[text] = len(self.steps) + 1
-            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, text))
+            sid = self.steps[key] = len(self.steps) + 1
+            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s, ensure_ascii=False)))
         return sid
 
     def subject(self, key: str, iri: str, label: str, cls: str, kind: str | None, edition: int | None,
@@ -172,6 +172,7 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
             raise ValueError("an in-memory store has no place for a trace index; give a path")
         path = index_path(store.path)
     idx = idx or index_for(store)
+    idx.preload_provenance()
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp)
