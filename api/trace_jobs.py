@@ -106,6 +106,17 @@ def source(path: str | Path | None, ox_store: Any, store: Store | None = None) -
     return src
 
 
+def indexed_rows(store: Store, plan: str, evidence: bool = True, fmt: str = "json") -> list[str] | None:
+    """The rows of the default answer for ``plan`` as JSON texts (or CSV lines), read in this process from the trace
+    index; None when the index is not current or holds no answer for ``plan`` (the caller traces live). Raises
+    AmbiguousName / NameNotFound as trace does."""
+    try:
+        page = source(store.path, store.ox, store).index().page(plan, evidence=evidence, fmt=fmt)
+    except StaleIndex:
+        return None
+    return page.rows if page is not None else None
+
+
 def dispatch(answer: Callable[[Any], Reply], path: str, ox_store: Any) -> Callable[[Any], Reply]:
     """The worker's answer function: trace jobs here, anything else to ``answer``."""
     src = source(path, ox_store)

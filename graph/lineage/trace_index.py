@@ -123,6 +123,10 @@ def _csv_lines(rows: Iterable[list[object]]) -> str:
     return out.getvalue()
 
 
+#: the header line of the trace CSV
+CSV_HEAD_LINE = _csv_lines([CSV_HEAD])
+
+
 class _Writer:
     """Rows as stored: numbered in the answer's order, one subject's rows a range of ids (a page is a range read
     of the table's own B-tree, no second index, and a row is no key: large rows stay on their page); the JSON
@@ -203,7 +207,7 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
             n_rows += writer.subject(key, ag, label, "Agency", None, None, True, res.rows)
         meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
                 "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
-                "csv_head": _csv_lines([CSV_HEAD])}
+                "csv_head": CSV_HEAD_LINE}
         conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
         conn.commit()
         n_subjects = conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
