@@ -5,11 +5,15 @@ The store comes from ``app.state.store`` (a :class:`keifu.graph.store.Store` or 
 ``KEIFU_STORE`` environment variable (default ``store``). Errors are JSON with Japanese and English
 messages; an ambiguous name answers 300 with the candidates. /trace answers the default answer (direct and
 relevant document-level attributions, each row saying which); ``all=true`` adds the rest, flagged ``"default": false``.
+
+/trace, /lineage, /lineage/search and /report/coverage run as jobs of the app's query workers
+(:mod:`keifu.api.trace_jobs`: the time limit and memory cap of a query apply), or in a thread when the app has no
+workers. /trace reads the persistent trace index (:mod:`keifu.graph.lineage.trace_index`): a page with ``limit``
+and ``offset``, the whole answer streamed part by part.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -18,19 +22,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from keifu.extract.errors import KeifuError
-from keifu.graph.lineage import LineageIndex, index_for, layer_of_class
-from keifu.graph.lineage.coverage import coverage
-from keifu.graph.lineage.render import resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
-from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes
 from keifu.graph.store import Store
-from keifu.graph.vocab import KF
 
 from keifu.settings import setting
 
-from .errors import ApiError, keifu_error
-from .trace_jobs import H_NEXT, H_STAMP, H_WHOLE, TraceJob, run_job, source
+from .errors import ApiError
+from .trace_jobs import H_NEXT, H_STAMP, H_WHOLE, LineageJob, TraceJob, run_job, source
 from .worker import Reply
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -59,14 +58,6 @@ def lineage_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(lineage_store)]
 
 
-def _index(store: Store) -> LineageIndex:
-    return index_for(store)
-
-
-def _ambiguous(e: AmbiguousName) -> JSONResponse:
-    return keifu_error(300, "ambiguous-name", e, beside={"candidates": [c.as_dict() for c in e.candidates]})
-
-
 def _wants(request: Request, fmt: str | None, mime: str) -> bool:
     return fmt is None and mime in request.headers.get("accept", "").split(",")[0]
 
@@ -81,15 +72,16 @@ def _pool(request: Request) -> object | None:
     return getattr(getattr(service, "backend", None), "pool", None)
 
 
-def _runner(request: Request) -> Callable[[TraceJob], Awaitable[Reply]]:
-    """How trace jobs run: in the time-limited query workers when the app has them, else in a thread here."""
+def _runner(request: Request) -> Callable[[TraceJob | LineageJob], Awaitable[Reply]]:
+    """How trace and lineage jobs run: in the time-limited query workers when the app has them, else in a thread
+    here."""
     pool = _pool(request)
     if pool is not None:
         return pool.run  # type: ignore[attr-defined,no-any-return]
     store = lineage_store(request)
     src = source(store.path, store.ox, store)
 
-    async def here(job: TraceJob) -> Reply:
+    async def here(job: TraceJob | LineageJob) -> Reply:
         return await run_in_threadpool(run_job, job, src)
 
     return here
@@ -144,13 +136,10 @@ async def get_trace(
     return StreamingResponse(parts(), media_type=first.media, headers=headers)
 
 
-def _node_classes() -> set[str]:
-    return set(layer_of_class()) | {str(KF.Agency)}
-
-
 @router.get("/lineage/search", summary="find plans, agencies, objectives by name / 名称で検索")
-def search(store: StoreDep, q: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=1, le=200)] = 30):
-    return {"query": q, "candidates": [c.as_dict() for c in find_nodes(_index(store), q, _node_classes(), limit)]}
+async def search(request: Request, q: Annotated[str, Query(min_length=1)],
+                 limit: Annotated[int, Query(ge=1, le=200)] = 30) -> Response:
+    return _reply(await _runner(request)(LineageJob("search", {"q": q, "limit": limit})), False)
 
 
 def _viewer(request: Request) -> HTMLResponse:
@@ -172,8 +161,8 @@ def asset(name: str) -> Response:
 
 
 @router.get("/lineage", summary="the lineage subgraph around a node / ノードの周りの系譜")
-def get_lineage(
-    request: Request, store: StoreDep,
+async def get_lineage(
+    request: Request,
     node: Annotated[str | None, Query(description="IRI or name of a plan, agency, objective or indicator")] = None,
     direction: Annotated[str, Query(pattern="^(up|down|both)$")] = "both",
     depth: Annotated[int, Query(ge=1, le=20)] = 4,
@@ -186,27 +175,15 @@ def get_lineage(
 ) -> Response:
     if node is None or _wants(request, format, "text/html"):
         return _viewer(request)
-    idx = _index(store)
-    try:
-        cand = resolve_node(idx, node)
-    except AmbiguousName as e:
-        return _ambiguous(e)
-    except NameNotFound as e:
-        return keifu_error(404, "not-found", e)
-    view = subgraph(idx, cand.iri, direction, depth, max_nodes=max_nodes, expand=expand or (),
-                    kinds=[k.strip() for k in kinds.split(",") if k.strip()] if kinds else None, agency=agency or None,
-                    hide=[k.strip() for k in (hide or "").split(",") if k.strip()])
-    if format == "graphml" or _wants(request, format, "application/graphml+xml"):
-        return Response(to_graphml(view), media_type="application/graphml+xml; charset=utf-8")
-    if format == "dot" or _wants(request, format, "text/vnd.graphviz"):
-        return PlainTextResponse(to_dot(view), media_type="text/vnd.graphviz; charset=utf-8")
-    if format == "svg" or _wants(request, format, "image/svg+xml"):
-        return Response(to_svg(view), media_type="image/svg+xml; charset=utf-8")
-    body = to_json(view)
-    body["node"] = cand.as_dict()
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+    for fmt, mime in (("graphml", "application/graphml+xml"), ("dot", "text/vnd.graphviz"), ("svg", "image/svg+xml")):
+        if format is None and _wants(request, format, mime):
+            format = fmt
+    params = {"node": node, "direction": direction, "depth": depth, "max_nodes": max_nodes, "expand": expand or (),
+              "kinds": [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None, "agency": agency or None,
+              "hide": [k.strip() for k in (hide or "").split(",") if k.strip()], "format": format or "json"}
+    return _reply(await _runner(request)(LineageJob("lineage", params)), False)
 
 
 @router.get("/report/coverage", summary="coverage of national plans, orphans, cycles / 網羅性の報告")
-def get_coverage(store: StoreDep, orphans: Annotated[int | None, Query(ge=0)] = 200) -> JSONResponse:
-    return JSONResponse(coverage(_index(store), orphan_limit=orphans).as_dict())
+async def get_coverage(request: Request, orphans: Annotated[int | None, Query(ge=0)] = 200) -> Response:
+    return _reply(await _runner(request)(LineageJob("coverage", {"orphans": orphans})), False)

@@ -1,4 +1,5 @@
-"""Trace requests as jobs of the query workers: the time limit and the memory cap of a SPARQL query apply.
+"""Trace and lineage requests as jobs of the query workers: the time limit and the memory cap of a SPARQL query
+apply, and a runaway trace is stopped as a runaway query is.
 
 A job asks for the whole answer (``part="whole"``: one JSON document or CSV text, as /trace has always answered)
 or for one part of a streamed answer (``"first"``: the head and the first rows; ``"next"``: more rows). The rows
@@ -21,8 +22,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from keifu.extract.errors import KeifuError
-from keifu.graph.lineage import index_for, stored_digest, traced_classes
-from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, trace
+from keifu.graph.lineage import index_for, layer_of_class, stored_digest, traced_classes
+from keifu.graph.lineage.coverage import coverage
+from keifu.graph.lineage.render import resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
+from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.lineage.trace_index import StaleIndex, TraceIndex, build_stamp, index_path
 from keifu.graph.store import Store
 from keifu.graph.vocab import KF
@@ -36,6 +39,15 @@ CSV = "text/csv; charset=utf-8"
 #: reply headers: rows in this reply, the offset of the next part ("" at the end), the index's stamp, and
 #: whether the body is a whole document (the live answer) rather than a part
 H_ROWS, H_NEXT, H_STAMP, H_WHOLE = "X-Trace-Rows", "X-Trace-Next", "X-Trace-Stamp", "X-Trace-Whole"
+
+
+@dataclass(slots=True)
+class LineageJob:
+    """A /lineage (``kind="lineage"``), /lineage/search (``"search"``) or /report/coverage (``"coverage"``) request:
+    answered from the live lineage index, which each worker loads on its first such job."""
+
+    kind: str
+    params: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -62,15 +74,16 @@ class _Source:
         self.path, self.ox, self._store = path, ox_store, store
         self._index: tuple[tuple[int, int], TraceIndex] | None = None
         self._digest: str | None | bool = False
+        self._snapshot = store is None  # a worker's read-only handle: the store it sees never changes
 
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.path, read_only=True)
+            self._store = Store.over(self.ox, self.path)
         return self._store
 
     def digest(self) -> str | None:
         """The lineage digest of the store as this process sees it (a worker's handle is a snapshot: read once)."""
-        if self._digest is False or self._store is not None:
+        if self._digest is False or not self._snapshot:
             self._digest = stored_digest(SimpleNamespace(ox=self.ox))  # type: ignore[arg-type]
         return self._digest  # type: ignore[return-value]
 
@@ -122,14 +135,16 @@ def dispatch(answer: Callable[[Any], Reply], path: str, ox_store: Any) -> Callab
     src = source(path, ox_store)
 
     def run(job: Any) -> Reply:
-        return run_job(job, src) if isinstance(job, TraceJob) else answer(job)
+        return run_job(job, src) if isinstance(job, TraceJob | LineageJob) else answer(job)
 
     return run
 
 
-def run_job(job: TraceJob, src: _Source) -> Reply:
-    """The reply to a trace job; never raises."""
+def run_job(job: TraceJob | LineageJob, src: _Source) -> Reply:
+    """The reply to a trace or lineage job; never raises."""
     try:
+        if isinstance(job, LineageJob):
+            return _lineage(job, src)
         try:
             ti = src.index()
         except StaleIndex as e:
@@ -165,6 +180,33 @@ def run_job(job: TraceJob, src: _Source) -> Reply:
         return error(404, "not-found", e.message_en, e.message_ja)
     except KeifuError as e:
         return error(500, "trace-failed", e.message_en, e.message_ja)
+
+
+def _lineage(job: LineageJob, src: _Source) -> Reply:
+    idx = index_for(src.store())
+    p = job.params
+    if job.kind == "search":
+        found = find_nodes(idx, p["q"], set(layer_of_class()) | {str(KF.Agency)}, p["limit"])
+        return _json({"query": p["q"], "candidates": [c.as_dict() for c in found]})
+    if job.kind == "coverage":
+        return _json(coverage(idx, orphan_limit=p["orphans"]).as_dict())
+    cand = resolve_node(idx, p["node"])
+    view = subgraph(idx, cand.iri, p["direction"], p["depth"], max_nodes=p["max_nodes"], expand=p["expand"],
+                    kinds=p["kinds"], agency=p["agency"], hide=p["hide"])
+    fmt = p["format"]
+    if fmt == "graphml":
+        return Reply(200, "application/graphml+xml; charset=utf-8", to_graphml(view).encode())
+    if fmt == "dot":
+        return Reply(200, "text/vnd.graphviz; charset=utf-8", to_dot(view).encode())
+    if fmt == "svg":
+        return Reply(200, "image/svg+xml; charset=utf-8", to_svg(view).encode())
+    body = to_json(view)
+    body["node"] = cand.as_dict()
+    return _json(body)
+
+
+def _json(body: object) -> Reply:
+    return Reply(200, JSON, json.dumps(body, ensure_ascii=False).encode())
 
 
 def _stale(e: StaleIndex) -> Reply:

@@ -237,6 +237,13 @@ class Store:
                 self.ox.remove_graph(g)
 
     @classmethod
+    def over(cls, handle: ox.Store, path: Path | str | None = None) -> Store:
+        """A read-only Store over a pyoxigraph handle that is already open (a query worker's), not a second one."""
+        st = cls.__new__(cls)
+        st.path, st.read_only, st.ox = (Path(path) if path is not None else None), True, handle
+        return st
+
+    @classmethod
     def for_reading(cls, path: Path | str) -> Store:
         """Open an existing store; read-only when another process (a server) holds it. A store whose last
         build did not finish is opened all the same, with the warning on stderr (commands show what is there)."""

@@ -128,6 +128,12 @@ def test_trace_runs_in_the_query_workers_with_their_time_limit(store_dir: Path, 
         assert "content-length" not in r.headers  # streamed from the index
         assert c.get("/trace", params={"plan": "架空宇宙"}).status_code == 300
         assert c.get("/trace", params={"plan": "架空データ活用推進計画", "limit": 1}).json()["next_offset"] == 1
+        lineage = c.get("/lineage", params={"node": EX + "P3", "format": "json"})
+        assert lineage.status_code == 200 and lineage.json()["node"]["iri"] == EX + "P3"
+        dot = c.get("/lineage", params={"node": EX + "P3"}, headers={"Accept": "text/vnd.graphviz"})
+        assert dot.status_code == 200 and dot.text.startswith("digraph")
+        assert c.get("/lineage/search", params={"q": "架空"}).json()["candidates"]
+        assert "plans" in c.get("/report/coverage").json()
     # without its index the live lineage index answers, in the worker: a time limit it cannot meet stops it
     copy = tmp_path / "store"
     shutil.copytree(store_dir, copy)
@@ -136,3 +142,4 @@ def test_trace_runs_in_the_query_workers_with_their_time_limit(store_dir: Path, 
         r = c.get("/trace", params={"plan": "架空データ活用推進計画"})
         assert r.status_code == 503 and r.json()["error"]["code"] == "timeout"
         assert r.json()["error"]["message_ja"]
+        assert c.get("/report/coverage").status_code == 503  # the lineage index is loaded in the worker too
