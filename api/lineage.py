@@ -79,7 +79,7 @@ def _runner(request: Request) -> Callable[[TraceJob | LineageJob], Awaitable[Rep
     if pool is not None:
         return pool.run  # type: ignore[attr-defined,no-any-return]
     store = lineage_store(request)
-    src = source(store.path, store.ox, store)
+    src = source(store)
 
     async def here(job: TraceJob | LineageJob) -> Reply:
         return await run_in_threadpool(run_job, job, src)

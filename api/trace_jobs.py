@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -71,12 +71,17 @@ class _Source:
     keifu Store for the live fallback (opened on first need)."""
 
     def __init__(self, path: str | None, ox_store: Any, store: Store | None = None) -> None:
-        self.path, self.ox, self._store = path, ox_store, store
+        self.path, self.ox = path, ox_store
+        self._store: Store | None = None  # a worker's, over its own handle (made on first need)
+        self._given = weakref.ref(store) if store is not None else None  # the server's (not kept alive by this)
         self._index: tuple[tuple[int, int], TraceIndex] | None = None
         self._digest: str | None | bool = False
         self._snapshot = store is None  # a worker's read-only handle: the store it sees never changes
 
     def store(self) -> Store:
+        given = self._given() if self._given is not None else None
+        if given is not None:
+            return given
         if self._store is None:
             self._store = Store.over(self.ox, self.path)
         return self._store
@@ -108,14 +113,14 @@ class _Source:
         return ti
 
 
-_SOURCES: dict[tuple[str | None, int], _Source] = {}
+_SOURCES: weakref.WeakKeyDictionary[Store, _Source] = weakref.WeakKeyDictionary()
 
 
-def source(path: str | Path | None, ox_store: Any, store: Store | None = None) -> _Source:
-    key = (str(path) if path is not None else None, id(store if store is not None else ox_store))
-    src = _SOURCES.get(key)
-    if src is None or src.ox is not ox_store:
-        src = _SOURCES[key] = _Source(str(path) if path is not None else None, ox_store, store)
+def source(store: Store) -> _Source:
+    """The source of a Store read in this process (the server without workers), kept while the Store lives."""
+    src = _SOURCES.get(store)
+    if src is None or src.ox is not store.ox:
+        src = _SOURCES[store] = _Source(str(store.path) if store.path is not None else None, store.ox, store)
     return src
 
 
@@ -124,7 +129,7 @@ def indexed_rows(store: Store, plan: str, evidence: bool = True, fmt: str = "jso
     index; None when the index is not current or holds no answer for ``plan`` (the caller traces live). Raises
     AmbiguousName / NameNotFound as trace does."""
     try:
-        page = source(store.path, store.ox, store).index().page(plan, evidence=evidence, fmt=fmt)
+        page = source(store).index().page(plan, evidence=evidence, fmt=fmt)
     except StaleIndex:
         return None
     return page.rows if page is not None else None
@@ -132,7 +137,7 @@ def indexed_rows(store: Store, plan: str, evidence: bool = True, fmt: str = "jso
 
 def dispatch(answer: Callable[[Any], Reply], path: str, ox_store: Any) -> Callable[[Any], Reply]:
     """The worker's answer function: trace jobs here, anything else to ``answer``."""
-    src = source(path, ox_store)
+    src = _Source(path, ox_store)
 
     def run(job: Any) -> Reply:
         return run_job(job, src) if isinstance(job, TraceJob | LineageJob) else answer(job)
