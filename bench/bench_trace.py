@@ -10,7 +10,10 @@ server on the store (``--memory off``: on disk): the first request after start (
 for the full answer, the first 50 rows warm (p50 of ``--requests``), the full answer warm (first byte and whole,
 p50), and the server's CPU seconds (its process and its query workers) and peak RSS over the run.
 
-    python bench/bench_trace.py [--corpus ../shared/corpus] [--sizes 100000 1000000] [--plan 健康・医療戦略]
+With ``--live`` each server is measured a second time without the trace index (the answer traced from the live
+lineage index, as before the index existed), in the same run: the ratio of the two is the index's gain.
+
+    python bench/bench_trace.py [--corpus ../shared/corpus] [--sizes 100000 1000000] [--plan 健康・医療戦略] [--live]
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import httpx
 import pyoxigraph as ox
 from keifu.graph.build import build
 from keifu.graph.lineage import LINEAGE_GRAPH, materialise
-from keifu.graph.lineage.trace_index import build_index
+from keifu.graph.lineage.trace_index import INDEX_FILE, build_index
 from keifu.graph.store import Store
 from keifu.graph.vocab import ID_BASE
 
@@ -178,7 +181,16 @@ class Server:
             self.proc.kill()
 
 
-def serve_and_measure(path: Path, plan: str, requests: int, workers: int, timeout: float) -> str:
+def serve_and_measure(path: Path, plan: str, requests: int, workers: int, timeout: float, live: bool = False) -> str:
+    """The figures of one server; with ``live``, of one that has no trace index (it is moved aside meanwhile)."""
+    index = path / INDEX_FILE
+    if live:
+        index.rename(index.with_suffix(".aside"))
+        try:
+            return "without the index (live): " + serve_and_measure(path, plan, max(3, requests // 4), workers,
+                                                                      max(timeout, 900.0))
+        finally:
+            index.with_suffix(".aside").rename(index)
     srv = Server(path, workers, timeout)
     try:
         cpu0 = srv.cpu()
@@ -210,6 +222,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--dir", help="where the stores go (default: a temporary folder, removed)")
+    ap.add_argument("--live", action="store_true", help="measure each server without the trace index too")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         real = Store(Path(tmp) / "real")
@@ -220,15 +233,17 @@ def main() -> None:
               f"{len(results)} files", flush=True)
         base = [q for q in real.ox if q.graph_name != ox.NamedNode(str(LINEAGE_GRAPH))]
         real.close()
-        print(f"corpus ({len(base):,} quads): " + serve_and_measure(Path(tmp) / "real", args.plan, args.requests,
-                                                                        args.workers, args.timeout), flush=True)
+        for live in (False, True) if args.live else (False,):
+            print(f"corpus ({len(base):,} quads): " + serve_and_measure(
+                Path(tmp) / "real", args.plan, args.requests, args.workers, args.timeout, live), flush=True)
         for n in args.sizes:
             path = Path(tmp) / f"s{n}"
             w, c, store = timed(lambda n=n, path=path: scaled_store(base, n, path))
             print(f"~{n:,}: {len(store):,} quads loaded in {w:.1f} s; " + close_build(store), flush=True)  # type: ignore[arg-type]
             store.close()  # type: ignore[union-attr]
-            print(f"~{n:,}: " + serve_and_measure(path, args.plan, args.requests, args.workers, args.timeout),
-                  flush=True)
+            for live in (False, True) if args.live else (False,):
+                print(f"~{n:,}: " + serve_and_measure(path, args.plan, args.requests, args.workers, args.timeout,
+                                                      live), flush=True)
 
 
 if __name__ == "__main__":
