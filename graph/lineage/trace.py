@@ -249,7 +249,16 @@ def csv_cells_of(d: dict[str, Any]) -> list[object]:
 
 
 def objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:
-    """The goals above ``node`` inside its document (root first) and the evaluation axis it hangs from."""
+    """The goals above ``node`` inside its document (root first) and the evaluation axis it hangs from (kept in the
+    index's memo: a node's rows under every plan it reaches share it)."""
+    hit = idx._memo.get(("objective_chain", node))
+    if hit is None:
+        hit = idx._memo[("objective_chain", node)] = _objective_chain(idx, node)
+    goals, axis = hit  # type: ignore[misc]
+    return list(goals), axis
+
+
+def _objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:
     goals: list[str] = []
     axis: str | None = None
     cur, seen = node, {node}
