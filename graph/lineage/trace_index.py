@@ -177,8 +177,9 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
         path = index_path(store.path)
     idx = idx or index_for(store)
     idx.preload_provenance()
+    for left in path.parent.glob(path.name + ".*.tmp"):  # of a build that was killed while writing the index
+        left.unlink(missing_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp)
     try:
         conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
