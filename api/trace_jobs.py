@@ -221,7 +221,8 @@ def _stale(e: StaleIndex) -> Reply:
 def _live(job: TraceJob, src: _Source) -> Reply:
     """The answer from the live lineage index, as a whole document (a part request too)."""
     classes = [INDICATOR, *(sorted(traced_classes() - {INDICATOR}) if job.goals else [])]
-    res = trace(index_for(src.store()), job.plan, classes=classes, evidence=job.evidence, limit=job.limit,
+    limit = None if job.part == "first" else job.limit  # the first part of a stream: answered whole here
+    res = trace(index_for(src.store()), job.plan, classes=classes, evidence=job.evidence, limit=limit,
                 everything=job.everything, offset=job.offset)
     headers = {H_ROWS: str(len(res.rows)), H_NEXT: "", H_WHOLE: "1"}
     if job.fmt == "csv":
