@@ -60,9 +60,11 @@ __all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "ind
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
 #: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
-FORMAT = "3"
+FORMAT = "4"
 AGENCY = str(KF.Agency)
 _SEP = "\x1f"
+#: raw deflate with a 2 KiB window: a row is ~1 KiB, and setting up a full window is half of compress's time
+_WBITS = -11
 
 
 class StaleIndex(KeifuError):
@@ -160,7 +162,7 @@ class _Writer:
             ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
             head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
             out.append((self.next, r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default),
-                        r.agency, zlib.compress(head.encode(), 6), ev))
+                        r.agency, zlib.compress(head.encode(), 6, _WBITS), ev))
             self.next += 1
         self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", out)
         return len(rows)
@@ -390,7 +392,7 @@ class TraceIndex:
         sql = f"SELECT head, ev FROM rows WHERE {self._where(goals, everything)} ORDER BY id LIMIT ? OFFSET ?"
         found = self.conn.execute(sql, (*span, -1 if limit is None else limit, offset)).fetchall()
         steps = self._step_texts({int(i) for _, ev in found if evidence and ev for i in ev.split(",")})
-        texts = [zlib.decompress(head).decode() + ', "evidence": ['
+        texts = [zlib.decompress(head, _WBITS).decode() + ', "evidence": ['
                  + (",".join(steps[int(i)] for i in ev.split(",")) if evidence and ev else "") + "]}"
                  for head, ev in found]
         if fmt == "csv":
