@@ -29,7 +29,7 @@ from keifu.graph.store import Store
 from keifu.settings import setting
 
 from .errors import ApiError
-from .trace_jobs import H_NEXT, H_STAMP, H_WHOLE, LineageJob, TraceJob, run_job, source
+from .trace_jobs import H_AFTER, H_NEXT, H_STAMP, H_WHOLE, LineageJob, TraceJob, run_job, source
 from .worker import Reply
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,7 +63,7 @@ def _wants(request: Request, fmt: str | None, mime: str) -> bool:
 
 
 #: rows of the first part of a streamed answer (small: its first byte comes soon), then of each later part
-FIRST_PART, NEXT_PART = 200, 2000
+FIRST_PART, NEXT_PART = 50, 2000
 
 
 def _pool(request: Request) -> object | None:
@@ -121,14 +121,15 @@ async def get_trace(
 
     async def parts() -> AsyncIterator[bytes]:
         yield first.body
-        nxt, stamp = first.headers.get(H_NEXT), first.headers.get(H_STAMP)
+        nxt, stamp, after = first.headers.get(H_NEXT), first.headers.get(H_STAMP), first.headers.get(H_AFTER)
         while nxt:
-            r = await run(replace(job, part="next", offset=int(nxt), limit=NEXT_PART, stamp=stamp))
+            r = await run(replace(job, part="next", offset=int(nxt), limit=NEXT_PART, stamp=stamp,
+                                  after=int(after) if after else None))
             if r.status != 200:  # the index changed or the part ran over the time limit: the answer stays cut
                 log.warning("trace stream cut / 追跡の送信を中断: %s", r.body[:300])
                 return
             yield r.body
-            nxt = r.headers.get(H_NEXT)
+            nxt, after = r.headers.get(H_NEXT), r.headers.get(H_AFTER)
         if not csv:
             yield b"]}"
 

@@ -39,6 +39,7 @@ CSV = "text/csv; charset=utf-8"
 #: reply headers: rows in this reply, the offset of the next part ("" at the end), the index's stamp, and
 #: whether the body is a whole document (the live answer) rather than a part
 H_ROWS, H_NEXT, H_STAMP, H_WHOLE = "X-Trace-Rows", "X-Trace-Next", "X-Trace-Stamp", "X-Trace-Whole"
+H_AFTER = "X-Trace-After"  # the number of the last row sent: the cursor of the next part
 
 
 @dataclass(slots=True)
@@ -64,6 +65,8 @@ class TraceJob:
     part: str = "whole"  # whole | first | next
     #: the index stamp of a stream's first part: a later part read from another index is refused
     stamp: str | None = None
+    #: a later part: the number of the last row sent (read on from there, not skipped to by offset)
+    after: int | None = None
 
 
 class _Source:
@@ -160,12 +163,13 @@ def run_job(job: TraceJob | LineageJob, src: _Source) -> Reply:
         if job.stamp is not None and job.stamp != ti.meta["build"]:
             return _stale(StaleIndex("rebuilt during the answer", "応答の途中で再構築されました"))
         page = ti.page(job.plan, job.goals, job.everything, job.evidence, job.offset, job.limit, job.fmt,
-                       None if job.part == "first" else "page")
+                       None if job.part == "first" else "page", job.after)
         if page is None:  # a name or IRI the index holds no answer for: the live index may
             return _live(job, src)
         n = len(page.rows)
         nxt = job.offset + n if job.limit is not None and n == job.limit and job.offset + n < page.total else None
-        headers = {H_ROWS: str(n), H_NEXT: "" if nxt is None else str(nxt), H_STAMP: ti.meta["build"]}
+        headers = {H_ROWS: str(n), H_NEXT: "" if nxt is None else str(nxt), H_STAMP: ti.meta["build"],
+                   H_AFTER: "" if page.last is None else str(page.last)}
         if job.fmt == "csv":
             body = (ti.meta["csv_head"] if job.part != "next" else "") + "".join(page.rows)
             return Reply(200, CSV, body.encode(), headers)

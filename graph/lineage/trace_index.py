@@ -60,7 +60,7 @@ __all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "ind
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
 #: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
-FORMAT = "4"
+FORMAT = "5"
 AGENCY = str(KF.Agency)
 _SEP = "\x1f"
 #: raw deflate with a 2 KiB window: a row is ~1 KiB, and setting up a full window is half of compress's time
@@ -95,7 +95,7 @@ CREATE TABLE names (grp TEXT NOT NULL, node TEXT NOT NULL, label TEXT NOT NULL, 
                     keys TEXT NOT NULL, cls TEXT NOT NULL, agency TEXT);
 CREATE TABLE subjects (subject TEXT PRIMARY KEY, iri TEXT NOT NULL, label TEXT NOT NULL, cls TEXT NOT NULL,
                        kind TEXT, edition INTEGER, agency INTEGER NOT NULL, first INTEGER NOT NULL,
-                       rows INTEGER NOT NULL) WITHOUT ROWID;
+                       rows INTEGER NOT NULL, totals TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE rows (id INTEGER PRIMARY KEY, node TEXT NOT NULL, ind INTEGER NOT NULL, dflt INTEGER NOT NULL,
                    agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL);
 CREATE TABLE steps (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
@@ -154,8 +154,8 @@ class _Writer:
         """Store one answer (none when the key is already stored); the rows stored."""
         if self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone():
             return 0
-        self.conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?)",
-                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(rows)))
+        self.conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(rows), _totals(self.idx, rows)))
         out = []
         for r in rows:
             d = r.as_dict()
@@ -166,6 +166,18 @@ class _Writer:
             self.next += 1
         self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", out)
         return len(rows)
+
+
+def _totals(idx: LineageIndex, rows: list[TraceRow]) -> str:
+    """The counts of the whole answer for each choice of goals and all ("01" = indicators only, all rows): rows,
+    default rows, agencies of the default rows. A page then needs no scan of the answer to count it."""
+    out = {}
+    for goals in (0, 1):
+        for everything in (0, 1):
+            kept = [r for r in rows if (goals or INDICATOR in idx.types.get(r.node, ())) and (everything or r.default)]
+            out[f"{goals}{everything}"] = [len(kept), sum(r.default for r in kept),
+                                           sorted({r.agency for r in kept if r.default and r.agency})]
+    return json.dumps(out, ensure_ascii=False)
 
 
 def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None) -> IndexReport:
@@ -275,6 +287,7 @@ class Page:
     default_count: int
     agencies: list[str]
     counted: int  # the rows the counts are of: this page's, or all from the offset for a stream
+    last: int | None = None  # the number of the page's last row: a cursor for the next page
 
     def head(self, extra: dict[str, object] | None = None) -> str:
         """The answer's JSON up to its rows: ``{…, "rows": [``."""
@@ -375,29 +388,33 @@ class TraceIndex:
 
     # -- rows -----------------------------------------------------------------------------------------
 
-    def subject(self, cand: Candidate) -> tuple[int, int] | None:
-        """The ids (first, past the last) of the rows of the answer a resolved candidate asks for, or None when
-        the index holds no such answer."""
+    def subject(self, cand: Candidate) -> tuple[tuple[int, int], dict[str, list]] | None:  # type: ignore[type-arg]
+        """The ids (first, past the last) of the rows of the answer a resolved candidate asks for and the counts of
+        the whole answer (see :func:`_totals`), or None when the index holds no such answer."""
         key = _agency_key(cand.iri, cand.label) if cand.cls == "Agency" else cand.iri
-        row = self.conn.execute("SELECT first, rows FROM subjects WHERE subject = ?", (key,)).fetchone()
-        return (row[0], row[0] + row[1]) if row else None
+        row = self.conn.execute("SELECT first, rows, totals FROM subjects WHERE subject = ?", (key,)).fetchone()
+        return ((row[0], row[0] + row[1]), json.loads(row[2])) if row else None
 
     @staticmethod
     def _where(goals: bool, everything: bool) -> str:
         return "id >= ? AND id < ?" + ("" if goals else " AND ind = 1") + ("" if everything else " AND dflt = 1")
 
     def rows(self, span: tuple[int, int], goals: bool, everything: bool, evidence: bool, offset: int = 0,
-             limit: int | None = None, fmt: str = "json") -> list[str]:
-        """JSON texts (or CSV lines) of the rows of a page, in the answer's order."""
-        sql = f"SELECT head, ev FROM rows WHERE {self._where(goals, everything)} ORDER BY id LIMIT ? OFFSET ?"
+             limit: int | None = None, fmt: str = "json", after: int | None = None) -> list[tuple[str, int, str, int]]:
+        """(JSON text or CSV line, default flag, agency, id) of the rows of a page, in the answer's order: from
+        ``offset``, or (a cursor, no rows skipped one by one) after the row numbered ``after``."""
+        if after is not None:
+            span, offset = (max(span[0], after + 1), span[1]), 0
+        sql = (f"SELECT head, ev, dflt, agency, id FROM rows WHERE {self._where(goals, everything)} ORDER BY id "
+               "LIMIT ? OFFSET ?")
         found = self.conn.execute(sql, (*span, -1 if limit is None else limit, offset)).fetchall()
-        steps = self._step_texts({int(i) for _, ev in found if evidence and ev for i in ev.split(",")})
+        steps = self._step_texts({int(i) for _, ev, *_ in found if evidence and ev for i in ev.split(",")})
         texts = [zlib.decompress(head, _WBITS).decode() + ', "evidence": ['
                  + (",".join(steps[int(i)] for i in ev.split(",")) if evidence and ev else "") + "]}"
-                 for head, ev in found]
+                 for head, ev, *_ in found]
         if fmt == "csv":
-            return [_csv_lines([csv_cells_of(json.loads(t))]) for t in texts]
-        return texts
+            texts = [_csv_lines([csv_cells_of(json.loads(t))]) for t in texts]
+        return [(t, dflt, agency, i) for t, (_, _, dflt, agency, i) in zip(texts, found, strict=True)]
 
     def _step_texts(self, ids: set[int]) -> dict[int, str]:
         """Steps by id, kept once read (the steps near the plans recur on every page)."""
@@ -407,35 +424,42 @@ class TraceIndex:
             self._steps.update(self.conn.execute(f"SELECT id, json FROM steps WHERE id IN ({marks})", chunk))
         return self._steps
 
-    def totals(self, span: tuple[int, int], goals: bool, everything: bool, offset: int = 0,
-               limit: int | None = None) -> tuple[int, int, int, list[str]]:
-        """(rows of the whole answer; rows, default rows and agencies of default rows from ``offset``, at most
-        ``limit`` of them): the counts of the rows an answer returns, as trace(offset=…, limit=…) gives them."""
+    def window(self, span: tuple[int, int], goals: bool, everything: bool, offset: int = 0,
+               limit: int | None = None) -> tuple[int, int, list[str]]:
+        """(rows, default rows and agencies of default rows from ``offset``, at most ``limit`` of them): the counts
+        of the rows an answer returns, as trace(offset=…, limit=…) gives them."""
         where = self._where(goals, everything)
-        (total,) = self.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}", span).fetchone()
         window = f"SELECT dflt, agency FROM rows WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
         args = (*span, -1 if limit is None else limit, offset)
         n, d = self.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(dflt), 0) FROM ({window})", args).fetchone()
         ags = [a for (a,) in self.conn.execute(
             f"SELECT DISTINCT agency FROM ({window}) WHERE dflt = 1 AND agency IS NOT NULL AND agency != ''", args)]
-        return total, n, d, sorted(ags)
+        return n, d, sorted(ags)
 
     def page(self, plan: str, goals: bool = False, everything: bool = False, evidence: bool = True,
              offset: int = 0, limit: int | None = None, fmt: str = "json", counted: int | None | str = "page",
-             ) -> Page | None:
+             after: int | None = None) -> Page | None:
         """A page of the answer to ``plan`` (name or IRI); None when the index cannot answer it (the live index
         must). Raises AmbiguousName / NameNotFound as :func:`keifu.graph.lineage.trace.trace` does. The counts
-        are of the page, or with ``counted`` of that many rows from ``offset`` (None: to the end, for a stream)."""
+        are of the page, or with ``counted`` of that many rows from ``offset`` (None: to the end, for a stream).
+        ``after`` (the ``last`` of the previous page) reads on from there without skipping rows one by one."""
         cand = self.resolve(plan)
         if cand is None:
             return None
-        span = self.subject(cand)
-        if span is None:
+        found = self.subject(cand)
+        if found is None:
             return None
+        span, totals = found
         others: list[Candidate] = []
         if cand.cls != "Agency" and not plan.startswith("http"):
             others = [c for c in (self.find(plan) or []) if c.iri != cand.iri][:20]
-        rows = self.rows(span, goals, everything, evidence, offset, limit, fmt)
-        total, n, dflt, ags = self.totals(span, goals, everything, offset, limit if counted == "page" else counted)
-        return Page(cand, others, everything and cand.cls != "Agency", total, offset, rows, dflt, ags,
-                    n)
+        rows = self.rows(span, goals, everything, evidence, offset, limit, fmt, after)
+        total, whole_d, whole_ags = totals[f"{int(goals)}{int(everything)}"]
+        if counted == "page":  # the counts of the rows returned
+            n, dflt, ags = len(rows), sum(r[1] for r in rows), sorted({r[2] for r in rows if r[1] and r[2]})
+        elif counted is None and offset == 0 and after is None:  # the whole answer
+            n, dflt, ags = total, whole_d, whole_ags
+        else:
+            n, dflt, ags = self.window(span, goals, everything, offset, counted)  # type: ignore[arg-type]
+        return Page(cand, others, everything and cand.cls != "Agency", total, offset, [r[0] for r in rows], dflt,
+                    ags, n, rows[-1][3] if rows else None)
