@@ -151,3 +151,24 @@ def test_update_rebuilds_after_a_change_and_restamps_otherwise(tmp_path: Path) -
     assert rep is not None and rep.rows > 0 and len(index_for(store).plans()) > n_plans
     assert fresh.conn.execute("SELECT COUNT(*) FROM subjects WHERE agency = 0").fetchone()[0] == len(
         index_for(store).plans())
+
+
+def test_corpus_answers_unchanged(corpus: Path, tmp_path: Path) -> None:
+    """On the real corpus: a build writes the index, and every plan's and agency's answer read from it (default,
+    and goals with all) is the live trace's, rows, order, evidence and CSV alike."""
+    from keifu.graph.build import build
+
+    store = Store(tmp_path / "s")
+    results = list(build([corpus], store, validate=False))  # the whole build, closing steps included
+    assert results and all(r.error is None for r in results)
+    ti = TraceIndex(tmp_path / "s" / INDEX_FILE)
+    ti.check(build_stamp(store.path), stored_digest(store))
+    idx = index_for(store)
+    queries = idx.plans() + sorted({lbl for _, lbl in idx.agency_of_doc.values()})
+    rows = 0
+    for q in queries:
+        for goals, everything in ((False, False), (True, True)):
+            live = _live(store, q, goals, everything, True, None)
+            assert _indexed(ti, q, goals, everything, True, None) == live, q
+            rows += len(live[0]["rows"]) if isinstance(live[0], dict) else 0  # type: ignore[index]
+    assert rows > 1000
