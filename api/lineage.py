@@ -5,32 +5,38 @@ The store comes from ``app.state.store`` (a :class:`keifu.graph.store.Store` or 
 ``KEIFU_STORE`` environment variable (default ``store``). Errors are JSON with Japanese and English
 messages; an ambiguous name answers 300 with the candidates. /trace answers the default answer (direct and
 relevant document-level attributions, each row saying which); ``all=true`` adds the rest, flagged ``"default": false``.
+
+/trace, /lineage, /lineage/search and /report/coverage run as jobs of the app's query workers
+(:mod:`keifu.api.trace_jobs`: the time limit and memory cap of a query apply), or in a thread when the app has no
+workers. /trace reads the persistent trace index (:mod:`keifu.graph.lineage.trace_index`): a page with ``limit``
+and ``offset``, the whole answer streamed part by part.
 """
 
 from __future__ import annotations
 
-import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from keifu.extract.errors import KeifuError
-from keifu.graph.lineage import LineageIndex, index_for, layer_of_class, traced_classes
-from keifu.graph.lineage.coverage import coverage
-from keifu.graph.lineage.render import resolve_node, subgraph, to_dot, to_graphml, to_json, to_svg
-from keifu.graph.lineage.trace import AmbiguousName, NameNotFound, find_nodes, trace
 from keifu.graph.store import Store
-from keifu.graph.vocab import KF
 from keifu.settings import setting
 
-from .errors import ApiError, keifu_error
+from .errors import ApiError
+from .trace_jobs import H_AFTER, H_NEXT, H_STAMP, H_WHOLE, LineageJob, TraceJob, run_job, source
+from .worker import Reply
 
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"lineage.js": "text/javascript; charset=utf-8"}
 
 router = APIRouter(tags=["lineage 系譜"])
+log = logging.getLogger("keifu.api.lineage")
 
 
 def lineage_store(request: Request) -> Store:
@@ -52,47 +58,89 @@ def lineage_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(lineage_store)]
 
 
-def _index(store: Store) -> LineageIndex:
-    return index_for(store)
-
-
-def _ambiguous(e: AmbiguousName) -> JSONResponse:
-    return keifu_error(300, "ambiguous-name", e, beside={"candidates": [c.as_dict() for c in e.candidates]})
-
-
 def _wants(request: Request, fmt: str | None, mime: str) -> bool:
     return fmt is None and mime in request.headers.get("accept", "").split(",")[0]
 
 
-@router.get("/trace", summary="indicators that trace to a national plan / 国の計画にたどり着く指標")
-def get_trace(
-    request: Request, store: StoreDep,
+#: rows of the first part of a streamed answer (small: its first byte comes soon), then of each later part
+FIRST_PART, NEXT_PART = 50, 2000
+
+
+def _pool(request: Request) -> object | None:
+    """The query workers of the app's backend (None in an app without them: trace jobs then run in a thread)."""
+    service = getattr(request.app.state, "service", None)
+    return getattr(getattr(service, "backend", None), "pool", None)
+
+
+def _runner(request: Request) -> Callable[[TraceJob | LineageJob], Awaitable[Reply]]:
+    """How trace and lineage jobs run: in the time-limited query workers when the app has them, else in a thread
+    here."""
+    pool = _pool(request)
+    if pool is not None:
+        return pool.run  # type: ignore[attr-defined,no-any-return]
+    store = lineage_store(request)
+    src = source(store)
+
+    async def here(job: TraceJob | LineageJob) -> Reply:
+        return await run_in_threadpool(run_job, job, src)
+
+    return here
+
+
+def _reply(r: Reply, csv: bool) -> Response:
+    headers = {k: v for k, v in r.headers.items() if not k.startswith("X-Trace-")}
+    if r.status == 200 and csv:
+        headers["Content-Disposition"] = 'attachment; filename="trace.csv"'
+    return Response(r.body, status_code=r.status, media_type=r.media, headers=headers)
+
+
+@router.get("/trace", summary="indicators that trace to a national plan / 国の計画にたどり着く指標",
+            description="Without ``limit`` the whole answer is streamed, read part by part from the trace index; "
+                        "with ``limit`` (and ``offset``) one page of it, in a stable order. ``total`` counts the "
+                        "whole answer, ``next_offset`` is the offset of the next page (null at the end). / "
+                        "``limit`` なしでは全件を逐次送信し、``limit``（と ``offset``）では安定した順序の 1 ページを返す。")
+async def get_trace(
+    request: Request,
     plan: Annotated[str, Query(description="plan IRI or name (partial, width- and spacing-insensitive)")],
     format: Annotated[str | None, Query(pattern="^(json|csv)$")] = None,
-    goals: bool = False, evidence: bool = True, limit: Annotated[int | None, Query(ge=1)] = None,
+    goals: bool = False, evidence: bool = True,
+    limit: Annotated[int | None, Query(ge=1, description="rows of a page / 1 ページの行数")] = None,
+    offset: Annotated[int, Query(ge=0, description="rows skipped before the page (with limit, the "
+                                                   "next_offset of the previous page) / 読み飛ばす行数")] = 0,
     all: Annotated[bool, Query(description="add document-level attributions judged not relevant (flagged "
                                            "\"default\": false) / 関連の低い文書レベルの帰属も含める")] = False,
 ) -> Response:
-    classes = [str(KF.Indicator), *(sorted(traced_classes() - {str(KF.Indicator)}) if goals else [])]
-    try:
-        res = trace(_index(store), plan, classes=classes, evidence=evidence, limit=limit, everything=all)
-    except AmbiguousName as e:
-        return _ambiguous(e)
-    except NameNotFound as e:
-        return keifu_error(404, "not-found", e)
-    if format == "csv" or _wants(request, format, "text/csv"):
-        return PlainTextResponse(res.csv(), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="trace.csv"'})
-    return JSONResponse(res.as_dict())
+    csv = format == "csv" or _wants(request, format, "text/csv")
+    run = _runner(request)
+    job = TraceJob(plan, goals, evidence, all, offset, limit, "csv" if csv else "json")
+    if limit is not None:
+        return _reply(await run(job), csv)
+    first = await run(replace(job, part="first", limit=FIRST_PART))
+    if first.status != 200 or first.headers.get(H_WHOLE):
+        return _reply(first, csv)
 
+    async def parts() -> AsyncIterator[bytes]:
+        yield first.body
+        nxt, stamp, after = first.headers.get(H_NEXT), first.headers.get(H_STAMP), first.headers.get(H_AFTER)
+        while nxt:
+            r = await run(replace(job, part="next", offset=int(nxt), limit=NEXT_PART, stamp=stamp,
+                                  after=int(after) if after else None))
+            if r.status != 200:  # the index changed or the part ran over the time limit: the answer stays cut
+                log.warning("trace stream cut / 追跡の送信を中断: %s", r.body[:300])
+                return
+            yield r.body
+            nxt, after = r.headers.get(H_NEXT), r.headers.get(H_AFTER)
+        if not csv:
+            yield b"]}"
 
-def _node_classes() -> set[str]:
-    return set(layer_of_class()) | {str(KF.Agency)}
+    headers = {"Content-Disposition": 'attachment; filename="trace.csv"'} if csv else {}
+    return StreamingResponse(parts(), media_type=first.media, headers=headers)
 
 
 @router.get("/lineage/search", summary="find plans, agencies, objectives by name / 名称で検索")
-def search(store: StoreDep, q: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=1, le=200)] = 30):
-    return {"query": q, "candidates": [c.as_dict() for c in find_nodes(_index(store), q, _node_classes(), limit)]}
+async def search(request: Request, q: Annotated[str, Query(min_length=1)],
+                 limit: Annotated[int, Query(ge=1, le=200)] = 30) -> Response:
+    return _reply(await _runner(request)(LineageJob("search", {"q": q, "limit": limit})), False)
 
 
 def _viewer(request: Request) -> HTMLResponse:
@@ -114,8 +162,8 @@ def asset(name: str) -> Response:
 
 
 @router.get("/lineage", summary="the lineage subgraph around a node / ノードの周りの系譜")
-def get_lineage(
-    request: Request, store: StoreDep,
+async def get_lineage(
+    request: Request,
     node: Annotated[str | None, Query(description="IRI or name of a plan, agency, objective or indicator")] = None,
     direction: Annotated[str, Query(pattern="^(up|down|both)$")] = "both",
     depth: Annotated[int, Query(ge=1, le=20)] = 4,
@@ -128,27 +176,15 @@ def get_lineage(
 ) -> Response:
     if node is None or _wants(request, format, "text/html"):
         return _viewer(request)
-    idx = _index(store)
-    try:
-        cand = resolve_node(idx, node)
-    except AmbiguousName as e:
-        return _ambiguous(e)
-    except NameNotFound as e:
-        return keifu_error(404, "not-found", e)
-    view = subgraph(idx, cand.iri, direction, depth, max_nodes=max_nodes, expand=expand or (),
-                    kinds=[k.strip() for k in kinds.split(",") if k.strip()] if kinds else None, agency=agency or None,
-                    hide=[k.strip() for k in (hide or "").split(",") if k.strip()])
-    if format == "graphml" or _wants(request, format, "application/graphml+xml"):
-        return Response(to_graphml(view), media_type="application/graphml+xml; charset=utf-8")
-    if format == "dot" or _wants(request, format, "text/vnd.graphviz"):
-        return PlainTextResponse(to_dot(view), media_type="text/vnd.graphviz; charset=utf-8")
-    if format == "svg" or _wants(request, format, "image/svg+xml"):
-        return Response(to_svg(view), media_type="image/svg+xml; charset=utf-8")
-    body = to_json(view)
-    body["node"] = cand.as_dict()
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+    for fmt, mime in (("graphml", "application/graphml+xml"), ("dot", "text/vnd.graphviz"), ("svg", "image/svg+xml")):
+        if format is None and _wants(request, format, mime):
+            format = fmt
+    params = {"node": node, "direction": direction, "depth": depth, "max_nodes": max_nodes, "expand": expand or (),
+              "kinds": [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None, "agency": agency or None,
+              "hide": [k.strip() for k in (hide or "").split(",") if k.strip()], "format": format or "json"}
+    return _reply(await _runner(request)(LineageJob("lineage", params)), False)
 
 
 @router.get("/report/coverage", summary="coverage of national plans, orphans, cycles / 網羅性の報告")
-def get_coverage(store: StoreDep, orphans: Annotated[int | None, Query(ge=0)] = 200) -> JSONResponse:
-    return JSONResponse(coverage(_index(store), orphan_limit=orphans).as_dict())
+async def get_coverage(request: Request, orphans: Annotated[int | None, Query(ge=0)] = 200) -> Response:
+    return _reply(await _runner(request)(LineageJob("coverage", {"orphans": orphans})), False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 import weakref
@@ -29,6 +30,7 @@ from keifu.extract.plans import base_name, plan_edition
 from keifu.graph.lineage import index_for
 from keifu.graph.lineage.render import edge_words
 from keifu.graph.lineage.trace import trace
+from keifu.graph.lineage.trace_index import CSV_HEAD_LINE
 from keifu.graph.search_index import fingerprint
 from keifu.graph.search_index import search as search_store
 from keifu.graph.store import Store
@@ -39,6 +41,7 @@ from keifu.resources import data_dir
 from .errors import keifu_error
 from .html import chart, esc, facts, href, layout, link, page_for_class, readable, source_ref, table
 from .lineage import StoreDep
+from .trace_jobs import indexed_rows
 
 router = APIRouter(tags=["pages ページ"])
 T = TypeVar("T")
@@ -270,12 +273,13 @@ def _register(store: Store) -> tuple[int, str]:
 
 
 def _trace_rows(store: Store, iri: str, agency: str = "", attribution: str = "",
-                evidence: bool = False) -> tuple[object, list[dict[str, object]]]:
-    res = trace(index_for(store), iri, evidence=evidence)
-    rows = [r.as_dict() for r in res.rows]
-    rows = [r for r in rows if (not agency or r.get("agency") == agency)
+                evidence: bool = False) -> list[dict[str, object]]:
+    """The default trace answer's rows, from the trace index when it is current (else traced live), filtered."""
+    texts = indexed_rows(store, iri, evidence)
+    rows = ([json.loads(t) for t in texts] if texts is not None
+            else [r.as_dict() for r in trace(index_for(store), iri, evidence=evidence).rows])
+    return [r for r in rows if (not agency or r.get("agency") == agency)
             and (not attribution or str(r.get("attribution", "")) == attribution)]
-    return res, rows
 
 
 KNOWN = ("iri", "label", "class", "kind", "agency", "document", "document_label", "objective_path", "axis",
@@ -308,7 +312,7 @@ def plan(store: StoreDep, iri: str, agency: str = "", attribution: str = "") -> 
         ?c kf:cites {_iri(iri)} . ?o kf:hasCitation ?c . OPTIONAL {{ ?o kf:inDocument ?d0 }}
         BIND(COALESCE(?d0, ?o) AS ?d) ?d rdfs:label ?dl }} GROUP BY ?d ORDER BY ?label""")
     editions = _editions(store, iri, p["l"] or "")
-    res, rows = _trace_rows(store, iri)
+    rows = _trace_rows(store, iri)
     agencies = sorted({str(r["agency"]) for r in rows if r.get("agency")})
     attributions = sorted({str(r["attribution"]) for r in rows if r.get("attribution") not in (None, "")})
     shown = [r for r in rows if (not agency or r.get("agency") == agency)
@@ -371,10 +375,10 @@ def _trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple
 
 
 def _make_trace_table(store: Store, iri: str, agency: str, attribution: str) -> tuple[list[str], list[list[str]]]:
-    res, rows = _trace_rows(store, iri, evidence=True)
-    keep = {str(r["iri"]) for r in rows if (not agency or r.get("agency") == agency)
-            and (not attribution or str(r.get("attribution", "")) == attribution)}
-    data = list(csv.reader(io.StringIO(res.csv())))  # type: ignore[attr-defined]
+    keep = {str(r["iri"]) for r in _trace_rows(store, iri, agency, attribution, evidence=False)}
+    lines = indexed_rows(store, iri, True, "csv")
+    text = CSV_HEAD_LINE + "".join(lines) if lines is not None else trace(index_for(store), iri).csv()
+    data = list(csv.reader(io.StringIO(text)))
     return data[0], [r for r in data[1:] if r and r[0] in keep]
 
 

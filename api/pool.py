@@ -47,7 +47,7 @@ log = logging.getLogger("keifu.api.pool")
 # process with the worker's modules imported, so a worker replaced after a write or a stopped query starts in
 # milliseconds instead of a fresh interpreter's ~0.1 s (spawn)
 _CTX = mp.get_context("forkserver")
-_CTX.set_forkserver_preload(["keifu.api.worker"])
+_CTX.set_forkserver_preload(["keifu.api.worker", "keifu.api.trace_jobs"])  # trace jobs: keifu.api.lineage
 _LEN = struct.Struct("!i")  # Connection.send_bytes: 4-byte length, or -1 then an 8-byte one
 _LONG = struct.Struct("!Q")
 

@@ -208,7 +208,9 @@ def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: b
     if not network:
         without_network()
     store = open_store(store_path, memory)
-    answer_jobs(conn, lambda job: execute(store, job, prefixes, merged=memory))
+    from .trace_jobs import dispatch  # trace jobs (issue 19); imported by the fork server before any fork
+
+    answer_jobs(conn, dispatch(lambda job: execute(store, job, prefixes, merged=memory), store_path, store))
 
 
 def answer_jobs(conn: Connection, answer: Callable[[Any], Reply]) -> None:

@@ -213,6 +213,7 @@ def _size(path: Path) -> int:
 
 #: Needed only after the files (with networkx, a tenth of a second to import): imported while the workers run.
 LINEAGE_MODULE = "keifu.graph.lineage"
+TRACE_INDEX_MODULE = "keifu.graph.lineage.trace_index"
 REGISTER_MODULE = "keifu.graph.plan_register"
 
 
@@ -336,6 +337,7 @@ def build(
         link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
         clock.lap("policy links")
         import_module(LINEAGE_MODULE).materialise(store)  # kf:tracesTo over everything stored; keep this last
+        import_module(TRACE_INDEX_MODULE).update_index(store)  # every plan's trace answer, beside the store (issue 19)
         clock.lap("lineage")
         store.end_build()  # flushed, then marked complete
         clock.lap("flush")

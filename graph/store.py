@@ -142,14 +142,16 @@ class Store:
     def begin_build(self) -> None:
         """Mark the store as being built (see :data:`BUILD_STATE`), before anything of the build is written."""
         if self.path is not None and not self.read_only:
-            _write_state(self.path, {"state": "building", "started": _now()})
+            # "build": unique per build (two builds may start in one second), what derived files are stamped with
+            _write_state(self.path, {"state": "building", "started": _now(), "build": os.urandom(8).hex()})
 
     def end_build(self) -> None:
         """Flush, then mark the build complete: from here on a reader sees one whole build."""
         if self.path is not None and not self.read_only:
             self.ox.flush()
-            started = build_state(self.path).get("started", "")
-            _write_state(self.path, {"state": "complete", "started": started, "finished": _now()})
+            st = build_state(self.path)
+            _write_state(self.path, {"state": "complete", "started": st.get("started", ""), "finished": _now(),
+                                     **({"build": st["build"]} if "build" in st else {})})
 
     def replace_graph(self, graph: Graph) -> int:
         """Put ``graph`` (an rdflib Graph whose identifier names it) in place of the stored graph of that name."""
@@ -233,6 +235,13 @@ class Store:
         for g in list(self.ox.named_graphs()):
             if isinstance(g, ox.NamedNode) and g.value.startswith(f"{ID_BASE}staging/"):
                 self.ox.remove_graph(g)
+
+    @classmethod
+    def over(cls, handle: ox.Store, path: Path | str | None = None) -> Store:
+        """A read-only Store over a pyoxigraph handle that is already open (a query worker's), not a second one."""
+        st = cls.__new__(cls)
+        st.path, st.read_only, st.ox = (Path(path) if path is not None else None), True, handle
+        return st
 
     @classmethod
     def for_reading(cls, path: Path | str) -> Store:

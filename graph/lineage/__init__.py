@@ -411,19 +411,26 @@ class LineageIndex:
         for chunk in (todo[i:i + 400] for i in range(0, len(todo), 400)):
             for n in chunk:
                 self._prov[n] = {}
-            if self.store is None:
-                continue
-            values = " ".join(f"<{n}>" for n in chunk)
-            q = f"""SELECT ?n ?q ?line ?last ?page ?file ?note WHERE {{ VALUES ?n {{ {values} }}
-                ?n kf:line ?line . OPTIONAL {{ ?n kf:quote ?q }} OPTIONAL {{ ?n kf:lastLine ?last }}
-                OPTIONAL {{ ?n kf:page ?page }} OPTIONAL {{ ?n prov:wasDerivedFrom ?src . ?src dcterms:title ?file }}
-                OPTIONAL {{ ?n kf:uncertain ?note }} }}"""
-            for r in self.store.select(sparql_prefixes() + "PREFIX dcterms: <http://purl.org/dc/terms/>\n" + q):
-                if not self._prov[r["n"]]:
-                    self._prov[r["n"]] = {
-                        "quote": r["q"], "file": r["file"], "line": _int(r["line"]), "last": _int(r["last"]),
-                        "page": _int(r["page"]), "note": r["note"]}
+            if self.store is not None:
+                self._read_provenance("VALUES ?n { " + " ".join(f"<{n}>" for n in chunk) + " }")
         return {n: self._prov.get(n, {}) for n in nodes}
+
+    def preload_provenance(self) -> None:
+        """The provenance of every node, in one scan: for a caller that describes nearly every path (the trace
+        index), thousands of small queries cost several times more."""
+        if self.store is not None:
+            self._read_provenance("")
+
+    def _read_provenance(self, values: str) -> None:
+        q = f"""SELECT ?n ?q ?line ?last ?page ?file ?note WHERE {{ {values}
+            ?n kf:line ?line . OPTIONAL {{ ?n kf:quote ?q }} OPTIONAL {{ ?n kf:lastLine ?last }}
+            OPTIONAL {{ ?n kf:page ?page }} OPTIONAL {{ ?n prov:wasDerivedFrom ?src . ?src dcterms:title ?file }}
+            OPTIONAL {{ ?n kf:uncertain ?note }} }}"""
+        for r in self.store.select(sparql_prefixes() + "PREFIX dcterms: <http://purl.org/dc/terms/>\n" + q):  # type: ignore[union-attr]
+            if not self._prov.get(r["n"]):
+                self._prov[r["n"]] = {
+                    "quote": r["q"], "file": r["file"], "line": _int(r["line"]), "last": _int(r["last"]),
+                    "page": _int(r["page"]), "note": r["note"]}
 
     # -- materialisation -----------------------------------------------------------------------------
 
@@ -516,6 +523,8 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
         store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    idx.digest = digest
+    _CACHE[store] = (digest, idx)  # what the build does next (the trace index) reads this index, not a reload
     return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}),
                              time.perf_counter() - t0)
 

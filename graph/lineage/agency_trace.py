@@ -17,18 +17,22 @@ __all__ = ["agency_trace"]
 
 
 def agency_trace(idx: LineageIndex, cand: Candidate, classes: Iterable[str], evidence: bool = True,
-                 limit: int | None = None) -> TraceResult:
-    """Nodes of ``classes`` in the agency's documents that trace to a plan, each with its shortest chain."""
+                 limit: int | None = None, reach: dict[str, dict[str, str]] | None = None,
+                 members: Iterable[str] | None = None, offset: int = 0) -> TraceResult:
+    """Nodes of ``classes`` in the agency's documents that trace to a plan, each with its shortest chain.
+    ``reach`` (plan → :meth:`LineageIndex.traced_from`) and ``members`` (the agency's nodes) may be given by a
+    caller that traces every agency, so that they are computed once, not once per agency."""
     wanted = set(classes)
-    nodes = sorted(n for n, t in idx.types.items() if t & wanted and (idx.agency(n) or ("", ""))[0] == cand.iri)
-    reach = {p: idx.traced_from(p) for p in idx.plans()}
+    pool = idx.types if members is None else members
+    nodes = sorted(n for n in pool if idx.types.get(n, set()) & wanted and (idx.agency(n) or ("", ""))[0] == cand.iri)
+    reach = reach if reach is not None else {p: idx.traced_from(p) for p in idx.plans()}
     chosen: list[tuple[str, list[str]]] = []
     for n in nodes:
         paths = [idx.path(n, p, nxt) for p, nxt in sorted(reach.items()) if n in nxt]
         if paths:
             chosen.append((n, min(paths, key=len)))
-    if limit is not None:
-        chosen = chosen[:limit]
+    total = len(chosen)
+    chosen = chosen[offset:None if limit is None else offset + limit]
     targets = _targets(idx, [n for n, _ in chosen])
     rows = []
     for n, path in chosen:
@@ -39,4 +43,4 @@ def agency_trace(idx: LineageIndex, cand: Candidate, classes: Iterable[str], evi
             document=doc, document_label=idx.labels.get(doc) if doc else None, objective_path=goals, axis=axis,
             targets=targets.get(n, []), chain=[idx.display(p) for p in path],
             steps=idx.steps(path) if evidence else []))
-    return TraceResult(cand, rows)
+    return TraceResult(cand, rows, total=total)

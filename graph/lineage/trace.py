@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from keifu.extract.errors import KeifuError
 from keifu.extract.plan_register import Register, load_register, register_file
@@ -22,7 +23,7 @@ from keifu.extract.plans import plan_key
 from ..attribution import Attribution
 from ..plan_lookup import describe, expand_shorthand, kind_label, name_keys
 from ..vocab import KF, sparql_prefixes
-from . import LineageIndex, Step, curie, target_classes
+from . import LineageIndex, Step, target_classes
 
 __all__ = ["AmbiguousName", "Candidate", "NameNotFound", "TraceResult", "TraceRow", "find_nodes", "resolve",
            "trace"]
@@ -91,30 +92,48 @@ def _names(idx: LineageIndex, classes: Iterable[str]) -> Iterable[tuple[str, str
             yield ag, lbl, lbl
 
 
+def query_keys(query: str, plan_labels: Iterable[str]) -> set[str]:
+    """The keys a name query matches by: its own, or those of the full names a 第N期の<noun> shorthand may mean."""
+    keys = _keys(query) - {""}
+    if expanded := expand_shorthand(query, plan_labels):
+        keys = set().union(*(_keys(e) for e in expanded))  # 第7期の基本計画 → the plan(s) it may mean
+    return keys
+
+
+def match_names(keys: set[str], entries: Iterable[tuple[str, str, str, set[str] | frozenset[str]]],
+                facts: Callable[[str], tuple[str, str | None]], limit: int) -> list[Candidate]:
+    """Candidates among (node, shown label, name, keys of the name) entries, exact matches first; ``facts`` gives
+    a matched node's class and agency. Shared by the live index and the persistent trace index."""
+    best: dict[str, Candidate] = {}
+    for node, label, _name, nkeys in entries:
+        exact = bool(keys & nkeys)
+        if not exact and not any(k in nk for k in keys for nk in nkeys):
+            continue
+        old = best.get(node)
+        if old is None or (exact and not old.exact):
+            cls, agency = facts(node)
+            best[node] = Candidate(node, label, cls, exact, agency)
+    out = sorted(best.values(), key=lambda c: (not c.exact, len(c.label), c.label, c.iri))
+    return out[:limit]
+
+
 def find_nodes(idx: LineageIndex, query: str, classes: Iterable[str] | None = None, limit: int = 50) -> list[Candidate]:
     """Nodes whose name contains ``query`` (width- and spacing-insensitive), exact matches first."""
     classes = set(classes) if classes is not None else target_classes()
     query = query.strip()
     if query.startswith(("http://", "https://")):
         return [Candidate(query, idx.display(query), idx.cls(query), True)] if query in idx.types else []
-    keys = _keys(query) - {""}
-    if expanded := expand_shorthand(query, (idx.labels.get(p, "") for p in idx.plans())):
-        keys = set().union(*(_keys(e) for e in expanded))  # 第7期の基本計画 → the plan(s) it may mean
+    keys = query_keys(query, (idx.labels.get(p, "") for p in idx.plans()))
     if not keys:
         return []
-    best: dict[str, Candidate] = {}
-    for node, label, name in _names(idx, classes):
-        nkeys = _keys(name)
-        exact = bool(keys & nkeys)
-        if not exact and not any(k in nk for k in keys for nk in nkeys):
-            continue
-        old = best.get(node)
-        if old is None or (exact and not old.exact):
-            ag = idx.agency(node)
-            cls = "Agency" if node not in idx.types else idx.cls(node)
-            best[node] = Candidate(node, label, cls, exact, ag[1] if ag else None)
-    out = sorted(best.values(), key=lambda c: (not c.exact, len(c.label), c.label, c.iri))
-    return out[:limit]
+    return match_names(keys, ((n, label, name, _keys(name)) for n, label, name in _names(idx, classes)),
+                       lambda n: node_facts(idx, n), limit)
+
+
+def node_facts(idx: LineageIndex, node: str) -> tuple[str, str | None]:
+    """(class, agency label) of a node as candidates show them (a node outside the lineage graph: an agency)."""
+    ag = idx.agency(node)
+    return ("Agency" if node not in idx.types else idx.cls(node)), (ag[1] if ag else None)
 
 
 def resolve(idx: LineageIndex, query: str, classes: Iterable[str] | None = None) -> Candidate:
@@ -188,6 +207,7 @@ class TraceResult:
     rows: list[TraceRow]
     others: list[Candidate] = field(default_factory=list)  # other plans the name also matched partially
     everything: bool = False  # rows outside the default answer included (flagged by "default": false)
+    total: int | None = None  # rows of the whole answer, before offset and limit
 
     def as_dict(self) -> dict[str, object]:
         return {"plan": self.plan.as_dict(), "count": len(self.rows), "all": self.everything,
@@ -198,21 +218,47 @@ class TraceResult:
     def csv(self) -> str:
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
-        w.writerow(["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets",
-                    "attribution", "relevance", "default", "chain", "evidence"])
+        w.writerow(CSV_HEAD)
         for r in self.rows:
-            ev = " | ".join(f"{curie(s.prop)} {s.where()} {(s.quote or '').replace(chr(10), '')}"
-                            + (f" [{s.note}]" if s.note else "") for s in r.steps)
-            w.writerow([r.node, r.label, r.kind or "", r.agency or "", r.document_label or "",
-                        " > ".join(r.objective_path), r.axis or "", " / ".join(r.targets),
-                        r.attribution.kind if r.attribution else "",
-                        "" if r.attribution is None or r.attribution.relevance is None else r.attribution.relevance,
-                        "true" if r.default else "false", " → ".join(r.chain), ev])
+            w.writerow(csv_cells(r))
         return out.getvalue()
 
 
+CSV_HEAD = ["indicator", "label", "kind", "agency", "document", "objective_path", "axis", "targets", "attribution",
+            "relevance", "default", "chain", "evidence"]
+
+
+def csv_cells(r: TraceRow) -> list[object]:
+    """One row of the trace CSV (the evidence column empty when the row carries no steps)."""
+    return csv_cells_of(r.as_dict())
+
+
+def csv_cells_of(d: dict[str, Any]) -> list[object]:
+    """One row of the trace CSV from a row as JSON has it (:meth:`TraceRow.as_dict`), so that the persistent trace
+    index, which keeps rows as JSON, writes the same CSV."""
+    def where(s: dict[str, Any]) -> str:
+        return ":".join(p for p in (s["file"], f"p.{s['page']}" if s["page"] else None,
+                                    str(s["line"]) if s["line"] else None) if p)
+
+    ev = " | ".join(f"{s['edge']} {where(s)} {(s['quote'] or '').replace(chr(10), '')}"
+                    + (f" [{s['note']}]" if s["note"] else "") for s in d["evidence"])
+    return [d["iri"], d["label"], d["kind"] or "", d["agency"] or "", d["document_label"] or "",
+            " > ".join(d["objective_path"]), d["axis"] or "", " / ".join(d["targets"]), d["attribution"] or "",
+            "" if d["attribution"] is None or d["relevance"] is None else d["relevance"],
+            "true" if d["default"] else "false", " → ".join(d["chain"]), ev]
+
+
 def objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:
-    """The goals above ``node`` inside its document (root first) and the evaluation axis it hangs from."""
+    """The goals above ``node`` inside its document (root first) and the evaluation axis it hangs from (kept in the
+    index's memo: a node's rows under every plan it reaches share it)."""
+    hit = idx._memo.get(("objective_chain", node))
+    if hit is None:
+        hit = idx._memo[("objective_chain", node)] = _objective_chain(idx, node)
+    goals, axis = hit  # type: ignore[misc]
+    return list(goals), axis
+
+
+def _objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | None]:
     goals: list[str] = []
     axis: str | None = None
     cur, seen = node, {node}
@@ -359,21 +405,22 @@ def attribution_path(idx: LineageIndex, node: str, plan: str, att: Attribution,
 
 
 def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), evidence: bool = True,
-          limit: int | None = None, everything: bool = False) -> TraceResult:
+          limit: int | None = None, everything: bool = False, offset: int = 0) -> TraceResult:
     """Nodes of ``classes`` (default: indicators) that trace to ``plan``, each with why (its attribution), its chain
-    and evidence: the default answer, or with ``everything`` also the document-level items judged not relevant."""
+    and evidence: the default answer, or with ``everything`` also the document-level items judged not relevant.
+    ``offset`` and ``limit`` cut a page of the answer (its order is stable); ``total`` counts the whole answer."""
     cand = resolve(idx, plan)
     if cand.cls == "Agency":
         from .agency_trace import agency_trace
 
-        return agency_trace(idx, cand, classes, evidence, limit)
+        return agency_trace(idx, cand, classes, evidence, limit, offset=offset)
     others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
     atts = idx.attributions(cand.iri)
     wanted = set(classes)
     nodes = sorted((n for n, a in atts.items() if idx.types.get(n, set()) & wanted and (everything or a.relevant)),
                    key=lambda n: (not atts[n].relevant, (idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
-    if limit is not None:
-        nodes = nodes[:limit]
+    total = len(nodes)
+    nodes = nodes[offset:None if limit is None else offset + limit]
     targets = _targets(idx, nodes)
     rows = []
     for n in nodes:
@@ -387,4 +434,4 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
             agency=ag[1] if ag else None, document=doc, document_label=idx.labels.get(doc) if doc else None,
             objective_path=goals, axis=axis, targets=targets.get(n, []), chain=[idx.display(p) for p in path],
             steps=steps, attribution=att, inherited_label=idx.display(att.inherited) if att.inherited else None))
-    return TraceResult(cand, rows, others[:20], everything)
+    return TraceResult(cand, rows, others[:20], everything, total)

@@ -1,0 +1,465 @@
+"""The persistent trace index: every plan's and every agency's trace answer, precomputed after a build.
+
+``keifu trace`` / ``/trace`` need the whole lineage index in memory (tens of seconds to load at 10⁶ quads) and
+then build every row of the answer. Here the rows are computed once, at the end of a build, from the lineage index
+the build has just loaded for :func:`keifu.graph.lineage.materialise`, and kept in an SQLite file beside the
+store (:data:`INDEX_FILE`): one row per (plan or agency, traced node) in the answer's order, with its JSON, its
+evidence and its CSV line, plus the names plans and agencies are found by. A page is then one range lookup on
+the primary key; the full answer is read page by page and streamed.
+
+Why SQLite beside the store rather than a named graph: a page of a named graph needs a SPARQL query that sorts or
+filters the subject's rows (the rows are opaque JSON either way), and the Python facade reads every term; a
+clustered key (subject, position) gives the page by a B-tree range read, and the file opens in under a
+millisecond with nothing to load (measured: bench/bench_trace.py prints both).
+
+Never stale: the file is stamped with the build it was made by (a unique id in the store's build state,
+keifu-build.json) and the lineage digest :func:`materialise` wrote; a reader refuses a file whose stamp differs
+from the store's (:class:`StaleIndex`), and the caller answers from the live lineage index instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from keifu.extract.errors import KeifuError
+
+from ..plan_lookup import describe
+from ..store import Store, build_state
+from ..vocab import KF
+from . import LineageIndex, index_for, stored_digest, target_classes, traced_classes
+from .agency_trace import agency_trace
+from .trace import (
+    CSV_HEAD,
+    INDICATOR,
+    AmbiguousName,
+    Candidate,
+    NameNotFound,
+    TraceRow,
+    _keys,
+    _names,
+    csv_cells_of,
+    match_names,
+    node_facts,
+    query_keys,
+    trace,
+)
+
+__all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "update_index"]
+
+#: The file beside the store's own files.
+INDEX_FILE = "keifu-trace.sqlite"
+#: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
+FORMAT = "5"
+AGENCY = str(KF.Agency)
+_SEP = "\x1f"
+#: raw deflate with a 2 KiB window: a row is ~1 KiB, and setting up a full window is half of compress's time
+_WBITS = -11
+
+
+class StaleIndex(KeifuError):
+    """The trace index is missing, of another format, or was made by another build than the store's."""
+
+    def __init__(self, why_en: str, why_ja: str) -> None:
+        super().__init__(f"the trace index is not current: {why_en}", f"追跡索引が最新ではありません: {why_ja}")
+
+
+def index_path(store_path: Path | str) -> Path:
+    return Path(store_path) / INDEX_FILE
+
+
+def build_stamp(store_path: Path | str | None) -> str:
+    """The build an index belongs to: the id of the store's last build (its start time in a store built before
+    builds had ids; empty when none is recorded)."""
+    st = build_state(store_path)
+    return st.get("build") or st.get("started", "")
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE names (grp TEXT NOT NULL, node TEXT NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,
+                    keys TEXT NOT NULL, cls TEXT NOT NULL, agency TEXT);
+CREATE TABLE subjects (subject TEXT PRIMARY KEY, iri TEXT NOT NULL, label TEXT NOT NULL, cls TEXT NOT NULL,
+                       kind TEXT, edition INTEGER, agency INTEGER NOT NULL, first INTEGER NOT NULL,
+                       rows INTEGER NOT NULL, totals TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE rows (id INTEGER PRIMARY KEY, node TEXT NOT NULL, ind INTEGER NOT NULL, dflt INTEGER NOT NULL,
+                   agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL);
+CREATE TABLE steps (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+"""
+
+
+@dataclass(slots=True)
+class IndexReport:
+    subjects: int
+    rows: int
+    seconds: float
+    bytes: int
+
+    def line(self) -> str:
+        return (f"追跡索引 / trace index: {self.subjects} 件の計画・法人 / plans and agencies, {self.rows} 行 / rows, "
+                f"{self.bytes / 1e6:.1f} MB in {self.seconds:.2f} s")
+
+
+def _agency_key(iri: str, label: str) -> str:
+    """An agency's answer names the agency by the label it was found by: one subject per (agency, label)."""
+    return f"{iri}\t{label}"
+
+
+def _csv_lines(rows: Iterable[list[object]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+#: the header line of the trace CSV
+CSV_HEAD_LINE = _csv_lines([CSV_HEAD])
+
+
+class _Writer:
+    """Rows as stored: numbered in the answer's order, one subject's rows a range of ids (a page is a range read
+    of the table's own B-tree, no second index, and a row is no key: large rows stay on their page); the JSON
+    of a row without its evidence, compressed (labels and chains repeat within a row and compress ~2×); its
+    steps as ids of a table where each distinct step is kept once (the steps near the plans are shared by every
+    row under them: ~30× fewer than the rows' steps on the corpus)."""
+
+    def __init__(self, conn: sqlite3.Connection, idx: LineageIndex) -> None:
+        self.conn, self.idx = conn, idx
+        self.steps: dict[tuple[object, ...], int] = {}
+        self.next = 1
+
+    def step(self, s: dict[str, object]) -> int:
+        key = tuple(s.values())  # the dict's values, in as_dict's fixed order: cheaper than its JSON
+        sid = self.steps.get(key)
+        if sid is None:
+            sid = self.steps[key] = len(self.steps) + 1
+            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s, ensure_ascii=False)))
+        return sid
+
+    def subject(self, key: str, iri: str, label: str, cls: str, kind: str | None, edition: int | None,
+                agency: bool, rows: list[TraceRow]) -> int:
+        """Store one answer (none when the key is already stored); the rows stored."""
+        if self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone():
+            return 0
+        self.conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(rows), _totals(self.idx, rows)))
+        out = []
+        for r in rows:
+            d = r.as_dict()
+            ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
+            head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
+            out.append((self.next, r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default),
+                        r.agency, zlib.compress(head.encode(), 6, _WBITS), ev))
+            self.next += 1
+        self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", out)
+        return len(rows)
+
+
+def _totals(idx: LineageIndex, rows: list[TraceRow]) -> str:
+    """The counts of the whole answer for each choice of goals and all ("01" = indicators only, all rows): rows,
+    default rows, agencies of the default rows. A page then needs no scan of the answer to count it."""
+    out = {}
+    for goals in (0, 1):
+        for everything in (0, 1):
+            kept = [r for r in rows if (goals or INDICATOR in idx.types.get(r.node, ())) and (everything or r.default)]
+            out[f"{goals}{everything}"] = [len(kept), sum(r.default for r in kept),
+                                           sorted({r.agency for r in kept if r.default and r.agency})]
+    return json.dumps(out, ensure_ascii=False)
+
+
+def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None) -> IndexReport:
+    """Write the trace index of ``store`` (to ``path``, by default beside the store) from its lineage index: the
+    answer of every plan and every agency with every traced class, relevant or not, with evidence. Written to a
+    temporary file and renamed: readers see the old file or the new one."""
+    t0 = time.perf_counter()
+    if path is None:
+        if store.path is None:
+            raise ValueError("an in-memory store has no place for a trace index; give a path")
+        path = index_path(store.path)
+    idx = idx or index_for(store)
+    idx.preload_provenance()
+    for left in path.parent.glob(path.name + ".*.tmp"):  # of a build that was killed while writing the index
+        left.unlink(missing_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        classes = sorted({INDICATOR} | traced_classes())
+        plans = idx.plans()
+        facts = describe(store, plans)
+        names = [("plan", n, label, name) for n, label, name in _names(idx, target_classes())]
+        names += [("agency", n, label, name) for n, label, name in _names(idx, {AGENCY})]
+        conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
+            (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
+        n_rows = 0
+        writer = _Writer(conn, idx)
+        for p in plans:
+            res = trace(idx, p, classes=classes, evidence=True, everything=True)
+            kind, edition = facts.get(p, (None, None))
+            n_rows += writer.subject(p, p, idx.display(p), idx.cls(p), kind, edition, False, res.rows)
+        reach = {p: idx.traced_from(p) for p in plans}
+        members: dict[str, list[str]] = defaultdict(list)
+        for n in idx.types:
+            ag = idx.agency(n)
+            if ag is not None:
+                members[ag[0]].append(n)
+        for ag, label in sorted(set(idx.agency_of_doc.values())):
+            key = _agency_key(ag, label)
+            res = agency_trace(idx, Candidate(ag, label, "Agency", True), classes, True, None, reach, members[ag])
+            n_rows += writer.subject(key, ag, label, "Agency", None, None, True, res.rows)
+        meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
+                "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
+                "csv_head": CSV_HEAD_LINE}
+        conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
+        conn.commit()
+        n_subjects = conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    conn.close()
+    os.replace(tmp, path)
+    return IndexReport(n_subjects, n_rows, time.perf_counter() - t0, path.stat().st_size)
+
+
+def update_index(store: Store, changed: Iterable[str] | None = None) -> IndexReport | None:
+    """After a build: write the trace index anew. ``changed`` (the source graphs a build rewrote, from an incremental
+    build) is accepted, but a row holds labels, quotes and pages of nodes of other files and of the shared plans,
+    and the lineage digest does not cover them, so nothing short of the rows themselves tells which rows are still
+    right: the index is rebuilt whole, from the lineage index materialise has just loaded (no second load). An
+    empty ``changed`` (nothing rewritten) only moves the stamp to the new build. None for an in-memory store."""
+    if store.path is None:
+        return None
+    path = index_path(store.path)
+    if changed is not None and not list(changed):
+        try:
+            with TraceIndex(path) as old:
+                fresh = old.meta.get("digest") == (stored_digest(store) or "")
+        except StaleIndex:
+            fresh = False
+        if fresh:
+            _restamp(path, build_stamp(store.path))
+            return IndexReport(0, 0, 0.0, path.stat().st_size)
+    return build_index(store)
+
+
+def _restamp(path: Path, stamp: str) -> None:
+    """Nothing changed: the index only moves to the new build (written to a copy and renamed, as a build does)."""
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    shutil.copyfile(path, tmp)
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'build'", (stamp,))
+        conn.commit()
+    finally:
+        conn.close()
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Page:
+    """A page of one subject's answer: JSON texts of the rows (or CSV lines) and the counts of the whole answer."""
+
+    plan: Candidate
+    others: list[Candidate]
+    everything: bool
+    total: int
+    offset: int
+    rows: list[str]
+    default_count: int
+    agencies: list[str]
+    counted: int  # the rows the counts are of: this page's, or all from the offset for a stream
+    last: int | None = None  # the number of the page's last row: a cursor for the next page
+
+    def head(self, extra: dict[str, object] | None = None) -> str:
+        """The answer's JSON up to its rows: ``{…, "rows": [``."""
+        d = {"plan": self.plan.as_dict(), "count": self.counted,
+             "all": self.everything, "default_count": self.default_count, "agencies": self.agencies,
+             "also_matching": [c.as_dict() for c in self.others], **(extra or {})}
+        return json.dumps(d, ensure_ascii=False)[:-1] + ', "rows": ['
+
+
+class TraceIndex:
+    """A read-only handle on a trace index file."""
+
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise StaleIndex(f"{path.name} not found (run keifu build)", f"{path.name} がありません（keifu build を実行）")
+        self.path = path
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            self.meta = dict(self.conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise StaleIndex(f"unreadable: {e}", f"読めません: {e}") from e
+        if self.meta.get("format") != FORMAT:
+            self.conn.close()
+            raise StaleIndex(f"format {self.meta.get('format')} (expected {FORMAT})",
+                             f"形式 {self.meta.get('format')}（{FORMAT} が必要）")
+        self.plan_labels: list[str] = json.loads(self.meta["plan_labels"])
+        self._names: dict[str, list[tuple[str, str, str, frozenset[str]]]] = {}
+        self._facts: dict[str, tuple[str, str | None]] = {}
+        self._steps: dict[int, str] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> TraceIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check(self, build: str, digest: str | None) -> None:
+        """Raise :class:`StaleIndex` unless the index was made by this build of this lineage."""
+        if self.meta.get("build") != build or self.meta.get("digest") != (digest or ""):
+            raise StaleIndex(f"made by build {self.meta.get('build')!r}, the store is at {build!r}",
+                             f"構築 {self.meta.get('build')!r} のもので、ストアは {build!r} です")
+
+    # -- names ----------------------------------------------------------------------------------------
+
+    def _entries(self, grp: str) -> list[tuple[str, str, str, frozenset[str]]]:
+        hit = self._names.get(grp)
+        if hit is None:
+            hit = []
+            for node, label, name, keys, cls, agency in self.conn.execute(
+                    "SELECT node, label, name, keys, cls, agency FROM names WHERE grp = ?", (grp,)):
+                hit.append((node, label, name, frozenset(keys.split(_SEP)) if keys else frozenset()))
+                self._facts[node] = (cls, agency)
+            self._names[grp] = hit
+        return hit
+
+    def find(self, query: str, grp: str = "plan", limit: int = 50) -> list[Candidate] | None:
+        """As :func:`keifu.graph.lineage.trace.find_nodes` over plans (or agencies); None for an IRI that is no
+        subject of the index (the live index may still know it)."""
+        query = query.strip()
+        if query.startswith(("http://", "https://")):
+            row = self.conn.execute("SELECT label, cls FROM subjects WHERE subject = ?", (query,)).fetchone()
+            return [Candidate(query, row[0], row[1], True)] if row else None
+        keys = query_keys(query, self.plan_labels)
+        if not keys:
+            return []
+        entries = self._entries(grp)
+        return match_names(keys, entries, lambda n: self._facts[n], limit)
+
+    def resolve(self, query: str) -> Candidate | None:
+        """As :func:`keifu.graph.lineage.trace.resolve`; None when the index cannot tell (an IRI it lacks)."""
+        cands = self.find(query, "plan", 10_000)
+        if cands is None:
+            return None
+        if not cands and not query.startswith(("http://", "https://")):
+            cands = self.find(query, "agency", 10_000) or []
+        if not cands:
+            raise NameNotFound(query, "national plan")
+        exact = [c for c in cands if c.exact]
+        pool = exact or cands
+        facts = self._kinds([c.iri for c in pool[:50]])
+        if len(pool) > 1:
+            raise AmbiguousName(query, [replace(c, kind=facts.get(c.iri, (None, None))[0],
+                                                edition=facts.get(c.iri, (None, None))[1]) for c in pool])
+        kind, edition = facts.get(pool[0].iri, (None, None))
+        return replace(pool[0], kind=kind, edition=edition)
+
+    def _kinds(self, iris: list[str]) -> dict[str, tuple[str | None, int | None]]:
+        out: dict[str, tuple[str | None, int | None]] = {}
+        for i in iris:
+            row = self.conn.execute("SELECT kind, edition FROM subjects WHERE subject = ?", (i,)).fetchone()
+            out[i] = (row[0], row[1]) if row else (None, None)
+        return out
+
+    # -- rows -----------------------------------------------------------------------------------------
+
+    def subject(self, cand: Candidate) -> tuple[tuple[int, int], dict[str, list]] | None:  # type: ignore[type-arg]
+        """The ids (first, past the last) of the rows of the answer a resolved candidate asks for and the counts of
+        the whole answer (see :func:`_totals`), or None when the index holds no such answer."""
+        key = _agency_key(cand.iri, cand.label) if cand.cls == "Agency" else cand.iri
+        row = self.conn.execute("SELECT first, rows, totals FROM subjects WHERE subject = ?", (key,)).fetchone()
+        return ((row[0], row[0] + row[1]), json.loads(row[2])) if row else None
+
+    @staticmethod
+    def _where(goals: bool, everything: bool) -> str:
+        return "id >= ? AND id < ?" + ("" if goals else " AND ind = 1") + ("" if everything else " AND dflt = 1")
+
+    def rows(self, span: tuple[int, int], goals: bool, everything: bool, evidence: bool, offset: int = 0,
+             limit: int | None = None, fmt: str = "json", after: int | None = None) -> list[tuple[str, int, str, int]]:
+        """(JSON text or CSV line, default flag, agency, id) of the rows of a page, in the answer's order: from
+        ``offset``, or (a cursor, no rows skipped one by one) after the row numbered ``after``."""
+        if after is not None:
+            span, offset = (max(span[0], after + 1), span[1]), 0
+        sql = (f"SELECT head, ev, dflt, agency, id FROM rows WHERE {self._where(goals, everything)} ORDER BY id "
+               "LIMIT ? OFFSET ?")
+        found = self.conn.execute(sql, (*span, -1 if limit is None else limit, offset)).fetchall()
+        steps = self._step_texts({int(i) for _, ev, *_ in found if evidence and ev for i in ev.split(",")})
+        texts = [zlib.decompress(head, _WBITS).decode() + ', "evidence": ['
+                 + (",".join(steps[int(i)] for i in ev.split(",")) if evidence and ev else "") + "]}"
+                 for head, ev, *_ in found]
+        if fmt == "csv":
+            texts = [_csv_lines([csv_cells_of(json.loads(t))]) for t in texts]
+        return [(t, dflt, agency, i) for t, (_, _, dflt, agency, i) in zip(texts, found, strict=True)]
+
+    def _step_texts(self, ids: set[int]) -> dict[int, str]:
+        """Steps by id, kept once read (the steps near the plans recur on every page)."""
+        todo = sorted(i for i in ids if i not in self._steps)
+        for chunk in (todo[k:k + 500] for k in range(0, len(todo), 500)):
+            marks = ",".join("?" * len(chunk))
+            self._steps.update(self.conn.execute(f"SELECT id, json FROM steps WHERE id IN ({marks})", chunk))
+        return self._steps
+
+    def window(self, span: tuple[int, int], goals: bool, everything: bool, offset: int = 0,
+               limit: int | None = None) -> tuple[int, int, list[str]]:
+        """(rows, default rows and agencies of default rows from ``offset``, at most ``limit`` of them): the counts
+        of the rows an answer returns, as trace(offset=…, limit=…) gives them."""
+        where = self._where(goals, everything)
+        window = f"SELECT dflt, agency FROM rows WHERE {where} ORDER BY id LIMIT ? OFFSET ?"
+        args = (*span, -1 if limit is None else limit, offset)
+        n, d = self.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(dflt), 0) FROM ({window})", args).fetchone()
+        ags = [a for (a,) in self.conn.execute(
+            f"SELECT DISTINCT agency FROM ({window}) WHERE dflt = 1 AND agency IS NOT NULL AND agency != ''", args)]
+        return n, d, sorted(ags)
+
+    def page(self, plan: str, goals: bool = False, everything: bool = False, evidence: bool = True,
+             offset: int = 0, limit: int | None = None, fmt: str = "json", counted: int | None | str = "page",
+             after: int | None = None) -> Page | None:
+        """A page of the answer to ``plan`` (name or IRI); None when the index cannot answer it (the live index
+        must). Raises AmbiguousName / NameNotFound as :func:`keifu.graph.lineage.trace.trace` does. The counts
+        are of the page, or with ``counted`` of that many rows from ``offset`` (None: to the end, for a stream).
+        ``after`` (the ``last`` of the previous page) reads on from there without skipping rows one by one."""
+        cand = self.resolve(plan)
+        if cand is None:
+            return None
+        found = self.subject(cand)
+        if found is None:
+            return None
+        span, totals = found
+        others: list[Candidate] = []
+        if cand.cls != "Agency" and not plan.startswith("http"):
+            others = [c for c in (self.find(plan) or []) if c.iri != cand.iri][:20]
+        rows = self.rows(span, goals, everything, evidence, offset, limit, fmt, after)
+        total, whole_d, whole_ags = totals[f"{int(goals)}{int(everything)}"]
+        if counted == "page":  # the counts of the rows returned
+            n, dflt, ags = len(rows), sum(r[1] for r in rows), sorted({r[2] for r in rows if r[1] and r[2]})
+        elif counted is None and offset == 0 and after is None:  # the whole answer
+            n, dflt, ags = total, whole_d, whole_ags
+        else:
+            n, dflt, ags = self.window(span, goals, everything, offset, counted)  # type: ignore[arg-type]
+        return Page(cand, others, everything and cand.cls != "Agency", total, offset, [r[0] for r in rows], dflt,
+                    ags, n, rows[-1][3] if rows else None)
