@@ -1,6 +1,7 @@
 """Time `keifu build` on a folder (default ../shared/corpus): whole command, in-process build, and each stage.
 
     python bench/bench_build.py [FOLDER] [RUNS]
+    python bench/bench_build.py --copies 1,8,64 [FOLDER]     # scaling: N copies, each a different agency
 
 Prints medians over RUNS fresh builds (new store each time):
 
@@ -13,12 +14,19 @@ Prints medians over RUNS fresh builds (new store each time):
 * each stage alone, file after file in this process: extraction, emission, SHACL per shapes file and with all
   shapes, store writes (N-Triples into a fresh store), plan linking, policy links, lineage materialisation.
 
+With ``--copies`` it builds N copies of the folder instead, each copy's agencies renamed (a prefix before every
+agency name the extraction finds, so each copy is a different agency citing the same national plans, as ~90 real
+agencies do), generated at run time in a temporary folder, and reports per size the command's CPU time (its
+worker processes included) and peak RSS, both per copy and relative to one copy, and the closing phase's share
+(plan links, policy links, lineage, flush) of the build.
+
 The machine is shared and noisy: compare the figures of one run with each other, not with another day's. A
 speed probe (a fixed loop, alone and two at once) is printed before and after the runs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
@@ -28,6 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from keifu.extract.facts import agency_key
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import FileResult, _store, build, expand_inputs
 from keifu.graph.emit import emit_file
@@ -115,7 +124,84 @@ def _bytecode() -> str:
     return "cached" if cached else "not cached (compiled at every start: run the README's compileall)"
 
 
+_DIGITS = "〇一二三四五六七八九"
+
+
+def _tag(k: int) -> str:
+    """A prefix that makes copy ``k``'s agencies new names (三七地区 for copy 37)."""
+    return "".join(_DIGITS[int(d)] for d in str(k)) + "地区"
+
+
+def agency_names(files: list[Path]) -> list[str]:
+    """The agencies' names without their legal form, as the extraction finds them, longest first."""
+    keys = {agency_key(d.facts.agency) for f in files for d in extract_file(f).documents if d.facts.agency}
+    return sorted((k for k in keys if len(k) >= 3), key=lambda k: (-len(k), k))
+
+
+def make_copies(files: list[Path], n: int, out: Path, names: list[str]) -> list[Path]:
+    """``n`` copies of ``files`` in ``out``, copy k's agency names prefixed by :func:`_tag` (copy 0 unchanged)."""
+    pattern = re.compile("|".join(map(re.escape, names))) if names else None
+    made = []
+    for k in range(n):
+        for f in files:
+            text = f.read_text(encoding="utf-8")
+            if k and pattern is not None:
+                tag = _tag(k)
+                text = pattern.sub(lambda m: tag + m.group(0), text)  # noqa: B023 - used at once, in this pass
+            dest = out / f"c{k:03d}_{f.name}"
+            dest.write_text(text, encoding="utf-8")
+            made.append(dest)
+    return made
+
+
+def _run_measured(cmd: list[str]) -> tuple[str, float, float, int]:
+    """(output, wall s, CPU s of the process and its workers, peak RSS in MB of the largest of them)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    err = proc.stdout.read() if proc.stdout else ""
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}): {err[-2000:]}")
+    return err, time.perf_counter() - t, ru.ru_utime + ru.ru_stime, ru.ru_maxrss // 1024
+
+
+CLOSING = ("plan links", "policy links", "lineage", "flush")
+
+
+def scaling(folder: Path, sizes: list[int]) -> None:
+    """Build 1, 8, 64 … copies (distinct agencies) with the command; CPU and peak RSS per copy, closing share."""
+    files = expand_inputs([folder])
+    names = agency_names(files)
+    print(f"{len(files)} files in {folder}; agencies renamed per copy: {len(names)}; {machine_speed()}")
+    print(f"  {'copies':>6} {'files':>5} {'quads':>9} {'wall s':>8} {'CPU s':>8} {'CPU/copy':>9} {'vs 1':>6} "
+          f"{'RSS MB':>7} {'closing':>8}  phases (s)")
+    base: float | None = None
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as d:
+            src = Path(d) / "in"
+            src.mkdir()
+            make_copies(files, n, src, names)
+            err, wall, cpu, rss = _run_measured([sys.executable, "-m", "keifu.cli", "build", str(src), "--store",
+                                                 f"{d}/store", "--timings", "--progress", "never"])
+            ph = _phases(err)
+            quads = re.search(r"(\d+) トリプル", err)
+        per = cpu / n
+        base = base if base is not None else per
+        build_s = sum(v for k, v in ph.items() if k not in ("start-up", "total", "optimize"))
+        closing = sum(ph.get(k, 0.0) for k in CLOSING)
+        detail = ", ".join(f"{k} {v:.2f}" for k, v in ph.items() if k not in ("total",))
+        print(f"  {n:6d} {n * len(files):5d} {quads.group(1) if quads else '?':>9} {wall:8.1f} {cpu:8.1f} "
+              f"{per:9.2f} {per / base:6.2f} {rss:7d} {closing / build_s if build_s else 0:8.1%}  {detail}",
+              flush=True)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--copies":
+        sizes = [int(x) for x in sys.argv[2].split(",")]
+        scaling(Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared" / "corpus",
+                sizes)
+        return
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "corpus"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     files = expand_inputs([folder])

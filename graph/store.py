@@ -275,6 +275,20 @@ class Store:
         for sol in res:  # type: ignore[union-attr]
             yield {v: (sol[v].value if sol[v] is not None else None) for v in variables}
 
+    def pairs(self, predicate: str) -> set[tuple[str, str]]:
+        """Distinct (subject, object) values of ``predicate`` over every graph.
+
+        Why: a fact about a shared node (a plan's label, edition, decision date) is stored once in each file
+        graph that states it, and the union default graph repeats it per graph; a SPARQL join of two such
+        patterns grows with the square of the copies. Read distinct pairs here, then join in Python."""
+        return {(q.subject.value, q.object.value)
+                for q in self.ox.quads_for_pattern(None, ox.NamedNode(predicate), None)}
+
+    def objects(self, subject: str, predicate: str) -> set[str]:
+        """Distinct object values of ``subject predicate ?o`` over every graph (see :meth:`pairs`)."""
+        return {q.object.value for q in self.ox.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate),
+                                                                  None)}
+
     def __len__(self) -> int:
         return len(self.ox)
 

@@ -242,8 +242,10 @@ class LineageIndex:
                 { ?r kf:coversObjective ?o } UNION { ?r kf:evaluates ?o } }"""):
             if o in self.types and i in self.types:
                 self.row_members[o].add(i)
-        for p, d in _rows(store, "SELECT ?p ?d WHERE { ?p a kf:NationalPlan ; kf:decisionDate ?d }"):
-            self.decided[p] = min(d, self.decided.get(p, d))
+        plans = {n for n, t in self.types.items() if str(KF.NationalPlan) in t}
+        for p, d in store.pairs(str(KF.decisionDate)):  # distinct: a join would repeat them per citing file
+            if p in plans:
+                self.decided[p] = min(d, self.decided.get(p, d))
         for r in store.select(sparql_prefixes() + """SELECT ?d ?s ?e ?fy WHERE {
                 { ?d kf:periodStart ?s } UNION { ?d kf:periodEnd ?e } UNION { ?d kf:fiscalYear ?fy } }"""):
             s0, e0 = self.period.get(r["d"], (None, None))
