@@ -2,6 +2,7 @@
 
     python bench/bench_build.py [FOLDER] [RUNS]
     python bench/bench_build.py --copies 1,8,64 [FOLDER]     # scaling: N copies, each a different agency
+    python bench/bench_build.py --graph-class [FOLDER] [RUNS]  # graph/indexed.py vs rdflib's SimpleMemory
 
 Prints medians over RUNS fresh builds (new store each time):
 
@@ -19,6 +20,10 @@ agency name the extraction finds, so each copy is a different agency citing the 
 agencies do), generated at run time in a temporary folder, and reports per size the command's CPU time (its
 worker processes included) and peak RSS, both per copy and relative to one copy, and the closing phase's share
 (plan links, policy links, lineage, flush) of the build.
+
+With ``--graph-class`` it compares the graph the emitter fills (keifu.graph.indexed.IndexedGraph) with rdflib's
+``Graph(store="SimpleMemory")``: CPU time of emission, N-Triples and SHACL per file, alternating the two in each
+run, and checks both give the same triples and SHACL results.
 
 The machine is shared and noisy: compare the figures of one run with each other, not with another day's. A
 speed probe (a fixed loop, alone and two at once) is printed before and after the runs.
@@ -196,7 +201,74 @@ def scaling(folder: Path, sizes: list[int]) -> None:
               flush=True)
 
 
+def _simple_memory(identifier: object = None) -> object:
+    from rdflib import Graph
+
+    return Graph(store="SimpleMemory", identifier=identifier)
+
+
+def _memory(identifier: object = None) -> object:
+    from rdflib import Graph
+
+    return Graph(identifier=identifier)
+
+
+def _shacl_ready(g: object) -> object:
+    """pyshacl wraps the data graph in a Dataset, which needs a context-aware store: SimpleMemory is copied."""
+    from rdflib import Graph
+
+    return Graph(identifier=g.identifier) + g if g.store.__class__.__name__ == "SimpleMemory" else g  # type: ignore[attr-defined]
+
+
+def graph_classes(folder: Path, runs: int) -> None:
+    """IndexedGraph against rdflib's SimpleMemory store for what a worker does with a file's graph."""
+    import keifu.graph.emit as emit_mod
+
+    files = expand_inputs([folder])
+    extracted = [extract_file(f) for f in files]
+    shapes_graph()
+    indexed = emit_mod.IndexedGraph
+    contenders = (("IndexedGraph", indexed), ("SimpleMemory", _simple_memory), ("Memory", _memory))
+    cpu: dict[str, dict[str, list[float]]] = {k: defaultdict(list) for k, _ in contenders}
+    answers: dict[str, list[object]] = defaultdict(list)
+    for run in range(runs):
+        for name, cls in contenders[:: 1 if run % 2 else -1]:
+            emit_mod.IndexedGraph = cls  # type: ignore[assignment]
+            try:
+                times: dict[str, float] = defaultdict(float)
+                got = []
+                for ef in extracted:
+                    t = time.process_time()
+                    g = emit_file(ef)
+                    t1 = time.process_time()
+                    nt = g.serialize(format="nt", encoding="utf-8")
+                    t2 = time.process_time()
+                    _, results, _ = validate_graph(_shacl_ready(g), ntriples=nt)  # type: ignore[arg-type]
+                    t3 = time.process_time()
+                    times["emission"] += t1 - t
+                    times["N-Triples"] += t2 - t1
+                    times["SHACL"] += t3 - t2
+                    got.append((sorted(nt.splitlines()), sorted((r.focus, r.message_en) for r in results)))
+                for k, v in times.items():
+                    cpu[name][k].append(v)
+                cpu[name]["total"].append(sum(times.values()))
+                answers[name] = got
+            finally:
+                emit_mod.IndexedGraph = indexed  # type: ignore[assignment]
+    same = answers["IndexedGraph"] == answers["SimpleMemory"] == answers["Memory"]
+    print(f"{len(files)} files, {runs} runs, CPU medians; same triples and SHACL results: {same}; {machine_speed()}")
+    print("  (SimpleMemory's SHACL includes copying it into a context-aware graph, which pyshacl needs)")
+    for k in ("emission", "N-Triples", "SHACL", "total"):
+        a, b, c = (statistics.median(cpu[n][k]) for n, _ in contenders)
+        print(f"  {k:10s} IndexedGraph {a * 1000:8.1f} ms   SimpleMemory {b * 1000:8.1f} ms ({b / a:4.2f}x)   "
+              f"Memory {c * 1000:8.1f} ms ({c / a:4.2f}x)")
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--graph-class":
+        graph_classes(Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "shared" /
+                      "corpus", int(sys.argv[3]) if len(sys.argv) > 3 else 3)
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--copies":
         sizes = [int(x) for x in sys.argv[2].split(",")]
         scaling(Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared" / "corpus",

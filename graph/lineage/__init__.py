@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 import weakref
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -353,19 +353,10 @@ class LineageIndex:
 
     def traced_from(self, plan: str) -> dict[str, str]:
         """Every node that reaches ``plan``, with the next node on its shortest path there (BFS, ties by IRI)."""
-        nxt: dict[str, str] = {}
         if plan not in self.graph:
-            return nxt
-        seen = {plan}
-        queue = deque([plan])
-        while queue:
-            hi = queue.popleft()
-            for lo in sorted(self.graph.predecessors(hi)):
-                if lo not in seen:
-                    seen.add(lo)
-                    nxt[lo] = hi
-                    queue.append(lo)
-        return nxt
+            return {}
+        # edges are lower → higher, so the search runs against them; neighbours in IRI order break ties
+        return {lo: hi for hi, lo in nx.bfs_edges(self.graph, plan, reverse=True, sort_neighbors=sorted)}
 
     def path(self, node: str, plan: str, nxt: dict[str, str] | None = None) -> list[str]:
         """The nodes from ``node`` up to ``plan`` (empty when it does not trace there)."""
