@@ -475,6 +475,12 @@ class MaterialiseReport:
     edges: int
     plans: int
     seconds: float
+    #: nodes whose kf:tracesTo (or attribution) triples were added or removed by this materialisation, and the
+    #: plans on the other end of those triples: what an index fed from the lineage graph must refresh. Empty
+    #: when nothing changed; ``rewritten`` when the lineage graph was written whole (first time: everything new).
+    changed_nodes: frozenset[str] = frozenset()
+    changed_plans: frozenset[str] = frozenset()
+    rewritten: bool = False
 
     def line(self) -> str:
         return (f"系譜 / lineage: kf:tracesTo {self.traced} 件 / triples to {self.plans} 計画 / plans "
@@ -498,6 +504,7 @@ def materialise(store: Store) -> MaterialiseReport:
     own = next(iter(store.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{LINEAGE_GRAPH}> {{ ?s ?p ?o }} }}")))
     h.update(str(len(store) - int(own["n"].value)).encode())  # any change elsewhere in the store changes the digest
     digest = h.hexdigest()
+    report = MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}), 0.0)
     if digest != stored_digest(store):  # unchanged since the last materialisation: keep the stored graph
         tr = ox.NamedNode(str(KF.tracesTo))
         triples = [ox.Triple(ox.NamedNode(n), tr, ox.NamedNode(p)) for n, p in pairs]
@@ -508,9 +515,33 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.tracedCount)), _int_lit(len(pairs))),
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
+        _write_lineage(store, me, triples, report)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _write_lineage(store: Store, me: ox.NamedNode, triples: list[ox.Triple], report: MaterialiseReport) -> None:
+    """Replace the lineage graph by ``triples``: whole the first time (or when most of it changed), else only
+    the triples removed and added, in one update (one transaction), so a rebuild that changes a few traces
+    writes a few triples. Records what changed in ``report``."""
+    old = {ox.Triple(q.subject, q.predicate, q.object) for q in store.ox.quads_for_pattern(None, None, None, me)}
+    new = set(triples)
+    removed, added = old - new, new - old
+    if not old or len(removed) + len(added) > len(new) // 2:
         store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-    return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}),
-                             time.perf_counter() - t0)
+        report.rewritten = not old
+    else:
+        def data(ts: set[ox.Triple]) -> str:
+            return " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in sorted(ts, key=str))
+
+        ops = [f"{op} DATA {{ GRAPH {me} {{ {data(ts)} }} }}" for op, ts in (("DELETE", removed), ("INSERT", added))
+               if ts]
+        if ops:
+            store.ox.update(";\n".join(ops))
+    traced = {str(KF.tracesTo), *kind_properties().values()}
+    diff = [t for t in removed | added if t.predicate.value in traced]
+    report.changed_nodes = frozenset(t.subject.value for t in diff)  # type: ignore[union-attr]
+    report.changed_plans = frozenset(t.object.value for t in diff if isinstance(t.object, ox.NamedNode))
 
 
 def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Triple]:
