@@ -3,6 +3,8 @@
     python bench/bench_build.py [FOLDER] [RUNS]
     python bench/bench_build.py --copies 1,8,64 [FOLDER]     # scaling: N copies, each a different agency
     python bench/bench_build.py --graph-class [FOLDER] [RUNS]  # graph/indexed.py vs rdflib's SimpleMemory
+    python bench/bench_build.py --rebuild 64 [FOLDER]          # one file rebuilt in a store of 64 copies vs alone
+    python bench/bench_build.py --synthetic 1000000,10000000 [FOLDER]  # store writes + closing phase at 10⁶, 10⁷
 
 Prints medians over RUNS fresh builds (new store each time):
 
@@ -21,6 +23,14 @@ agencies do), generated at run time in a temporary folder, and reports per size 
 worker processes included) and peak RSS, both per copy and relative to one copy, and the closing phase's share
 (plan links, policy links, lineage, flush) of the build.
 
+With ``--rebuild N`` it builds N copies, then builds one of the files again into that store and, apart, into a
+fresh store: the command's CPU and wall time each (the goal: the rebuild costs at most twice the file alone).
+
+With ``--synthetic`` it builds the folder once, then a store of about N quads made of replicas of its file graphs
+(every IRI of the replica renamed except plans, laws and government bodies, which stay shared as in reality),
+bulk-loaded a batch of replicas at a time, then runs the closing phase (plan links, plan register, policy links,
+lineage) over it in a child process: seconds, CPU and peak RSS of each step.
+
 With ``--graph-class`` it compares the graph the emitter fills (keifu.graph.indexed.IndexedGraph) with rdflib's
 ``Graph(store="SimpleMemory")``: CPU time of emission, N-Triples and SHACL per file, alternating the two in each
 run, and checks both give the same triples and SHACL results.
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,6 +52,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import pyoxigraph as ox
 from keifu.extract.facts import agency_key
 from keifu.extract.pipeline import extract_file
 from keifu.graph.build import FileResult, _store, build, expand_inputs
@@ -216,6 +228,85 @@ def scaling(folder: Path, sizes: list[int]) -> None:
               f"{rss:7d} {got['closing_cpu'] / cpu:11.1%} {closing / sum(ph.values()):6.1%}  {detail}", flush=True)
 
 
+def rebuild_one(folder: Path, n: int) -> None:
+    """One file rebuilt in a store of ``n`` copies, against the same file built alone (the command, CPU)."""
+    files = expand_inputs([folder])
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "in"
+        src.mkdir()
+        made = make_copies(files, n, src, agency_names(files))
+        one = max(made, key=lambda f: f.stat().st_size if f.name.startswith("c000_") else -1)
+
+        def cmd(inputs: str, store: str) -> list[str]:
+            return [sys.executable, "-m", "keifu.cli", "build", inputs, "--store", store, "--timings"]
+
+        _, wall0, cpu0, _ = _run_measured(cmd(str(src), f"{d}/all"))
+        print(f"{n} copies ({len(made)} files) built in {wall0:.1f} s, {cpu0:.1f} s CPU; file {one.name}; "
+              f"{machine_speed()}")
+        for label, store in (("alone, fresh store", f"{d}/alone"), (f"rebuilt in the store of {len(made)} files",
+                                                                     f"{d}/all"), ("alone, again", f"{d}/alone")):
+            out, wall, cpu, rss = _run_measured(cmd(str(one), store))
+            print(f"  {label:36s} {wall:7.2f} s wall {cpu:7.2f} s CPU  peak RSS {rss} MB  "
+                  f"{next((ln for ln in out.splitlines() if 'timings:' in ln), '').split(': ', 1)[-1]}", flush=True)
+
+
+_SYNTHETIC = """
+import json, re, resource, sys, time
+from pathlib import Path
+import pyoxigraph as ox
+from keifu.graph.emit.evaluation import link_plans
+from keifu.graph.emit.policy import link_across
+from keifu.graph.lineage import materialise
+from keifu.graph.plan_register import register_plans
+from keifu.graph.store import Store
+base, target, path = Path(sys.argv[1]).read_bytes(), int(sys.argv[2]), sys.argv[3]
+own = re.compile(rb"<https://w3id[.]org/keifu/id/(?!plan/|law/|body/)")
+copies = max(1, round(target / base.count(b"\\n")))
+store, out = Store(path), {}
+def step(name, fn):
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    out[name] = (time.perf_counter() - t, time.process_time() - c)
+def load():
+    for k in range(0, copies, 16):  # 16 replicas (~0.6 M quads) a bulk load, as the build batches graphs
+        data = b"".join(own.sub(b"<https://w3id.org/keifu/id/r%d/" % j, base) for j in range(k, min(k + 16, copies)))
+        store.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+step("store writes (bulk loads)", load)
+step("plan links", lambda: link_plans(store))
+step("plan register", lambda: register_plans(store))
+step("policy links", lambda: link_across(store))
+step("lineage", lambda: materialise(store))
+step("flush", store.flush)
+print(json.dumps({"quads": len(store), "copies": copies, "steps": out,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def synthetic(folder: Path, sizes: list[int]) -> None:
+    """Store writes and the closing phase at about ``sizes`` quads, from replicas of the folder's graphs."""
+    import json
+
+    with tempfile.TemporaryDirectory() as d:
+        store = Store(f"{d}/real")
+        list(build([folder], store, validate=False))
+        skip = ("https://w3id.org/keifu/id/graph/",)  # lineage and register: recomputed by the closing phase
+        quads = [q for q in store.ox if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(
+            skip))]
+        if any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)):
+            raise SystemExit("the corpus graph has blank nodes: replicas would share them")
+        base = Path(d) / "base.nq"
+        base.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        store.close()
+        print(f"synthetic stores from {len(quads):,} quads of {folder}; {machine_speed()}")
+        for n in sizes:
+            out, wall, cpu, rss = _run_measured([sys.executable, "-c", _SYNTHETIC, str(base), str(n), f"{d}/s{n}"])
+            got = json.loads(out.strip().splitlines()[-1])
+            steps = ", ".join(f"{k} {w:.1f} s ({c:.1f} CPU)" for k, (w, c) in got["steps"].items())
+            print(f"  {got['quads']:,} quads ({got['copies']} replicas): {wall:.1f} s, {cpu:.1f} s CPU, peak RSS "
+                  f"{rss:,} MB; {steps}", flush=True)
+            shutil.rmtree(f"{d}/s{n}", ignore_errors=True)
+
+
 def _simple_memory(identifier: object = None) -> object:
     from rdflib import Graph
 
@@ -280,6 +371,14 @@ def graph_classes(folder: Path, runs: int) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--rebuild":
+        rebuild_one(Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared" /
+                    "corpus", int(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--synthetic":
+        synthetic(Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared" /
+                  "corpus", [int(x) for x in sys.argv[2].split(",")])
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--graph-class":
         graph_classes(Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[2] / "shared" /
                       "corpus", int(sys.argv[3]) if len(sys.argv) > 3 else 3)

@@ -259,10 +259,14 @@ class LineageIndex:
                 self.labels.setdefault(n, lbl)
         for n, sec in _rows(store, "SELECT ?n ?s WHERE { ?n kf:sectionNumber ?s }"):
             self.section[n] = sec
-        for d, a, lbl in _rows(store, """SELECT ?d ?a ?l WHERE {
-                { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a . FILTER NOT EXISTS { ?d kf:setFor ?x } }
-                ?a rdfs:label ?l }"""):
-            self.agency_of_doc.setdefault(d, (a, lbl))
+        # an agency's label is stated in each of its files: read once per agency, not joined per document
+        label_of: dict[str, list[str]] = {}
+        for d, a in _rows(store, """SELECT ?d ?a WHERE {
+                { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a . FILTER NOT EXISTS { ?d kf:setFor ?x } } }"""):
+            if a not in label_of:
+                label_of[a] = sorted(store.objects(a, str(RDFS.label)))
+            if label_of[a]:
+                self.agency_of_doc.setdefault(d, (a, label_of[a][0]))
         for owner, target, c in _rows(store, "SELECT ?s ?p ?c WHERE { ?s kf:hasCitation ?c . ?c kf:cites ?p }"):
             self.citations[(owner, target)].append(c)
             self.citation_owner[c] = owner
