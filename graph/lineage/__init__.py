@@ -519,21 +519,27 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.tracedCount)), _int_lit(len(pairs))),
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
-        _write_lineage(store, me, triples, report)
+        _write_lineage(store, me, triples, [(n, p) for n, p, _ in atts], report)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _write_lineage(store: Store, me: ox.NamedNode, triples: list[ox.Triple], report: MaterialiseReport) -> None:
+def _write_lineage(store: Store, me: ox.NamedNode, triples: list[ox.Triple], traced: list[tuple[str, str]],
+                   report: MaterialiseReport) -> None:
     """Replace the lineage graph by ``triples``: whole the first time (or when most of it changed), else only
     the triples removed and added, in one update (one transaction), so a rebuild that changes a few traces
-    writes a few triples. Records what changed in ``report``."""
+    writes a few triples. Records what changed in ``report`` (``traced``: every (node, plan) of the triples)."""
+    if not store.ox.contains_named_graph(me):  # the first time: everything is new
+        store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        report.rewritten = True
+        report.changed_nodes = frozenset(n for n, _ in traced)
+        report.changed_plans = frozenset(p for _, p in traced)
+        return
     old = {ox.Triple(q.subject, q.predicate, q.object) for q in store.ox.quads_for_pattern(None, None, None, me)}
     new = set(triples)
     removed, added = old - new, new - old
-    if not old or len(removed) + len(added) > len(new) // 2:
+    if len(removed) + len(added) > len(new) // 2:
         store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        report.rewritten = not old
     else:
         def data(ts: set[ox.Triple]) -> str:
             return " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in sorted(ts, key=str))
@@ -542,8 +548,8 @@ def _write_lineage(store: Store, me: ox.NamedNode, triples: list[ox.Triple], rep
                if ts]
         if ops:
             store.ox.update(";\n".join(ops))
-    traced = {str(KF.tracesTo), *kind_properties().values()}
-    diff = [t for t in removed | added if t.predicate.value in traced]
+    props = {str(KF.tracesTo), *kind_properties().values()}
+    diff = [t for t in removed | added if t.predicate.value in props]
     report.changed_nodes = frozenset(t.subject.value for t in diff)  # type: ignore[union-attr]
     report.changed_plans = frozenset(t.object.value for t in diff if isinstance(t.object, ox.NamedNode))
 
