@@ -284,3 +284,21 @@ def test_a_bulk_load_cut_short_by_a_crash_is_removed_at_the_next_open(tmp_path):
     st = Store(path)
     assert sorted(str(q) for q in st.ox) == before
     assert st.graphs() == ["http://example.org/kept"]
+
+
+def test_parallel_batched_writes_keep_the_later_input_of_a_graph(tmp_path):
+    """Graphs from the workers are stored in batches; two inputs naming the same graph (same file name in two
+    folders) still end as in a serial build: the later input's graph is the one stored."""
+    samples = sorted(p for p in SAMPLES.iterdir() if p.suffix == ".txt")[:2]
+    inputs = []
+    for k, src in enumerate(samples):
+        (tmp_path / f"in{k}").mkdir()
+        dest = tmp_path / f"in{k}" / "same-name.txt"
+        dest.write_bytes(src.read_bytes())
+        inputs.append(dest)
+    serial, parallel = Store(tmp_path / "a"), Store(tmp_path / "b")
+    list(build(inputs, serial, jobs=1, validate=False))
+    results = list(build(inputs, parallel, jobs=2, validate=False))
+    assert [r.path for r in results] == inputs and all(r.error is None for r in results)
+    assert set(map(str, serial.ox)) == set(map(str, parallel.ox))
+    assert len(_source_graphs(parallel)) == 1
