@@ -8,6 +8,8 @@ A graph new to the store is bulk-loaded instead (about twice as fast, but not on
 as loading first, in a transaction of its own, and unlisted once complete. A load that fails is removed at
 once; one cut short by a crash is removed when the store is next opened for writing. Either way the store is
 as it was before (the graph did not exist). A reader opening the store during the load may see part of it.
+A build stores the graphs its workers return in batches (:meth:`Store.store_many`): the new ones in one bulk
+load, listed and unlisted together, as each bulk load has a fixed cost.
 """
 
 from __future__ import annotations
