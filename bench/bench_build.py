@@ -4,6 +4,7 @@
     python bench/bench_build.py --copies 1,8,64 [FOLDER]     # scaling: N copies, each a different agency
     python bench/bench_build.py --graph-class [FOLDER] [RUNS]  # graph/indexed.py vs rdflib's SimpleMemory
     python bench/bench_build.py --rebuild 64 [FOLDER]          # one file rebuilt in a store of 64 copies vs alone
+    python bench/bench_build.py --writes 4 [FOLDER]            # store writes: one graph at a time vs one batch
     python bench/bench_build.py --synthetic 1000000,10000000 [FOLDER]  # store writes + closing phase at 10⁶, 10⁷
 
 Prints medians over RUNS fresh builds (new store each time):
@@ -25,6 +26,9 @@ worker processes included) and peak RSS, both per copy and relative to one copy,
 
 With ``--rebuild N`` it builds N copies, then builds one of the files again into that store and, apart, into a
 fresh store: the command's CPU and wall time each (the goal: the rebuild costs at most twice the file alone).
+
+With ``--writes N`` it stores the graphs of N copies into fresh stores one graph at a time (as every file was
+stored before) and as one batch (:meth:`Store.store_many`, as the build now does), alternating, CPU and wall.
 
 With ``--synthetic`` it builds the folder once, then a store of about N quads made of replicas of its file graphs
 (every IRI of the replica renamed except plans, laws and government bodies, which stay shared as in reality),
@@ -228,6 +232,41 @@ def scaling(folder: Path, sizes: list[int]) -> None:
               f"{rss:7d} {got['closing_cpu'] / cpu:11.1%} {closing / sum(ph.values()):6.1%}  {detail}", flush=True)
 
 
+def writes(folder: Path, n: int) -> None:
+    """Store writes: each graph alone against one batch, same graphs, alternating, CPU and wall."""
+    import resource
+
+    from keifu.graph.build import process_file
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    files = expand_inputs([folder])
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "in"
+        src.mkdir()
+        graphs = []
+        for f in make_copies(files, n, src, agency_names(files)):
+            _, g, nt = process_file(f, validate=False)
+            if g is not None and nt is not None:
+                graphs.append((str(g.identifier), nt))
+        print(f"{len(graphs)} graphs, {sum(len(nt) for _, nt in graphs) / 1e6:.1f} MB of N-Triples; {machine_speed()}")
+        for k in range(4):
+            label = ("one graph at a time", "one batch")[k % 2]
+            store = Store(f"{d}/s{k}")
+            t, c = time.perf_counter(), cpu()
+            if k % 2:
+                assert not store.store_many(graphs)
+            else:
+                for name, nt in graphs:
+                    store.replace_ntriples(name, nt)
+            store.flush()
+            print(f"  {label:20s} {time.perf_counter() - t:6.2f} s wall {cpu() - c:6.2f} s CPU  {len(store):,} quads",
+                  flush=True)
+            store.close()
+
+
 def rebuild_one(folder: Path, n: int) -> None:
     """One file rebuilt in a store of ``n`` copies, against the same file built alone (the command, CPU)."""
     files = expand_inputs([folder])
@@ -371,6 +410,10 @@ def graph_classes(folder: Path, runs: int) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--writes":
+        writes(Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared" /
+               "corpus", int(sys.argv[2]))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--rebuild":
         rebuild_one(Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).resolve().parents[2] / "shared" /
                     "corpus", int(sys.argv[2]))
