@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -230,6 +232,19 @@ def _import_meanwhile(name: str) -> threading.Thread:
     return thread
 
 
+def _init_worker(memory: int, parent: int) -> None:
+    """Cap a worker's memory (see ``cap_memory``) and end it with its build: a build killed outright (SIGKILL,
+    the OOM killer) cannot stop its workers, which would otherwise wait forever on the pool's queue."""
+    cap_memory(memory)
+    if sys.platform.startswith("linux"):
+        with suppress(Exception):  # no prctl: the worker simply outlives a killed build, as before
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: SIGTERM when the parent exits
+    if os.getppid() != parent:  # the build died before the signal was asked for
+        os._exit(1)
+
+
 def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int,
                 memory: int = 0) -> Iterator[FileResult]:
     """Process ``files`` in worker processes, largest first so a long file does not start last; store each
@@ -245,7 +260,7 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
     # each worker may grow by ``memory`` bytes: past it, a file fails alone with MemoryError, or its worker is
     # ended by a native library that cannot allocate (the read caps of keifu.extract.limits are inherited by
     # the forked workers)
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as pool:
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(memory, os.getpid())) as pool:
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
         importing = _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start all)
@@ -323,7 +338,7 @@ class _Writes:
 
 def _alone(path: Path, validate: bool, ctx: object, memory: int) -> tuple[FileResult, str | None, bytes | None]:
     """One file in a worker of its own; a worker that dies names this file instead of ending the build."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as one:  # type: ignore[arg-type]
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker, initargs=(memory, os.getpid())) as one:  # type: ignore[arg-type]
         try:
             return one.submit(_worker, (path, validate)).result()
         except BrokenProcessPool:
