@@ -279,6 +279,7 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
                 yield done.pop(nxt)
                 nxt += 1
         writes.flush()
+        importing.join()  # before the caller's code runs
         while nxt in done:
             yield done.pop(nxt)
             nxt += 1
