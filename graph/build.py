@@ -9,6 +9,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -231,6 +233,19 @@ def _import_meanwhile(name: str) -> threading.Thread:
     return thread
 
 
+def _init_worker(memory: int, parent: int) -> None:
+    """Cap a worker's memory (see ``cap_memory``) and end it with its build: a build killed outright (SIGKILL,
+    the OOM killer) cannot stop its workers, which would otherwise wait forever on the pool's queue."""
+    cap_memory(memory)
+    if sys.platform.startswith("linux"):
+        with suppress(Exception):  # no prctl: the worker simply outlives a killed build, as before
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: SIGTERM when the parent exits
+    if os.getppid() != parent:  # the build died before the signal was asked for
+        os._exit(1)
+
+
 def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int,
                 memory: int = 0) -> Iterator[FileResult]:
     """Process ``files`` in worker processes, largest first so a long file does not start last; store each
@@ -239,19 +254,14 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
         shapes_graph()  # load once in the parent; forked workers inherit it
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     done: dict[int, FileResult] = {}
-    stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
+    writes = _Writes(store, done)
     lost: list[int] = []  # files whose worker died: retried alone, so the one that kills its worker is named
-
-    def accept(i: int, res: FileResult, name: str | None, nt: bytes | None) -> None:
-        if store is not None and name is not None and nt is not None and stored.get(name, -1) < i:
-            _store(res, name, nt, store)
-            stored[name] = i
-        done[i] = res
+    accept = writes.accept
 
     # each worker may grow by ``memory`` bytes: past it, a file fails alone with MemoryError, or its worker is
     # ended by a native library that cannot allocate (the read caps of keifu.extract.limits are inherited by
     # the forked workers)
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as pool:
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(memory, os.getpid())) as pool:
         order = sorted(range(len(files)), key=lambda i: -_size(files[i]))
         pending = {pool.submit(_worker, (files[i], validate)): i for i in order}
         importing = _import_meanwhile(LINEAGE_MODULE)  # every worker is forked by now (fork pools start all)
@@ -263,22 +273,74 @@ def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: 
             except BrokenProcessPool:  # a worker died: every file still in the pool fails with it
                 lost.append(i)
                 continue
+            writes.flush_if_due()
             if nxt in done:
                 importing.join()  # before the caller's code runs (usually long finished: 0.1 s of ~1 s)
             while nxt in done:
                 yield done.pop(nxt)
                 nxt += 1
+        writes.flush()
+        importing.join()  # before the caller's code runs
+        while nxt in done:
+            yield done.pop(nxt)
+            nxt += 1
     importing.join()  # no fork during an import
     for i in sorted(lost):
         accept(i, *_alone(files[i], validate, ctx, memory))
+        writes.flush()
         while nxt in done:
             yield done.pop(nxt)
             nxt += 1
 
 
+class _Writes:
+    """Graphs arriving from the workers, stored a batch at a time (:meth:`Store.store_many`): a store write has a
+    fixed cost, so a build of many files stores them together rather than each alone. A batch is written once
+    it holds :data:`BATCH_BYTES` or its oldest graph has waited :data:`BATCH_SECONDS` (the progress shown stays
+    close to the work done); a file's result is reported (put in ``done``) only once its graph is stored."""
+
+    BATCH_BYTES = 64 << 20
+    BATCH_SECONDS = 2.0
+
+    def __init__(self, store: Store | None, done: dict[int, FileResult]) -> None:
+        self.store, self.done = store, done
+        self.stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
+        self.waiting: dict[str, tuple[int, FileResult, bytes]] = {}
+        self.size, self.since = 0, 0.0
+
+    def accept(self, i: int, res: FileResult, name: str | None, nt: bytes | None) -> None:
+        if self.store is None or name is None or nt is None or max(
+                self.stored.get(name, -1), self.waiting.get(name, (-1,))[0]) > i:
+            self.done[i] = res
+            return
+        if name in self.waiting:  # an earlier input of the same graph: replaced by this one, as if stored first
+            j, earlier, old = self.waiting.pop(name)
+            self.done[j] = earlier
+            self.size -= len(old)
+        if not self.waiting:
+            self.since = time.perf_counter()
+        self.waiting[name] = (i, res, nt)
+        self.size += len(nt)
+
+    def flush_if_due(self) -> None:
+        if self.waiting and (self.size >= self.BATCH_BYTES or time.perf_counter() - self.since >= self.BATCH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.waiting or self.store is None:
+            return
+        errors = self.store.store_many([(name, nt) for name, (_, _, nt) in self.waiting.items()])
+        for name, (i, res, _) in self.waiting.items():
+            if name in errors:
+                res.error = errors[name].describe()
+            self.stored[name] = i
+            self.done[i] = res
+        self.waiting, self.size = {}, 0
+
+
 def _alone(path: Path, validate: bool, ctx: object, memory: int) -> tuple[FileResult, str | None, bytes | None]:
     """One file in a worker of its own; a worker that dies names this file instead of ending the build."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=cap_memory, initargs=(memory,)) as one:  # type: ignore[arg-type]
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker, initargs=(memory, os.getpid())) as one:  # type: ignore[arg-type]
         try:
             return one.submit(_worker, (path, validate)).result()
         except BrokenProcessPool:

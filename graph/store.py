@@ -8,6 +8,8 @@ A graph new to the store is bulk-loaded instead (about twice as fast, but not on
 as loading first, in a transaction of its own, and unlisted once complete. A load that fails is removed at
 once; one cut short by a crash is removed when the store is next opened for writing. Either way the store is
 as it was before (the graph did not exist). A reader opening the store during the load may see part of it.
+A build stores the graphs its workers return in batches (:meth:`Store.store_many`): the new ones in one bulk
+load, listed and unlisted together, as each bulk load has a fixed cost.
 """
 
 from __future__ import annotations
@@ -179,6 +181,54 @@ class Store:
             return
         self._replace(target, lambda g: self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g))
 
+    def store_many(self, graphs: list[tuple[str, bytes]]) -> dict[str, StoreError]:
+        """:meth:`replace_ntriples` for several graphs (name, N-Triples): those new to the store in one bulk load.
+
+        Why: each bulk load has a fixed cost (≈0.05 s CPU, up to 0.3 s of I/O on a busy disk), so a build of
+        hundreds of files paid it per file. The new graphs are listed as loading together, loaded as one N-Quads
+        document and unlisted together: a crash part-way leaves them all listed and the next write-open removes
+        them (each as if it never existed, as for one graph). Should the batch fail, each graph is stored alone,
+        so one bad graph fails alone. Graphs already stored are replaced one transaction each. Returns the
+        errors by graph name (empty when everything was stored)."""
+        batch = [(n, d) for n, d in graphs if self.path is not None and not self.ox.contains_named_graph(
+            ox.NamedNode(n)) and d.endswith(b" .\n") and b"_:" not in d]  # blank nodes are scoped per document
+        batched = {n for n, _ in batch}
+        rest = [g for g in graphs if g[0] not in batched]
+        if len(batch) > 1:
+            try:
+                self._bulk_load_batch(batch)
+                batch = []
+            except StoreError:
+                pass  # each alone below
+        errors: dict[str, StoreError] = {}
+        for name, data in batch + rest:
+            try:
+                self.replace_ntriples(name, data)
+            except StoreError as e:
+                errors[name] = e
+        return errors
+
+    def _bulk_load_batch(self, graphs: list[tuple[str, bytes]]) -> None:
+        targets = [ox.NamedNode(name) for name, _ in graphs]
+        self.ox.extend([ox.Quad(t, _PARTIAL, t, _LOADING) for t in targets])  # committed before the load
+        # N-Triples → N-Quads: every statement ends with " .\n" (a newline never occurs inside one)
+        data = b"".join(nt.replace(b" .\n", f" <{name}> .\n".encode()) for name, nt in graphs)
+        try:
+            self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+        except Exception as e:
+            try:
+                for t in targets:
+                    self._drop(t)
+                self.ox.remove_graph(_LOADING)
+            except Exception as cleanup:  # noqa: BLE001 - the next write-open removes the rest
+                raise StoreError(f"could not store {len(graphs)} graphs: {e}; removing the part written failed too "
+                                 f"({cleanup}): it is removed when the store is next opened",
+                                 f"{len(graphs)} 個のグラフを保存できませんでした: {e}。書きかけの部分の削除にも失敗しました"
+                                 f"（{cleanup}）。次にストアを開いたときに削除します", self.path) from e
+            raise StoreError(f"could not store {len(graphs)} graphs: {e}",
+                             f"{len(graphs)} 個のグラフを保存できませんでした: {e}", self.path) from e
+        self.ox.remove_graph(_LOADING)
+
     def _bulk_load_new(self, target: ox.NamedNode, data: bytes) -> None:
         marker = ox.Quad(target, _PARTIAL, target, _LOADING)
         self.ox.add(marker)  # committed before the load: a crash part-way leaves the graph listed as partial
@@ -283,6 +333,20 @@ class Store:
         variables = [v.value for v in res.variables]  # type: ignore[union-attr]
         for sol in res:  # type: ignore[union-attr]
             yield {v: (sol[v].value if sol[v] is not None else None) for v in variables}
+
+    def pairs(self, predicate: str) -> set[tuple[str, str]]:
+        """Distinct (subject, object) values of ``predicate`` over every graph.
+
+        Why: a fact about a shared node (a plan's label, edition, decision date) is stored once in each file
+        graph that states it, and the union default graph repeats it per graph; a SPARQL join of two such
+        patterns grows with the square of the copies. Read distinct pairs here, then join in Python."""
+        return {(q.subject.value, q.object.value)
+                for q in self.ox.quads_for_pattern(None, ox.NamedNode(predicate), None)}
+
+    def objects(self, subject: str, predicate: str) -> set[str]:
+        """Distinct object values of ``subject predicate ?o`` over every graph (see :meth:`pairs`)."""
+        return {q.object.value for q in self.ox.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate),
+                                                                  None)}
 
     def __len__(self) -> int:
         return len(self.ox)

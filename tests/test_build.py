@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -284,3 +285,69 @@ def test_a_bulk_load_cut_short_by_a_crash_is_removed_at_the_next_open(tmp_path):
     st = Store(path)
     assert sorted(str(q) for q in st.ox) == before
     assert st.graphs() == ["http://example.org/kept"]
+
+
+def test_parallel_batched_writes_keep_the_later_input_of_a_graph(tmp_path):
+    """Graphs from the workers are stored in batches; two inputs naming the same graph (same file name in two
+    folders) still end as in a serial build: the later input's graph is the one stored."""
+    samples = sorted(p for p in SAMPLES.iterdir() if p.suffix == ".txt")[:2]
+    inputs = []
+    for k, src in enumerate(samples):
+        (tmp_path / f"in{k}").mkdir()
+        dest = tmp_path / f"in{k}" / "same-name.txt"
+        dest.write_bytes(src.read_bytes())
+        inputs.append(dest)
+    serial, parallel = Store(tmp_path / "a"), Store(tmp_path / "b")
+    list(build(inputs, serial, jobs=1, validate=False))
+    results = list(build(inputs, parallel, jobs=2, validate=False))
+    assert [r.path for r in results] == inputs and all(r.error is None for r in results)
+    assert set(map(str, serial.ox)) == set(map(str, parallel.ox))
+    assert len(_source_graphs(parallel)) == 1
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting to be reaped has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux only")
+def test_workers_end_with_a_build_killed_outright(tmp_path):
+    """A build killed with SIGKILL leaves no worker process waiting forever on the pool's queue."""
+    import os
+    import signal
+
+    for k in range(6):
+        for src in SAMPLES.glob("*.txt"):
+            (tmp_path / f"{k}_{src.name}").write_bytes(src.read_bytes())
+    proc = subprocess.Popen([sys.executable, "-m", "keifu.cli", "build", str(tmp_path), "--store",
+                             str(tmp_path / "st"), "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build ended before its workers could be seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them behind even when the test fails
+        os.kill(w, signal.SIGKILL)
+    assert not left, f"workers still running after their build was killed: {left}"

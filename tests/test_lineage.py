@@ -143,6 +143,25 @@ def test_materialise_is_deterministic_and_replaces_the_old_graph(tmp_path: Path)
     s.close()
 
 
+def test_rematerialising_writes_the_difference_and_names_what_changed(tmp_path: Path) -> None:
+    """After a change, the lineage graph is the one a fresh materialisation writes, and the report names the
+    nodes whose traces changed and their plans (what an index fed from the lineage graph must refresh)."""
+    s = fixture_store("lineage_chain.ttl", path=tmp_path / "st", materialised=False)
+    first = materialise(s)
+    assert first.rewritten and (EX + "I1") in first.changed_nodes and (EX + "P2") in first.changed_plans
+    assert not materialise(s).changed_nodes  # nothing changed: nothing to refresh
+    s.ox.update(f"DELETE WHERE {{ GRAPH ?g {{ <{EX}O31> <{KF.basedOn}> <{EX}P2> }} }}")
+    rep = materialise(s)
+    lineage = ox.NamedNode(str(LINEAGE_GRAPH))
+    kept = sorted(str(q) for q in s.ox.quads_for_pattern(None, None, None, lineage))
+    s.ox.remove_graph(lineage)
+    materialise(s)
+    assert sorted(str(q) for q in s.ox.quads_for_pattern(None, None, None, lineage)) == kept
+    assert not rep.rewritten and (EX + "I1") in rep.changed_nodes and rep.changed_plans == {EX + "P2"}
+    assert (EX + "I2") not in rep.changed_nodes  # traces only to P1, untouched
+    s.close()
+
+
 def test_build_materialises_after_storing(tmp_path: Path) -> None:
     with Store(tmp_path / "st") as s:
         results = list(build([SAMPLES], s, validate=False, jobs=1))

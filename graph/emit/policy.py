@@ -394,9 +394,10 @@ def _link_ratings(store: Store) -> int:
     for r in store.select(sparql_prefixes() + _OBJECTIVES):
         objectives.setdefault(str(r["agency"]), []).append((str(r["obj"]), match_key(str(r["label"]))))
     quads = []
+    store.ox.update(sparql_prefixes() + """DELETE { GRAPH ?g { ?ind kf:assesses ?o } } WHERE {
+        GRAPH ?g { ?ind kf:assesses ?o ; kf:ratedArea ?area ; kf:ratedAgency ?agency } }""")  # one update, not one a row
     for r in store.select(sparql_prefixes() + _RATED):
         g, ind, agency = str(r["g"]), str(r["ind"]), str(r["agency"])
-        store.ox.update(sparql_prefixes() + f"DELETE WHERE {{ GRAPH <{g}> {{ <{ind}> kf:assesses ?o }} }}")
         key = match_key(str(r["area"]))
         cands = objectives.get(agency, [])
         exact = [o for o, lbl in cands if lbl == key]
@@ -421,22 +422,20 @@ SELECT ?doc ?fy ?data WHERE {
       { ?o kf:fiscalYear ?y } UNION { ?o kf:calendarYear ?y } } GROUP BY ?doc }
 }
 """
-_EDITIONS = """
-SELECT ?plan ?label ?edition (MIN(STR(?date)) AS ?decided) WHERE {
-  ?plan a kf:NationalPlan ; kf:edition ?edition ; rdfs:label ?label . OPTIONAL { ?plan kf:decisionDate ?date }
-} GROUP BY ?plan ?label ?edition
-"""
-# Edition-less plans first: Oxigraph joins in the written order (0.10 s -> 0.02 s on the corpus). Ordered, so
-# the citation an owner's inferred edition copies (its first) does not depend on the join order.
+# Only the edition-less plans that have numbered editions (VALUES), each once: its type triple is repeated in every
+# file graph citing it, and a join over the union default graph would multiply the rows by the citing files.
+# Ordered, so the citation an owner's inferred edition copies (its first) does not depend on the join order.
 _UNNUMBERED = """
 SELECT DISTINCT ?g ?owner ?c ?plan ?doc ?line ?page ?quote ?src WHERE {
-  ?plan a kf:NationalPlan . FILTER NOT EXISTS { ?plan kf:edition ?e }
+  VALUES ?plan { %s }
+  FILTER EXISTS { ?plan a kf:NationalPlan } FILTER NOT EXISTS { ?plan kf:edition ?e }
   GRAPH ?g { ?c kf:cites ?plan . ?owner kf:hasCitation ?c . ?c kf:line ?line ; kf:quote ?quote ; prov:wasDerivedFrom ?src .
              OPTIONAL { ?c kf:page ?page } OPTIONAL { ?owner kf:inDocument ?d0 } }
   BIND(COALESCE(?d0, ?owner) AS ?doc)
 } ORDER BY ?owner ?plan ?line ?c
 """
 _EDITION_SUFFIX = "/edition"
+_TYPE = ox.NamedNode(str(RDF.type))
 _DROP_INFERRED = [
     f"""DELETE {{ GRAPH ?g {{ ?owner kf:basedOn ?plan }} }} WHERE {{ GRAPH ?g {{
       ?owner kf:hasCitation ?c . ?c kf:cites ?plan ; kf:inferred true . FILTER(STRENDS(STR(?c), "{_EDITION_SUFFIX}"))
@@ -461,13 +460,19 @@ def _reference_dates(store: Store) -> dict[str, tuple[str, str]]:
 def _editions(store: Store) -> dict[str, list[tuple[int, str | None, str, str]]]:
     """edition-less plan IRI → [(edition, decision date or None, edition IRI, label)] from its numbered editions."""
     seen: dict[str, tuple[int, str | None, str, str]] = {}
-    for r in store.select(sparql_prefixes() + _EDITIONS):
-        base = base_name(r["label"])
-        if not base:
+    plan_type = ox.NamedNode(str(KF.NationalPlan))
+    for plan, edition in sorted(store.pairs(str(KF.edition))):  # distinct facts, joined here (see Store.pairs)
+        if not any(True for _ in store.ox.quads_for_pattern(ox.NamedNode(plan), _TYPE, plan_type)):
             continue
-        old = seen.get(r["plan"])  # one row per label: keep a dated one
-        if old is None or (r["decided"] and not old[1]):
-            seen[r["plan"]] = (int(r["edition"]), r["decided"] or None, str(mint("plan", plan_key(base))), r["label"])
+        dates = store.objects(plan, str(KF.decisionDate))
+        decided = min(dates) if dates else None
+        for label in sorted(store.objects(plan, str(RDFS.label))):
+            base = base_name(label)
+            if not base:
+                continue
+            old = seen.get(plan)  # one entry per plan: the first label giving a base name
+            if old is None:
+                seen[plan] = (int(edition), decided, str(mint("plan", plan_key(base))), label)
     out: dict[str, list[tuple[int, str | None, str, str]]] = {}
     for plan, (ed, decided, unnumbered, label) in seen.items():
         out.setdefault(unnumbered, []).append((ed, decided, plan, label))
@@ -492,7 +497,8 @@ def resolve_editions(store: Store) -> int:
         return 0
     quads: list[ox.Quad] = []
     done: set[tuple[str, str]] = set()
-    for r in store.select(sparql_prefixes() + _UNNUMBERED):
+    values = " ".join(f"<{p}>" for p in sorted(editions))
+    for r in store.select(sparql_prefixes() + _UNNUMBERED % values):
         ref, cands = refs.get(r["doc"]), editions.get(r["plan"])
         if ref is None or not cands or (r["owner"], r["plan"]) in done:
             continue

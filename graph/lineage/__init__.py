@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 import weakref
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -242,8 +242,10 @@ class LineageIndex:
                 { ?r kf:coversObjective ?o } UNION { ?r kf:evaluates ?o } }"""):
             if o in self.types and i in self.types:
                 self.row_members[o].add(i)
-        for p, d in _rows(store, "SELECT ?p ?d WHERE { ?p a kf:NationalPlan ; kf:decisionDate ?d }"):
-            self.decided[p] = min(d, self.decided.get(p, d))
+        plans = {n for n, t in self.types.items() if str(KF.NationalPlan) in t}
+        for p, d in store.pairs(str(KF.decisionDate)):  # distinct: a join would repeat them per citing file
+            if p in plans:
+                self.decided[p] = min(d, self.decided.get(p, d))
         for r in store.select(sparql_prefixes() + """SELECT ?d ?s ?e ?fy WHERE {
                 { ?d kf:periodStart ?s } UNION { ?d kf:periodEnd ?e } UNION { ?d kf:fiscalYear ?fy } }"""):
             s0, e0 = self.period.get(r["d"], (None, None))
@@ -257,10 +259,14 @@ class LineageIndex:
                 self.labels.setdefault(n, lbl)
         for n, sec in _rows(store, "SELECT ?n ?s WHERE { ?n kf:sectionNumber ?s }"):
             self.section[n] = sec
-        for d, a, lbl in _rows(store, """SELECT ?d ?a ?l WHERE {
-                { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a . FILTER NOT EXISTS { ?d kf:setFor ?x } }
-                ?a rdfs:label ?l }"""):
-            self.agency_of_doc.setdefault(d, (a, lbl))
+        # an agency's label is stated in each of its files: read once per agency, not joined per document
+        label_of: dict[str, list[str]] = {}
+        for d, a in _rows(store, """SELECT ?d ?a WHERE {
+                { ?d kf:setFor ?a } UNION { ?d kf:issuedBy ?a . FILTER NOT EXISTS { ?d kf:setFor ?x } } }"""):
+            if a not in label_of:
+                label_of[a] = sorted(store.objects(a, str(RDFS.label)))
+            if label_of[a]:
+                self.agency_of_doc.setdefault(d, (a, label_of[a][0]))
         for owner, target, c in _rows(store, "SELECT ?s ?p ?c WHERE { ?s kf:hasCitation ?c . ?c kf:cites ?p }"):
             self.citations[(owner, target)].append(c)
             self.citation_owner[c] = owner
@@ -351,19 +357,10 @@ class LineageIndex:
 
     def traced_from(self, plan: str) -> dict[str, str]:
         """Every node that reaches ``plan``, with the next node on its shortest path there (BFS, ties by IRI)."""
-        nxt: dict[str, str] = {}
         if plan not in self.graph:
-            return nxt
-        seen = {plan}
-        queue = deque([plan])
-        while queue:
-            hi = queue.popleft()
-            for lo in sorted(self.graph.predecessors(hi)):
-                if lo not in seen:
-                    seen.add(lo)
-                    nxt[lo] = hi
-                    queue.append(lo)
-        return nxt
+            return {}
+        # edges are lower → higher, so the search runs against them; neighbours in IRI order break ties
+        return {lo: hi for hi, lo in nx.bfs_edges(self.graph, plan, reverse=True, sort_neighbors=sorted)}
 
     def path(self, node: str, plan: str, nxt: dict[str, str] | None = None) -> list[str]:
         """The nodes from ``node`` up to ``plan`` (empty when it does not trace there)."""
@@ -489,6 +486,12 @@ class MaterialiseReport:
     edges: int
     plans: int
     seconds: float
+    #: nodes whose kf:tracesTo (or attribution) triples were added or removed by this materialisation, and the
+    #: plans on the other end of those triples: what an index fed from the lineage graph must refresh. Empty
+    #: when nothing changed; ``rewritten`` when the lineage graph was written whole (first time: everything new).
+    changed_nodes: frozenset[str] = frozenset()
+    changed_plans: frozenset[str] = frozenset()
+    rewritten: bool = False
 
     def line(self) -> str:
         return (f"系譜 / lineage: kf:tracesTo {self.traced} 件 / triples to {self.plans} 計画 / plans "
@@ -512,6 +515,7 @@ def materialise(store: Store) -> MaterialiseReport:
     own = next(iter(store.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{LINEAGE_GRAPH}> {{ ?s ?p ?o }} }}")))
     h.update(str(len(store) - int(own["n"].value)).encode())  # any change elsewhere in the store changes the digest
     digest = h.hexdigest()
+    report = MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}), 0.0)
     if digest != stored_digest(store):  # unchanged since the last materialisation: keep the stored graph
         tr = ox.NamedNode(str(KF.tracesTo))
         triples = [ox.Triple(ox.NamedNode(n), tr, ox.NamedNode(p)) for n, p in pairs]
@@ -522,11 +526,41 @@ def materialise(store: Store) -> MaterialiseReport:
             ox.Triple(me, ox.NamedNode(str(KF.tracedCount)), _int_lit(len(pairs))),
             ox.Triple(me, ox.NamedNode(str(KF.lineageEdgeCount)), _int_lit(idx.graph.number_of_edges())),
         ]
-        store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        _write_lineage(store, me, triples, [(n, p) for n, p, _ in atts], report)
     idx.digest = digest
     _CACHE[store] = (digest, idx)  # what the build does next (the trace index) reads this index, not a reload
-    return MaterialiseReport(len(pairs), idx.graph.number_of_edges(), sum(1 for p in {p for _, p in pairs}),
-                             time.perf_counter() - t0)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _write_lineage(store: Store, me: ox.NamedNode, triples: list[ox.Triple], traced: list[tuple[str, str]],
+                   report: MaterialiseReport) -> None:
+    """Replace the lineage graph by ``triples``: whole the first time (or when most of it changed), else only
+    the triples removed and added, in one update (one transaction), so a rebuild that changes a few traces
+    writes a few triples. Records what changed in ``report`` (``traced``: every (node, plan) of the triples)."""
+    if not store.ox.contains_named_graph(me):  # the first time: everything is new
+        store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        report.rewritten = True
+        report.changed_nodes = frozenset(n for n, _ in traced)
+        report.changed_plans = frozenset(p for _, p in traced)
+        return
+    old = {ox.Triple(q.subject, q.predicate, q.object) for q in store.ox.quads_for_pattern(None, None, None, me)}
+    new = set(triples)
+    removed, added = old - new, new - old
+    if len(removed) + len(added) > len(new) // 2:
+        store.replace_ntriples(str(LINEAGE_GRAPH), ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    else:
+        def data(ts: set[ox.Triple]) -> str:
+            return " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in sorted(ts, key=str))
+
+        ops = [f"{op} DATA {{ GRAPH {me} {{ {data(ts)} }} }}" for op, ts in (("DELETE", removed), ("INSERT", added))
+               if ts]
+        if ops:
+            store.ox.update(";\n".join(ops))
+    props = {str(KF.tracesTo), *kind_properties().values()}
+    diff = [t for t in removed | added if t.predicate.value in props]
+    report.changed_nodes = frozenset(t.subject.value for t in diff)  # type: ignore[union-attr]
+    report.changed_plans = frozenset(t.object.value for t in diff if isinstance(t.object, ox.NamedNode))
 
 
 def _attribution_triples(atts: list[tuple[str, str, Attribution]]) -> list[ox.Triple]:
