@@ -15,7 +15,7 @@ import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import cache
 
 import networkx as nx
@@ -191,6 +191,8 @@ class LineageIndex:
     digest: str | None = None
     store: Store | None = None
     _prov: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: each edge's step, once worked out (a trace of every plan walks the same upper edges thousands of times)
+    _steps: dict[tuple[str, str], tuple] = field(default_factory=dict)  # type: ignore[type-arg]
     _bodies: dict[str, str] = field(default_factory=dict)
     _body_docs: set[str] = field(default_factory=set)
     _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -377,20 +379,25 @@ class LineageIndex:
         return self.edge_steps(list(zip(nodes, nodes[1:], strict=False)))
 
     def edge_steps(self, pairs: list[tuple[str, str]]) -> list[Step]:
-        """Steps for upward edges (lower, higher), their evidence provenance looked up in batched queries."""
-        self.provenance(c for lo, hi in pairs if self.graph.edges[lo, hi]["evidence"] == "citation"
+        """Steps for upward edges (lower, higher), their evidence provenance looked up in batched queries; each
+        edge is worked out once per index, and every call gets steps of its own."""
+        todo = [pair for pair in dict.fromkeys(pairs) if pair not in self._steps]
+        if not todo:
+            return [Step(*self._steps[pair]) for pair in pairs]
+        self.provenance(c for lo, hi in todo if self.graph.edges[lo, hi]["evidence"] == "citation"
                         for c in (*self.citations.get((lo, hi), ()), *self.doc_citations.get((lo, hi), ())))
-        steps = []
-        for lo, hi in pairs:
+        made = []
+        for lo, hi in todo:
             data = self.graph.edges[lo, hi]
             ev = self._citation(lo, hi) if data["evidence"] == "citation" else lo
-            steps.append(Step(lo, hi, data["prop"], ev or lo))
-        prov = self.provenance(s.evidence for s in steps if s.evidence)
-        for s in steps:
+            made.append(Step(lo, hi, data["prop"], ev or lo))
+        prov = self.provenance(s.evidence for s in made if s.evidence)
+        for s in made:
             p = prov.get(s.evidence or "", {})
             s.quote, s.file, s.page, s.line, s.last_line, s.note = (  # type: ignore[assignment]
                 p.get(k) for k in ("quote", "file", "page", "line", "last", "note"))
-        return steps
+            self._steps[s.lower, s.higher] = astuple(s)
+        return [Step(*self._steps[pair]) for pair in pairs]
 
     def _citation(self, owner: str, target: str) -> str | None:
         """The citation behind ``owner kf:basedOn target``: its own first, else one held by an item of the document."""
@@ -411,12 +418,6 @@ class LineageIndex:
             if self.store is not None:
                 self._read_provenance("VALUES ?n { " + " ".join(f"<{n}>" for n in chunk) + " }")
         return {n: self._prov.get(n, {}) for n in nodes}
-
-    def preload_provenance(self) -> None:
-        """The provenance of every node, in one scan: for a caller that describes nearly every path (the trace
-        index), thousands of small queries cost several times more."""
-        if self.store is not None:
-            self._read_provenance("")
 
     def _read_provenance(self, values: str) -> None:
         q = f"""SELECT ?n ?q ?line ?last ?page ?file ?note WHERE {{ {values}
