@@ -209,43 +209,35 @@ class Store:
         return errors
 
     def _bulk_load_batch(self, graphs: list[tuple[str, bytes]]) -> None:
-        targets = [ox.NamedNode(name) for name, _ in graphs]
-        self.ox.extend([ox.Quad(t, _PARTIAL, t, _LOADING) for t in targets])  # committed before the load
         # N-Triples → N-Quads: every statement ends with " .\n" (a newline never occurs inside one)
         data = b"".join(nt.replace(b" .\n", f" <{name}> .\n".encode()) for name, nt in graphs)
+        self._load_marked([ox.NamedNode(name) for name, _ in graphs],
+                          lambda: self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS))
+
+    def _bulk_load_new(self, target: ox.NamedNode, data: bytes) -> None:
+        self._load_marked([target], lambda: self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target))
+
+    def _load_marked(self, targets: list[ox.NamedNode], load: Callable[[], object]) -> None:
+        """Run ``load`` for the new graphs ``targets``, each marked partial first (committed before the load: a crash
+        part-way leaves them listed, and the next write-open removes them); on failure the part written is
+        removed and both errors are reported."""
+        self.ox.extend([ox.Quad(t, _PARTIAL, t, _LOADING) for t in targets])
+        what_en = f"graph {targets[0].value}" if len(targets) == 1 else f"{len(targets)} graphs"
+        what_ja = f"グラフ {targets[0].value} " if len(targets) == 1 else f"{len(targets)} 個のグラフ"
         try:
-            self.ox.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            load()
         except Exception as e:
             try:
                 for t in targets:
                     self._drop(t)
                 self.ox.remove_graph(_LOADING)
-            except Exception as cleanup:  # noqa: BLE001 - the next write-open removes the rest
-                raise StoreError(f"could not store {len(graphs)} graphs: {e}; removing the part written failed too "
-                                 f"({cleanup}): it is removed when the store is next opened",
-                                 f"{len(graphs)} 個のグラフを保存できませんでした: {e}。書きかけの部分の削除にも失敗しました"
-                                 f"（{cleanup}）。次にストアを開いたときに削除します", self.path) from e
-            raise StoreError(f"could not store {len(graphs)} graphs: {e}",
-                             f"{len(graphs)} 個のグラフを保存できませんでした: {e}", self.path) from e
-        self.ox.remove_graph(_LOADING)
-
-    def _bulk_load_new(self, target: ox.NamedNode, data: bytes) -> None:
-        marker = ox.Quad(target, _PARTIAL, target, _LOADING)
-        self.ox.add(marker)  # committed before the load: a crash part-way leaves the graph listed as partial
-        try:
-            self.ox.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
-        except Exception as e:
-            try:
-                self._drop(target)
-                self.ox.remove_graph(_LOADING)
             except Exception as cleanup:  # noqa: BLE001 - report both; the next write-open removes the rest
-                raise StoreError(f"could not store graph {target.value}: {e}; removing the part written failed "
-                                 f"too ({cleanup}): it is removed when the store is next opened",
-                                 f"グラフ {target.value} を保存できませんでした: {e}。書きかけの部分の削除にも失敗しました"
-                                 f"（{cleanup}）。次にストアを開いたときに削除します", self.path) from e
-            raise StoreError(f"could not store graph {target.value}: {e}",
-                             f"グラフ {target.value} を保存できませんでした: {e}", self.path) from e
-        self.ox.remove_graph(_LOADING)  # the graph's name too: loads come one at a time
+                raise StoreError(f"could not store {what_en}: {e}; removing the part written failed too ({cleanup}): "
+                                 "it is removed when the store is next opened",
+                                 f"{what_ja}を保存できませんでした: {e}。書きかけの部分の削除にも失敗しました（{cleanup}）。"
+                                 "次にストアを開いたときに削除します", self.path) from e
+            raise StoreError(f"could not store {what_en}: {e}", f"{what_ja}を保存できませんでした: {e}", self.path) from e
+        self.ox.remove_graph(_LOADING)  # the graphs' names too
 
     def _extend(self, triples: Iterable[ox.Triple], graph: ox.NamedNode) -> int:
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
