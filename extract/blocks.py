@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .model import Block, Line
+from .model import UNIT_END, Block, Line
 from .normalize import ascii_digits, join_wrapped, squash
 
 __all__ = [
@@ -262,7 +262,7 @@ def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
     texts = [ln.text for ln in lines if not ln.blank]
     if not texts:
         return False
-    return sum(t.endswith(" ") for t in texts) / len(texts) >= _SIGNAL_SHARE
+    return sum(t.endswith(UNIT_END) for t in texts) / len(texts) >= _SIGNAL_SHARE
 
 
 def prose_line(text: str, full: int) -> bool:
@@ -365,7 +365,7 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             seen += b.text
 
     def closes(b: _Builder, text: str) -> bool:
-        if text.endswith(" "):
+        if text.endswith(UNIT_END):
             return True
         stripped = b.text.rstrip()
         if b.kind == "label" and (stripped[-1:] in _CLOSE or len(b.lines) == 1 and _alone(stripped)):

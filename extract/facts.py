@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .dates import JDate, find_dates, fiscal_year
-from .model import Line
+from .model import UNIT_END, Line
 from .normalize import kanji_number, squash
 from .segment import GENERIC, ORG_LINE, TITLE_ANY, TITLE_KIND, Segment, nonblank
 from .vocab import rows, split_list
@@ -151,8 +151,8 @@ def _defined_agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> No
     idx = nonblank(lines, seg.start, seg.body_end, limit=40)
     for k, i in enumerate(idx):
         # the unit around line i: the previous line if it runs on (no trailing space), the next if this one does
-        prev = squash(lines[idx[k - 1]].text) if k and not lines[idx[k - 1]].text.endswith(" ") else ""
-        nxt = squash(lines[idx[k + 1]].text) if k + 1 < len(idx) and not lines[i].text.endswith(" ") else ""
+        prev = squash(lines[idx[k - 1]].text) if k and not lines[idx[k - 1]].text.endswith(UNIT_END) else ""
+        nxt = squash(lines[idx[k + 1]].text) if k + 1 < len(idx) and not lines[i].text.endswith(UNIT_END) else ""
         text = prev + squash(lines[i].text) + nxt
         for m in _DEFINED.finditer(text):
             alias = m.group("alias").removeprefix("本").removeprefix("当")
@@ -288,7 +288,7 @@ def _sentences(lines: Sequence[Line], idx: list[int]) -> list[_Sentence]:
         own.append(lines[i])
         starts.append(len(buf))
         buf += squash(lines[i].text)
-        if buf.endswith("。") or lines[i].text.endswith(" ") and buf.endswith(("。", ")")):
+        if buf.endswith("。") or lines[i].text.endswith(UNIT_END) and buf.endswith(("。", ")")):
             out.append(_Sentence(buf, tuple(own), tuple(starts)))
             buf, own, starts = "", [], []
     if buf and own:

@@ -11,6 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: What a line ends with when it ends a unit (paragraph, heading, cell item; docs/formats.md §2.2): an ASCII
+#: space, or a tab where a converter writes whitespace as tabs. For ``str.endswith``.
+UNIT_END = (" ", "\t")
+
 
 @dataclass(frozen=True, slots=True)
 class Line:

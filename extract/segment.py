@@ -17,7 +17,7 @@ from . import kinds
 from .blocks import full_width, has_trailing_space_signal, match_marker, prose_line
 from .chapters import chapter_role
 from .errors import UnknownDocumentError
-from .model import Line, SourceText
+from .model import UNIT_END, Line, SourceText
 from .normalize import kanji_number, squash
 from .vocab import patterns
 
@@ -198,9 +198,9 @@ def _title_at(lines: Sequence[Line], i: int, general: bool = False) -> tuple[str
                 if general and n > 0 and _title_at(lines, idx[1], general=True) is not None:
                     return None  # the title starts on the next line; this one is a box or a name above it
                 return joined, idx[n], m
-        if n == 0 and lines[j].text.endswith(" ") and not ORG_LINE.match(joined) and not general:
+        if n == 0 and lines[j].text.endswith(UNIT_END) and not ORG_LINE.match(joined) and not general:
             return None  # a closed unit that is not a title does not start one
-        if general and n == 0 and lines[j].text.endswith(" ") and not _org_like(joined):
+        if general and n == 0 and lines[j].text.endswith(UNIT_END) and not _org_like(joined):
             return None
     return None
 
@@ -479,7 +479,7 @@ def _body_end(lines: Sequence[Line], seg: Segment) -> int:
         if not _NUMBERED.match(lines[nb[k]].text):
             return False
         if signal:
-            return lines[nb[k]].text.endswith(" ")
+            return lines[nb[k]].text.endswith(UNIT_END)
         after = [lines[j].text for j in nb[k + 1:k + 4] if not _NUMBERED.match(lines[j].text)][:2]
         return any(prose_line(a, full) for a in after)
 

@@ -208,6 +208,11 @@ def ascii_spaces(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([ln.replace("\u3000", " ") for ln in lines])
 
 
+def tabs(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Another converter: gaps written as tabs (an ideographic space or a run of two spaces → a tab)."""
+    return _identity([ln.replace("\u3000", "\t").replace("  ", "\t") for ln in lines])
+
+
 def halfwidth_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
     """Another converter: full-width parentheses and colons written half-width (（１）→ (１), ：→ :)."""
     return _identity([ln.translate(str.maketrans("（）：", "():")) for ln in lines])
@@ -314,6 +319,7 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "digits → full-width": fullwidth_digits,
     "ideographic → ASCII spaces": ascii_spaces,
     "brackets → half-width": halfwidth_brackets,
+    "gaps → tabs": tabs,
     "lines indented": indented,
     "double → single spaced": single_spaced,
     "single → double spaced": double_spaced,

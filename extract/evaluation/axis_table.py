@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from ..blocks import balanced, has_trailing_space_signal
 from ..headings import Heading
-from ..model import Line, LineSpan, SourceText, Table
+from ..model import UNIT_END, Line, LineSpan, SourceText, Table
 from ..normalize import display_width, join_wrapped, squash
 from ..registry import register_parser
 from ..segment import BOX_HEADING
@@ -199,7 +199,7 @@ def _dangling(text: str) -> bool:
 def _pieces(line: Line) -> list[tuple[str, bool]]:
     """A raw line split into cells that share its baseline: (text, closed)."""
     raw = line.text
-    ends_open = not raw.endswith(" ")
+    ends_open = not raw.endswith(UNIT_END)
     text = raw.strip(" \t\u3000")
     if not text:
         return []

@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from itertools import accumulate
 
-from keifu.extract.model import Line
+from keifu.extract.model import UNIT_END, Line
 
 FF = "\f"
 #: half-width of the window (in lines) in which the spacing regime is judged
@@ -62,7 +62,7 @@ def _starts_page(prev: str, cur: str) -> bool:
     """Whether ``cur``, following ``prev`` with no blank between in a double-spaced part, opens a page."""
     if not cur[:1].isspace():
         return False  # single-spaced inserts: footnotes, headings followed by flush paragraphs
-    unit_ended = prev.endswith(" ") and prev.strip() != ""
+    unit_ended = prev.endswith(UNIT_END) and prev.strip() != ""
     if unit_ended and not prev.rstrip().endswith("。") and _NUMBERED_HEADING.match(prev):
         return False
     return True
