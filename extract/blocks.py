@@ -267,18 +267,17 @@ def has_trailing_space_signal(lines: Sequence[Line]) -> bool:
 
 def prose_line(text: str, full: int) -> bool:
     """Whether ``text`` reads as body prose where a full line holds ``full`` characters (:func:`full_width`):
-    it ends a sentence or fills a line. Where no
-    trailing space marks unit ends, this is what tells a body heading (prose follows it) from a box of a
-    diagram (short lines follow it)."""
+    it ends a sentence or fills a line. Where no trailing space marks unit ends, this is what tells a body
+    heading (prose follows it) from a box of a diagram (short lines follow it)."""
     s = squash(text)
     return s.endswith("。") or not short_line(s, full)
 
 
-def short_line(text: str, full: int, floor: int = _FULL_MIN) -> bool:
-    """Whether ``text`` stops short of a full line (``full`` characters, never taken below ``floor``): where no
+def short_line(text: str, full: int) -> bool:
+    """Whether ``text`` stops short of a full line (``full`` characters, never taken below _FULL_MIN): where no
     trailing space marks unit ends, a line that stops short ended its unit, since Japanese text wraps at any
-    character. A table column is narrower than a page: pass its own width and ``floor=0``."""
-    return len(squash(text)) < _SHORT * max(full, floor)
+    character."""
+    return len(squash(text)) < _SHORT * max(full, _FULL_MIN)
 
 
 def full_width(lines: Sequence[Line]) -> int:
@@ -345,12 +344,12 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         sentence_ends = not has_trailing_space_signal(lines)
     # Without the signal, a blank line after a line shorter than a full line ends a unit (a heading, a
     # paragraph's last line, a slide's line); after a full line it is a double-spaced paragraph's wrap.
-    short_at = _SHORT * max(full_width(lines), _FULL_MIN) if sentence_ends else 0.0
+    full = full_width(lines) if sentence_ends else 0
     double = sentence_ends and _double_spaced(lines)
     margin = _margin(lines)
 
     def short(line: Line) -> bool:
-        return len(squash(line.text)) < short_at
+        return sentence_ends and short_line(line.text, full)
 
     done: list[_Builder] = []
     cur: _Builder | None = None

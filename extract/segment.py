@@ -471,7 +471,7 @@ def _body_end(lines: Sequence[Line], seg: Segment) -> int:
     """First real annex start, or the closing 以上, within the document; references to annexes are skipped."""
     nb = nonblank(lines, seg.body_start + 1, seg.end)
     signal = has_trailing_space_signal(lines[seg.body_start:seg.end])
-    full = full_width(lines[seg.body_start:seg.end])
+    full = 0 if signal else full_width(lines[seg.body_start:seg.end])  # read only where the signal is missing
 
     def heading(k: int) -> bool:
         """nb[k] is a numbered heading of the body: a closed unit (trailing space) or, without that signal,

@@ -15,7 +15,7 @@ import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 
 import networkx as nx
@@ -160,6 +160,9 @@ class Step:
         return {"from": self.lower, "to": self.higher, "edge": curie(self.prop), "evidence": self.evidence,
                 "quote": self.quote, "file": self.file, "page": self.page, "line": self.line,
                 "last_line": self.last_line, "note": self.note}
+
+
+_STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 @dataclass
@@ -396,7 +399,7 @@ class LineageIndex:
             p = prov.get(s.evidence or "", {})
             s.quote, s.file, s.page, s.line, s.last_line, s.note = (  # type: ignore[assignment]
                 p.get(k) for k in ("quote", "file", "page", "line", "last", "note"))
-            self._steps[s.lower, s.higher] = astuple(s)
+            self._steps[s.lower, s.higher] = tuple(getattr(s, f) for f in _STEP_FIELDS)  # no deep copy (astuple)
         return [Step(*self._steps[pair]) for pair in pairs]
 
     def _citation(self, owner: str, target: str) -> str | None:
