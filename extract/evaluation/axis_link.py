@@ -84,6 +84,13 @@ class Link:
         return self.rule if self.rule != "fuzzy" else f"fuzzy title match (ratio {self.score:.2f})"
 
 
+def _run_together(text: str) -> list[tuple[str, str]]:
+    """Every cut of ``text`` (whitespace removed) into two parts of two or more characters: two cells whose
+    lines ran together with no space (a text with no unit-end signal) may part anywhere."""
+    joined = "".join(text.split())
+    return [(joined[:k], joined[k:]) for k in range(2, len(joined) - 1)]
+
+
 class TitleIndex:
     """Headings of one document by match key, with the tree for "under the expected parent"."""
 
@@ -138,10 +145,7 @@ class TitleIndex:
                 return [Link(main, "title")]
         parts = text.split()
         splits = [(" ".join(parts[:k]), " ".join(parts[k:])) for k in range(1, len(parts))]
-        # two cells whose lines ran together with no space (a text with no unit-end signal): any cut will do
-        joined = "".join(parts)
-        splits += [(joined[:k], joined[k:]) for k in range(2, len(joined) - 1)]
-        for head, tail in splits:
+        for head, tail in splits + _run_together(text):
             left = self.exact(head, under)
             if left is None:
                 continue
@@ -157,10 +161,9 @@ class TitleIndex:
     def cut(self, text: str) -> int | None:
         """Where ``text`` (whitespace removed) splits into two titles printed as separate cells whose lines ran
         together (a text with no unit-end signal): the length of the first, or None."""
-        joined = "".join(text.split())
-        for k in range(2, len(joined) - 1):
-            if self.exact(joined[:k]) is not None and self.exact(joined[k:]) is not None:
-                return k
+        for head, tail in _run_together(text):
+            if self.exact(head) is not None and self.exact(tail) is not None:
+                return len(head)
         return None
 
     def ratios(self, text: str, under: int | None) -> list[tuple[float, int]]:
