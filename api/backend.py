@@ -108,12 +108,18 @@ class LocalBackend(Backend):
     async def query(self, job: Job, timeout: float | None = None) -> Reply:
         return await self.pool.run(job, timeout)
 
-    async def _write(self, fn) -> Reply:  # type: ignore[no-untyped-def]
-        """Run a write with the workers out of service (:meth:`QueryPool.exclusive`); fresh ones see it."""
+    async def _write(self, fn, graph: str | None = None) -> Reply:  # type: ignore[no-untyped-def]
+        """Run a write with the workers out of service (:meth:`QueryPool.exclusive`); fresh ones see it.
+
+        A write that replaces or removes ``graph``, or removes any graph (an update), also takes back the shared
+        facts those graphs stated when built (:meth:`Store.sync_shared`): the graph now holds what the writer
+        gave, and a shared fact no other file states leaves."""
         def run() -> Reply:
             st = Store(self.path)
             try:
-                return fn(st)
+                reply = fn(st)
+                st.sync_shared(forget=[graph] if graph is not None and reply.status < 300 else [])
+                return reply
             finally:  # closed without a memtable flush (~0.25 s a write): the write-ahead log holds the write,
                 release(st)  # and read-only handles (fresh workers, the reader) replay it when they open
 
@@ -178,7 +184,7 @@ class LocalBackend(Backend):
                 st.ox.remove_graph(g)
             st.ox.add_graph(g)  # an empty graph is a graph too
             return Reply(204 if existed or name is None else 201, "text/plain", b"")
-        return await self._write(do)
+        return await self._write(do, g.value)
 
     async def post_graph(self, name: str | None, triples: list[ox.Triple]) -> Reply:
         g = ox.NamedNode(name) if name is not None else DEFAULT_GRAPH
@@ -199,7 +205,7 @@ class LocalBackend(Backend):
             if st.ox.contains_named_graph(g):
                 st.ox.remove_graph(g)
             return Reply(204, "text/plain", b"")
-        return await self._write(do)
+        return await self._write(do, g.value)
 
 
 class RemoteBackend(Backend):

@@ -181,7 +181,7 @@ def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph |
 def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
     """Put one file's graph (N-Triples) in the store; a failure is recorded in ``res``, the store is unchanged."""
     try:
-        store.replace_ntriples(name, nt)
+        store.store_file_graph(name, nt)
     except KeifuError as e:
         res.error = e.describe()
 

@@ -247,7 +247,7 @@ def _digest(store: Store, name: str) -> str:
 
 def mirror(remote: RemoteStore) -> tuple[Store, dict[str, str]]:
     """An in-memory copy of the remote graphs, and each graph's digest (to push only what changes)."""
-    local = Store()
+    local = Store(share=False)  # which files stated a shared fact is not known here: each graph keeps its own
     for g in remote.graphs():
         name = ox.NamedNode(g)
         local.ox.extend([ox.Quad(t.subject, t.predicate, t.object, name) for t in remote.graph(g)])

@@ -28,6 +28,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from keifu.extract.errors import KeifuError
 from keifu.settings import setting
 
+from .shared import CONTRIBUTIONS_FILE, SHARED_GRAPH, Contributions, split_ntriples, statements
 from .vocab import ID_BASE, PREFIXES
 
 #: ``keifu serve --memory auto`` copies a store of up to this many quads (``KEIFU_MEMORY_MAX_QUADS``) into each
@@ -43,6 +44,8 @@ DEFAULT_GRAPH = ox.NamedNode(f"{ID_BASE}graph/default")
 #: Graphs being bulk-loaded, listed in a graph that drop_staging() removes with them.
 _LOADING = ox.NamedNode(f"{ID_BASE}staging/loading")
 _PARTIAL = ox.NamedNode(f"{ID_BASE}staging/partial")
+
+SHARED_NODE = ox.NamedNode(str(SHARED_GRAPH))
 
 _PREFIXED = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML}
 
@@ -121,9 +124,14 @@ def graph_triples(graph: Graph) -> Iterator[ox.Triple]:
 class Store:
     """A thin wrapper over :class:`pyoxigraph.Store` with graph-per-file replacement."""
 
-    def __init__(self, path: Path | str | None = None, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str | None = None, read_only: bool = False, share: bool = True) -> None:
+        """``share``: a build's statements about shared nodes go to the shared graph, once (:mod:`.shared`); a
+        store that only mirrors another one's graphs (``keifu build --endpoint``) keeps them in the file graphs,
+        as it cannot know which files stated them."""
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self.share = share
+        self._contributions: Contributions | None = None
         try:
             if self.path is None:
                 self.ox = ox.Store()
@@ -181,6 +189,13 @@ class Store:
             return
         self._replace(target, lambda g: self.ox.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g))
 
+    def store_file_graph(self, name: str, data: bytes) -> None:
+        """Store one file's graph as a build does: its own statements in graph ``name``, its statements about
+        shared nodes in the shared graph (see :meth:`store_many`)."""
+        error = self.store_many([(name, data)]).get(name)
+        if error is not None:
+            raise error
+
     def store_many(self, graphs: list[tuple[str, bytes]]) -> dict[str, StoreError]:
         """:meth:`replace_ntriples` for several graphs (name, N-Triples): those new to the store in one bulk load.
 
@@ -189,7 +204,15 @@ class Store:
         document and unlisted together: a crash part-way leaves them all listed and the next write-open removes
         them (each as if it never existed, as for one graph). Should the batch fail, each graph is stored alone,
         so one bad graph fails alone. Graphs already stored are replaced one transaction each. Returns the
-        errors by graph name (empty when everything was stored)."""
+        errors by graph name (empty when everything was stored).
+
+        These are files' graphs: with :attr:`share`, each one's statements about shared nodes go to the shared
+        graph instead, once whatever the number of files stating them (:mod:`keifu.graph.shared`)."""
+        parts: dict[str, set[bytes]] = {}
+        if self.share:
+            split = [(n, *split_ntriples(d)) for n, d in graphs]
+            graphs = [(n, own) for n, own, _ in split]
+            parts = {n: statements(sh) for n, _, sh in split}
         batch = [(n, d) for n, d in graphs if self.path is not None and not self.ox.contains_named_graph(
             ox.NamedNode(n)) and d.endswith(b" .\n") and b"_:" not in d]  # blank nodes are scoped per document
         batched = {n for n, _ in batch}
@@ -206,7 +229,43 @@ class Store:
                 self.replace_ntriples(name, data)
             except StoreError as e:
                 errors[name] = e
+        if parts:  # a graph that failed keeps its old statements, and so its old shared facts
+            self._share({n: lines for n, lines in parts.items() if n not in errors})
         return errors
+
+    def _share(self, parts: dict[str, set[bytes]]) -> None:
+        """Record which shared facts each graph of ``parts`` now states, and bring the shared graph in line:
+        the store first, then the record, so a crash in between is repaired by building the file again."""
+        if self._contributions is None:
+            self._contributions = Contributions(self.path)
+        record = self._contributions
+        added, removed = record.replace(parts)
+        try:
+            if added:
+                self.ox.load(b"".join(sorted(added)), format=ox.RdfFormat.N_TRIPLES, to_graph=SHARED_NODE)
+            if removed:
+                self.ox.update(f"DELETE DATA {{ GRAPH <{SHARED_GRAPH}> {{\n"  # one transaction
+                               + b"".join(sorted(removed)).decode() + "}}")
+        except Exception as e:
+            record.rollback()
+            raise StoreError(f"could not update the shared graph: {e}", f"共有グラフを更新できませんでした: {e}",
+                             self.path) from e
+        record.commit()
+
+    def sync_shared(self, forget: Iterable[str] = ()) -> None:
+        """After a write that is not a build (SPARQL Update, Graph Store PUT or DELETE): the graphs ``forget`` (now
+        holding what the writer gave) and every graph no longer in the store stop stating their shared facts;
+        a fact no graph states any more leaves the shared graph."""
+        if not self.share or self.path is None or self.read_only:
+            return
+        if self._contributions is None:
+            if not (self.path / CONTRIBUTIONS_FILE).exists():
+                return
+            self._contributions = Contributions(self.path)
+        known = self._contributions.graphs()
+        gone = (known - set(self.graphs())) | (known & set(forget))
+        if gone:
+            self._share({g: set() for g in gone})
 
     def _bulk_load_batch(self, graphs: list[tuple[str, bytes]]) -> None:
         # N-Triples → N-Quads: every statement ends with " .\n" (a newline never occurs inside one)
@@ -283,6 +342,7 @@ class Store:
         """A read-only Store over a pyoxigraph handle that is already open (a query worker's), not a second one."""
         st = cls.__new__(cls)
         st.path, st.read_only, st.ox = (Path(path) if path is not None else None), True, handle
+        st.share, st._contributions = True, None
         return st
 
     @classmethod
@@ -302,6 +362,9 @@ class Store:
 
     def close(self) -> None:
         """Release the store's lock now rather than at garbage collection."""
+        if self._contributions is not None:
+            self._contributions.close()
+            self._contributions = None
         if hasattr(self, "ox"):
             if not self.read_only:  # a read-only store has nothing to flush, and refuses to
                 self.ox.flush()

@@ -20,6 +20,7 @@ from keifu.graph.build import build
 from keifu.graph.emit import emit_file, source_iri
 from keifu.graph.lineage import LINEAGE_GRAPH
 from keifu.graph.plan_register import REGISTER_GRAPH
+from keifu.graph.shared import SHARED_GRAPH
 from keifu.graph.store import Store, StoreError
 
 Q_OBJ = "SELECT (COUNT(?o) AS ?n) WHERE { ?o a <https://w3id.org/keifu/ns#Objective> }"
@@ -30,7 +31,7 @@ def _count(store: Store, q: str = Q_OBJ) -> int:
 
 
 def _source_graphs(store: Store) -> list[str]:
-    return [g for g in store.graphs() if g not in (str(LINEAGE_GRAPH), str(REGISTER_GRAPH))]
+    return [g for g in store.graphs() if g not in (str(LINEAGE_GRAPH), str(REGISTER_GRAPH), str(SHARED_GRAPH))]
 
 
 def test_same_inputs_give_the_same_graph():
@@ -47,6 +48,7 @@ def test_build_stores_one_named_graph_per_file(tmp_path):
     # one graph per source file, plus the derived lineage graph (kf:tracesTo) that build materialises
     assert _source_graphs(store) == sorted(str(source_iri(p.name)) for p in SAMPLES.glob("*.txt"))
     assert str(LINEAGE_GRAPH) in store.graphs()
+    assert str(SHARED_GRAPH) in store.graphs()  # facts about plans, bodies, agencies …, once (issue 19)
     assert _count(store) == sum(d.objectives for r in results for d in r.documents)
     # every objective carries provenance back to its file and line
     rows = list(store.select("""
