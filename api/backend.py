@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
+from keifu.graph.build import derive
 from keifu.graph.remote import (
     JSON_RESULTS,
     NT,
@@ -113,12 +114,17 @@ class LocalBackend(Backend):
 
         A write that replaces or removes ``graph``, or removes any graph (an update), also takes back the shared
         facts those graphs stated when built (:meth:`Store.sync_shared`): the graph now holds what the writer
-        gave, and a shared fact no other file states leaves."""
+        gave, and a shared fact no other file states leaves. Then, in a store keifu built, links, lineage and the
+        trace index are derived again (:func:`keifu.graph.build.derive`), as after a build: a trace never answers
+        from graphs that changed. A store no build made (a plain SPARQL store) is left as the writer left it."""
         def run() -> Reply:
             st = Store(self.path)
             try:
                 reply = fn(st)
-                st.sync_shared(forget=[graph] if graph is not None and reply.status < 300 else [])
+                if reply.status < 300:
+                    st.sync_shared(forget=[graph] if graph is not None else [])
+                    if build_state(self.path):  # a store keifu built: what the build derives, derived again
+                        derive(st)
                 return reply
             finally:  # closed without a memtable flush (~0.25 s a write): the write-ahead log holds the write,
                 release(st)  # and read-only handles (fresh workers, the reader) replay it when they open

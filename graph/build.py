@@ -405,6 +405,18 @@ def build(
         clock.lap("flush")
 
 
+def derive(store: Store) -> PlanLinkReport:
+    """What a build computes from everything stored once its files are in: plan links, the plan register, policy
+    links, the lineage and the trace index. Also run after every write through the API (SPARQL Update, Graph
+    Store), so that links, ``kf:tracesTo`` and ``/trace`` never describe graphs that have since changed."""
+    report = link_plans(store)
+    import_module(REGISTER_MODULE).register_plans(store)
+    link_across(store)
+    import_module(LINEAGE_MODULE).materialise(store)
+    import_module(TRACE_INDEX_MODULE).update_index(store)
+    return report
+
+
 class _Clock:
     """Phase durations for ``build(timings=…)``, leaving out the time the caller spends between results."""
 

@@ -112,9 +112,10 @@ def test_split_keeps_provenance_and_the_files_own_nodes() -> None:
     assert split_ntriples(own) == (own, b"")
 
 
-def test_graph_store_writes_take_back_what_a_file_stated(tmp_path: Path) -> None:
-    """Through a live server: deleting a file's graph, or replacing it, takes back its shared facts; a fact
-    another file still states stays."""
+def test_writes_through_the_api_take_back_what_a_file_stated(tmp_path: Path) -> None:
+    """Through a live server: deleting a file's graph, or replacing it, takes back its shared facts (a fact
+    another file still states stays), and the lineage and /trace follow at once (they answered from the deleted
+    file before)."""
     import httpx
     from test_api_fixtures import TOKEN, serve
 
@@ -128,11 +129,24 @@ def test_graph_store_writes_take_back_what_a_file_stated(tmp_path: Path) -> None
             assert r.status_code == 200, r.text
             return bool(r.json()["boolean"])
 
+        def traced() -> tuple[int, set[str]]:
+            """The trace's total, and the files its rows come from."""
+            r = httpx.get(f"{url}/trace", params={"plan": PLAN, "limit": 100})
+            assert r.status_code == 200, r.text
+            files = {f for f in ("a.txt", "b.txt") if f in r.text}
+            return r.json()["total"], files
+
         assert stated()
+        total, files = traced()
+        assert total > 0 and files == {"a.txt", "b.txt"}
         r = httpx.delete(f"{url}/store", params={"graph": f"{ID_BASE}source/a.txt"}, headers=auth)
         assert r.status_code == 204, r.text
         assert stated()  # b states it still
-        r = httpx.put(f"{url}/store", params={"graph": f"{ID_BASE}source/b.txt"}, content=b"",
-                      headers={"Content-Type": "text/turtle", **auth})
+        after, files = traced()
+        assert 0 < after < total and files == {"b.txt"}
+        r = httpx.post(f"{url}/sparql", headers={"Content-Type": "application/sparql-update", **auth},
+                       content=f"DROP GRAPH <{ID_BASE}source/b.txt>".encode())
         assert r.status_code == 204, r.text
-        assert not stated()
+        assert not stated()  # no file cites the strategy any more: /trace knows no such plan
+        r = httpx.get(f"{url}/trace", params={"plan": PLAN, "limit": 100})
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not-found"
