@@ -392,9 +392,10 @@ class Store:
     def pairs(self, predicate: str) -> set[tuple[str, str]]:
         """Distinct (subject, object) values of ``predicate`` over every graph.
 
-        Why: a fact about a shared node (a plan's label, edition, decision date) is stored once in each file
-        graph that states it, and the union default graph repeats it per graph; a SPARQL join of two such
-        patterns grows with the square of the copies. Read distinct pairs here, then join in Python."""
+        Why: the union default graph repeats a triple once per graph that states it. A build stores the facts of
+        shared nodes once (the shared graph), but a mirrored remote store, a store built before, or a writer may
+        repeat them per file graph, and a SPARQL join of two such patterns grows with the square of the copies.
+        Read distinct pairs here, then join in Python."""
         return {(q.subject.value, q.object.value)
                 for q in self.ox.quads_for_pattern(None, ox.NamedNode(predicate), None)}
 
