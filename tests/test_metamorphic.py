@@ -28,7 +28,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CORPUS, REPO  # noqa: E402
 
-from keifu.extract.normalize import nfkc, squash  # noqa: E402
+from keifu.extract.citations import Mention  # noqa: E402
+from keifu.extract.model import UNIT_END, Block, Line  # noqa: E402
+from keifu.extract.normalize import display_width, nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 
 FILES = ("000", "001", "002")
@@ -50,6 +52,9 @@ class Variant:
     lines: list[str]
     origin: list[int | None]
     fold: Callable[[str], str] = field(default=lambda s: s)
+    # For re-wrapped lines (1-based output line → the original line of each of its characters): a fact that
+    # starts mid-line is mapped back through the character it starts on.
+    chars: dict[int, list[int]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------- facts
@@ -69,10 +74,39 @@ def _section(number: str) -> str:
     return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else p for p in parts)
 
 
-def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str]) -> Counter[tuple]:
-    """Every fact of every document, keyed by document number and kind, lines mapped to the original file."""
+def _start_column(line: Line, quote: str) -> int | None:
+    """Where in ``line`` a mention whose printed text is ``quote`` starts (it may go on over the next lines)."""
+    text = line.text.rstrip()
+    q = quote.replace("\n", "")
+    for col in range(len(text)):
+        rest = text[col:]
+        if rest[:1].strip() and (q.startswith(rest) or rest.startswith(q) or squash(q).startswith(squash(rest))
+                                 and squash(rest)):
+            return col
+    return None
 
-    def at(no: int) -> int | None:
+
+def _mention_column(m: Mention, blocks: list[Block]) -> int | None:
+    """Where on its line a mention starts: through the block it was read from, else by its printed text."""
+    for b in blocks:
+        if b.text[m.start:m.end] == m.quote and m.line in b.lines and b.line_at(m.start) is m.line:
+            i = b.lines.index(m.line)
+            return m.start - b.offsets[i] + len(m.line.text) - len(m.line.text.lstrip())
+    return _start_column(m.line, m.quote)
+
+
+def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str],
+          chars: dict[int, list[int]] | None = None) -> Counter[tuple]:
+    """Every fact of every document, keyed by document number and kind, lines mapped to the original file
+    (through the character a fact starts on, where a line was re-wrapped: ``chars``)."""
+
+    def at(no: int, col: int | None = None) -> int | None:
+        if chars and no in chars:
+            line_chars = chars[no]
+            if col is None:
+                text = ef.source.lines[no - 1].text
+                col = len(text) - len(text.lstrip())
+            return line_chars[min(col, len(line_chars) - 1)] if line_chars else None
         return origin[no - 1] if 0 < no <= len(origin) else None
 
     def txt(s: str | None) -> str:
@@ -80,6 +114,7 @@ def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str
 
     out: Counter[tuple] = Counter()
     for d in ef.documents:
+        blocks = [b for h in d.headings for b in (h.block, *h.body)]
         f = d.facts
         out[(d.number, "document", d.segment.kind, txt(f.agency), f.period_start and f.period_start.iso,
              f.period_end and f.period_end.iso, f.fiscal_year)] += 1
@@ -91,14 +126,15 @@ def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str
         for c in d.citations:
             m = c.mention
             out[(d.number, "citation", txt(m.name), m.date.iso if m.date else None, txt(m.body),
-                 sec[c.owner] if c.owner is not None else None, at(m.line.no))] += 1
+                 sec[c.owner] if c.owner is not None else None, at(m.line.no, _mention_column(m, blocks)))] += 1
         bi = d.extras.get("body_indicators")
         for ind in getattr(bi, "indicators", []):
             owner = sec[ind.heading] if ind.heading is not None else None
-            out[(d.number, "indicator", ind.kind, txt(ind.name), owner, at(ind.lines[0].no))] += 1
+            line = at(ind.lines[0].no, _start_column(ind.lines[0], ind.name))
+            out[(d.number, "indicator", ind.kind, txt(ind.name), owner, line)] += 1
             for t in ind.targets:
                 out[(d.number, "target", t.kind, str(t.value), t.unit_norm, t.fiscal_year, t.year_to, owner,
-                     at(ind.lines[0].no))] += 1
+                     line)] += 1
         at_ = d.extras.get("axis_table")
         for row in getattr(at_, "rows", []):
             owner = sec[row.objective] if row.objective is not None else None
@@ -309,6 +345,149 @@ def annex_label_before_title(lines: list[str], ef: ExtractedFile) -> Variant:
     return Variant(out, origin)
 
 
+# Re-wrapping at another page width: body prose units re-flowed, every character mapped to its original line.
+
+_PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
+_NUMERIC_CELL = re.compile(r"(?:^|(?<=\s))[0-9０-９,，.．△▲-]+(?=\s|$)")
+# Marks a line may not start with (a typesetter pulls the character before down with them), and not end with.
+_NO_START = set("、。，．）」』】〕〉》・ーッャュョァィゥェォっゃゅょぁぃぅぇぉ：；？！)]},.:;?!%％")
+_NO_END = set("（「『【〔〈《([{")
+_ALNUM = re.compile(r"[0-9A-Za-z.,]")
+
+
+def _columns(c: str) -> int:
+    return 2 if c == "\u3000" else 1 if c.isspace() else display_width(c)
+
+
+def _blank(text: str) -> bool:
+    return not text.strip()
+
+
+def _units(lines: list[str], lo: int, hi: int) -> Iterator[tuple[list[int], bool]]:
+    """The units of lines lo..hi-1 as lists of line indices (blank lines left out), and whether each ends with
+    the unit-end signal rather than at a page end."""
+    k = lo
+    while k < hi:
+        if _blank(lines[k]):
+            k += 1
+            continue
+        unit = [k]
+        while not lines[unit[-1]].endswith(UNIT_END):
+            j = unit[-1] + 1
+            while j < hi and _blank(lines[j]):
+                j += 1
+            if j >= hi or _page_start(lines, j) or _PAGE_NUMBER.match(lines[j]):
+                break
+            unit.append(j)
+        yield unit, lines[unit[-1]].endswith(UNIT_END)
+        k = unit[-1] + 1
+
+
+def _prose(lines: list[str], unit: list[int], full: int) -> bool:
+    """A unit of wrapped prose (or a heading): its lines but the last fill the page, and it is no table row."""
+    texts = [lines[k] for k in unit]
+    if any(_PAGE_NUMBER.match(t) or len(_NUMERIC_CELL.findall(t.strip())) >= 3 for t in texts):
+        return False
+    return all(display_width(t) >= 0.8 * full for t in texts[:-1])
+
+
+def _flow(text: str, avail: int) -> list[tuple[int, int]]:
+    """Cut ``text`` into lines of at most ``avail`` columns the way Japanese is typeset: at any character, but
+    not before a closing mark, after an opening one, inside a Latin word or number, or at a space (dropped)."""
+    cuts, pos, n = [], 0, len(text)
+    while pos < n:
+        end, w = pos, 0
+        while end < n and (end == pos or w + _columns(text[end]) <= avail):
+            w += _columns(text[end])
+            end += 1
+        if end < n:
+            if text[end] in _NO_START and end - 1 > pos:
+                end -= 1
+            while end - 1 > pos and text[end - 1] in _NO_END:
+                end -= 1
+            if _ALNUM.match(text[end]) and _ALNUM.match(text[end - 1]):
+                start = end
+                while start > pos and _ALNUM.match(text[start - 1]):
+                    start -= 1
+                if start > pos:
+                    end = start
+        stop = end
+        while stop > pos and text[stop - 1] == " ":
+            stop -= 1
+        cuts.append((pos, stop))
+        pos = end
+        while pos < n and text[pos] == " ":
+            pos += 1
+    return cuts
+
+
+def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
+    """The documents' bodies laid out ``width`` full-width characters wide: each prose unit (paragraph,
+    heading, item; it ends where the trailing space says) is re-flowed, keeping its signal, its indentation
+    and the spacing around it. Tables, page numbers, and units cut by a page end stay as printed."""
+
+    def transform(lines: list[str], ef: ExtractedFile) -> Variant:
+        new: dict[int, tuple[list[str], list[list[int]], bool]] = {}  # first line index → re-flowed lines
+        for d in ef.documents:
+            lo, hi = d.segment.body_start, d.segment.body_end
+            sizes = sorted(display_width(t) for t in lines[lo:hi] if not _blank(t))
+            full = sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
+            cut_before = False
+            for unit, closed in _units(lines, lo, hi):
+                skip = cut_before or not closed or not _prose(lines, unit, full)
+                cut_before = not closed
+                if skip:
+                    continue
+                first, last = lines[unit[0]], lines[unit[-1]]
+                indent = first[: len(first) - len(first.lstrip())]
+                second = lines[unit[1]] if len(unit) > 1 else ""
+                indent2 = second[: len(second) - len(second.lstrip())]
+                text, origin = "", []
+                for k in unit:
+                    piece = lines[k].strip()
+                    if text and piece and text[-1].isascii() and text[-1].isalnum() and piece[0].isascii() \
+                            and piece[0].isalnum():
+                        text += " "
+                        origin.append(origin[-1])
+                    text += piece
+                    origin += [k + 1] * len(piece)
+                avail = 2 * width
+                out, out_chars = [], []
+                for pos, stop in _flow(text, avail - sum(_columns(c) for c in indent)):
+                    pad = indent if not out else indent2
+                    out.append(pad + text[pos:stop])
+                    out_chars.append([origin[pos]] * len(pad) + origin[pos:stop])
+                tail = last[len(last.rstrip()):]
+                out[-1] += tail
+                out_chars[-1] += [unit[-1] + 1] * len(tail)
+                if len(unit) > 1:
+                    double = _blank(lines[unit[0] + 1])
+                else:
+                    double = 0 < unit[0] and _blank(lines[unit[0] - 1]) and unit[0] + 1 < len(lines) \
+                        and _blank(lines[unit[0] + 1])
+                new[unit[0]] = (out, out_chars, double)
+                for k in range(unit[0] + 1, unit[-1] + 1):
+                    new[k] = ([], [], False)
+        v = Variant([], [])
+        for k, ln in enumerate(lines):
+            if k not in new:
+                v.lines.append(ln)
+                v.origin.append(k + 1)
+                continue
+            out, out_chars, double = new[k]
+            for i, (text, chars) in enumerate(zip(out, out_chars, strict=True)):
+                if i and double:
+                    v.lines.append("")
+                    v.origin.append(None)
+                v.lines.append(text)
+                v.origin.append(chars[0] if chars else k + 1)
+                v.chars[len(v.lines)] = chars
+        return v
+
+    transform.__doc__ = f"The bodies re-wrapped {width} full-width characters wide."
+    return transform
+
+
 TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "legal form dropped": drop_legal_form,
     "another agency name": other_agency,
@@ -326,6 +505,7 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "page breaks moved": move_page_breaks,
     "annex label before title": annex_label_before_title,
     "no trailing spaces": no_trailing_spaces,
+    **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
 }
 
 # ------------------------------------------------------------------------------------------- scoring
@@ -372,7 +552,7 @@ def measure(names: list[str] | None = None, files: Callable[[], Iterator[tuple[s
                 base = facts(original, list(range(1, len(lines) + 1)), v.fold)
                 out = Path(tmp) / f"{prefix}_{len(name)}.txt"
                 out.write_text("\n".join(v.lines), encoding="utf-8")
-                got = facts(extract_file(out), v.origin, v.fold)
+                got = facts(extract_file(out), v.origin, v.fold, v.chars)
                 for f, n in base.items():
                     kept.total[f[1]] += n
                     kept.kept[f[1]] += min(n, got[f])
