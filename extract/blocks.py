@@ -370,9 +370,9 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         if b.kind == "label" and (stripped[-1:] in _CLOSE or len(b.lines) == 1 and _alone(stripped)):
             return True
         if sentence_ends:
-            # Without the signal, headings and labels are taken to be one line each; in double-spaced text a
-            # heading line as long as a full line may wrap (its tail, a short line, follows).
-            if b.kind == "numbered" and double and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
+            # Without the signal, headings and labels are taken to be one line each, unless a heading line is as
+            # long as a full line: then it may wrap (its tail, a short line, follows), single- or double-spaced.
+            if b.kind == "numbered" and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
                 return stripped.endswith("。") and balanced(b.text)
             return b.kind in ("numbered", "label") or (stripped.endswith("。") and balanced(b.text))
         return False
@@ -413,9 +413,11 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             flush(cur)
             cur, parked = parked, None
             cur.add(ln)
-        elif cur is not None and not cur.closed and not (double and cur.kind == "numbered" and not short(ln)
-                                                         and not _SENTENCE.search(cur.text)):
-            cur.add(ln)  # (a full line after a full heading line is a paragraph, not the heading's tail)
+        elif cur is not None and not cur.closed and not (sentence_ends and cur.kind == "numbered" and (
+                not short(ln) and not _SENTENCE.search(cur.text)
+                or not double and (squash(text).endswith("。") or not balanced(cur.text + text)))):
+            cur.add(ln)  # (a full line after a full heading line is a paragraph, not the heading's tail; so is a
+            # sentence or an open bracket where no blank line after every line could have told them from a tail)
         elif (cur is not None and cur.kind == "numbered" and start is None
               and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and (double or not sentence_ends)):
             cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '

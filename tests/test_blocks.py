@@ -151,6 +151,43 @@ def test_sentence_end_closes_blocks_only_without_the_trailing_space_signal() -> 
     assert [b.text for b in logical_blocks(no_signal, sentence_ends=False)][0] == "一文目である。二文目が続く。"
 
 
+# A single-spaced text laid out narrow, from a converter that writes no trailing spaces (invented wording).
+_NARROW_NO_SIGNAL = (
+    "１．沿岸霧象の観測と予報の高度化に関する目標を達成するためにとるべき",
+    "措置",
+    "（１）霧の発生から消散までを面的に捉える沿岸観測網の整備と運用の",
+    "改善",
+    "沿岸霧象研究所は、湾口から内陸までの霧の発生と移動を面的に捉える観",
+    "測網を整備し、その結果を港湾管理者及び自治体に迅速に提供する。",
+    "（２）観測結果を港湾の運航判断に直結させるための情報提供体制の構築",
+    "以上の取組を通じて港湾の安全を高める。",
+    "（３）観測データの公開",
+    "当研究所は、観測データを研究者と港湾関係者の双方が長く使える形で公",
+    "開し、その利用状況を毎年度把握して公開の方法の改善に反映させる。",
+)
+
+
+def test_heading_as_long_as_a_full_line_wraps_in_single_spaced_text_without_signal() -> None:
+    """Without the signal and without a blank line after every line, a heading line as long as a full line
+    goes on with a short tail; a full line or a sentence after it is prose (docs/formats.md §4.5)."""
+    lines = _lines(*_NARROW_NO_SIGNAL)
+    assert not has_trailing_space_signal(lines)
+    blocks = logical_blocks(lines)
+    assert [b.text for b in blocks if b.kind == "numbered"] == [
+        "１．沿岸霧象の観測と予報の高度化に関する目標を達成するためにとるべき措置",
+        "（１）霧の発生から消散までを面的に捉える沿岸観測網の整備と運用の改善",
+        "（２）観測結果を港湾の運航判断に直結させるための情報提供体制の構築",
+        "（３）観測データの公開",
+    ]
+    assert _block_at(blocks, 8).text == "以上の取組を通じて港湾の安全を高める。"
+    assert _block_at(blocks, 5).text.startswith("沿岸霧象研究所は、")
+    assert [h.title for h in parse_headings(lines)][:3] == [
+        "沿岸霧象の観測と予報の高度化に関する目標を達成するためにとるべき措置",
+        "霧の発生から消散までを面的に捉える沿岸観測網の整備と運用の改善",
+        "観測結果を港湾の運航判断に直結させるための情報提供体制の構築",
+    ]
+
+
 def test_sentence_end_inside_parentheses_does_not_close() -> None:
     blocks = logical_blocks(_lines("（基金法（令和 2 年法律第 1 号。", "以下「法」という。）） ", "次。"), sentence_ends=True)
     assert blocks[0].text.endswith("という。））")

@@ -363,24 +363,19 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
-def _units(lines: list[str], lo: int, hi: int) -> Iterator[tuple[list[int], bool]]:
-    """The units of lines lo..hi-1 as lists of line indices (blank lines left out), and whether each ends with
-    the unit-end signal rather than at a page end."""
-    k = lo
-    while k < hi:
-        if _blank(lines[k]):
-            k += 1
-            continue
-        unit = [k]
-        while not lines[unit[-1]].endswith(UNIT_END):
-            j = unit[-1] + 1
-            while j < hi and _blank(lines[j]):
-                j += 1
-            if j >= hi or _page_start(lines, j) or _PAGE_NUMBER.match(lines[j]):
-                break
-            unit.append(j)
-        yield unit, lines[unit[-1]].endswith(UNIT_END)
-        k = unit[-1] + 1
+def _units(ef: ExtractedFile) -> Iterator[tuple[list[int], int]]:
+    """The units of each document's body, as the original's headings and their bodies read them (a unit may go
+    on past a page end, footnotes and page numbers between): its line indices, and the full width of the body
+    in columns. Only units closed by the unit-end signal (where it is kept, the parse of the original is sure)."""
+    lines = ef.source.lines
+    for d in ef.documents:
+        sizes = sorted(display_width(ln.text) for ln in lines[d.segment.body_start:d.segment.body_end]
+                       if ln.text.strip())
+        full = sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
+        for h in d.headings:
+            for block in (h.block, *h.body):
+                if block.lines[-1].text.endswith(UNIT_END):
+                    yield sorted(ln.index for ln in block.lines), full
 
 
 def _prose(lines: list[str], unit: list[int], full: int) -> bool:
@@ -424,68 +419,97 @@ def _flow(text: str, avail: int) -> list[tuple[int, int]]:
 def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
     """The documents' bodies laid out ``width`` full-width characters wide: each prose unit (paragraph,
     heading, item; it ends where the trailing space says) is re-flowed, keeping its signal, its indentation
-    and the spacing around it. Tables, page numbers, and units cut by a page end stay as printed."""
+    and the spacing around it. Where a unit went on over a page end, the page now ends before the line that
+    holds the first character of the next page, and what stood between (footnotes, page numbers) goes there.
+    Tables and page furniture stay as printed."""
 
     def transform(lines: list[str], ef: ExtractedFile) -> Variant:
-        new: dict[int, tuple[list[str], list[list[int]], bool]] = {}  # first line index → re-flowed lines
-        for d in ef.documents:
-            lo, hi = d.segment.body_start, d.segment.body_end
-            sizes = sorted(display_width(t) for t in lines[lo:hi] if not _blank(t))
-            full = sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
-            cut_before = False
-            for unit, closed in _units(lines, lo, hi):
-                skip = cut_before or not closed or not _prose(lines, unit, full)
-                cut_before = not closed
-                if skip:
-                    continue
-                first, last = lines[unit[0]], lines[unit[-1]]
-                indent = first[: len(first) - len(first.lstrip())]
-                second = lines[unit[1]] if len(unit) > 1 else ""
-                indent2 = second[: len(second) - len(second.lstrip())]
-                text, origin = "", []
-                for k in unit:
-                    piece = lines[k].strip()
-                    if text and piece and text[-1].isascii() and text[-1].isalnum() and piece[0].isascii() \
-                            and piece[0].isalnum():
-                        text += " "
-                        origin.append(origin[-1])
-                    text += piece
-                    origin += [k + 1] * len(piece)
-                avail = 2 * width
-                out, out_chars = [], []
-                for pos, stop in _flow(text, avail - sum(_columns(c) for c in indent)):
-                    pad = indent if not out else indent2
-                    out.append(pad + text[pos:stop])
-                    out_chars.append([origin[pos]] * len(pad) + origin[pos:stop])
-                tail = last[len(last.rstrip()):]
-                out[-1] += tail
-                out_chars[-1] += [unit[-1] + 1] * len(tail)
-                if len(unit) > 1:
-                    double = _blank(lines[unit[0] + 1])
-                else:
-                    double = 0 < unit[0] and _blank(lines[unit[0] - 1]) and unit[0] + 1 < len(lines) \
-                        and _blank(lines[unit[0] + 1])
-                new[unit[0]] = (out, out_chars, double)
-                for k in range(unit[0] + 1, unit[-1] + 1):
-                    new[k] = ([], [], False)
-        v = Variant([], [])
-        for k, ln in enumerate(lines):
-            if k not in new:
-                v.lines.append(ln)
-                v.origin.append(k + 1)
+        # first line index of a unit → its new lines (text, per-character origins; None for a blank line)
+        new: dict[int, tuple[list[tuple[str, list[int]] | None], int]] = {}
+        done: set[int] = set()
+        for unit, full in sorted(_units(ef)):
+            if done.intersection(range(unit[0], unit[-1] + 1)) or not _prose(lines, unit, full):
                 continue
-            out, out_chars, double = new[k]
-            for i, (text, chars) in enumerate(zip(out, out_chars, strict=True)):
-                if i and double:
-                    v.lines.append("")
-                    v.origin.append(None)
-                v.lines.append(text)
-                v.origin.append(chars[0] if chars else k + 1)
-                v.chars[len(v.lines)] = chars
+            first, last = lines[unit[0]], lines[unit[-1]]
+            indent = first[: len(first) - len(first.lstrip())]
+            second = lines[unit[1]] if len(unit) > 1 else ""
+            indent2 = "" if _page_start(lines, unit[1] if len(unit) > 1 else 0) else \
+                second[: len(second) - len(second.lstrip())]
+            text, origin = "", []
+            for k in unit:
+                piece = lines[k].strip()
+                if text and piece and text[-1].isascii() and text[-1].isalnum() and piece[0].isascii() \
+                        and piece[0].isalnum():
+                    text += " "
+                    origin.append(origin[-1])
+                text += piece
+                origin += [k + 1] * len(piece)
+            flowed = []
+            for pos, stop in _flow(text, 2 * width - sum(_columns(c) for c in indent)):
+                pad = indent if not flowed else indent2
+                flowed.append((pad + text[pos:stop], [origin[pos]] * len(pad) + origin[pos:stop]))
+            tail = last[len(last.rstrip()):]
+            flowed[-1] = (flowed[-1][0] + tail, flowed[-1][1] + [unit[-1] + 1] * len(tail))
+            # what stands between the unit's lines (footnotes, page numbers, a page end) goes before the new
+            # line that holds the first character of the line after it
+            gaps = {j: range(i + 1, j) for i, j in zip(unit, unit[1:], strict=False)
+                    if _page_start(lines, j) or any(lines[k].strip() for k in range(i + 1, j))}
+            breaks: dict[int, int] = {}
+            for j in gaps:
+                at = next(n for n, (_, chars) in enumerate(flowed) if j + 1 in chars)
+                if at == 0 or at in breaks.values():
+                    break
+                breaks[j] = at
+            if len(breaks) < len(gaps):
+                continue  # the unit fits on too few lines to carry its page ends
+            double = _blank(lines[unit[0] + 1]) if len(unit) > 1 and unit[1] > unit[0] + 1 else \
+                len(unit) == 1 and 0 < unit[0] < len(lines) - 1 and _blank(lines[unit[0] - 1]) \
+                and _blank(lines[unit[0] + 1])
+            out: list[tuple[str, list[int]] | None] = []
+            at_break = {n: j for j, n in breaks.items()}
+            for n, (line, chars) in enumerate(flowed):
+                if n in at_break:
+                    j = at_break[n]
+                    out += [(lines[k], [k + 1] * len(lines[k])) for k in gaps[j]]
+                    page = lines[j][: len(lines[j]) - len(lines[j].lstrip())]
+                    line, chars = page + line.lstrip(), [j + 1] * len(page) + chars[len(line) - len(line.lstrip()):]
+                elif n and double:
+                    out.append(None)
+                out.append((line, chars))
+            new[unit[0]] = (out, unit[-1])
+            done.update(range(unit[0], unit[-1] + 1))
+        v = Variant([], [])
+        k = 0
+        while k < len(lines):
+            if k not in new:
+                v.lines.append(lines[k])
+                v.origin.append(k + 1)
+                k += 1
+                continue
+            out, last = new[k]
+            for item in out:
+                v.lines.append(item[0] if item else "")
+                v.origin.append((item[1][0] if item[1] else k + 1) if item else None)
+                if item:
+                    v.chars[len(v.lines)] = item[1]
+            k = last + 1
         return v
 
     transform.__doc__ = f"The bodies re-wrapped {width} full-width characters wide."
     return transform
+
+
+def unsigned(transform: Callable[[list[str], ExtractedFile], Variant]) -> Callable[[list[str], ExtractedFile], Variant]:
+    """A transformation, then the trailing spaces removed (the same layout from a converter without the signal)."""
+
+    def both(lines: list[str], ef: ExtractedFile) -> Variant:
+        v = transform(lines, ef)
+        stripped = [ln.rstrip(" ") for ln in v.lines]
+        v.chars = {no: chars[: len(stripped[no - 1])] for no, chars in v.chars.items()}
+        v.lines = stripped
+        return v
+
+    return both
 
 
 TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
@@ -506,6 +530,7 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "annex label before title": annex_label_before_title,
     "no trailing spaces": no_trailing_spaces,
     **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
+    **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},
 }
 
 # ------------------------------------------------------------------------------------------- scoring
