@@ -348,7 +348,8 @@ def annex_label_before_title(lines: list[str], ef: ExtractedFile) -> Variant:
 # Re-wrapping at another page width: body prose units re-flowed, every character mapped to its original line.
 
 _PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
-_NUMERIC_CELL = re.compile(r"(?:^|(?<=\s))[0-9０-９,，.．△▲-]+(?=\s|$)")
+# Three numbers in a row, apart only by spaces: a table row (a date 平成 25 年 12 月 has words between).
+_NUMBER_ROW = re.compile(r"(?:^|\s)[0-9０-９△▲-][0-9０-９,，.．]*(?:\s+[0-9０-９△▲-][0-9０-９,，.．]*){2,}(?:\s|$)")
 # Marks a line may not start with (a typesetter pulls the character before down with them), and not end with.
 _NO_START = set("、。，．）」』】〕〉》・ーッャュョァィゥェォっゃゅょぁぃぅぇぉ：；？！)]},.:;?!%％")
 _NO_END = set("（「『【〔〈《([{")
@@ -381,7 +382,7 @@ def _units(ef: ExtractedFile) -> Iterator[tuple[list[int], int]]:
 def _prose(lines: list[str], unit: list[int], full: int) -> bool:
     """A unit of wrapped prose (or a heading): its lines but the last fill the page, and it is no table row."""
     texts = [lines[k] for k in unit]
-    if any(_PAGE_NUMBER.match(t) or len(_NUMERIC_CELL.findall(t.strip())) >= 3 for t in texts):
+    if any(_PAGE_NUMBER.match(t) or _NUMBER_ROW.search(t) for t in texts):
         return False
     return all(display_width(t) >= 0.8 * full for t in texts[:-1])
 
@@ -419,7 +420,7 @@ def _flow(text: str, avail: int) -> list[tuple[int, int]]:
 def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
     """The documents' bodies laid out ``width`` full-width characters wide: each prose unit (paragraph,
     heading, item; it ends where the trailing space says) is re-flowed, keeping its signal, its indentation
-    and the spacing around it. Where a unit went on over a page end, the page now ends before the line that
+    and the spacing around it. Where a unit went on over a page end, the page now ends after the line that
     holds the first character of the next page, and what stood between (footnotes, page numbers) goes there.
     Tables and page furniture stay as printed."""
 
@@ -456,8 +457,12 @@ def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
                     if _page_start(lines, j) or any(lines[k].strip() for k in range(i + 1, j))}
             breaks: dict[int, int] = {}
             for j in gaps:
-                at = next(n for n, (_, chars) in enumerate(flowed) if j + 1 in chars)
-                if at == 0 or at in breaks.values():
+                # after the new line that holds the first character of the next page: what the page held
+                # stays on it (a footnote never comes before its mark)
+                at = next(n for n, (_, chars) in enumerate(flowed) if j + 1 in chars) + 1
+                if at == len(flowed) and not any(lines[k].strip() for k in gaps[j]):
+                    at -= 1  # the page ends a line earlier, where nothing stood between
+                if at in (0, len(flowed)) or at in breaks.values():
                     break
                 breaks[j] = at
             if len(breaks) < len(gaps):
