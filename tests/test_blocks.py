@@ -188,6 +188,17 @@ def test_heading_as_long_as_a_full_line_wraps_in_single_spaced_text_without_sign
     ]
 
 
+def test_article_number_wrapped_to_a_line_start_is_not_a_chapter_marker() -> None:
+    """第12 条の３ at a line start is an article reference a narrower page wrapped there (a counter word follows
+    the space), not the chapter marker 第１ of 第１ 総則; the sentence goes on across the wrap."""
+    assert match_marker("第12 条の３及び架空港湾法第 4 条） ") is None
+    assert match_marker("第２ 業務運営の効率化").number == "２"
+    blocks = logical_blocks(_lines("沿岸霧象研究所は、霧の観測結果を港湾管理者に提供する。（架空港湾法",
+                                   "第12 条の３及び架空港湾法第 4 条） ", "第２ 業務運営の効率化 "))
+    assert [b.kind for b in blocks] == ["text", "numbered"]
+    assert blocks[0].text.endswith("（架空港湾法第12 条の３及び架空港湾法第 4 条）")
+
+
 def test_sentence_end_inside_parentheses_does_not_close() -> None:
     blocks = logical_blocks(_lines("（基金法（令和 2 年法律第 1 号。", "以下「法」という。）） ", "次。"), sentence_ends=True)
     assert blocks[0].text.endswith("という。））")
