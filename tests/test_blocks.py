@@ -188,6 +188,33 @@ def test_heading_as_long_as_a_full_line_wraps_in_single_spaced_text_without_sign
     ]
 
 
+# Titles a narrow page wraps over two full lines (invented wording; single-spaced, no trailing spaces).
+_NARROW_LONG_TITLES = (
+    "２．沿岸霧象の観測網を活用した港湾の安全確保及び地域の防災力の強化に",
+    "向けた関係機関との連携体制の構築並びに観測結果の共有に関する事項の",
+    "整理",
+    "沿岸霧象研究所は、港湾管理者、気象台及び自治体と協定を結び、観測結果",
+    "を共有する手順を定め、毎年度その運用を点検する。",
+    "３．観測データの長期保存と公開のための基盤の整備並びに利用者の拡大に",
+    "向けた広報及び研究者と港湾関係者への利用支援の充実に関する取組事項",
+    " 当研究所は、観測データを毎年度公開する。",
+)
+
+
+def test_title_wrapped_over_full_lines_without_signal() -> None:
+    """Without the signal, a title that fills two lines goes on until a narrower line, a marker or an indented
+    line; text that reads as a sentence (は、) or ends in 「。」 is the paragraph after it."""
+    blocks = logical_blocks(_lines(*_NARROW_LONG_TITLES))
+    assert [b.text for b in blocks if b.kind == "numbered"] == [
+        "２．沿岸霧象の観測網を活用した港湾の安全確保及び地域の防災力の強化に"
+        "向けた関係機関との連携体制の構築並びに観測結果の共有に関する事項の整理",
+        "３．観測データの長期保存と公開のための基盤の整備並びに利用者の拡大に"
+        "向けた広報及び研究者と港湾関係者への利用支援の充実に関する取組事項",
+    ]
+    assert _block_at(blocks, 4).text.startswith("沿岸霧象研究所は、")
+    assert _block_at(blocks, 8).text == "当研究所は、観測データを毎年度公開する。"
+
+
 def test_article_number_wrapped_to_a_line_start_is_not_a_chapter_marker() -> None:
     """第12 条の３ at a line start is an article reference a narrower page wrapped there (a counter word follows
     the space), not the chapter marker 第１ of 第１ 総則; the sentence goes on across the wrap."""
