@@ -41,7 +41,11 @@ LEGAL_FORMS = ("国立研究開発法人", "独立行政法人")
 OTHER_NAME = "沿岸霧象総合研究機構"
 PLACEHOLDER = "〈法人名〉"
 UNSEEN = REPO / "tests" / "fixtures" / "unseen"
-FIXTURES = ("coastal_objectives", "coastal_plan", "regional_compendium")
+FIXTURES = ("coastal_objectives", "coastal_plan", "regional_compendium", "approved_corporation_plan",
+            "bodyind_annual_registry", "bodyind_midterm_museum", "bodyind_midterm_training", "bodyind_rd_forest",
+            "bodyind_rd_ocean", "bodyind_special_rail", "bodyind_univ_lake", "budget_review_list", "citrec_double",
+            "citrec_single", "execution_annual_objectives", "local_agency_objectives",
+            "national_university_objectives", "special_corporation_objectives")
 
 
 @dataclass
