@@ -309,3 +309,14 @@ def test_bare_number_and_ascii_space_heads_a_heading_but_a_footnote_stays_out() 
     lines = _lines("１ 観測の推進 ", "本機構は沿岸協議会1と連携して観測網を整備する。 ",
                    "1 沿岸協議会は、沿岸の自治体で構成する会議体である。 ", "２ データの公開 ", "データを公開する。 ")
     assert [(h.section_number, h.title) for h in parse_headings(lines)] == [("１", "観測の推進"), ("２", "データの公開")]
+
+
+def test_title_beginning_with_a_counter_character_after_an_ascii_space() -> None:
+    """１ 人事に関する事項 (１　人事… from a converter that writes ASCII spaces) is a heading: 人 begins the word 人事
+    there. A count wrapped to a line start (25 日閣議決定, 5 人以上) is not."""
+    lines = _lines("第６ その他業務運営に関する重要事項 ", "１ 人事に関する事項 ", "職員の研修を行う。 ",
+                   "２ 分野横断的な連携 ", "架空観測所と連携する。 ")
+    assert [h.title for h in parse_headings(lines)] == [
+        "その他業務運営に関する重要事項", "人事に関する事項", "分野横断的な連携"]
+    assert match_marker("25 日閣議決定）を踏まえ") is None
+    assert match_marker("5 人以上の体制とする。") is None
