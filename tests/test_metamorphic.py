@@ -4,7 +4,9 @@ Each transformation rewrites the text of a corpus file (objectives 000, annual p
 another agency, year or layout would print the same content: the legal form dropped from the agency's name, another
 agency's name, the heading markers swapped consistently ((１)↔１．, (１)→①→(１), Ⅲ．↔第３), full-width ↔ half-width digits,
 double- ↔ single-spaced lines (trailing spaces kept: they end paragraphs), page breaks moved, an annex label before
-the title; and, reported only, the trailing spaces removed (another converter). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
+the title, the trailing spaces removed (another converter), and the bodies laid out at other page widths (each
+prose unit re-flowed 28–70 full-width characters wide, with and without the trailing spaces; every character mapped
+back to its original line, so a fact that starts mid-line is compared exactly). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
 indicators and their targets; evaluation-axis items and the objective each row evaluates), each with its source
 line mapped back to the original file, must be kept. Facts are compared modulo the transformation: a renamed agency
 is folded back to one placeholder on both sides, digits are compared after NFKC, a section number as the numbers
