@@ -4,7 +4,7 @@ Each transformation rewrites the text of a corpus file (objectives 000, annual p
 another agency, year or layout would print the same content: the legal form dropped from the agency's name, another
 agency's name, the heading markers swapped consistently ((１)↔１．, (１)→①→(１), Ⅲ．↔第３), full-width ↔ half-width digits,
 double- ↔ single-spaced lines (trailing spaces kept: they end paragraphs), page breaks moved, an annex label before
-the title, the trailing spaces removed (another converter), and the bodies laid out at other page widths (each
+the title, the trailing spaces removed (another converter), and the documents laid out at other page widths (each
 prose unit re-flowed 28–70 full-width characters wide, with and without the trailing spaces; every character mapped
 back to its original line, so a fact that starts mid-line is compared exactly). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
 indicators and their targets; evaluation-axis items and the objective each row evaluates), each with its source
@@ -30,6 +30,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CORPUS, REPO  # noqa: E402
 
+from keifu.extract.blocks import logical_blocks  # noqa: E402
 from keifu.extract.citations import Mention  # noqa: E402
 from keifu.extract.model import UNIT_END, Block, Line  # noqa: E402
 from keifu.extract.normalize import display_width, nfkc, squash  # noqa: E402
@@ -371,18 +372,19 @@ def _blank(text: str) -> bool:
 
 
 def _units(ef: ExtractedFile) -> Iterator[tuple[list[int], int]]:
-    """The units of each document's body, as the original's headings and their bodies read them (a unit may go
-    on past a page end, footnotes and page numbers between): its line indices, and the full width of the body
-    in columns. Only units closed by the unit-end signal (where it is kept, the parse of the original is sure)."""
+    """The units of each document's cover and body, as the original's blocks and headings read them (a unit may
+    go on past a page end, footnotes and page numbers between): its line indices, and the full width of the
+    body in columns. Only units closed by the unit-end signal (where it is kept, the parse of the original is
+    sure)."""
     lines = ef.source.lines
     for d in ef.documents:
         sizes = sorted(display_width(ln.text) for ln in lines[d.segment.body_start:d.segment.body_end]
                        if ln.text.strip())
         full = sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
-        for h in d.headings:
-            for block in (h.block, *h.body):
-                if block.lines[-1].text.endswith(UNIT_END):
-                    yield sorted(ln.index for ln in block.lines), full
+        cover = logical_blocks(lines[d.segment.start:d.segment.body_start])  # title, cover lines, preamble
+        for block in [*cover, *(b for h in d.headings for b in (h.block, *h.body))]:
+            if block.lines[-1].text.endswith(UNIT_END):
+                yield sorted(ln.index for ln in block.lines), full
 
 
 def _prose(lines: list[str], unit: list[int], full: int) -> bool:
@@ -403,7 +405,7 @@ def _flow(text: str, avail: int) -> list[tuple[int, int]]:
             w += _columns(text[end])
             end += 1
         if end < n:
-            if text[end] in _NO_START and end - 1 > pos:
+            while text[end] in _NO_START and end - 1 > pos:
                 end -= 1
             while end - 1 > pos and text[end - 1] in _NO_END:
                 end -= 1
@@ -424,8 +426,8 @@ def _flow(text: str, avail: int) -> list[tuple[int, int]]:
 
 
 def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
-    """The documents' bodies laid out ``width`` full-width characters wide: each prose unit (paragraph,
-    heading, item; it ends where the trailing space says) is re-flowed, keeping its signal, its indentation
+    """The documents laid out ``width`` full-width characters wide: each prose unit of a cover or body (title,
+    preamble, paragraph, heading, item; it ends where the trailing space says) is re-flowed, keeping its signal, its indentation
     and the spacing around it. Where a unit went on over a page end, the page now ends after the line that
     holds the first character of the next page, and what stood between (footnotes, page numbers) goes there.
     Tables and page furniture stay as printed."""
@@ -506,7 +508,7 @@ def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
             k = last + 1
         return v
 
-    transform.__doc__ = f"The bodies re-wrapped {width} full-width characters wide."
+    transform.__doc__ = f"The documents re-wrapped {width} full-width characters wide."
     return transform
 
 
