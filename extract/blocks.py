@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 
 from .model import UNIT_END, Block, Line
-from .normalize import ascii_digits, join_wrapped, squash
+from .normalize import ascii_digits, display_width, join_wrapped, squash
 
 __all__ = [
     "LogicalBlock",
@@ -54,6 +54,8 @@ _FULL_MIN = 30
 _SENTENCE = re.compile(r"(?:[はがをも]|から|ると|ため|ので)、")
 # Lines a heading may wrap over where only line lengths tell (headings.LINES_MAX is the hard limit).
 _HEADING_LINES = 3
+# Columns a wrapped line may fall short of a full one (a mark that may not start a line pulls a character down).
+_WRAP_SLACK = 4
 _OPEN = "（(「『［[｛{〔【＜<《≪〈"
 _CLOSE = "）)」』］]｝}〕】＞>》≫〉"
 
@@ -286,9 +288,13 @@ def full_width(lines: Sequence[Line]) -> int:
     return sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
 
 
+def _indent(line: Line) -> int:
+    return len(line.text) - len(line.text.lstrip(" \t\u3000"))
+
+
 def _margin(lines: Sequence[Line]) -> int:
     """The indentation most non-blank lines share (0 for most converters; all lines for a layout-keeping one)."""
-    indents = Counter(len(ln.text) - len(ln.text.lstrip(" \t\u3000")) for ln in lines if not ln.blank)
+    indents = Counter(_indent(ln) for ln in lines if not ln.blank)
     return min(indents.most_common(1)[0][0], min(indents)) if indents else 0
 
 
@@ -333,6 +339,28 @@ class _Builder:
         return LogicalBlock(self.text, tuple(self.lines), tuple(self.offsets), self.kind)
 
 
+def _title_tail(lines: Sequence[Line], run: Sequence[int], b: _Builder, margin: int) -> bool:
+    """Whether the lines ``run`` starts with, as wide as heading ``b``'s line and then one narrower, finish its
+    title (no marker, no sentence end) where no trailing space tells: a narrow page wraps a long title over full
+    lines, while the paragraph after a heading ends in 「。」. The last line of ``run`` only shows what follows."""
+    width = display_width(b.lines[-1].text)
+    tail = ""
+
+    def reads_as_title() -> bool:
+        text = join_wrapped(b.text, tail)
+        return not squash(text).endswith("。") and balanced(text) and not _SENTENCE.search(tail)
+
+    for n, k in enumerate(run):
+        if n and (_start_kind(lines[k].text) is not None or _indent(lines[k]) > margin and not lines[k].page_start):
+            return reads_as_title()  # a marker or an indented line starts what follows the title
+        if n == len(run) - 1 or _start_kind(lines[k].text) is not None:
+            return False
+        tail = join_wrapped(tail, lines[k].text)
+        if display_width(lines[k].text) < width - _WRAP_SLACK:
+            return reads_as_title()
+    return False
+
+
 def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) -> list[Block]:
     """Join physical lines into logical blocks, in reading order (by first line).
 
@@ -350,6 +378,9 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
 
     def short(line: Line) -> bool:
         return sentence_ends and short_line(line.text, full)
+
+    kept = [i for i, ln in enumerate(lines) if not ln.blank and not is_page_number(ln.text)]
+    rank = {i: k for k, i in enumerate(kept)}
 
     done: list[_Builder] = []
     cur: _Builder | None = None
@@ -370,14 +401,14 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         if b.kind == "label" and (stripped[-1:] in _CLOSE or len(b.lines) == 1 and _alone(stripped)):
             return True
         if sentence_ends:
-            # Without the signal, headings and labels are taken to be one line each; in double-spaced text a
-            # heading line as long as a full line may wrap (its tail, a short line, follows).
-            if b.kind == "numbered" and double and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
+            # Without the signal, headings and labels are taken to be one line each, unless a heading line is as
+            # long as a full line: then it may wrap (its tail, a short line, follows), single- or double-spaced.
+            if b.kind == "numbered" and not short(b.lines[-1]) and len(b.lines) < _HEADING_LINES:
                 return stripped.endswith("。") and balanced(b.text)
             return b.kind in ("numbered", "label") or (stripped.endswith("。") and balanced(b.text))
         return False
 
-    for ln in lines:
+    for i, ln in enumerate(lines):
         if ln.blank and sentence_ends and cur is not None and balanced(cur.text) and short(cur.lines[-1]):
             cur.closed = True  # unless a bracket is still open (a cell broken by a blank line)
         if ln.blank or is_page_number(ln.text):
@@ -413,9 +444,13 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             flush(cur)
             cur, parked = parked, None
             cur.add(ln)
-        elif cur is not None and not cur.closed and not (double and cur.kind == "numbered" and not short(ln)
-                                                         and not _SENTENCE.search(cur.text)):
-            cur.add(ln)  # (a full line after a full heading line is a paragraph, not the heading's tail)
+        elif cur is not None and not cur.closed and not (sentence_ends and cur.kind == "numbered" and (
+                not short(ln) and not _SENTENCE.search(cur.text)
+                and not _title_tail(lines, kept[rank[i]:rank[i] + _HEADING_LINES + 1 - len(cur.lines)], cur, margin)
+                or not double and (squash(text).endswith("。") or not balanced(cur.text + text)))):
+            cur.add(ln)  # (a full line after a full heading line is a paragraph, unless a short line that ends
+            # no sentence finishes the title; a sentence or an open bracket is no tail where no blank line after
+            # every line could have told them from one)
         elif (cur is not None and cur.kind == "numbered" and start is None
               and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and (double or not sentence_ends)):
             cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '

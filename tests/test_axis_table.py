@@ -438,8 +438,49 @@ def _summary(res: AxisTables) -> list[tuple]:
             for r in res.rows]
 
 
-@pytest.mark.parametrize("body,table", [(RIKEN_BODY, RIKEN_TABLE), (JAXA_BODY, JAXA_TABLE), (AIST_BODY, AIST_TABLE)],
-                         ids=["merged-cells", "narrow-axis-column", "bracketed-groups"])
+# A narrow axis column: the wrapped lines of an item hold as many characters as its first line after the
+# bullet, and those with packed punctuation (、・) are narrower still.
+HANGING_BODY = _sp("""Ⅲ．研究開発の成果の最大化その他の業務の質の向上に関する事項$
+１．沿岸霧象の観測$
+（１）観測網の整備$
+本文である。$
+（２）予報の高度化$
+本文である。 """)
+
+HANGING_TABLE = _sp("""項目 評価軸 関連する評価指標、モニタリング指標$
+１．沿岸霧象の
+観測$
+（１）観測網の
+整備$
+○湾口から内陸までの霧の発生
+を面的に捉え、港湾・自治体
+と連携した観測網の整備によ
+り、運航判断への貢献が強化
+できているか$
+【評価指標】$
+・観測網の整備状況$
+等$
+（２）予報の高
+度化$
+○霧の短時間予報の精度を高め
+港湾管理者の判断に役立つ情
+報を提供できているか$
+【評価指標】$
+・予報の精度$
+等 """)
+
+
+def test_wrapped_lines_narrower_by_the_bullet_go_on_without_trailing_spaces() -> None:
+    res, _ = _parse(HANGING_BODY, _unsignalled(HANGING_TABLE))
+    assert [squash(a.text) for r in res.rows for a in r.axes] == [
+        "湾口から内陸までの霧の発生を面的に捉え、港湾・自治体と連携した観測網の整備により、運航判断への貢献が強化できているか",
+        "霧の短時間予報の精度を高め港湾管理者の判断に役立つ情報を提供できているか",
+    ]
+
+
+@pytest.mark.parametrize("body,table", [(RIKEN_BODY, RIKEN_TABLE), (JAXA_BODY, JAXA_TABLE), (AIST_BODY, AIST_TABLE),
+                                        (HANGING_BODY, HANGING_TABLE)],
+                         ids=["merged-cells", "narrow-axis-column", "bracketed-groups", "narrower-than-bullet-line"])
 def test_rows_do_not_move_without_trailing_spaces(body: str, table: str) -> None:
     with_signal, _ = _parse(body, table)
     without, _ = _parse(body, _unsignalled(table))

@@ -151,6 +151,81 @@ def test_sentence_end_closes_blocks_only_without_the_trailing_space_signal() -> 
     assert [b.text for b in logical_blocks(no_signal, sentence_ends=False)][0] == "一文目である。二文目が続く。"
 
 
+# A single-spaced text laid out narrow, from a converter that writes no trailing spaces (invented wording).
+_NARROW_NO_SIGNAL = (
+    "１．沿岸霧象の観測と予報の高度化に関する目標を達成するためにとるべき",
+    "措置",
+    "（１）霧の発生から消散までを面的に捉える沿岸観測網の整備と運用の",
+    "改善",
+    "沿岸霧象研究所は、湾口から内陸までの霧の発生と移動を面的に捉える観",
+    "測網を整備し、その結果を港湾管理者及び自治体に迅速に提供する。",
+    "（２）観測結果を港湾の運航判断に直結させるための情報提供体制の構築",
+    "以上の取組を通じて港湾の安全を高める。",
+    "（３）観測データの公開",
+    "当研究所は、観測データを研究者と港湾関係者の双方が長く使える形で公",
+    "開し、その利用状況を毎年度把握して公開の方法の改善に反映させる。",
+)
+
+
+def test_heading_as_long_as_a_full_line_wraps_in_single_spaced_text_without_signal() -> None:
+    """Without the signal and without a blank line after every line, a heading line as long as a full line
+    goes on with a short tail; a full line or a sentence after it is prose (docs/formats.md §4.5)."""
+    lines = _lines(*_NARROW_NO_SIGNAL)
+    assert not has_trailing_space_signal(lines)
+    blocks = logical_blocks(lines)
+    assert [b.text for b in blocks if b.kind == "numbered"] == [
+        "１．沿岸霧象の観測と予報の高度化に関する目標を達成するためにとるべき措置",
+        "（１）霧の発生から消散までを面的に捉える沿岸観測網の整備と運用の改善",
+        "（２）観測結果を港湾の運航判断に直結させるための情報提供体制の構築",
+        "（３）観測データの公開",
+    ]
+    assert _block_at(blocks, 8).text == "以上の取組を通じて港湾の安全を高める。"
+    assert _block_at(blocks, 5).text.startswith("沿岸霧象研究所は、")
+    assert [h.title for h in parse_headings(lines)][:3] == [
+        "沿岸霧象の観測と予報の高度化に関する目標を達成するためにとるべき措置",
+        "霧の発生から消散までを面的に捉える沿岸観測網の整備と運用の改善",
+        "観測結果を港湾の運航判断に直結させるための情報提供体制の構築",
+    ]
+
+
+# Titles a narrow page wraps over two full lines (invented wording; single-spaced, no trailing spaces).
+_NARROW_LONG_TITLES = (
+    "２．沿岸霧象の観測網を活用した港湾の安全確保及び地域の防災力の強化に",
+    "向けた関係機関との連携体制の構築並びに観測結果の共有に関する事項の",
+    "整理",
+    "沿岸霧象研究所は、港湾管理者、気象台及び自治体と協定を結び、観測結果",
+    "を共有する手順を定め、毎年度その運用を点検する。",
+    "３．観測データの長期保存と公開のための基盤の整備並びに利用者の拡大に",
+    "向けた広報及び研究者と港湾関係者への利用支援の充実に関する取組事項",
+    " 当研究所は、観測データを毎年度公開する。",
+)
+
+
+def test_title_wrapped_over_full_lines_without_signal() -> None:
+    """Without the signal, a title that fills two lines goes on until a narrower line, a marker or an indented
+    line; text that reads as a sentence (は、) or ends in 「。」 is the paragraph after it."""
+    blocks = logical_blocks(_lines(*_NARROW_LONG_TITLES))
+    assert [b.text for b in blocks if b.kind == "numbered"] == [
+        "２．沿岸霧象の観測網を活用した港湾の安全確保及び地域の防災力の強化に"
+        "向けた関係機関との連携体制の構築並びに観測結果の共有に関する事項の整理",
+        "３．観測データの長期保存と公開のための基盤の整備並びに利用者の拡大に"
+        "向けた広報及び研究者と港湾関係者への利用支援の充実に関する取組事項",
+    ]
+    assert _block_at(blocks, 4).text.startswith("沿岸霧象研究所は、")
+    assert _block_at(blocks, 8).text == "当研究所は、観測データを毎年度公開する。"
+
+
+def test_article_number_wrapped_to_a_line_start_is_not_a_chapter_marker() -> None:
+    """第12 条の３ at a line start is an article reference a narrower page wrapped there (a counter word follows
+    the space), not the chapter marker 第１ of 第１ 総則; the sentence goes on across the wrap."""
+    assert match_marker("第12 条の３及び架空港湾法第 4 条） ") is None
+    assert match_marker("第２ 業務運営の効率化").number == "２"
+    blocks = logical_blocks(_lines("沿岸霧象研究所は、霧の観測結果を港湾管理者に提供する。（架空港湾法",
+                                   "第12 条の３及び架空港湾法第 4 条） ", "第２ 業務運営の効率化 "))
+    assert [b.kind for b in blocks] == ["text", "numbered"]
+    assert blocks[0].text.endswith("（架空港湾法第12 条の３及び架空港湾法第 4 条）")
+
+
 def test_sentence_end_inside_parentheses_does_not_close() -> None:
     blocks = logical_blocks(_lines("（基金法（令和 2 年法律第 1 号。", "以下「法」という。）） ", "次。"), sentence_ends=True)
     assert blocks[0].text.endswith("という。））")
@@ -234,3 +309,14 @@ def test_bare_number_and_ascii_space_heads_a_heading_but_a_footnote_stays_out() 
     lines = _lines("１ 観測の推進 ", "本機構は沿岸協議会1と連携して観測網を整備する。 ",
                    "1 沿岸協議会は、沿岸の自治体で構成する会議体である。 ", "２ データの公開 ", "データを公開する。 ")
     assert [(h.section_number, h.title) for h in parse_headings(lines)] == [("１", "観測の推進"), ("２", "データの公開")]
+
+
+def test_title_beginning_with_a_counter_character_after_an_ascii_space() -> None:
+    """１ 人事に関する事項 (１　人事… from a converter that writes ASCII spaces) is a heading: 人 begins the word 人事
+    there. A count wrapped to a line start (25 日閣議決定, 5 人以上) is not."""
+    lines = _lines("第６ その他業務運営に関する重要事項 ", "１ 人事に関する事項 ", "職員の研修を行う。 ",
+                   "２ 分野横断的な連携 ", "架空観測所と連携する。 ")
+    assert [h.title for h in parse_headings(lines)] == [
+        "その他業務運営に関する重要事項", "人事に関する事項", "分野横断的な連携"]
+    assert match_marker("25 日閣議決定）を踏まえ") is None
+    assert match_marker("5 人以上の体制とする。") is None

@@ -4,7 +4,9 @@ Each transformation rewrites the text of a corpus file (objectives 000, annual p
 another agency, year or layout would print the same content: the legal form dropped from the agency's name, another
 agency's name, the heading markers swapped consistently ((１)↔１．, (１)→①→(１), Ⅲ．↔第３), full-width ↔ half-width digits,
 double- ↔ single-spaced lines (trailing spaces kept: they end paragraphs), page breaks moved, an annex label before
-the title; and, reported only, the trailing spaces removed (another converter). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
+the title, the trailing spaces removed (another converter), and the documents laid out at other page widths (each
+prose unit re-flowed 28–70 full-width characters wide, with and without the trailing spaces; every character mapped
+back to its original line, so a fact that starts mid-line is compared exactly). The facts (each document's kind, agency and period; objective tree: normalised section number, title, parent; citations: name, date, body; body
 indicators and their targets; evaluation-axis items and the objective each row evaluates), each with its source
 line mapped back to the original file, must be kept. Facts are compared modulo the transformation: a renamed agency
 is folded back to one placeholder on both sides, digits are compared after NFKC, a section number as the numbers
@@ -28,7 +30,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CORPUS, REPO  # noqa: E402
 
-from keifu.extract.normalize import nfkc, squash  # noqa: E402
+from keifu.extract.blocks import logical_blocks  # noqa: E402
+from keifu.extract.citations import Mention  # noqa: E402
+from keifu.extract.model import UNIT_END, Block, Line  # noqa: E402
+from keifu.extract.normalize import display_width, nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 
 FILES = ("000", "001", "002")
@@ -39,7 +44,11 @@ LEGAL_FORMS = ("国立研究開発法人", "独立行政法人")
 OTHER_NAME = "沿岸霧象総合研究機構"
 PLACEHOLDER = "〈法人名〉"
 UNSEEN = REPO / "tests" / "fixtures" / "unseen"
-FIXTURES = ("coastal_objectives", "coastal_plan", "regional_compendium")
+FIXTURES = ("coastal_objectives", "coastal_plan", "regional_compendium", "approved_corporation_plan",
+            "bodyind_annual_registry", "bodyind_midterm_museum", "bodyind_midterm_training", "bodyind_rd_forest",
+            "bodyind_rd_ocean", "bodyind_special_rail", "bodyind_univ_lake", "budget_review_list", "citrec_double",
+            "citrec_single", "execution_annual_objectives", "local_agency_objectives",
+            "national_university_objectives", "special_corporation_objectives")
 
 
 @dataclass
@@ -50,6 +59,9 @@ class Variant:
     lines: list[str]
     origin: list[int | None]
     fold: Callable[[str], str] = field(default=lambda s: s)
+    # For re-wrapped lines (1-based output line → the original line of each of its characters): a fact that
+    # starts mid-line is mapped back through the character it starts on.
+    chars: dict[int, list[int]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------- facts
@@ -69,10 +81,39 @@ def _section(number: str) -> str:
     return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else p for p in parts)
 
 
-def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str]) -> Counter[tuple]:
-    """Every fact of every document, keyed by document number and kind, lines mapped to the original file."""
+def _start_column(line: Line, quote: str) -> int | None:
+    """Where in ``line`` a mention whose printed text is ``quote`` starts (it may go on over the next lines)."""
+    text = line.text.rstrip()
+    q = quote.replace("\n", "")
+    for col in range(len(text)):
+        rest = text[col:]
+        if rest[:1].strip() and (q.startswith(rest) or rest.startswith(q) or squash(q).startswith(squash(rest))
+                                 and squash(rest)):
+            return col
+    return None
 
-    def at(no: int) -> int | None:
+
+def _mention_column(m: Mention, blocks: list[Block]) -> int | None:
+    """Where on its line a mention starts: through the block it was read from, else by its printed text."""
+    for b in blocks:
+        if b.text[m.start:m.end] == m.quote and m.line in b.lines and b.line_at(m.start) is m.line:
+            i = b.lines.index(m.line)
+            return m.start - b.offsets[i] + len(m.line.text) - len(m.line.text.lstrip())
+    return _start_column(m.line, m.quote)
+
+
+def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str],
+          chars: dict[int, list[int]] | None = None) -> Counter[tuple]:
+    """Every fact of every document, keyed by document number and kind, lines mapped to the original file
+    (through the character a fact starts on, where a line was re-wrapped: ``chars``)."""
+
+    def at(no: int, col: int | None = None) -> int | None:
+        if chars and no in chars:
+            line_chars = chars[no]
+            if col is None:
+                text = ef.source.lines[no - 1].text
+                col = len(text) - len(text.lstrip())
+            return line_chars[min(col, len(line_chars) - 1)] if line_chars else None
         return origin[no - 1] if 0 < no <= len(origin) else None
 
     def txt(s: str | None) -> str:
@@ -80,6 +121,7 @@ def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str
 
     out: Counter[tuple] = Counter()
     for d in ef.documents:
+        blocks = [b for h in d.headings for b in (h.block, *h.body)]
         f = d.facts
         out[(d.number, "document", d.segment.kind, txt(f.agency), f.period_start and f.period_start.iso,
              f.period_end and f.period_end.iso, f.fiscal_year)] += 1
@@ -91,14 +133,15 @@ def facts(ef: ExtractedFile, origin: list[int | None], fold: Callable[[str], str
         for c in d.citations:
             m = c.mention
             out[(d.number, "citation", txt(m.name), m.date.iso if m.date else None, txt(m.body),
-                 sec[c.owner] if c.owner is not None else None, at(m.line.no))] += 1
+                 sec[c.owner] if c.owner is not None else None, at(m.line.no, _mention_column(m, blocks)))] += 1
         bi = d.extras.get("body_indicators")
         for ind in getattr(bi, "indicators", []):
             owner = sec[ind.heading] if ind.heading is not None else None
-            out[(d.number, "indicator", ind.kind, txt(ind.name), owner, at(ind.lines[0].no))] += 1
+            line = at(ind.lines[0].no, _start_column(ind.lines[0], ind.name))
+            out[(d.number, "indicator", ind.kind, txt(ind.name), owner, line)] += 1
             for t in ind.targets:
                 out[(d.number, "target", t.kind, str(t.value), t.unit_norm, t.fiscal_year, t.year_to, owner,
-                     at(ind.lines[0].no))] += 1
+                     line)] += 1
         at_ = d.extras.get("axis_table")
         for row in getattr(at_, "rows", []):
             owner = sec[row.objective] if row.objective is not None else None
@@ -309,6 +352,179 @@ def annex_label_before_title(lines: list[str], ef: ExtractedFile) -> Variant:
     return Variant(out, origin)
 
 
+# Re-wrapping at another page width: body prose units re-flowed, every character mapped to its original line.
+
+_PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")
+# Three numbers in a row, apart only by spaces: a table row (a date 平成 25 年 12 月 has words between).
+_NUMBER_ROW = re.compile(r"(?:^|\s)[0-9０-９△▲-][0-9０-９,，.．]*(?:\s+[0-9０-９△▲-][0-9０-９,，.．]*){2,}(?:\s|$)")
+# Marks a line may not start with (a typesetter pulls the character before down with them), and not end with.
+_NO_START = set("、。，．）」』】〕〉》・ーッャュョァィゥェォっゃゅょぁぃぅぇぉ：；？！)]},.:;?!%％")
+_NO_END = set("（「『【〔〈《([{")
+_ALNUM = re.compile(r"[0-9A-Za-z.,]")
+
+
+def _columns(c: str) -> int:
+    return 2 if c == "\u3000" else 1 if c.isspace() else display_width(c)
+
+
+def _blank(text: str) -> bool:
+    return not text.strip()
+
+
+def _units(ef: ExtractedFile) -> Iterator[tuple[list[int], int]]:
+    """The units of each document's cover and body, as the original's blocks and headings read them (a unit may
+    go on past a page end, footnotes and page numbers between): its line indices, and the full width of the
+    body in columns. Only units closed by the unit-end signal (where it is kept, the parse of the original is
+    sure)."""
+    lines = ef.source.lines
+    for d in ef.documents:
+        sizes = sorted(display_width(ln.text) for ln in lines[d.segment.body_start:d.segment.body_end]
+                       if ln.text.strip())
+        full = sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0
+        cover = logical_blocks(lines[d.segment.start:d.segment.body_start])  # title, cover lines, preamble
+        for block in [*cover, *(b for h in d.headings for b in (h.block, *h.body))]:
+            if block.lines[-1].text.endswith(UNIT_END):
+                yield sorted(ln.index for ln in block.lines), full
+
+
+def _prose(lines: list[str], unit: list[int], full: int) -> bool:
+    """A unit of wrapped prose (or a heading): its lines but the last fill the page, and it is no table row."""
+    texts = [lines[k] for k in unit]
+    if any(_PAGE_NUMBER.match(t) or _NUMBER_ROW.search(t) for t in texts):
+        return False
+    return all(display_width(t) >= 0.8 * full for t in texts[:-1])
+
+
+def _flow(text: str, avail: int) -> list[tuple[int, int]]:
+    """Cut ``text`` into lines of at most ``avail`` columns the way Japanese is typeset: at any character, but
+    not before a closing mark, after an opening one, inside a Latin word or number, or at a space (dropped)."""
+    cuts, pos, n = [], 0, len(text)
+    while pos < n:
+        end, w = pos, 0
+        while end < n and (end == pos or w + _columns(text[end]) <= avail):
+            w += _columns(text[end])
+            end += 1
+        if end < n:
+            while text[end] in _NO_START and end - 1 > pos:
+                end -= 1
+            while end - 1 > pos and text[end - 1] in _NO_END:
+                end -= 1
+            if _ALNUM.match(text[end]) and _ALNUM.match(text[end - 1]):
+                start = end
+                while start > pos and _ALNUM.match(text[start - 1]):
+                    start -= 1
+                if start > pos:
+                    end = start
+        stop = end
+        while stop > pos and text[stop - 1] == " ":
+            stop -= 1
+        cuts.append((pos, stop))
+        pos = end
+        while pos < n and text[pos] == " ":
+            pos += 1
+    return cuts
+
+
+def rewrap(width: int) -> Callable[[list[str], ExtractedFile], Variant]:
+    """The documents laid out ``width`` full-width characters wide: each prose unit of a cover or body (title,
+    preamble, paragraph, heading, item; it ends where the trailing space says) is re-flowed, keeping its signal, its indentation
+    and the spacing around it. Where a unit went on over a page end, the page now ends after the line that
+    holds the first character of the next page, and what stood between (footnotes, page numbers) goes there.
+    Tables and page furniture stay as printed."""
+
+    def transform(lines: list[str], ef: ExtractedFile) -> Variant:
+        # first line index of a unit → its new lines (text, per-character origins; None for a blank line)
+        new: dict[int, tuple[list[tuple[str, list[int]] | None], int]] = {}
+        done: set[int] = set()
+        for unit, full in sorted(_units(ef)):
+            if done.intersection(range(unit[0], unit[-1] + 1)) or not _prose(lines, unit, full):
+                continue
+            first, last = lines[unit[0]], lines[unit[-1]]
+            indent = first[: len(first) - len(first.lstrip())]
+            second = lines[unit[1]] if len(unit) > 1 else ""
+            indent2 = "" if _page_start(lines, unit[1] if len(unit) > 1 else 0) else \
+                second[: len(second) - len(second.lstrip())]
+            text, origin = "", []
+            for k in unit:
+                piece = lines[k].strip()
+                if text and piece and text[-1].isascii() and text[-1].isalnum() and piece[0].isascii() \
+                        and piece[0].isalnum():
+                    text += " "
+                    origin.append(origin[-1])
+                text += piece
+                origin += [k + 1] * len(piece)
+            flowed = []
+            for pos, stop in _flow(text, 2 * width - sum(_columns(c) for c in indent)):
+                pad = indent if not flowed else indent2
+                flowed.append((pad + text[pos:stop], [origin[pos]] * len(pad) + origin[pos:stop]))
+            tail = last[len(last.rstrip()):]
+            flowed[-1] = (flowed[-1][0] + tail, flowed[-1][1] + [unit[-1] + 1] * len(tail))
+            # what stands between the unit's lines (footnotes, page numbers, a page end) goes before the new
+            # line that holds the first character of the line after it
+            gaps = {j: range(i + 1, j) for i, j in zip(unit, unit[1:], strict=False)
+                    if _page_start(lines, j) or any(lines[k].strip() for k in range(i + 1, j))}
+            breaks: dict[int, int] = {}
+            for j in gaps:
+                # after the new line that holds the first character of the next page: what the page held
+                # stays on it (a footnote never comes before its mark)
+                at = next(n for n, (_, chars) in enumerate(flowed) if j + 1 in chars) + 1
+                if at == len(flowed) and not any(lines[k].strip() for k in gaps[j]):
+                    at -= 1  # the page ends a line earlier, where nothing stood between
+                if at in (0, len(flowed)) or at in breaks.values():
+                    break
+                breaks[j] = at
+            if len(breaks) < len(gaps):
+                continue  # the unit fits on too few lines to carry its page ends
+            double = _blank(lines[unit[0] + 1]) if len(unit) > 1 and unit[1] > unit[0] + 1 else \
+                len(unit) == 1 and 0 < unit[0] < len(lines) - 1 and _blank(lines[unit[0] - 1]) \
+                and _blank(lines[unit[0] + 1])
+            out: list[tuple[str, list[int]] | None] = []
+            at_break = {n: j for j, n in breaks.items()}
+            for n, (line, chars) in enumerate(flowed):
+                if n in at_break:
+                    j = at_break[n]
+                    out += [(lines[k], [k + 1] * len(lines[k])) for k in gaps[j]]
+                    page = lines[j][: len(lines[j]) - len(lines[j].lstrip())]
+                    line, chars = page + line.lstrip(), [j + 1] * len(page) + chars[len(line) - len(line.lstrip()):]
+                elif n and double:
+                    out.append(None)
+                out.append((line, chars))
+            new[unit[0]] = (out, unit[-1])
+            done.update(range(unit[0], unit[-1] + 1))
+        v = Variant([], [])
+        k = 0
+        while k < len(lines):
+            if k not in new:
+                v.lines.append(lines[k])
+                v.origin.append(k + 1)
+                k += 1
+                continue
+            out, last = new[k]
+            for item in out:
+                v.lines.append(item[0] if item else "")
+                v.origin.append((item[1][0] if item[1] else k + 1) if item else None)
+                if item:
+                    v.chars[len(v.lines)] = item[1]
+            k = last + 1
+        return v
+
+    transform.__doc__ = f"The documents re-wrapped {width} full-width characters wide."
+    return transform
+
+
+def unsigned(transform: Callable[[list[str], ExtractedFile], Variant]) -> Callable[[list[str], ExtractedFile], Variant]:
+    """A transformation, then the trailing spaces removed (the same layout from a converter without the signal)."""
+
+    def both(lines: list[str], ef: ExtractedFile) -> Variant:
+        v = transform(lines, ef)
+        stripped = [ln.rstrip(" ") for ln in v.lines]
+        v.chars = {no: chars[: len(stripped[no - 1])] for no, chars in v.chars.items()}
+        v.lines = stripped
+        return v
+
+    return both
+
+
 TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "legal form dropped": drop_legal_form,
     "another agency name": other_agency,
@@ -326,6 +542,8 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "page breaks moved": move_page_breaks,
     "annex label before title": annex_label_before_title,
     "no trailing spaces": no_trailing_spaces,
+    **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
+    **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},
 }
 
 # ------------------------------------------------------------------------------------------- scoring
@@ -372,7 +590,7 @@ def measure(names: list[str] | None = None, files: Callable[[], Iterator[tuple[s
                 base = facts(original, list(range(1, len(lines) + 1)), v.fold)
                 out = Path(tmp) / f"{prefix}_{len(name)}.txt"
                 out.write_text("\n".join(v.lines), encoding="utf-8")
-                got = facts(extract_file(out), v.origin, v.fold)
+                got = facts(extract_file(out), v.origin, v.fold, v.chars)
                 for f, n in base.items():
                     kept.total[f[1]] += n
                     kept.kept[f[1]] += min(n, got[f])

@@ -186,6 +186,7 @@ class _Buf:
     col: int
     after_page: bool = False  # parked, and a page start has come since
     width: int = 0  # columns of the unit's first line (its column's width when it wraps; display_width)
+    lead: int = 0  # columns of the item's bullet: the lines after the first may be as much narrower (hanging)
 
 
 def _dangling(text: str) -> bool:
@@ -260,7 +261,7 @@ class _Machine:
             return False
         s = squash(text)
         last = display_width(buf.target.lines[-1].text) if buf.target.lines else 0
-        return s.endswith("。") or not _short(display_width(s), buf.width) \
+        return s.endswith("。") or not _short(display_width(s), buf.width - buf.lead) \
             or not _short(last, self.widths.get(buf.col, 0))
 
     def _complete_unsignalled(self) -> bool:
@@ -366,7 +367,7 @@ class _Machine:
         if self.widths is None or self.open is None:
             return False
         return squash(text).endswith("。") and isinstance(self.open.target, AxisItem) \
-            or len(self.open.target.lines) > 1 and _short(display_width(text), self.open.width)
+            or len(self.open.target.lines) > 1 and _short(display_width(text), self.open.width - self.open.lead)
 
     def _close(self) -> None:
         if self.open is not None:
@@ -409,7 +410,7 @@ class _Machine:
             item = AxisItem("axis", body, [line])
             row.axes.append(item)
             col = _COL_AXIS
-        self.open = _Buf(item, col, width=display_width(text))
+        self.open = _Buf(item, col, width=display_width(text), lead=display_width(text) - display_width(body))
         self.first_lines.setdefault(col, Counter())[self.open.width] += 1
         if closed or self._ends_unsignalled(text) or self._short_first(self.open):
             self._close()
