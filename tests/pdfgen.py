@@ -7,6 +7,7 @@ trailing-space paragraph signal, page/line numbers and ruled tables.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pdfbombs import write_pdf
@@ -106,6 +107,71 @@ def make_pdf(
                     _draw_line(c, LEFT, y, line, font_size, width if i < len(wrapped) - 1 else None)
                 y -= step
         c.showPage()
+    c.save()
+    return path
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A page layout for :func:`make_flow_pdf`: page size, type size, margins and page furniture.
+
+    ``header`` is printed at the top of every page and ``folio`` (``{n}`` = the page number) at the bottom,
+    both in the margins and in a smaller type, as word processors print a running header and page numbers.
+    """
+
+    name: str
+    page: tuple[float, float] = A4
+    font_size: float = 10.5
+    left: float = LEFT
+    right: float = LEFT
+    top: float = TOP
+    bottom: float = TOP
+    header: str | None = None
+    folio: str | None = None
+    #: extra space after a paragraph, in lines
+    after: float = 0.0
+
+    @property
+    def width_chars(self) -> int:
+        """Full-width characters per line: the block is a whole number of them, so full lines are justified."""
+        return int((self.page[0] - self.left - self.right) / self.font_size)
+
+
+def make_flow_pdf(path: Path | str, paragraphs: list[str], layout: Layout) -> Path:
+    """Flow paragraphs onto as many pages as they need (a paragraph may run onto the next page), with the
+    layout's running header and page numbers; full lines are justified, a paragraph's last line is not."""
+    path = Path(path)
+    fs, (pw, ph) = layout.font_size, layout.page
+    width = text_width(fs, layout.width_chars)
+    step = fs * LEADING
+    small = max(6.0, fs * 0.8)
+    c = canvas.Canvas(str(path), pagesize=layout.page, invariant=1)
+    page = 0
+    y = -1.0
+
+    def new_page() -> float:
+        nonlocal page
+        if page:
+            c.showPage()
+        page += 1
+        if layout.header:
+            _draw_line(c, layout.left, ph - layout.top / 2, layout.header, small, None)
+        if layout.folio:
+            folio = layout.folio.format(n=page)
+            _draw_line(c, (pw - _width(folio, small)) / 2, layout.bottom / 2, folio, small, None)
+        return ph - layout.top - fs
+
+    for para in paragraphs:
+        wrapped = wrap_paragraph(para, fs, layout.width_chars)
+        for i, line in enumerate(wrapped):
+            if page == 0 or y < layout.bottom:
+                y = new_page()
+            _draw_line(c, layout.left, y, line, fs, width if i < len(wrapped) - 1 else None)
+            y -= step
+        y -= layout.after * step
+    if page == 0:
+        new_page()
+    c.showPage()
     c.save()
     return path
 

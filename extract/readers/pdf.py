@@ -28,6 +28,7 @@ from pathlib import Path
 from keifu.extract.errors import ReadError
 from keifu.extract.limits import check_chars, check_page_chars, check_pages
 from keifu.extract.model import Line, SourceText, Table
+from keifu.extract.readers.furniture import furniture
 
 # Gap (in font sizes) above which a space is inserted between two glyphs that carry none.
 GAP_WIDE = 0.5  # both sides full-width (kanji, kana): justified Japanese lines stay unspaced
@@ -506,6 +507,9 @@ def read_pdf(path: Path, data: bytes, sha256: str, tables: bool = True, backend:
             f"text layer cannot be mapped to Unicode ({unmapped} of {chars} characters); try the other backend or OCR",
             f"テキスト層を文字に変換できません（{chars}文字中{unmapped}文字）。別のバックエンドかOCRを使ってください",
         )
+    drop = furniture([pl for pl, _, _ in per_page])
+    if drop:
+        per_page = [([ln for k, ln in enumerate(pl) if (n, k) not in drop], t, w) for n, (pl, t, w) in enumerate(per_page)]
     # One margin per page width, so landscape pages in a portrait document get their own.
     margins = {
         w: right_margin([ln for pl, _, pw in per_page if round(pw) == w for ln in pl], w)
