@@ -26,9 +26,12 @@ from conftest import CORPUS, REPO  # noqa: E402
 from pdfgen import Layout, make_flow_pdf  # noqa: E402
 from test_metamorphic import KINDS, Kept, facts  # noqa: E402
 
-from keifu.extract.blocks import logical_blocks  # noqa: E402
+from keifu.extract.blocks import is_page_number, logical_blocks, marker_rules, match_marker  # noqa: E402
+from keifu.extract.model import UNIT_END, Line  # noqa: E402
+from keifu.extract.normalize import join_wrapped  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 from keifu.extract.readers import read_source  # noqa: E402
+from keifu.extract.segment import segment  # noqa: E402
 
 #: the corpus texts with the unit-end signal (the others have none: FORMAT-NOTES §2)
 FILES = ("000", "001", "002")
@@ -51,10 +54,96 @@ LAYOUTS = (
 
 
 def units(path: Path) -> list[str]:
-    """The text's units as the text path reads them (its logical blocks: a unit ends at a trailing space, a
-    marker line starts one, lone page numbers are dropped), in reading order."""
+    """The text's units, in reading order: what a word processor had as paragraphs before the text was printed.
+
+    The lines are first put back in reading order (:func:`reading_order`). Running text (a cover, a body) then
+    gives the text path's logical blocks: a unit ends at a trailing space, a marker line starts one, a footnote
+    printed mid-sentence is its own, lone page numbers go. Annexes are read line by line by the text path
+    (diagrams, tables): there a unit is the lines up to a trailing space, and where no line soon after has one
+    (a diagram's boxes) each line is a unit."""
     src = read_source(path)
-    return [b.text for b in logical_blocks(src.lines)]
+    lines = src.lines
+    out: list[tuple[int, str]] = []
+    done = 0
+
+    def running(part: list[Line]) -> None:
+        out.extend((blk.lines[0].index, blk.text) for blk in logical_blocks(reading_order(part)))
+
+    for seg in segment(src):
+        running(lines[done:seg.body_end])
+        out.extend(_annex_units(reading_order(lines[seg.body_end:seg.end])))
+        done = seg.end
+    running(lines[done:])
+    return [text for _, text in sorted(out)]
+
+
+#: in an annex, a line without the signal continues a unit only when one of this many lines after it has it
+ANNEX_RUN = 8
+#: an item still open when a marker line comes is cut by a page break when a page starts within this many lines
+CUT_WITHIN = 40
+
+
+def _opens(text: str) -> bool:
+    """A line that opens an item: a numbered marker, a bullet (○, ・) or a bracketed label."""
+    s = text.lstrip(" \t\u3000")
+    return match_marker(text) is not None or any(r.pattern.match(s) for role in ("bullet", "label")
+                                                 for r in marker_rules(role))
+
+
+def reading_order(lines: list[Line]) -> list[Line]:
+    """The non-blank lines with table rows that cross a page put together again.
+
+    The converter printed such a row as the page-N part of every column, then the page-N+1 part of every column
+    (FORMAT-NOTES §5.4): an item of a list with the signal, still open (no trailing space) when a marker line
+    comes, with a page start soon after, is parked, and after the page start text that opens nothing goes on with the earliest parked item."""
+    text = [ln for ln in lines if not ln.blank and not is_page_number(ln.text)]
+    starts = [k for k, ln in enumerate(text) if ln.page_start]
+    units: list[list[Line]] = []
+    cur: list[Line] = []
+    parked: list[list[Line]] = []
+    broken = False  # a page started since the items were parked
+    where = {id(ln): k for k, ln in enumerate(text)}
+
+    def cut(unit: list[Line]) -> bool:
+        """An item (it opened with a marker) of a list whose units end in the signal (the unit before did)."""
+        k = where[id(unit[0])]
+        return _opens(unit[0].text) and k > 0 and text[k - 1].text.endswith(UNIT_END)
+
+    for i, ln in enumerate(text):
+        opens = _opens(ln.text)
+        broken = bool(parked) and (broken or ln.page_start)
+        if opens:
+            if cur and cut(cur) and any(i <= k < i + CUT_WITHIN for k in starts):
+                parked.append(cur)
+            elif cur:
+                units.append(cur)
+            cur = []
+        elif ln.page_start and parked:
+            if cur:
+                parked.append(cur)  # the page's last open item is cut too
+            cur = parked.pop(0)
+        elif not cur and parked and broken:
+            cur = parked.pop(0)
+        cur.append(ln)
+        if ln.text.endswith(UNIT_END):
+            units.append(cur)
+            cur = []
+    units += ([cur] if cur else []) + parked
+    return [ln for unit in sorted(units, key=lambda u: u[0].index) for ln in unit]
+
+
+def _annex_units(text: list[Line]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    cur: list[Line] = []
+    for i, ln in enumerate(text):
+        cur.append(ln)
+        if ln.text.endswith(UNIT_END) or not any(x.text.endswith(UNIT_END) for x in text[i + 1:i + 1 + ANNEX_RUN]):
+            joined = ""
+            for x in cur:
+                joined = join_wrapped(joined, x.text.strip())
+            out.append((cur[0].index, joined))
+            cur = []
+    return out
 
 
 def corpus_files() -> Iterator[tuple[str, Path]]:
