@@ -27,6 +27,7 @@ from pdfgen import Layout, make_flow_pdf  # noqa: E402
 from test_metamorphic import KINDS, Kept, facts  # noqa: E402
 
 from keifu.extract.blocks import is_page_number, logical_blocks, marker_rules, match_marker  # noqa: E402
+from keifu.extract.evaluation.axis_table import rows_from_lines  # noqa: E402
 from keifu.extract.model import UNIT_END, Line  # noqa: E402
 from keifu.extract.normalize import join_wrapped  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
@@ -78,7 +79,7 @@ def units(path: Path) -> list[str]:
 
 
 #: in an annex, a line without the signal continues a unit only when one of this many lines after it has it
-ANNEX_RUN = 8
+ANNEX_RUN = 5
 #: an item still open when a marker line comes is cut by a page break when a page starts within this many lines
 CUT_WITHIN = 40
 
@@ -243,3 +244,18 @@ def test_running_header_and_page_numbers_are_dropped(tmp_path: Path, folio: str)
     assert all(ln.page_start == (ln.no == 1) for ln in src.lines)
     blocks = [b.text for b in logical_blocks(src.lines)]
     assert blocks == paras
+
+
+def test_an_axis_item_parked_pages_ago_takes_no_later_page_start() -> None:
+    """An item that ended without its trailing space (in a PDF, an item whose last line fills the line) is
+    parked when a label follows it, as an item cut by a page end is. Only the page after the one it was parked
+    on may go on with it: a new item cell at the top of a later page is a cell of its own."""
+    table = ["海洋観測の高度化 ", "○ 沖合の観測網で得た記録を予測に役立てているか。", "【評価指標】 ", "・ 観測精度の状況 ",
+             "・ 観測点の数 ", "・ 予測の利用件数 ", "沿岸防災の推進 ", "○ 防災情報が地域で活用されているか。 ",
+             "【評価指標】 ", "・ 情報の利用状況 "]
+    starts = {4, 6}  # page 2 opens with an item, page 3 with a new item cell
+    lines = [Line(i, i + 1, t, page_start=i in starts) for i, t in enumerate(table)]
+    rows, _ = rows_from_lines(lines)
+    got = [([c.text for c in r.cells], [a.text for a in r.axes]) for r in rows if r.axes]
+    assert got == [(["海洋観測の高度化"], ["沖合の観測網で得た記録を予測に役立てているか。"]),
+                   (["沿岸防災の推進"], ["防災情報が地域で活用されているか。"])]

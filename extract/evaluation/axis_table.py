@@ -185,6 +185,7 @@ class _Buf:
     target: AxisItem | Cell
     col: int
     after_page: bool = False  # parked, and a page start has come since
+    page: int = 0  # the page (counted in page starts) it was parked on
     width: int = 0  # columns of the unit's first line (its column's width when it wraps; display_width)
 
 
@@ -234,6 +235,7 @@ class _Machine:
         self.since_label: int = 0  # evaluation indicators since the last label
         self.last: _Buf | None = None  # the item closed last (a dangling fragment may still belong to it)
         self._paired: int | None = None  # evaluation indicator the current monitoring list belongs to
+        self.pages = 0  # page starts so far
 
     # -- buffers -------------------------------------------------------------------------------------
 
@@ -246,8 +248,16 @@ class _Machine:
                 # the page end; the one before it was followed by another unit of its column, so it ended
                 col = self.open.col
                 self.pending = [b for b in self.pending if b.col != col or b.after_page]
+            self.open.page = self.pages
             self.pending.append(self.open)
             self.open = None
+
+    def page_start(self) -> None:
+        """A page starts: only units parked on the page that ended can go on here. One parked earlier that no text
+        went on with after a page start was not cut by a page end: it ended without its trailing space (in a PDF,
+        a unit whose last line fills the line), and must not take the text of a later page."""
+        self.pending = [b for b in self.pending if b.page == self.pages]
+        self.pages += 1
 
     def _continues(self, buf: _Buf, text: str, closed: bool) -> bool:
         """Whether ``text`` may carry on a unit cut by a page end. Without trailing spaces, an item goes on with a
@@ -477,6 +487,8 @@ def _run(m: _Machine, lines: Sequence[Line]) -> _Machine:
     for ln in lines:
         if ln.blank or V.is_page_number(ln.text):
             continue
+        if ln.page_start:
+            m.page_start()
         for text, closed in _pieces(ln):
             if V.is_table_title(text) or V.is_table_header(text) or V.is_annex_label(text):
                 continue
