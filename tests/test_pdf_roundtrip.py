@@ -13,6 +13,7 @@ text's paragraphs cannot be told from its wrapped lines, so there is no document
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 from collections import Counter
@@ -258,4 +259,34 @@ def test_an_axis_item_parked_pages_ago_takes_no_later_page_start() -> None:
     rows, _ = rows_from_lines(lines)
     got = [([c.text for c in r.cells], [a.text for a in r.axes]) for r in rows if r.axes]
     assert got == [(["海洋観測の高度化"], ["沖合の観測網で得た記録を予測に役立てているか。"]),
+                   (["沿岸防災の推進"], ["防災情報が地域で活用されているか。"])]
+
+
+def test_space_after_a_paragraph_ends_it_even_when_its_last_line_is_full(tmp_path: Path) -> None:
+    """A heading or item whose last line fills the line reaches the margin like a wrapped line; where paragraphs
+    are spaced apart, the gap after it says it ended (here the heading is exactly one line long)."""
+    lay = Layout("spaced", page=(300.0, 420.0), font_size=10.0, left=30.0, right=30.0, top=40.0, bottom=40.0,
+                 after=0.5)
+    heading = "１．" + "沿岸観測網の整備と記録の公開及び地域への提供に関する事項"[: lay.width_chars - 2]
+    assert len(heading) == lay.width_chars  # full-width characters only: the line is exactly full
+    paras = [heading, _SENTENCE, "２．観測の記録", _SENTENCE]
+    src = read_source(make_flow_pdf(tmp_path / "g.pdf", paras, lay))
+    assert src.lines[0].text == heading + " "
+    assert [b.text for b in logical_blocks(src.lines)] == paras
+    # without the space after paragraphs the full heading line carries no signal (the case no geometry settles)
+    plain = read_source(make_flow_pdf(tmp_path / "p.pdf", paras, dataclasses.replace(lay, after=0.0)))
+    assert plain.lines[0].text == heading
+
+
+def test_an_axis_question_ended_without_its_signal_waits_for_no_page() -> None:
+    """An axis question that ends its sentence (…か。) with its brackets closed has ended even without a trailing
+    space (a PDF line it fills exactly): it is not parked as a unit cut by the page end, so after the real cut
+    unit has its tail, the next page's item cell is not glued to it."""
+    table = ["海洋観測の高度化 ", "○ 沖合の観測網で得た記録を予測に役立てているか。", "○ 観測の記録を公開し、地域の防災計画に役立てて",
+             "いるか。 ", "沿岸防災の推進 ", "○ 防災情報が地域で活用されているか。 "]
+    lines = [Line(i, i + 1, t, page_start=i == 3) for i, t in enumerate(table)]
+    rows, _ = rows_from_lines(lines)
+    got = [([c.text for c in r.cells], [a.text for a in r.axes]) for r in rows if r.axes]
+    assert got == [(["海洋観測の高度化"], ["沖合の観測網で得た記録を予測に役立てているか。",
+                                   "観測の記録を公開し、地域の防災計画に役立てているか。"]),
                    (["沿岸防災の推進"], ["防災情報が地域で活用されているか。"])]

@@ -276,9 +276,14 @@ class _Machine:
     def _complete_unsignalled(self) -> bool:
         """Where no trailing space marks unit ends, whether what is open has ended when something else begins:
         a cell whose brackets all close, or a one-line item shorter than the item column (an item cut by a page
-        end fills its line). What has not ended waits for the next page, as a cut unit does."""
-        if self.widths is None or self.open is None:
+        end fills its line). What has not ended waits for the next page, as a cut unit does. Where trailing spaces
+        mark them, an item that ends a sentence (…か。) with its brackets closed has ended all the same: its
+        last line filled the line, so no space followed (a PDF's unit-end signal comes from the line's length)."""
+        if self.open is None:
             return False
+        if self.widths is None:
+            t = self.open.target
+            return isinstance(t, AxisItem) and squash(t.text).endswith("。") and balanced(t.text)
         t = self.open.target
         if isinstance(t, Cell):
             return balanced(t.text)

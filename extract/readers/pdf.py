@@ -35,6 +35,9 @@ GAP_WIDE = 0.5  # both sides full-width (kanji, kana): justified Japanese lines 
 GAP_NARROW = 0.2  # at least one side Latin/digit: word spaces drawn as positioning
 # A line ending more than this many font sizes before the right margin ends a paragraph.
 SHORT_BY = 1.5
+# A line followed by a gap this many times the in-paragraph line pitch ends a paragraph (space after it), even
+# when it reaches the margin: word processors space paragraphs apart, and a paragraph's last line may fill its line.
+PARAGRAPH_GAP = 1.3
 # Glyph bands overlapping by this share of the smaller height sit on one line.
 SAME_LINE = 0.5
 
@@ -171,6 +174,14 @@ def right_margin(lines: list[_PLine], page_width: float) -> float | None:
     if support >= 0.1 * len(ends):
         return edge
     return max(edge, page_width - min(ln.x0 for ln in lines))
+
+
+def line_pitch(pages: list[list[_PLine]]) -> float | None:
+    """The distance from one line to the next within a paragraph, in font sizes: the low end of the pitches
+    between successive lines (paragraphs may be spaced apart, so the most common pitch is not always it)."""
+    ratios = sorted((b.top - a.top) / max(a.size, b.size) for pl in pages for a, b in zip(pl, pl[1:], strict=False)
+                    if b.top - a.top > 0.5 * max(a.size, b.size))
+    return ratios[len(ratios) // 5] if len(ratios) >= 5 else None
 
 
 def _err(path: Path, en: str, ja: str, page: int | None = None) -> ReadError:
@@ -517,11 +528,14 @@ def read_pdf(path: Path, data: bytes, sha256: str, tables: bool = True, backend:
     }
     lines: list[Line] = []
     found: list[Table] = []
+    pitch = line_pitch([pl for pl, _, _ in per_page])
     for n, (plines, ptables, pw) in enumerate(per_page, 1):
         first = len(lines)
         margin = margins[round(pw)]
         for k, pl in enumerate(plines, 1):
             short = margin is not None and pl.x1 < margin - SHORT_BY * pl.size
+            if not short and pitch and k < len(plines):
+                short = plines[k].top - pl.top > PARAGRAPH_GAP * pitch * max(pl.size, plines[k].size)
             lines.append(Line(len(lines), k, pl.text + (" " if short else ""), page=n, page_start=k == 1))
         for rows, bbox in ptables:
             x0, top, x1, bottom = bbox
