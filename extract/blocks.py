@@ -414,7 +414,8 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             cur, parked = parked, None
             cur.add(ln)
         elif cur is not None and not cur.closed and not (double and cur.kind == "numbered" and not short(ln)
-                                                         and not _SENTENCE.search(cur.text)):
+                                                         and not _SENTENCE.search(cur.text)) \
+                and not (not sentence_ends and _filled_chapter(cur, ln)):
             cur.add(ln)  # (a full line after a full heading line is a paragraph, not the heading's tail)
         elif (cur is not None and cur.kind == "numbered" and start is None
               and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and (double or not sentence_ends)):
@@ -427,6 +428,24 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     flush(parked)
     done.sort(key=lambda b: b.lines[0].index)
     return [b.build() for b in done]
+
+
+#: markers of top-level chapters (Ⅲ．, 第３, 第３章)
+_CHAPTER_KINDS = ("roman", "kanji-dai", "kanji-chapter")
+
+
+def _filled_chapter(b: _Builder, line: Line) -> bool:
+    """With the trailing-space signal: a chapter heading whose one line carries none because it reached the margin
+    (a PDF line it fills exactly), followed by a line without one either. When the heading's title is a statutory
+    chapter's (data/chapter_roles.tsv), it is whole, and the full line after it opens the chapter's first
+    paragraph: a heading's wrapped tail would be short, so carry the signal."""
+    from .chapters import chapter_role  # chapters reads its table through the registry: import on use
+
+    first = b.lines[0].text
+    if b.kind != "numbered" or len(b.lines) > 1 or first.endswith(UNIT_END) or line.text.endswith(UNIT_END):
+        return False
+    m = match_marker(first)
+    return m is not None and m.kind in _CHAPTER_KINDS and chapter_role(m.title) is not None
 
 
 _DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")

@@ -290,3 +290,17 @@ def test_an_axis_question_ended_without_its_signal_waits_for_no_page() -> None:
     assert got == [(["海洋観測の高度化"], ["沖合の観測網で得た記録を予測に役立てているか。",
                                    "観測の記録を公開し、地域の防災計画に役立てているか。"]),
                    (["沿岸防災の推進"], ["防災情報が地域で活用されているか。"])]
+
+
+def test_a_statutory_chapter_heading_that_fills_its_line_is_whole() -> None:
+    """A chapter heading (Ⅲ．, 第３) whose title is a statutory chapter's and fills its PDF line exactly carries no
+    unit-end signal; the full line after it opens the chapter's paragraph, not the heading's tail."""
+    chapter = "Ⅲ．研究開発の成果の最大化その他の業務の質の向上に関する事項"
+    other = "Ⅳ．沿岸観測網の整備と記録の公開及び地域への提供に関する計画の"  # no statutory title: may wrap on
+    texts = ["Ⅱ．中長期目標の期間 ", "令和９年４月から５年間とする。 ", chapter, "評価に当たっては、別添に定める評価軸及び指標に基づいて評",
+             "価する。 ", other, "策定と実施の方針", "について ", "１．観測網の整備 ", "観測点を増やす。 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    got = [b.text for b in logical_blocks(lines)]
+    assert got == ["Ⅱ．中長期目標の期間", "令和９年４月から５年間とする。", chapter,
+                   "評価に当たっては、別添に定める評価軸及び指標に基づいて評価する。", other + "策定と実施の方針について",
+                   "１．観測網の整備", "観測点を増やす。"]
