@@ -430,22 +430,27 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     return [b.build() for b in done]
 
 
-#: markers of top-level chapters (Ⅲ．, 第３, 第３章)
-_CHAPTER_KINDS = ("roman", "kanji-dai", "kanji-chapter")
+_COMPOUND = ("compound", "bracket-compound")
+#: how the statutory chapter titles end (…に関する事項, …の期間, …位置付け及び役割)
+_CHAPTER_ENDS = ("事項", "期間", "役割")
 
 
 def _filled_chapter(b: _Builder, line: Line) -> bool:
-    """With the trailing-space signal: a chapter heading whose one line carries none because it reached the margin
-    (a PDF line it fills exactly), followed by a line without one either. When the heading's title is a statutory
-    chapter's (data/chapter_roles.tsv), it is whole, and the full line after it opens the chapter's first
-    paragraph: a heading's wrapped tail would be short, so carry the signal."""
+    """With the trailing-space signal: a numbered heading whose one line carries none because it reached the margin
+    (a PDF line it fills exactly), followed by a line without one either. When its number is compound (only
+    headings have one) or its title is a statutory chapter's (data/chapter_roles.tsv, ending as those titles do),
+    it is whole, and the full line after it opens the section's first paragraph: a heading's wrapped tail would be
+    short, so carry the signal."""
     from .chapters import chapter_role  # chapters reads its table through the registry: import on use
 
     first = b.lines[0].text
     if b.kind != "numbered" or len(b.lines) > 1 or first.endswith(UNIT_END) or line.text.endswith(UNIT_END):
         return False
     m = match_marker(first)
-    return m is not None and m.kind in _CHAPTER_KINDS and chapter_role(m.title) is not None
+    if m is None:
+        return False
+    # a compound number (３．３, １．２．) numbers headings only; items are （１）, ① or bullets
+    return m.kind.startswith(_COMPOUND) or squash(m.title).endswith(_CHAPTER_ENDS) and chapter_role(m.title) is not None
 
 
 _DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")

@@ -304,3 +304,7 @@ def test_a_statutory_chapter_heading_that_fills_its_line_is_whole() -> None:
     assert got == ["Ⅱ．中長期目標の期間", "令和９年４月から５年間とする。", chapter,
                    "評価に当たっては、別添に定める評価軸及び指標に基づいて評価する。", other + "策定と実施の方針について",
                    "１．観測網の整備", "観測点を増やす。"]
+    # a compound number numbers headings only: the same holds for any title
+    section = "３．２ 沿岸観測網の整備と記録の公開及び地域への提供の推進"
+    lines = [Line(i, i + 1, t) for i, t in enumerate([*texts[:2], section, *texts[3:5]])]
+    assert [b.text for b in logical_blocks(lines)][2:] == [section, got[3]]
