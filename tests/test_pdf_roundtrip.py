@@ -28,7 +28,7 @@ from pdfgen import Layout, make_flow_pdf  # noqa: E402
 from test_metamorphic import KINDS, Kept, facts  # noqa: E402
 
 from keifu.extract.blocks import is_page_number, logical_blocks, marker_rules, match_marker  # noqa: E402
-from keifu.extract.evaluation.axis_table import rows_from_lines  # noqa: E402
+from keifu.extract.evaluation.axis_table import rows_from_lines, table_ranges  # noqa: E402
 from keifu.extract.model import UNIT_END, Line  # noqa: E402
 from keifu.extract.normalize import join_wrapped  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
@@ -80,7 +80,7 @@ def units(path: Path) -> list[str]:
 
 
 #: in an annex, a line without the signal continues a unit only when one of this many lines after it has it
-ANNEX_RUN = 5
+ANNEX_RUN = 12
 #: an item still open when a marker line comes is cut by a page break when a page starts within this many lines
 CUT_WITHIN = 40
 
@@ -139,7 +139,8 @@ def _annex_units(text: list[Line]) -> list[tuple[int, str]]:
     cur: list[Line] = []
     for i, ln in enumerate(text):
         cur.append(ln)
-        if ln.text.endswith(UNIT_END) or not any(x.text.endswith(UNIT_END) for x in text[i + 1:i + 1 + ANNEX_RUN]):
+        if ln.text.endswith(UNIT_END) or i + 1 < len(text) and _opens(text[i + 1].text) \
+                or not any(x.text.endswith(UNIT_END) for x in text[i + 1:i + 1 + ANNEX_RUN]):
             joined = ""
             for x in cur:
                 joined = join_wrapped(joined, x.text.strip())
@@ -293,8 +294,8 @@ def test_an_axis_question_ended_without_its_signal_waits_for_no_page() -> None:
 
 
 def test_a_statutory_chapter_heading_that_fills_its_line_is_whole() -> None:
-    """A chapter heading (Ⅲ．, 第３) whose title is a statutory chapter's and fills its PDF line exactly carries no
-    unit-end signal; the full line after it opens the chapter's paragraph, not the heading's tail."""
+    """A heading whose title is a statutory chapter's, or whose number is compound, and that fills its PDF line
+    exactly carries no unit-end signal; the full line after it opens the paragraph, not the heading's tail."""
     chapter = "Ⅲ．研究開発の成果の最大化その他の業務の質の向上に関する事項"
     other = "Ⅳ．沿岸観測網の整備と記録の公開及び地域への提供に関する計画の"  # no statutory title: may wrap on
     texts = ["Ⅱ．中長期目標の期間 ", "令和９年４月から５年間とする。 ", chapter, "評価に当たっては、別添に定める評価軸及び指標に基づいて評",
@@ -308,3 +309,14 @@ def test_a_statutory_chapter_heading_that_fills_its_line_is_whole() -> None:
     section = "３．２ 沿岸観測網の整備と記録の公開及び地域への提供の推進"
     lines = [Line(i, i + 1, t) for i, t in enumerate([*texts[:2], section, *texts[3:5]])]
     assert [b.text for b in logical_blocks(lines)][2:] == [section, got[3]]
+
+
+def test_an_annex_title_wrapped_over_two_lines_ends_the_axis_table() -> None:
+    """A long annex title after an evaluation-axis table overflows its PDF line (…に係る政策体 / 系図）): the table
+    ends there, and the diagram's bullets that follow are no axes."""
+    texts = ["国立研究開発法人霧島沿岸研究所の評価に関する評価軸等 ", "項目 評価軸 関連する評価指標、モニタリング指標 ",
+             "沿岸観測網の整備 ", "○ 観測網の整備が進んでいるか。 ", "《評価指標》 ", "・ 観測点の整備状況 ",
+             "国立研究開発法人霧島沿岸研究所（霧島沿岸研究所）に係る政策体", "系図） ", "◆ 法人の使命 ",
+             "○ 沿岸災害から暮らしを守る研究の推進 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    assert [(a, b) for a, b, _ in table_ranges(lines, 0, len(lines))] == [(0, 6)]

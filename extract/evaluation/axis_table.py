@@ -153,6 +153,18 @@ def _other_annex_title(text: str) -> bool:
     return len(sq) <= 80 and not V.is_table_title(text) and any(p.match(sq) for p in patterns("annex_titles.tsv"))
 
 
+def _wrapped_title(lines: Sequence[Line], j: int, end: int) -> bool:
+    """Line j opens another annex's title that wraps onto the next line (it carries no unit-end signal): a long
+    title overflows a PDF line (…に係る政策体 / 系図）)."""
+    text = lines[j].text
+    if not text.strip() or text.endswith(UNIT_END):
+        return False
+    k = j + 1
+    while k < end and lines[k].blank:
+        k += 1
+    return k < end and _other_annex_title(join_wrapped(text.strip(), lines[k].text.strip()))
+
+
 def table_ranges(lines: Sequence[Line], start: int, end: int) -> list[tuple[int, int, Line | None]]:
     """(first, end, title line) of each evaluation-axis table in ``lines[start:end]``; a table ends at
     another annex title, a closing 注）, or a diagram box heading such as （中期目標） printed after it."""
@@ -164,7 +176,7 @@ def table_ranges(lines: Sequence[Line], start: int, end: int) -> list[tuple[int,
             title = ln if V.is_table_title(ln.text) else None
             j = i + 1
             while j < end and not (_other_annex_title(lines[j].text) or V.is_table_end(lines[j].text)
-                                   or BOX_HEADING.match(squash(lines[j].text))):
+                                   or BOX_HEADING.match(squash(lines[j].text)) or _wrapped_title(lines, j, end)):
                 j += 1
             out.append((i, j, title))
             i = j + 1
