@@ -320,3 +320,18 @@ def test_an_annex_title_wrapped_over_two_lines_ends_the_axis_table() -> None:
              "○ 沿岸災害から暮らしを守る研究の推進 "]
     lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
     assert [(a, b) for a, b, _ in table_ranges(lines, 0, len(lines))] == [(0, 6)]
+
+
+def test_an_item_cell_after_items_that_filled_their_lines_starts_a_row() -> None:
+    """Indicators whose last lines fill the PDF line carry no signal: the next item cell, which begins a heading's
+    title, starts the next row instead of running on from them, and the row's qualifier cell （…） after it is not
+    taken as the tail of an indicator parked before the page break."""
+    titles = ["沿岸観測網の整備", "沿岸防災の推進"]
+    table = ["沿岸観測網の整備 ", "○ 観測網の整備が進んでいるか。 ", "【評価指標】 ", "・ 観測点の整備と記録の公開の状況",
+             "・ 観測記録の利用と地域への提供の状況", "【モニタリング指標】 ", "・ 観測点の数 ", "○ 観測網の運用を地域と",
+             "共に進めているか。 ", "沿岸防災の推進 ", "（地域との協働） ", "○ 防災情報が地域で活用されているか。 "]
+    lines = [Line(i, i + 1, t, page_start=i == 8) for i, t in enumerate(table)]
+    rows, _ = rows_from_lines(lines, titles)
+    got = [([c.text for c in r.cells], [a.text for a in r.axes], [i.text for i in r.indicators]) for r in rows]
+    assert got[-1] == (["沿岸防災の推進", "（地域との協働）"], ["防災情報が地域で活用されているか。"], [])
+    assert got[0][2] == ["観測点の整備と記録の公開の状況", "観測記録の利用と地域への提供の状況", "観測点の数"]

@@ -302,9 +302,9 @@ class _Machine:
         return len(t.lines) == 1 and self._short_first(self.open)
 
     def _cell_begins(self, text: str) -> bool:
-        """Without trailing spaces: a line that begins a heading's title after an item starts the next item cell."""
-        return self.widths is not None and self.open is not None and isinstance(self.open.target, AxisItem) \
-            and self.title_start(text)
+        """A line that begins a heading's title after an item still open starts the next item cell: without
+        trailing spaces, and where an item's last line carries none because it filled the line (a PDF)."""
+        return self.open is not None and isinstance(self.open.target, AxisItem) and self.title_start(text)
 
     def _bracketed(self) -> bool:
         """Without trailing spaces: the open cell is one bracketed label (【1.1 …】), complete in itself."""
@@ -374,6 +374,10 @@ class _Machine:
         if self.open is not None:
             self._append(self.open, text, line)
         else:
+            if self.widths is None:
+                # a new item cell starts the next row: the units parked in the row before are done (a unit cut by a
+                # page end goes on before the next row begins; these ended without the signal, filling their lines)
+                self.pending = []
             cell = Cell(text, [line])
             self.cells.append(cell)
             self.open = _Buf(cell, _COL_CELL, width=display_width(text))
@@ -468,7 +472,7 @@ def rows_from_lines(lines: Sequence[Line], titles: Sequence[str] = ()) -> tuple[
     """Rows of one table from its physical lines (title and header lines may be included). ``titles``: the
     document's heading titles, which tell a cell's first line from an item's last where no trailing space does."""
     widths = None if has_trailing_space_signal(lines) else {}
-    m = _run(_Machine(widths), lines)
+    m = _run(_Machine(widths, _title_start(titles)) if widths is None else _Machine(widths), lines)
     if widths is not None:
         # No trailing spaces: the first pass tells which column each item is in, the second closes items by
         # their column's width (_column_width).
