@@ -7,6 +7,7 @@ trailing-space paragraph signal, page/line numbers and ruled tables.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ FONT = "HeiseiMin-W3"
 LEFT = 72.0
 TOP = 72.0
 LEADING = 1.6  # line height as a multiple of the font size
+INDENT = "\u3000"  # a paragraph's first-line indent: one full-width character
 
 
 def _font() -> str:
@@ -137,9 +139,10 @@ class Layout:
         return int((self.page[0] - self.left - self.right) / self.font_size)
 
 
-def make_flow_pdf(path: Path | str, paragraphs: list[str], layout: Layout) -> Path:
+def make_flow_pdf(path: Path | str, paragraphs: list[str], layout: Layout, indented: Collection[int] = ()) -> Path:
     """Flow paragraphs onto as many pages as they need (a paragraph may run onto the next page), with the
-    layout's running header and page numbers; full lines are justified, a paragraph's last line is not."""
+    layout's running header and page numbers; full lines are justified, a paragraph's last line is not. The
+    first line of each paragraph numbered in ``indented`` is indented by one character, as body paragraphs are."""
     path = Path(path)
     fs, (pw, ph) = layout.font_size, layout.page
     width = text_width(fs, layout.width_chars)
@@ -161,12 +164,16 @@ def make_flow_pdf(path: Path | str, paragraphs: list[str], layout: Layout) -> Pa
             _draw_line(c, (pw - _width(folio, small)) / 2, layout.bottom / 2, folio, small, None)
         return ph - layout.top - fs
 
-    for para in paragraphs:
-        wrapped = wrap_paragraph(para, fs, layout.width_chars)
+    for n, para in enumerate(paragraphs):
+        indent = n in indented
+        wrapped = wrap_paragraph(INDENT + para if indent else para, fs, layout.width_chars)
         for i, line in enumerate(wrapped):
             if page == 0 or y < layout.bottom:
                 y = new_page()
-            _draw_line(c, layout.left, y, line, fs, width if i < len(wrapped) - 1 else None)
+            x = layout.left
+            if indent and i == 0:
+                line, x = line[len(INDENT):], x + _width(INDENT, fs)  # an indent is a position, not a character
+            _draw_line(c, x, y, line, fs, layout.left + width - x if i < len(wrapped) - 1 else None)
             y -= step
         y -= layout.after * step
     if page == 0:

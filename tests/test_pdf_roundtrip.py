@@ -55,8 +55,9 @@ LAYOUTS = (
 )
 
 
-def units(path: Path) -> list[str]:
-    """The text's units, in reading order: what a word processor had as paragraphs before the text was printed.
+def units(path: Path) -> list[tuple[str, bool]]:
+    """The text's units, in reading order, each with whether the text indents it: what a word processor had as
+    paragraphs before the text was printed.
 
     The lines are first put back in reading order (:func:`reading_order`). Running text (a cover, a body) then
     gives the text path's logical blocks: a unit ends at a trailing space, a marker line starts one, a footnote
@@ -76,7 +77,13 @@ def units(path: Path) -> list[str]:
         out.extend(_annex_units(reading_order(lines[seg.body_end:seg.end])))
         done = seg.end
     running(lines[done:])
-    return [text for _, text in sorted(out)]
+    first = {ln.index: ln for ln in lines}
+    return [(text, _indented(first[k])) for k, text in sorted(out)]
+
+
+def _indented(line: Line) -> bool:
+    """A unit whose first line the text indents (a body paragraph), unless the indent is a page start's space."""
+    return line.text[:1] in (" ", "\u3000") and not line.page_start
 
 
 #: in an annex, a line without the signal continues a unit only when one of this many lines after it has it
@@ -171,9 +178,10 @@ def measure(files: Iterator[tuple[str, Path]], layouts: tuple[Layout, ...] = LAY
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in files:
             base = _facts(extract_file(path))
-            paras = units(path)
+            paras, indents = zip(*units(path), strict=True)
+            indented = {k for k, flag in enumerate(indents) if flag}
             for k, lay in enumerate(layouts):
-                pdf = make_flow_pdf(Path(tmp) / f"{name}_{k}.pdf", paras, lay)
+                pdf = make_flow_pdf(Path(tmp) / f"{name}_{k}.pdf", list(paras), lay, indented)
                 got = _facts(extract_file(pdf))
                 kept = results[lay.name]
                 for f, n in base.items():
@@ -335,3 +343,29 @@ def test_an_item_cell_after_items_that_filled_their_lines_starts_a_row() -> None
     got = [([c.text for c in r.cells], [a.text for a in r.axes], [i.text for i in r.indicators]) for r in rows]
     assert got[-1] == (["沿岸防災の推進", "（地域との協働）"], ["防災情報が地域で活用されているか。"], [])
     assert got[0][2] == ["観測点の整備と記録の公開の状況", "観測記録の利用と地域への提供の状況", "観測点の数"]
+
+
+def test_an_indented_first_line_ends_the_unit_before_it(tmp_path: Path) -> None:
+    """A heading that fills its PDF line carries no unit-end signal; the next paragraph's first-line indent says
+    it ended. A hanging indent (an item's wrapped line set in) is no such signal."""
+    lay = Layout("plain", page=(300.0, 420.0), font_size=10.0, left=30.0, right=30.0, top=40.0, bottom=40.0)
+    heading = "（１）" + "沿岸観測網の整備と記録の公開及び地域への提供に関する事項"[: lay.width_chars - 3]
+    item = "・ 観測点の整備状況と記録の公開の状況及び地域の防災計画への反映の状況"
+    paras = [heading, _SENTENCE, item, "・ 観測点の数"]
+    src = read_source(make_flow_pdf(tmp_path / "i.pdf", paras, lay, indented={1}))
+    assert src.lines[0].text == heading + " "
+    assert [b.text for b in logical_blocks(src.lines)] == paras
+    # a hanging indent, drawn by hand: the item's wrapped line is set in under its text, the next item is not
+    from pdfgen import _draw_line
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(tmp_path / "h.pdf"), pagesize=lay.page, invariant=1)
+    first = item[: lay.width_chars]
+    top, width = lay.page[1] - lay.top, lay.width_chars * lay.font_size
+    _draw_line(c, lay.left, top, first, lay.font_size, width)
+    _draw_line(c, lay.left + 2 * lay.font_size, top - 16, item[lay.width_chars:], lay.font_size, None)
+    _draw_line(c, lay.left, top - 32, "・ 観測点の数", lay.font_size, None)
+    c.showPage()
+    c.save()
+    hanging = [ln.text for ln in read_source(tmp_path / "h.pdf").lines]
+    assert hanging[0] == first and hanging[1].endswith(" "), hanging

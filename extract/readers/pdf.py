@@ -38,6 +38,8 @@ SHORT_BY = 1.5
 # A line followed by a gap this many times the in-paragraph line pitch ends a paragraph (space after it), even
 # when it reaches the margin: word processors space paragraphs apart, and a paragraph's last line may fill its line.
 PARAGRAPH_GAP = 1.3
+# A paragraph's first line set in by at least this many font sizes is indented (a first-line indent).
+INDENT_BY = 0.5
 # Glyph bands overlapping by this share of the smaller height sit on one line.
 SAME_LINE = 0.5
 
@@ -182,6 +184,16 @@ def line_pitch(pages: list[list[_PLine]]) -> float | None:
     ratios = sorted((b.top - a.top) / max(a.size, b.size) for pl in pages for a, b in zip(pl, pl[1:], strict=False)
                     if b.top - a.top > 0.5 * max(a.size, b.size))
     return ratios[len(ratios) // 5] if len(ratios) >= 5 else None
+
+
+def _indent_follows(line: _PLine, nxt: _PLine, after: _PLine, margin: float | None) -> bool:
+    """The next line is a paragraph's indented first line: it starts right of this line and of the line after
+    it, and wraps (reaches the margin), so ``line`` ended a unit even if it filled its line. A hanging indent
+    (an item's wrapped lines set in) does not qualify: its indented lines are followed by lines as far in, or
+    end short."""
+    step = INDENT_BY * nxt.size
+    return margin is not None and nxt.x0 > line.x0 + step and nxt.x0 > after.x0 + step \
+        and nxt.x1 >= margin - SHORT_BY * nxt.size
 
 
 def _err(path: Path, en: str, ja: str, page: int | None = None) -> ReadError:
@@ -536,6 +548,8 @@ def read_pdf(path: Path, data: bytes, sha256: str, tables: bool = True, backend:
             short = margin is not None and pl.x1 < margin - SHORT_BY * pl.size
             if not short and pitch and k < len(plines):
                 short = plines[k].top - pl.top > PARAGRAPH_GAP * pitch * max(pl.size, plines[k].size)
+            if not short and k + 1 < len(plines):
+                short = _indent_follows(pl, plines[k], plines[k + 1], margin)
             lines.append(Line(len(lines), k, pl.text + (" " if short else ""), page=n, page_start=k == 1))
         for rows, bbox in ptables:
             x0, top, x1, bottom = bbox
