@@ -42,8 +42,15 @@ def _width(s: str, font_size: float) -> float:
     return pdfmetrics.stringWidth(s, _font(), font_size)
 
 
+#: characters a line may not start with, or end with (禁則処理, JIS X 4051): punctuation, closing brackets,
+#: small kana and the prolonged sound mark stay with the line before; opening brackets with the line after
+NO_LINE_START = "、。，．・：；？！）」』】〕》〉］｝ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.:;?!)]}"
+NO_LINE_END = "（「『【〔《〈［｛([{"
+
+
 def wrap_paragraph(text: str, font_size: float = 10.5, width_chars: int | None = None) -> list[str]:
-    """Greedy word-processor wrap: break anywhere in Japanese, never inside an ASCII word.
+    """Greedy word-processor wrap: break anywhere in Japanese, never inside an ASCII word, and never before a
+    character that may not start a line or after one that may not end it (kinsoku).
 
     A break at a space drops the space, as word processors do.
     """
@@ -65,6 +72,8 @@ def wrap_paragraph(text: str, font_size: float = 10.5, width_chars: int | None =
                 start -= 1
             if start > 0:
                 cut = start
+        while cut > 1 and (rest[cut] in NO_LINE_START or rest[cut - 1] in NO_LINE_END):
+            cut -= 1  # kinsoku: the character before goes down with it (追い出し)
         line, rest = rest[:cut], rest[cut:]
         lines.append(line.rstrip(" "))
         rest = rest.lstrip(" ")

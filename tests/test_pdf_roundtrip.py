@@ -28,12 +28,14 @@ from pdfgen import Layout, make_flow_pdf  # noqa: E402
 from test_metamorphic import KINDS, Kept, facts  # noqa: E402
 
 from keifu.extract.blocks import is_page_number, logical_blocks, marker_rules, match_marker  # noqa: E402
+from keifu.extract.evaluation import axis_vocab as V  # noqa: E402
 from keifu.extract.evaluation.axis_table import rows_from_lines, table_ranges  # noqa: E402
 from keifu.extract.model import UNIT_END, Line  # noqa: E402
-from keifu.extract.normalize import join_wrapped  # noqa: E402
+from keifu.extract.normalize import join_wrapped, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 from keifu.extract.readers import read_source  # noqa: E402
 from keifu.extract.segment import segment  # noqa: E402
+from keifu.extract.vocab import patterns  # noqa: E402
 
 #: the corpus texts with the unit-end signal (the others have none: FORMAT-NOTES §2)
 FILES = ("000", "001", "002")
@@ -67,8 +69,9 @@ def units(path: Path) -> list[tuple[str, bool]]:
     The lines are first put back in reading order (:func:`reading_order`). Running text (a cover, a body) then
     gives the text path's logical blocks: a unit ends at a trailing space, a marker line starts one, a footnote
     printed mid-sentence is its own, lone page numbers go. Annexes are read line by line by the text path
-    (diagrams, tables): there a unit is the lines up to a trailing space, and where no line soon after has one
-    (a diagram's boxes) each line is a unit."""
+    (diagrams, tables): there a unit is the lines up to a trailing space or up to a line that opens an item,
+    where no line soon after has the signal (a diagram's boxes) each line is a unit, and the lines tables are
+    found by (annex and table titles, column headers) stand alone."""
     src = read_source(path)
     lines = src.lines
     out: list[tuple[int, str]] = []
@@ -146,19 +149,34 @@ def reading_order(lines: list[Line]) -> list[Line]:
     return [ln for unit in sorted(units, key=lambda u: u[0].index) for ln in unit]
 
 
+def _landmark(text: str) -> bool:
+    """An annex title, a table title or a column header: a line the text path finds tables by, whole."""
+    sq = squash(text)
+    return V.is_table_title(text) or V.is_table_header(text) or any(p.match(sq) for p in patterns("annex_titles.tsv"))
+
+
 def _annex_units(text: list[Line]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     cur: list[Line] = []
     for i, ln in enumerate(text):
+        if cur and _landmark(ln.text):
+            out.append((cur[0].index, _joined(cur)))
+            cur = []
         cur.append(ln)
         if ln.text.endswith(UNIT_END) or i + 1 < len(text) and _opens(text[i + 1].text) \
                 or not any(x.text.endswith(UNIT_END) for x in text[i + 1:i + 1 + ANNEX_RUN]):
-            joined = ""
-            for x in cur:
-                joined = join_wrapped(joined, x.text.strip())
-            out.append((cur[0].index, joined))
+            out.append((cur[0].index, _joined(cur)))
             cur = []
+    if cur:
+        out.append((cur[0].index, _joined(cur)))
     return out
+
+
+def _joined(unit: list[Line]) -> str:
+    joined = ""
+    for ln in unit:
+        joined = join_wrapped(joined, ln.text.strip())
+    return joined
 
 
 def corpus_files() -> Iterator[tuple[str, Path]]:
