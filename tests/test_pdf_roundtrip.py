@@ -426,3 +426,19 @@ def test_an_indented_first_line_ends_the_unit_before_it(tmp_path: Path) -> None:
     c.save()
     hanging = [ln.text for ln in read_source(tmp_path / "h.pdf").lines]
     assert hanging[0] == first and hanging[1].endswith(" "), hanging
+
+
+def test_a_lone_marker_line_of_a_double_spaced_page_is_no_folio() -> None:
+    """In double-spaced text every gap is wide: a page's first line （２） (a heading's marker on a line of its own)
+    stands no further apart than the others, so it is text, while a folio far below the text block is not."""
+    from keifu.extract.readers.furniture import furniture
+
+    @dataclasses.dataclass
+    class L:
+        text: str
+        top: float
+        bottom: float
+        size: float = 10.0
+
+    page = [L("（２）", 80, 90), *[L(_SENTENCE, 80 + 25 * k, 90 + 25 * k) for k in range(1, 12)], L("- 2 -", 560, 568)]
+    assert furniture([page]) == {(0, len(page) - 1)}

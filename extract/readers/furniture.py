@@ -3,7 +3,7 @@
 They are no part of the text: a running header printed between a page's last line and the next page's first
 line lands inside the sentence that runs over the break, and a folio such as ``- 3 -`` or ``3 / 12`` reads as
 a numbered heading. A line is furniture when it is the first or last line of its page, stands apart from the
-text block (the gap to its neighbour is wider than a line), and either recurs, digits aside, at the same height
+text block (the gap to its neighbour is wider than a line and than the page's usual gap), and either recurs, digits aside, at the same height
 on at least half of the pages, or is a folio by its form.
 """
 
@@ -38,14 +38,19 @@ def _key(line: _Line) -> tuple[str, int]:
 
 
 def _margin_lines(lines: Sequence[_Line]) -> list[int]:
-    """Indices of the page's first and last lines that stand apart from the rest of the page."""
+    """Indices of the page's first and last lines that stand apart from the rest of the page: the gap to the
+    neighbour exceeds a line, and half again the page's usual gap (double-spaced text has wide gaps throughout)."""
     out = []
     if len(lines) >= 2:
-        first, second = lines[0], lines[1]
-        if second.top - first.bottom > APART * max(first.size, second.size):
+        inner = sorted(b.top - a.bottom for a, b in zip(lines[1:-1], lines[2:-1], strict=False))  # not the edges'
+        usual = 1.5 * inner[len(inner) // 2] if inner else 0.0
+
+        def apart(a: _Line, b: _Line) -> bool:
+            return b.top - a.bottom > max(APART * max(a.size, b.size), usual)
+
+        if apart(lines[0], lines[1]):
             out.append(0)
-        last, before = lines[-1], lines[-2]
-        if last.top - before.bottom > APART * max(last.size, before.size):
+        if apart(lines[-2], lines[-1]):
             out.append(len(lines) - 1)
     return out
 
