@@ -447,7 +447,8 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
         elif cur is not None and not cur.closed and not (sentence_ends and cur.kind == "numbered" and (
                 not short(ln) and not _SENTENCE.search(cur.text)
                 and not _title_tail(lines, kept[rank[i]:rank[i] + _HEADING_LINES + 1 - len(cur.lines)], cur, margin)
-                or not double and (squash(text).endswith("。") or not balanced(cur.text + text)))):
+                or not double and (squash(text).endswith("。") or not balanced(cur.text + text)))) \
+                and not (not sentence_ends and _filled_chapter(cur, ln)):
             cur.add(ln)  # (a full line after a full heading line is a paragraph, unless a short line that ends
             # no sentence finishes the title; a sentence or an open bracket is no tail where no blank line after
             # every line could have told them from one)
@@ -462,6 +463,29 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
     flush(parked)
     done.sort(key=lambda b: b.lines[0].index)
     return [b.build() for b in done]
+
+
+_COMPOUND = ("compound", "bracket-compound")
+#: how the statutory chapter titles end (…に関する事項, …の期間, …位置付け及び役割)
+_CHAPTER_ENDS = ("事項", "期間", "役割")
+
+
+def _filled_chapter(b: _Builder, line: Line) -> bool:
+    """With the trailing-space signal: a numbered heading whose one line carries none because it reached the margin
+    (a PDF line it fills exactly), followed by a line without one either. When its number is compound (only
+    headings have one) or its title is a statutory chapter's (data/chapter_roles.tsv, ending as those titles do),
+    it is whole, and the full line after it opens the section's first paragraph: a heading's wrapped tail would be
+    short, so carry the signal."""
+    from .chapters import chapter_role  # chapters reads its table through the registry: import on use
+
+    first = b.lines[0].text
+    if b.kind != "numbered" or len(b.lines) > 1 or first.endswith(UNIT_END) or line.text.endswith(UNIT_END):
+        return False
+    m = match_marker(first)
+    if m is None:
+        return False
+    # a compound number (３．３, １．２．) numbers headings only; items are （１）, ① or bullets
+    return m.kind.startswith(_COMPOUND) or squash(m.title).endswith(_CHAPTER_ENDS) and chapter_role(m.title) is not None
 
 
 _DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")

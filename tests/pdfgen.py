@@ -7,6 +7,8 @@ trailing-space paragraph signal, page/line numbers and ruled tables.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 from pdfbombs import write_pdf
@@ -20,6 +22,7 @@ FONT = "HeiseiMin-W3"
 LEFT = 72.0
 TOP = 72.0
 LEADING = 1.6  # line height as a multiple of the font size
+INDENT = "\u3000"  # a paragraph's first-line indent: one full-width character
 
 
 def _font() -> str:
@@ -39,8 +42,15 @@ def _width(s: str, font_size: float) -> float:
     return pdfmetrics.stringWidth(s, _font(), font_size)
 
 
+#: characters a line may not start with, or end with (禁則処理, JIS X 4051): punctuation, closing brackets,
+#: small kana and the prolonged sound mark stay with the line before; opening brackets with the line after
+NO_LINE_START = "、。，．・：；？！）」』】〕》〉］｝ー々ゝゞぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.:;?!)]}"
+NO_LINE_END = "（「『【〔《〈［｛([{"
+
+
 def wrap_paragraph(text: str, font_size: float = 10.5, width_chars: int | None = None) -> list[str]:
-    """Greedy word-processor wrap: break anywhere in Japanese, never inside an ASCII word.
+    """Greedy word-processor wrap: break anywhere in Japanese, never inside an ASCII word, and never before a
+    character that may not start a line or after one that may not end it (kinsoku).
 
     A break at a space drops the space, as word processors do.
     """
@@ -62,6 +72,8 @@ def wrap_paragraph(text: str, font_size: float = 10.5, width_chars: int | None =
                 start -= 1
             if start > 0:
                 cut = start
+        while cut > 1 and (rest[cut] in NO_LINE_START or rest[cut - 1] in NO_LINE_END):
+            cut -= 1  # kinsoku: the character before goes down with it (追い出し)
         line, rest = rest[:cut], rest[cut:]
         lines.append(line.rstrip(" "))
         rest = rest.lstrip(" ")
@@ -106,6 +118,76 @@ def make_pdf(
                     _draw_line(c, LEFT, y, line, font_size, width if i < len(wrapped) - 1 else None)
                 y -= step
         c.showPage()
+    c.save()
+    return path
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A page layout for :func:`make_flow_pdf`: page size, type size, margins and page furniture.
+
+    ``header`` is printed at the top of every page and ``folio`` (``{n}`` = the page number) at the bottom,
+    both in the margins and in a smaller type, as word processors print a running header and page numbers.
+    """
+
+    name: str
+    page: tuple[float, float] = A4
+    font_size: float = 10.5
+    left: float = LEFT
+    right: float = LEFT
+    top: float = TOP
+    bottom: float = TOP
+    header: str | None = None
+    folio: str | None = None
+    #: extra space after a paragraph, in lines
+    after: float = 0.0
+
+    @property
+    def width_chars(self) -> int:
+        """Full-width characters per line: the block is a whole number of them, so full lines are justified."""
+        return int((self.page[0] - self.left - self.right) / self.font_size)
+
+
+def make_flow_pdf(path: Path | str, paragraphs: list[str], layout: Layout, indented: Collection[int] = ()) -> Path:
+    """Flow paragraphs onto as many pages as they need (a paragraph may run onto the next page), with the
+    layout's running header and page numbers; full lines are justified, a paragraph's last line is not. The
+    first line of each paragraph numbered in ``indented`` is indented by one character, as body paragraphs are."""
+    path = Path(path)
+    fs, (pw, ph) = layout.font_size, layout.page
+    width = text_width(fs, layout.width_chars)
+    step = fs * LEADING
+    small = max(6.0, fs * 0.8)
+    c = canvas.Canvas(str(path), pagesize=layout.page, invariant=1)
+    page = 0
+    y = -1.0
+
+    def new_page() -> float:
+        nonlocal page
+        if page:
+            c.showPage()
+        page += 1
+        if layout.header:
+            _draw_line(c, layout.left, ph - layout.top / 2, layout.header, small, None)
+        if layout.folio:
+            folio = layout.folio.format(n=page)
+            _draw_line(c, (pw - _width(folio, small)) / 2, layout.bottom / 2, folio, small, None)
+        return ph - layout.top - fs
+
+    for n, para in enumerate(paragraphs):
+        indent = n in indented
+        wrapped = wrap_paragraph(INDENT + para if indent else para, fs, layout.width_chars)
+        for i, line in enumerate(wrapped):
+            if page == 0 or y < layout.bottom:
+                y = new_page()
+            x = layout.left
+            if indent and i == 0:
+                line, x = line[len(INDENT):], x + _width(INDENT, fs)  # an indent is a position, not a character
+            _draw_line(c, x, y, line, fs, layout.left + width - x if i < len(wrapped) - 1 else None)
+            y -= step
+        y -= layout.after * step
+    if page == 0:
+        new_page()
+    c.showPage()
     c.save()
     return path
 

@@ -153,6 +153,18 @@ def _other_annex_title(text: str) -> bool:
     return len(sq) <= 80 and not V.is_table_title(text) and any(p.match(sq) for p in patterns("annex_titles.tsv"))
 
 
+def _wrapped_title(lines: Sequence[Line], j: int, end: int) -> bool:
+    """Line j opens another annex's title that wraps onto the next line (it carries no unit-end signal): a long
+    title overflows a PDF line (…に係る政策体 / 系図）)."""
+    text = lines[j].text
+    if not text.strip() or text.endswith(UNIT_END):
+        return False
+    k = j + 1
+    while k < end and lines[k].blank:
+        k += 1
+    return k < end and _other_annex_title(join_wrapped(text.strip(), lines[k].text.strip()))
+
+
 def table_ranges(lines: Sequence[Line], start: int, end: int) -> list[tuple[int, int, Line | None]]:
     """(first, end, title line) of each evaluation-axis table in ``lines[start:end]``; a table ends at
     another annex title, a closing 注）, or a diagram box heading such as （中期目標） printed after it."""
@@ -164,7 +176,7 @@ def table_ranges(lines: Sequence[Line], start: int, end: int) -> list[tuple[int,
             title = ln if V.is_table_title(ln.text) else None
             j = i + 1
             while j < end and not (_other_annex_title(lines[j].text) or V.is_table_end(lines[j].text)
-                                   or BOX_HEADING.match(squash(lines[j].text))):
+                                   or BOX_HEADING.match(squash(lines[j].text)) or _wrapped_title(lines, j, end)):
                 j += 1
             out.append((i, j, title))
             i = j + 1
@@ -185,6 +197,7 @@ class _Buf:
     target: AxisItem | Cell
     col: int
     after_page: bool = False  # parked, and a page start has come since
+    page: int = 0  # the page (counted in page starts) it was parked on
     width: int = 0  # columns of the unit's first line (its column's width when it wraps; display_width)
     lead: int = 0  # columns of the item's bullet: the lines after the first may be as much narrower (hanging)
 
@@ -235,6 +248,7 @@ class _Machine:
         self.since_label: int = 0  # evaluation indicators since the last label
         self.last: _Buf | None = None  # the item closed last (a dangling fragment may still belong to it)
         self._paired: int | None = None  # evaluation indicator the current monitoring list belongs to
+        self.pages = 0  # page starts so far
 
     # -- buffers -------------------------------------------------------------------------------------
 
@@ -247,8 +261,16 @@ class _Machine:
                 # the page end; the one before it was followed by another unit of its column, so it ended
                 col = self.open.col
                 self.pending = [b for b in self.pending if b.col != col or b.after_page]
+            self.open.page = self.pages
             self.pending.append(self.open)
             self.open = None
+
+    def page_start(self) -> None:
+        """A page starts: only units parked on the page that ended can go on here. One parked earlier that no text
+        went on with after a page start was not cut by a page end: it ended without its trailing space (in a PDF,
+        a unit whose last line fills the line), and must not take the text of a later page."""
+        self.pending = [b for b in self.pending if b.page == self.pages]
+        self.pages += 1
 
     def _continues(self, buf: _Buf, text: str, closed: bool) -> bool:
         """Whether ``text`` may carry on a unit cut by a page end. Without trailing spaces, an item goes on with a
@@ -267,18 +289,23 @@ class _Machine:
     def _complete_unsignalled(self) -> bool:
         """Where no trailing space marks unit ends, whether what is open has ended when something else begins:
         a cell whose brackets all close, or a one-line item shorter than the item column (an item cut by a page
-        end fills its line). What has not ended waits for the next page, as a cut unit does."""
-        if self.widths is None or self.open is None:
+        end fills its line). What has not ended waits for the next page, as a cut unit does. Where trailing spaces
+        mark them, an item that ends a sentence (…か。) with its brackets closed has ended all the same: its
+        last line filled the line, so no space followed (a PDF's unit-end signal comes from the line's length)."""
+        if self.open is None:
             return False
+        if self.widths is None:
+            t = self.open.target
+            return isinstance(t, AxisItem) and squash(t.text).endswith("。") and balanced(t.text)
         t = self.open.target
         if isinstance(t, Cell):
             return balanced(t.text)
         return len(t.lines) == 1 and self._short_first(self.open)
 
     def _cell_begins(self, text: str) -> bool:
-        """Without trailing spaces: a line that begins a heading's title after an item starts the next item cell."""
-        return self.widths is not None and self.open is not None and isinstance(self.open.target, AxisItem) \
-            and self.title_start(text)
+        """A line that begins a heading's title after an item still open starts the next item cell: without
+        trailing spaces, and where an item's last line carries none because it filled the line (a PDF)."""
+        return self.open is not None and isinstance(self.open.target, AxisItem) and self.title_start(text)
 
     def _bracketed(self) -> bool:
         """Without trailing spaces: the open cell is one bracketed label (【1.1 …】), complete in itself."""
@@ -348,6 +375,10 @@ class _Machine:
         if self.open is not None:
             self._append(self.open, text, line)
         else:
+            if self.widths is None:
+                # a new item cell starts the next row: the units parked in the row before are done (a unit cut by a
+                # page end goes on before the next row begins; these ended without the signal, filling their lines)
+                self.pending = []
             cell = Cell(text, [line])
             self.cells.append(cell)
             self.open = _Buf(cell, _COL_CELL, width=display_width(text))
@@ -442,7 +473,7 @@ def rows_from_lines(lines: Sequence[Line], titles: Sequence[str] = ()) -> tuple[
     """Rows of one table from its physical lines (title and header lines may be included). ``titles``: the
     document's heading titles, which tell a cell's first line from an item's last where no trailing space does."""
     widths = None if has_trailing_space_signal(lines) else {}
-    m = _run(_Machine(widths), lines)
+    m = _run(_Machine(widths, _title_start(titles)) if widths is None else _Machine(widths), lines)
     if widths is not None:
         # No trailing spaces: the first pass tells which column each item is in, the second closes items by
         # their column's width (_column_width).
@@ -478,6 +509,8 @@ def _run(m: _Machine, lines: Sequence[Line]) -> _Machine:
     for ln in lines:
         if ln.blank or V.is_page_number(ln.text):
             continue
+        if ln.page_start:
+            m.page_start()
         for text, closed in _pieces(ln):
             if V.is_table_title(text) or V.is_table_header(text) or V.is_annex_label(text):
                 continue

@@ -28,12 +28,18 @@ from pathlib import Path
 from keifu.extract.errors import ReadError
 from keifu.extract.limits import check_chars, check_page_chars, check_pages
 from keifu.extract.model import Line, SourceText, Table
+from keifu.extract.readers.furniture import furniture
 
 # Gap (in font sizes) above which a space is inserted between two glyphs that carry none.
 GAP_WIDE = 0.5  # both sides full-width (kanji, kana): justified Japanese lines stay unspaced
 GAP_NARROW = 0.2  # at least one side Latin/digit: word spaces drawn as positioning
 # A line ending more than this many font sizes before the right margin ends a paragraph.
 SHORT_BY = 1.5
+# A line followed by a gap this many times the in-paragraph line pitch ends a paragraph (space after it), even
+# when it reaches the margin: word processors space paragraphs apart, and a paragraph's last line may fill its line.
+PARAGRAPH_GAP = 1.3
+# A paragraph's first line set in by at least this many font sizes is indented (a first-line indent).
+INDENT_BY = 0.5
 # Glyph bands overlapping by this share of the smaller height sit on one line.
 SAME_LINE = 0.5
 
@@ -170,6 +176,24 @@ def right_margin(lines: list[_PLine], page_width: float) -> float | None:
     if support >= 0.1 * len(ends):
         return edge
     return max(edge, page_width - min(ln.x0 for ln in lines))
+
+
+def line_pitch(pages: list[list[_PLine]]) -> float | None:
+    """The distance from one line to the next within a paragraph, in font sizes: the low end of the pitches
+    between successive lines (paragraphs may be spaced apart, so the most common pitch is not always it)."""
+    ratios = sorted((b.top - a.top) / max(a.size, b.size) for pl in pages for a, b in zip(pl, pl[1:], strict=False)
+                    if b.top - a.top > 0.5 * max(a.size, b.size))
+    return ratios[len(ratios) // 5] if len(ratios) >= 5 else None
+
+
+def _indent_follows(line: _PLine, nxt: _PLine, after: _PLine, margin: float | None) -> bool:
+    """The next line is a paragraph's indented first line: it starts right of this line and of the line after
+    it, and wraps (reaches the margin), so ``line`` ended a unit even if it filled its line. A hanging indent
+    (an item's wrapped lines set in) does not qualify: its indented lines are followed by lines as far in, or
+    end short."""
+    step = INDENT_BY * nxt.size
+    return margin is not None and nxt.x0 > line.x0 + step and nxt.x0 > after.x0 + step \
+        and nxt.x1 >= margin - SHORT_BY * nxt.size
 
 
 def _err(path: Path, en: str, ja: str, page: int | None = None) -> ReadError:
@@ -506,6 +530,9 @@ def read_pdf(path: Path, data: bytes, sha256: str, tables: bool = True, backend:
             f"text layer cannot be mapped to Unicode ({unmapped} of {chars} characters); try the other backend or OCR",
             f"テキスト層を文字に変換できません（{chars}文字中{unmapped}文字）。別のバックエンドかOCRを使ってください",
         )
+    drop = furniture([pl for pl, _, _ in per_page])
+    if drop:
+        per_page = [([ln for k, ln in enumerate(pl) if (n, k) not in drop], t, w) for n, (pl, t, w) in enumerate(per_page)]
     # One margin per page width, so landscape pages in a portrait document get their own.
     margins = {
         w: right_margin([ln for pl, _, pw in per_page if round(pw) == w for ln in pl], w)
@@ -513,11 +540,16 @@ def read_pdf(path: Path, data: bytes, sha256: str, tables: bool = True, backend:
     }
     lines: list[Line] = []
     found: list[Table] = []
+    pitch = line_pitch([pl for pl, _, _ in per_page])
     for n, (plines, ptables, pw) in enumerate(per_page, 1):
         first = len(lines)
         margin = margins[round(pw)]
         for k, pl in enumerate(plines, 1):
             short = margin is not None and pl.x1 < margin - SHORT_BY * pl.size
+            if not short and pitch and k < len(plines):
+                short = plines[k].top - pl.top > PARAGRAPH_GAP * pitch * max(pl.size, plines[k].size)
+            if not short and k + 1 < len(plines):
+                short = _indent_follows(pl, plines[k], plines[k + 1], margin)
             lines.append(Line(len(lines), k, pl.text + (" " if short else ""), page=n, page_start=k == 1))
         for rows, bbox in ptables:
             x0, top, x1, bottom = bbox
