@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
+
+import pyoxigraph as ox
 
 from keifu.extract.errors import KeifuError
 from keifu.extract.plan_register import Register, load_register, register_file
@@ -276,10 +278,44 @@ def _objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | Non
     return goals[::-1], axis
 
 
+def read_all_targets(idx: LineageIndex) -> None:
+    """The target expressions of every indicator at once, two scans (a caller that traces everything: the trace
+    index written whole), kept in the index for :func:`_targets`. A node whose answer the query's own order
+    decides (a target with two expressions, a blank-node target) is left to the query."""
+    if idx.store is None:
+        return
+    ox_store = idx.store.ox
+    exprs: dict[object, list[str]] = defaultdict(list)
+    for q in ox_store.quads_for_pattern(None, ox.NamedNode(str(KF.expression)), None):
+        exprs[q.subject].append(q.object.value)
+    found: dict[str, set[object]] = defaultdict(set)
+    for q in ox_store.quads_for_pattern(None, ox.NamedNode(str(KF.hasTarget)), None):
+        found[q.subject.value].add(q.object)
+    known: dict[str, list[str] | None] = {}
+    for i, ts in found.items():
+        if any(not isinstance(t, ox.NamedNode) or len(set(exprs.get(t, ()))) > 1 for t in ts):
+            known[i] = None
+            continue
+        out: list[str] = []
+        for t in sorted(ts, key=lambda t: t.value):  # type: ignore[attr-defined]
+            for e in exprs.get(t, ()):
+                if e not in out:
+                    out.append(e)
+        known[i] = out
+    idx._memo[("targets",)] = known
+
+
 def _targets(idx: LineageIndex, nodes: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {n: [] for n in nodes}
     if idx.store is None:
         return out
+    known = idx._memo.get(("targets",))
+    if isinstance(known, dict):
+        for n in nodes:
+            got = known.get(n, [])
+            if got is not None:
+                out[n] = list(got)
+        nodes = [n for n in nodes if known.get(n, []) is None]
     for chunk in (nodes[i:i + 400] for i in range(0, len(nodes), 400)):
         values = " ".join(f"<{n}>" for n in chunk)
         q = f"SELECT ?i ?e WHERE {{ VALUES ?i {{ {values} }} ?i kf:hasTarget ?t . ?t kf:expression ?e }} ORDER BY ?i ?t"
@@ -350,6 +386,12 @@ def _register() -> Register:
     return load_register()
 
 
+@cache
+def _register_name() -> str:
+    """The register's file name, as evidence of plan-to-plan steps (finding it costs ~0.5 ms: once, not per step)."""
+    return register_file().name
+
+
 def _plan_steps(idx: LineageIndex, steps: list[Step]) -> list[Step]:
     """Steps between two plans that no document states get the register's evidence (its file and line) or, for
     an edition tied to its series by name, a note saying so: every step of an answer can be checked."""
@@ -360,7 +402,7 @@ def _plan_steps(idx: LineageIndex, steps: list[Step]) -> list[Step]:
             reg = _register()
             lower, higher = (reg.by_key.get(plan_key(idx.labels.get(n, ""))) for n in (s.lower, s.higher))
             if lower is not None and higher is not None and higher.ref in (*lower.based_on, lower.series):
-                s = replace(s, quote=f"{lower.label} → {higher.label}", file=register_file().name, line=lower.line,
+                s = replace(s, quote=f"{lower.label} → {higher.label}", file=_register_name(), line=lower.line,
                             note=REGISTER_NOTE)
             elif s.prop == "dcterms:isVersionOf":
                 s = replace(s, quote=idx.labels.get(s.lower), note=EDITION_NOTE)

@@ -54,6 +54,7 @@ from .trace import (
     match_names,
     node_facts,
     query_keys,
+    read_all_targets,
     trace,
 )
 
@@ -363,6 +364,9 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
     conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
         (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
     n_rows = 0
+    if len(todo) > len(wanted) // 4:  # most answers to write: their evidence is most of the store's provenance
+        idx.read_all_provenance()
+        read_all_targets(idx)
     todo_plans = [p for p in plans if p in todo]
     facts = describe(store, todo_plans)
     for p in todo_plans:
