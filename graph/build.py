@@ -413,9 +413,10 @@ def build(
         import_module(REGISTER_MODULE).register_plans(store)  # series, editions, plan → plan bases (issue 14)
         link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
         clock.lap("policy links")
-        import_module(LINEAGE_MODULE).materialise(store)  # kf:tracesTo over everything stored; keep this last
-        # every plan's trace answer, beside the store (issue 19): those whose inputs changed
-        import_module(TRACE_INDEX_MODULE).update_index(store, written)
+        index = import_module(TRACE_INDEX_MODULE)
+        # kf:tracesTo over everything stored, the attributions of plans whose inputs did not change reused; keep last
+        import_module(LINEAGE_MODULE).materialise(store, reuse=lambda idx: index.reuse_attributions(store, idx, written))
+        index.update_index(store, written)  # every plan's trace answer, beside the store (issue 19): those that changed
         clock.lap("lineage")
         store.end_build()  # flushed, then marked complete
         clock.lap("flush")

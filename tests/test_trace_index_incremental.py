@@ -13,12 +13,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from lineage_fixtures import FIXTURES
 
+from keifu.graph.attribution import attribute
 from keifu.graph.build import graph_digest
-from keifu.graph.lineage import materialise
-from keifu.graph.lineage.trace_index import _WBITS, INDEX_FILE, build_index, update_index
+from keifu.graph.lineage import LineageIndex, index_for, materialise, stored_digest
+from keifu.graph.lineage.trace_index import _WBITS, INDEX_FILE, build_index, reuse_attributions, update_index
 from keifu.graph.store import Store
 
 BASE = "https://w3id.org/keifu/id/test/graph/"
+_REUSED: list[tuple[int, int]] = []  # (plans whose attributions were reused, plans) of each step
 
 
 def _answers(path: Path) -> dict[str, object]:
@@ -65,8 +67,15 @@ def _put(store: Store, name: str, edit: tuple[str, str] | None = None) -> dict[s
 def _step(store: Store, written: dict[str, str], tmp: Path) -> int:
     """One build's closing steps: materialise, update the index; check it against a fresh one. The answers
     recomputed."""
-    materialise(store)
+    reused: list[int] = []
+    materialise(store, reuse=lambda idx: reused.append(reuse_attributions(store, idx, written)))
     update_index(store, written)
+    _REUSED.append((reused[0], len(index_for(store).plans())))
+    # the attributions reused are those a fresh lineage index computes, and so are the lineage graph and digest
+    idx, again = index_for(store), LineageIndex.load(store)
+    assert {p: attribute(idx, p) for p in idx.plans()} == {p: attribute(again, p) for p in again.plans()}
+    digest = stored_digest(store)
+    assert not materialise(store).changed_nodes and stored_digest(store) == digest
     fresh = tmp / "fresh.sqlite"
     fresh.unlink(missing_ok=True)
     build_index(store, path=fresh)
@@ -81,11 +90,12 @@ def test_incremental_equals_fresh(tmp_path: Path) -> None:
     update_index(store, written)  # no index yet: written whole
     everything = _written(tmp_path / "s" / INDEX_FILE)
     assert everything > 3
-    # the same content written again: nothing recomputed
+    # the same content written again: nothing recomputed, every plan's attributions reused
     assert _step(store, _put(store, "lineage_chain.ttl"), tmp_path) == 0
+    assert _REUSED[-1][0] == _REUSED[-1][1] > 0
     # a file added: its plans and agencies, and what they reach
     added = _step(store, _put(store, "lineage_names.ttl"), tmp_path)
-    assert 0 < added
+    assert 0 < added and 0 < _REUSED[-1][0] < _REUSED[-1][1]
     # a file replaced by one where only a quote differs: the lineage index is the same, the rows are not
     quote = "架空技術機構が達成すべき業務運営に関する目標"
     changed = _step(store, _put(store, "lineage_chain.ttl", (quote, quote + "（改）")), tmp_path)
@@ -143,3 +153,5 @@ def test_corpus_rebuild_of_one_file(corpus: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.sqlite"
     build_index(store, path=fresh)
     assert _answers(tmp_path / "s" / INDEX_FILE) == _answers(fresh)
+    idx, again = index_for(store), LineageIndex.load(store)
+    assert {p: attribute(idx, p) for p in idx.plans()} == {p: attribute(again, p) for p in again.plans()}

@@ -14,7 +14,7 @@ import hashlib
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import cache
 
@@ -529,13 +529,17 @@ class MaterialiseReport:
                 f"over {self.edges} 辺 / edges in {self.seconds:.2f} s")
 
 
-def materialise(store: Store) -> MaterialiseReport:
+def materialise(store: Store, reuse: Callable[[LineageIndex], object] | None = None) -> MaterialiseReport:
     """Compute kf:tracesTo (the default answer) and the attribution of every traced pair (a sub-property of
-    kf:attributedTo per kind) over everything stored, and replace the lineage graph with them in one transaction."""
+    kf:attributedTo per kind) over everything stored, and replace the lineage graph with them in one transaction.
+    ``reuse`` is given the loaded index before any attribution is computed, and may fill in the attributions of
+    plans that a previous build computed from the same inputs (keifu.graph.lineage.trace_index.reuse_attributions)."""
     t0 = time.perf_counter()
     me = ox.NamedNode(str(LINEAGE_GRAPH))
     # kf:tracesTo and kf:attributedTo are no lineage edges, so the old lineage graph does not interfere
     idx = LineageIndex.load(store)
+    if reuse is not None:
+        reuse(idx)
     atts = sorted((n, p, a) for p in idx.plans() for n, a in idx.attributions(p).items())
     pairs = [(n, p) for n, p, a in atts if a.relevant]
     h = hashlib.sha1()

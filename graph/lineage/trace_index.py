@@ -36,6 +36,7 @@ from pathlib import Path
 from keifu.extract.errors import KeifuError
 from keifu.extract.plan_register import register_file
 
+from ..attribution import Attribution, attribute, plan_hops, policy_fields
 from ..plan_lookup import describe
 from ..store import Store, build_state
 from ..vocab import KF
@@ -58,7 +59,8 @@ from .trace import (
     trace,
 )
 
-__all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "update_index"]
+__all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "reuse_attributions",
+           "update_index"]
 
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
@@ -106,6 +108,7 @@ CREATE TABLE steps (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE fps (key TEXT PRIMARY KEY, fp TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE deps (key TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY (key, subject)) WITHOUT ROWID;
 CREATE TABLE graphs (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE attributions (plan TEXT PRIMARY KEY, deps TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 
@@ -278,6 +281,40 @@ class _Inputs:
                     stack.append(k)
         return seen
 
+    def plan_structure(self, plan: str) -> set[str]:
+        """The plans whose citations count for ``plan`` (its own, plans under it, its series and the series'
+        other editions, whose dates bound the edition's period): keys its attributions depend on as a whole."""
+        idx = self.idx
+        if plan not in idx.graph:
+            return {plan}
+        out = set(plan_hops(idx, plan))
+        for s in idx.graph.successors(plan):
+            if idx.graph.edges[plan, s]["prop"] == "dcterms:isVersionOf":
+                out.add(s)
+                out.update(e for e in idx.graph.predecessors(s) if e in idx.target_set())
+        return out
+
+    def attribution_keys(self, plan: str) -> set[str]:
+        """The keys the attributions of ``plan`` were made from: their nodes, anchors, cited plans and inherited
+        objectives, and the plan's structure (:meth:`plan_structure`)."""
+        used = self.plan_structure(plan)
+        for n, a in attribute(self.idx, plan).items():
+            used.update((n, a.anchor, a.cited))
+            if a.inherited:
+                used.add(a.inherited)
+        return {self.key(n) for n in used}
+
+    def changed(self, conn: sqlite3.Connection, store: Store, written: Mapping[str, str]) -> set[str]:
+        """Keys whose fingerprint differs from the one stored in ``conn`` (or is new, or gone), and the documents
+        of the graphs written with another content than the index was made from."""
+        old_fps = {k: v for k, v in conn.execute("SELECT key, fp FROM fps") if not k.startswith(_ATTS)}
+        changed = {k for k in old_fps.keys() | self.fps.keys() if old_fps.get(k) != self.fps.get(k)}
+        old_graphs = dict(conn.execute("SELECT name, digest FROM graphs"))
+        for g in sorted(name for name, dg in written.items() if old_graphs.get(name) != dg):
+            changed |= {d for (d,) in _rows(store, f"SELECT DISTINCT ?d WHERE {{ GRAPH <{g}> {{ ?n kf:inDocument ?d }} }}")}
+            changed.add(g)  # a graph's own nodes outside documents (none today) count as the graph
+        return changed
+
     def attributions(self, plans: Iterable[str]) -> dict[str, str]:
         """Plan → the fingerprint of its attributions (what materialise computed: cached in the index)."""
         out = {}
@@ -288,10 +325,64 @@ class _Inputs:
         return out
 
 
+def _inputs(store: Store, idx: LineageIndex) -> _Inputs:
+    """The inputs of ``idx`` (worked out once per index: materialise and the index update both need them)."""
+    hit = idx._memo.get(("inputs",))
+    if not isinstance(hit, _Inputs):
+        hit = idx._memo[("inputs",)] = _Inputs(store, idx)
+    return hit
+
+
 def _global_stamp() -> str:
-    """What every answer depends on beyond the store: the index format and the plan register (its file, read for
-    the evidence of plan-to-plan steps). When it differs the index is rebuilt whole."""
-    return hashlib.sha1(FORMAT.encode() + register_file().read_bytes()).hexdigest()
+    """What every answer depends on beyond the store: the index format, the plan register (its file, read for the
+    evidence of plan-to-plan steps) and the policy fields' keywords (relevance). When it differs the index and
+    every plan's attributions are computed whole."""
+    fields = repr(sorted((k, sorted(v)) for k, v in policy_fields().items()))
+    return hashlib.sha1(FORMAT.encode() + register_file().read_bytes() + fields.encode()).hexdigest()
+
+
+def reuse_attributions(store: Store, idx: LineageIndex, written: Mapping[str, str] | Iterable[str] | None) -> int:
+    """Before :func:`keifu.graph.lineage.materialise` computes attributions: put in ``idx`` those the trace index
+    kept from the previous build for plans none of whose inputs changed (no key of their attributions, nothing
+    newly below them, not their structure); the plans reused. Nothing is reused without the build's ``written``
+    graphs, for an in-memory store, or when the index is absent, of another format or another global stamp."""
+    if store.path is None or written is None:
+        return 0
+    written = dict(written) if isinstance(written, Mapping) else dict.fromkeys(written, "")
+    try:
+        old = TraceIndex(index_path(store.path))
+    except StaleIndex:
+        return 0
+    with old:
+        if old.meta.get("global") != _global_stamp():
+            return 0
+        inputs = _inputs(store, idx)
+        changed = inputs.changed(old.conn, store, written)
+        kept = {p: (deps, data) for p, deps, data in old.conn.execute("SELECT plan, deps, data FROM attributions")}
+    moved = inputs.above(changed)
+    reused = set()
+    for p in idx.plans():
+        if p in moved or p not in kept:
+            continue
+        deps, data = kept[p]
+        if changed & set(deps.split(_SEP)) or changed & {inputs.key(n) for n in inputs.plan_structure(p)}:
+            continue
+        idx._attributions[p] = {n: Attribution(kind, anchor, cited, relevance, inherited)
+                                for n, kind, anchor, cited, relevance, inherited in json.loads(zlib.decompress(data))}
+        reused.add(p)
+    idx._memo[("reused",)] = reused
+    return len(reused)
+
+
+def _attribution_rows(inputs: _Inputs, plans: Iterable[str]) -> list[tuple[str, str, bytes]]:
+    """(plan, keys it depends on, its attributions compressed) as kept for :func:`reuse_attributions`."""
+    out = []
+    for p in plans:
+        atts = attribute(inputs.idx, p)
+        data = json.dumps([[n, a.kind, a.anchor, a.cited, a.relevance, a.inherited] for n, a in sorted(atts.items())],
+                          ensure_ascii=False)
+        out.append((p, _SEP.join(sorted(inputs.attribution_keys(p))), zlib.compress(data.encode(), 1)))
+    return out
 
 
 def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None,
@@ -335,18 +426,17 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
     """(rows, answers) written into ``conn``: every answer, or (``incremental``) those whose inputs changed."""
     classes = sorted({INDICATOR} | traced_classes())
     plans = idx.plans()
-    inputs = _Inputs(store, idx)
-    fps = {**inputs.fps, **inputs.attributions(plans)}
+    inputs = _inputs(store, idx)
+    reused = idx._memo.get(("reused",), set()) if incremental else set()
+    old_fps = dict(conn.execute("SELECT key, fp FROM fps")) if incremental else {}
+    fps = {**inputs.fps, **{_ATTS + p: old_fps[_ATTS + p] for p in reused if _ATTS + p in old_fps},  # type: ignore[union-attr]
+           **inputs.attributions(p for p in plans if p not in reused)}  # type: ignore[operator]
     agencies = {_agency_key(ag, label): (ag, label) for ag, label in set(idx.agency_of_doc.values())}
     wanted = set(plans) | set(agencies)
     todo = wanted
     if incremental:
-        old_fps = dict(conn.execute("SELECT key, fp FROM fps"))
-        changed = {k for k in old_fps.keys() | fps.keys() if old_fps.get(k) != fps.get(k)}
-        old_graphs = dict(conn.execute("SELECT name, digest FROM graphs"))
-        for g in sorted(name for name, dg in written.items() if old_graphs.get(name) != dg):
-            changed |= {d for (d,) in _rows(store, f"SELECT DISTINCT ?d WHERE {{ GRAPH <{g}> {{ ?n kf:inDocument ?d }} }}")}
-            changed.add(g)  # a graph's own nodes outside documents (none today) count as the graph
+        changed = inputs.changed(conn, store, written)
+        changed |= {k for k in old_fps.keys() | fps.keys() if k.startswith(_ATTS) and old_fps.get(k) != fps.get(k)}
         stored = {k for (k,) in conn.execute("SELECT subject FROM subjects")}
         hit = {s for (s,) in conn.execute("SELECT DISTINCT subject FROM deps WHERE key IN (SELECT value FROM "
                                           "json_each(?))", (json.dumps(sorted(changed)),))}
@@ -357,6 +447,8 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
         conn.execute("DELETE FROM names")
         conn.execute("DELETE FROM meta")
         conn.execute("DELETE FROM fps")
+        conn.execute("DELETE FROM attributions WHERE plan NOT IN (SELECT value FROM json_each(?))",
+                      (json.dumps(sorted(reused)),))  # type: ignore[arg-type]
     else:
         writer = _Writer(conn, idx, inputs)
     names = [("plan", n, label, name) for n, label, name in _names(idx, target_classes())]
@@ -391,6 +483,8 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
     conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
     conn.executemany("INSERT INTO fps VALUES (?,?)", sorted(fps.items()))
     conn.executemany("INSERT OR REPLACE INTO graphs VALUES (?,?)", sorted(written.items()))
+    conn.executemany("INSERT INTO attributions VALUES (?,?,?)",
+                     _attribution_rows(inputs, [p for p in plans if p not in reused]))  # type: ignore[operator]
     return n_rows, len(todo)
 
 
