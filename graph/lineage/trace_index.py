@@ -65,7 +65,7 @@ __all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "ind
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
 #: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
-FORMAT = "6"
+FORMAT = "7"
 AGENCY = str(KF.Agency)
 _SEP = "\x1f"
 #: raw deflate with a 2 KiB window: a row is ~1 KiB, and setting up a full window is half of compress's time;
