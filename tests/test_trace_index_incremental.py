@@ -37,16 +37,24 @@ def _answers(path: Path) -> dict[str, object]:
         out[key] = (iri, label, cls, kind, edition, agency, json.loads(totals), rows)
     out["names"] = sorted(conn.execute("SELECT * FROM names"))
     meta = dict(conn.execute("SELECT key, value FROM meta"))
-    out["meta"] = {k: v for k, v in meta.items() if k not in ("build", "answers_written")}
+    out["meta"] = {k: v for k, v in meta.items() if k not in ("build", "answers_written", "plan_rows_computed")}
     conn.close()
     return out
 
 
-def _written(path: Path) -> int:
+def _written(path: Path, what: str = "answers_written") -> int:
     conn = sqlite3.connect(path)
-    n = int(dict(conn.execute("SELECT key, value FROM meta"))["answers_written"])
+    n = int(dict(conn.execute("SELECT key, value FROM meta"))[what])
     conn.close()
     return n
+
+
+def _plan_rows(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    n = conn.execute("SELECT COUNT(*) FROM rows WHERE id IN (SELECT id FROM rows r JOIN subjects s ON r.id >= s.first "
+                     "AND r.id < s.first + s.rows AND s.agency = 0)").fetchone()[0]
+    conn.close()
+    return int(n)
 
 
 def _triples(name: str, edit: tuple[str, str] | None = None) -> tuple[list[ox.Triple], str]:
@@ -100,6 +108,9 @@ def test_incremental_equals_fresh(tmp_path: Path) -> None:
     quote = "架空技術機構が達成すべき業務運営に関する目標"
     changed = _step(store, _put(store, "lineage_chain.ttl", (quote, quote + "（改）")), tmp_path)
     assert 0 < changed < _written_total(tmp_path)
+    # the answers recomputed keep the rows of nodes the change does not reach
+    index = tmp_path / "s" / INDEX_FILE
+    assert 0 < _written(index, "plan_rows_computed") < _plan_rows(index)
     # a file replaced with a new label for a plan
     assert _step(store, _put(store, "lineage_chain.ttl", ("架空データ活用推進計画", "架空データ利活用推進計画")),
                  tmp_path) > 0

@@ -457,17 +457,30 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
 
         return agency_trace(idx, cand, classes, evidence, limit, offset=offset)
     others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
-    atts = idx.attributions(cand.iri)
+    nodes, atts = plan_nodes(idx, cand.iri, classes, everything)
+    total = len(nodes)
+    nodes = nodes[offset:None if limit is None else offset + limit]
+    return TraceResult(cand, plan_rows(idx, cand.iri, nodes, atts, evidence), others[:20], everything, total)
+
+
+def plan_nodes(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,),
+               everything: bool = False) -> tuple[list[str], dict[str, Attribution]]:
+    """The nodes of the answer to ``plan`` (an IRI), in the answer's order, and their attributions."""
+    atts = idx.attributions(plan)
     wanted = set(classes)
     nodes = sorted((n for n, a in atts.items() if idx.types.get(n, set()) & wanted and (everything or a.relevant)),
                    key=lambda n: (not atts[n].relevant, (idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
-    total = len(nodes)
-    nodes = nodes[offset:None if limit is None else offset + limit]
+    return nodes, atts
+
+
+def plan_rows(idx: LineageIndex, plan: str, nodes: list[str], atts: dict[str, Attribution],
+              evidence: bool = True) -> list[TraceRow]:
+    """The rows of ``nodes`` in the answer to ``plan`` (see :func:`plan_nodes`)."""
     targets = _targets(idx, nodes)
     rows = []
     for n in nodes:
         att = atts[n]
-        path, steps = attribution_path(idx, n, cand.iri, att, evidence)
+        path, steps = attribution_path(idx, n, plan, att, evidence)
         goals, axis = objective_chain(idx, n)
         ag = idx.agency(n)
         doc = idx.doc_of.get(n)
@@ -476,4 +489,4 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
             agency=ag[1] if ag else None, document=doc, document_label=idx.labels.get(doc) if doc else None,
             objective_path=goals, axis=axis, targets=targets.get(n, []), chain=[idx.display(p) for p in path],
             steps=steps, attribution=att, inherited_label=idx.display(att.inherited) if att.inherited else None))
-    return TraceResult(cand, rows, others[:20], everything, total)
+    return rows

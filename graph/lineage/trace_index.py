@@ -54,9 +54,10 @@ from .trace import (
     csv_cells_of,
     match_names,
     node_facts,
+    plan_nodes,
+    plan_rows,
     query_keys,
     read_all_targets,
-    trace,
 )
 
 __all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "reuse_attributions",
@@ -65,7 +66,7 @@ __all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "ind
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
 #: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
-FORMAT = "7"
+FORMAT = "8"
 AGENCY = str(KF.Agency)
 _SEP = "\x1f"
 #: raw deflate with a 2 KiB window: a row is ~1 KiB, and setting up a full window is half of compress's time;
@@ -103,7 +104,8 @@ CREATE TABLE subjects (subject TEXT PRIMARY KEY, iri TEXT NOT NULL, label TEXT N
                        kind TEXT, edition INTEGER, agency INTEGER NOT NULL, first INTEGER NOT NULL,
                        rows INTEGER NOT NULL, totals TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE rows (id INTEGER PRIMARY KEY, node TEXT NOT NULL, ind INTEGER NOT NULL, dflt INTEGER NOT NULL,
-                   agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL);
+                   agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL, dep INTEGER NOT NULL, att TEXT NOT NULL);
+CREATE TABLE depsets (id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);
 CREATE TABLE steps (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE fps (key TEXT PRIMARY KEY, fp TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE deps (key TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY (key, subject)) WITHOUT ROWID;
@@ -153,6 +155,8 @@ class _Writer:
         for sid, text in conn.execute("SELECT id, json FROM steps"):  # an index being updated: its steps are kept
             self.steps[tuple(json.loads(text).values())] = sid
         self.next = (conn.execute("SELECT MAX(id) FROM rows").fetchone()[0] or 0) + 1
+        self.depsets: dict[str, int] = {text: sid for sid, text in conn.execute("SELECT id, keys FROM depsets")}
+        self.dep_keys: dict[int, set[str]] = {}
 
     def step(self, s: dict[str, object]) -> int:
         key = tuple(s.values())  # the dict's values, in as_dict's fixed order: cheaper than its JSON
@@ -162,51 +166,84 @@ class _Writer:
             self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s, ensure_ascii=False)))
         return sid
 
-    def drop(self, keys: Iterable[str]) -> None:
-        """Remove stored answers (and what they were made from) before they are written anew or vanish."""
+    def drop(self, keys: Iterable[str]) -> dict[str, dict[str, tuple]]:  # type: ignore[type-arg]
+        """Remove stored answers (and what they were made from) before they are written anew or vanish; their rows
+        by node (as stored: the rows of an answer whose inputs did not change are kept, see :meth:`subject`)."""
+        old: dict[str, dict[str, tuple]] = {}  # type: ignore[type-arg]
         for key in keys:
             row = self.conn.execute("SELECT first, rows FROM subjects WHERE subject = ?", (key,)).fetchone()
             if row is None:
                 continue
-            self.conn.execute("DELETE FROM rows WHERE id >= ? AND id < ?", (row[0], row[0] + row[1]))
+            span = (row[0], row[0] + row[1])
+            old[key] = {r[0]: r for r in self.conn.execute(
+                "SELECT node, ind, dflt, agency, head, ev, dep, att FROM rows WHERE id >= ? AND id < ?", span)}
+            self.conn.execute("DELETE FROM rows WHERE id >= ? AND id < ?", span)
             self.conn.execute("DELETE FROM subjects WHERE subject = ?", (key,))
             self.conn.execute("DELETE FROM deps WHERE subject = ?", (key,))
+        return old
+
+    def depset(self, keys: set[str]) -> int:
+        """The id of a set of keys a row depends on (rows share few distinct sets: their document's and above)."""
+        text = _SEP.join(sorted(keys))
+        sid = self.depsets.get(text)
+        if sid is None:
+            sid = self.depsets[text] = len(self.depsets) + 1
+            self.conn.execute("INSERT INTO depsets VALUES (?,?)", (sid, text))
+            self.dep_keys[sid] = keys
+        return sid
+
+    def encode(self, r: TraceRow) -> tuple:  # type: ignore[type-arg]
+        """A row as stored (without its id): node, indicator flag, default flag, agency, compressed JSON, step ids,
+        the id of the keys it depends on, its attribution."""
+        d = r.as_dict()
+        ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
+        head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
+        used = {r.node, *(n for s in r.steps for n in (s.lower, s.higher, s.evidence) if n)}
+        if r.attribution is not None:
+            used.update(n for n in (r.attribution.anchor, r.attribution.cited, r.attribution.inherited) if n)
+        return (r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default), r.agency,
+                zlib.compress(head.encode(), 1, _WBITS), ev, self.depset(self.inputs.above_all(used)),
+                _att_text(r.attribution))
 
     def subject(self, key: str, iri: str, label: str, cls: str, kind: str | None, edition: int | None,
-                agency: bool, rows: list[TraceRow], seeds: Iterable[str] = ()) -> int:
-        """Store one answer (none when the key is already stored) and the keys of its inputs; the rows stored."""
+                agency: bool, rows: list[TraceRow | tuple], seeds: Iterable[str] = ()) -> int:  # type: ignore[type-arg]
+        """Store one answer (none when the key is already stored): its rows, each a TraceRow or a row as stored
+        before, and the keys of its inputs; the rows stored."""
         if self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone():
             return 0
+        out = [r if isinstance(r, tuple) else self.encode(r) for r in rows]
         self.conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?,?)",
-                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(rows), _totals(self.idx, rows)))
-        out = []
-        used = {iri, *seeds}
-        for r in rows:
-            d = r.as_dict()
-            ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
-            head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
-            out.append((self.next, r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default),
-                        r.agency, zlib.compress(head.encode(), 1, _WBITS), ev))
-            self.next += 1
-            used.add(r.node)
-            used.update(n for s in r.steps for n in (s.lower, s.higher, s.evidence) if n)
-            if r.attribution is not None:
-                used.update(n for n in (r.attribution.anchor, r.attribution.cited, r.attribution.inherited) if n)
-        self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", out)
-        self.conn.executemany("INSERT OR IGNORE INTO deps VALUES (?,?)",
-                              [(k, key) for k in sorted(self.inputs.above({self.inputs.key(n) for n in used}))])
-        return len(rows)
+                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(out), _totals(out)))
+        self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?)",
+                              [(self.next + i, *r) for i, r in enumerate(out)])
+        self.next += len(out)
+        used = self.inputs.above_all({iri, *seeds})
+        for dep in {r[6] for r in out}:
+            used |= self.keys(dep)
+        self.conn.executemany("INSERT OR IGNORE INTO deps VALUES (?,?)", [(k, key) for k in sorted(used)])
+        return len(out)
+
+    def keys(self, dep: int) -> set[str]:
+        """The keys of a stored set (:meth:`depset`)."""
+        hit = self.dep_keys.get(dep)
+        if hit is None:
+            (text,) = self.conn.execute("SELECT keys FROM depsets WHERE id = ?", (dep,)).fetchone()
+            hit = self.dep_keys[dep] = set(text.split(_SEP)) if text else set()
+        return hit
 
 
-def _totals(idx: LineageIndex, rows: list[TraceRow]) -> str:
+def _att_text(a: Attribution | None) -> str:
+    return "" if a is None else f"{a.kind}\t{a.anchor}\t{a.cited}\t{a.relevance}\t{a.inherited}"
+
+
+def _totals(rows: list[tuple]) -> str:  # type: ignore[type-arg]
     """The counts of the whole answer for each choice of goals and all ("01" = indicators only, all rows): rows,
     default rows, agencies of the default rows. A page then needs no scan of the answer to count it."""
     out = {}
     for goals in (0, 1):
         for everything in (0, 1):
-            kept = [r for r in rows if (goals or INDICATOR in idx.types.get(r.node, ())) and (everything or r.default)]
-            out[f"{goals}{everything}"] = [len(kept), sum(r.default for r in kept),
-                                           sorted({r.agency for r in kept if r.default and r.agency})]
+            kept = [r for r in rows if (goals or r[1]) and (everything or r[2])]
+            out[f"{goals}{everything}"] = [len(kept), sum(r[2] for r in kept), sorted({r[3] for r in kept if r[2] and r[3]})]
     return json.dumps(out, ensure_ascii=False)
 
 
@@ -237,6 +274,7 @@ class _Inputs:
                 up[k_lo].add(k_hi)
             parts[k_lo].append(f"e\t{lo}\t{hi}\t{data['prop']}\t{data['evidence']}")
         self.up = up
+        self._above: dict[str, frozenset[str]] = {}
         loose = []
         for n, kinds in idx.types.items():
             k = self.key(n)
@@ -270,6 +308,17 @@ class _Inputs:
         if owner is not None and owner != node:
             return self.key(owner)
         return node
+
+    def above_all(self, nodes: Iterable[str]) -> set[str]:
+        """The keys of ``nodes`` and every key above them (each key's closure worked out once)."""
+        out: set[str] = set()
+        for n in nodes:
+            k = self.key(n)
+            hit = self._above.get(k)
+            if hit is None:
+                hit = self._above[k] = frozenset(self.above({k}))
+            out |= hit
+        return out
 
     def above(self, keys: set[str]) -> set[str]:
         """``keys`` and every key above them."""
@@ -443,7 +492,7 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
         hit |= {p[len(_ATTS):] for p in changed if p.startswith(_ATTS)}
         todo = (wanted - stored) | (hit & wanted)
         writer = _Writer(conn, idx, inputs)
-        writer.drop((stored - wanted) | (stored & todo))
+        old_rows = writer.drop((stored - wanted) | (stored & todo))
         conn.execute("DELETE FROM names")
         conn.execute("DELETE FROM meta")
         conn.execute("DELETE FROM fps")
@@ -451,20 +500,28 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
                       (json.dumps(sorted(reused)),))  # type: ignore[arg-type]
     else:
         writer = _Writer(conn, idx, inputs)
+        changed, old_rows = set(), {}
     names = [("plan", n, label, name) for n, label, name in _names(idx, target_classes())]
     names += [("agency", n, label, name) for n, label, name in _names(idx, {AGENCY})]
     conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
         (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
     n_rows = 0
-    if len(todo) > len(wanted) // 4:  # most answers to write: their evidence is most of the store's provenance
+    if len(todo - old_rows.keys()) > len(wanted) // 4:  # most answers new: their evidence is most of the provenance
         idx.read_all_provenance()
         read_all_targets(idx)
     todo_plans = [p for p in plans if p in todo]
     facts = describe(store, todo_plans)
+    n_fresh = 0
     for p in todo_plans:
-        res = trace(idx, p, classes=classes, evidence=True, everything=True)
+        nodes, atts = plan_nodes(idx, p, classes, everything=True)
+        old = old_rows.get(p, {})
+        keep = {n: old[n] for n in nodes if n in old and old[n][7] == _att_text(atts[n])
+                and not changed & writer.keys(old[n][6])}
+        fresh = iter(plan_rows(idx, p, [n for n in nodes if n not in keep], atts, True))
+        rows = [keep[n] if n in keep else next(fresh) for n in nodes]
+        n_fresh += len(nodes) - len(keep)
         kind, edition = facts.get(p, (None, None))
-        n_rows += writer.subject(p, p, idx.display(p), idx.cls(p), kind, edition, False, res.rows)
+        n_rows += writer.subject(p, p, idx.display(p), idx.cls(p), kind, edition, False, rows)
     todo_agencies = sorted((ag, label) for key, (ag, label) in agencies.items() if key in todo)
     if todo_agencies:
         reach = {p: idx.traced_from(p) for p in plans}
@@ -479,7 +536,8 @@ def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Ma
                                      [ag, *inputs.members.get(ag, ())])
     meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
             "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
-            "csv_head": CSV_HEAD_LINE, "global": _global_stamp(), "answers_written": str(len(todo))}
+            "csv_head": CSV_HEAD_LINE, "global": _global_stamp(), "answers_written": str(len(todo)),
+            "plan_rows_computed": str(n_fresh)}
     conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
     conn.executemany("INSERT INTO fps VALUES (?,?)", sorted(fps.items()))
     conn.executemany("INSERT OR REPLACE INTO graphs VALUES (?,?)", sorted(written.items()))
