@@ -266,6 +266,7 @@ class _Inputs:
 
     def __init__(self, store: Store, idx: LineageIndex) -> None:
         self.idx = idx
+        self._keys: dict[str, str] = {}
         up: dict[str, set[str]] = defaultdict(set)
         parts: dict[str, list[str]] = defaultdict(list)
         for lo, hi, data in idx.graph.edges(data=True):
@@ -301,13 +302,13 @@ class _Inputs:
         self.fps = {k: hashlib.sha1("\n".join(sorted(v)).encode()).hexdigest() for k, v in parts.items()}
 
     def key(self, node: str) -> str:
-        doc = self.idx.doc_of.get(node)
-        if doc is not None:
-            return doc
-        owner = self.idx.citation_owner.get(node)
-        if owner is not None and owner != node:
-            return self.key(owner)
-        return node
+        hit = self._keys.get(node)
+        if hit is None:
+            doc = self.idx.doc_of.get(node)
+            owner = self.idx.citation_owner.get(node)
+            hit = self._keys[node] = doc if doc is not None else (
+                self.key(owner) if owner is not None and owner != node else node)
+        return hit
 
     def above_all(self, nodes: Iterable[str]) -> set[str]:
         """The keys of ``nodes`` and every key above them (each key's closure worked out once)."""
