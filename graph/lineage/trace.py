@@ -192,15 +192,20 @@ class TraceRow:
             text += " (上位の指標 / parent's indicator)"
         return text + ("" if a.relevant else " [--all]")
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, evidence: bool = True) -> dict[str, object]:
+        """The row as answered; without ``evidence`` the same without its last key (the trace index stores the
+        steps apart)."""
         a = self.attribution
-        return {"iri": self.node, "label": self.label, "class": self.cls, "kind": self.kind, "agency": self.agency,
+        d = {"iri": self.node, "label": self.label, "class": self.cls, "kind": self.kind, "agency": self.agency,
                 "document": self.document, "document_label": self.document_label,
                 "objective_path": self.objective_path, "axis": self.axis, "targets": self.targets,
                 "attribution": a.kind if a else None, "relevance": a.relevance if a else None,
                 "default": self.default, "inherited_from": a.inherited if a else None,
                 "inherited_from_label": self.inherited_label,
-                "chain": self.chain, "evidence": [s.as_dict() for s in self.steps]}
+                "chain": self.chain}
+        if evidence:
+            d["evidence"] = [s.as_dict() for s in self.steps]
+        return d
 
 
 @dataclass(slots=True)

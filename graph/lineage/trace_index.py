@@ -40,7 +40,7 @@ from ..attribution import Attribution, attribute, plan_hops, policy_fields
 from ..plan_lookup import describe
 from ..store import Store, build_state
 from ..vocab import KF
-from . import LineageIndex, index_for, stored_digest, target_classes, traced_classes
+from . import LineageIndex, Step, curie, index_for, stored_digest, target_classes, traced_classes
 from .agency_trace import agency_trace
 from .trace import (
     CSV_HEAD,
@@ -158,12 +158,14 @@ class _Writer:
         self.depsets: dict[str, int] = {text: sid for sid, text in conn.execute("SELECT id, keys FROM depsets")}
         self.dep_keys: dict[int, set[str]] = {}
 
-    def step(self, s: dict[str, object]) -> int:
-        key = tuple(s.values())  # the dict's values, in as_dict's fixed order: cheaper than its JSON
+    def step_of(self, s: Step) -> int:
+        """The id of a step, stored on first sight; keyed by the values of its JSON (:meth:`Step.as_dict`'s order),
+        built from the step without building the dict (most steps recur: those near the plans in every row)."""
+        key = (s.lower, s.higher, curie(s.prop), s.evidence, s.quote, s.file, s.page, s.line, s.last_line, s.note)
         sid = self.steps.get(key)
         if sid is None:
             sid = self.steps[key] = len(self.steps) + 1
-            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s, ensure_ascii=False)))
+            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s.as_dict(), ensure_ascii=False)))
         return sid
 
     def drop(self, keys: Iterable[str]) -> dict[str, dict[str, tuple]]:  # type: ignore[type-arg]
@@ -195,9 +197,8 @@ class _Writer:
     def encode(self, r: TraceRow) -> tuple:  # type: ignore[type-arg]
         """A row as stored (without its id): node, indicator flag, default flag, agency, compressed JSON, step ids,
         the id of the keys it depends on, its attribution."""
-        d = r.as_dict()
-        ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
-        head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
+        ev = ",".join(str(self.step_of(s)) for s in r.steps)
+        head = json.dumps(r.as_dict(evidence=False), ensure_ascii=False)[:-1]  # "{…" without "}": the evidence follows
         used = {r.node, *(n for s in r.steps for n in (s.lower, s.higher, s.evidence) if n)}
         if r.attribution is not None:
             used.update(n for n in (r.attribution.anchor, r.attribution.cited, r.attribution.inherited) if n)
