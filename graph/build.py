@@ -6,6 +6,7 @@ the batch goes on; its previously stored graph is left as it was.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import os
 import re
@@ -178,6 +179,12 @@ def process_file(path: Path, validate: bool = True) -> tuple[FileResult, Graph |
     return res, graph, nt
 
 
+def graph_digest(nt: bytes) -> str:
+    """A file graph's content as written (N-Triples, in any order): what tells the trace index a graph rewritten
+    with the same content from a changed one."""
+    return hashlib.sha1(b"".join(sorted(nt.splitlines(keepends=True)))).hexdigest()
+
+
 def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
     """Put one file's graph (N-Triples) in the store; a failure is recorded in ``res``, the store is unchanged."""
     try:
@@ -247,14 +254,14 @@ def _init_worker(memory: int, parent: int) -> None:
 
 
 def _in_workers(files: list[Path], store: Store | None, validate: bool, n_jobs: int,
-                memory: int = 0) -> Iterator[FileResult]:
+                memory: int = 0, written: dict[str, str] | None = None) -> Iterator[FileResult]:
     """Process ``files`` in worker processes, largest first so a long file does not start last; store each
     graph as it arrives and yield the results in input order."""
     if validate:
         shapes_graph()  # load once in the parent; forked workers inherit it
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     done: dict[int, FileResult] = {}
-    writes = _Writes(store, done)
+    writes = _Writes(store, done, written)
     lost: list[int] = []  # files whose worker died: retried alone, so the one that kills its worker is named
     accept = writes.accept
 
@@ -302,8 +309,9 @@ class _Writes:
     BATCH_BYTES = 64 << 20
     BATCH_SECONDS = 2.0
 
-    def __init__(self, store: Store | None, done: dict[int, FileResult]) -> None:
+    def __init__(self, store: Store | None, done: dict[int, FileResult], written: dict[str, str] | None = None) -> None:
         self.store, self.done = store, done
+        self.written = written if written is not None else {}  # graph name → digest of the content stored
         self.stored: dict[str, int] = {}  # graph name → input index stored: a later input wins, as in input order
         self.waiting: dict[str, tuple[int, FileResult, bytes]] = {}
         self.size, self.since = 0, 0.0
@@ -330,9 +338,11 @@ class _Writes:
         if not self.waiting or self.store is None:
             return
         errors = self.store.store_many([(name, nt) for name, (_, _, nt) in self.waiting.items()])
-        for name, (i, res, _) in self.waiting.items():
+        for name, (i, res, nt) in self.waiting.items():
             if name in errors:
                 res.error = errors[name].describe()
+            else:
+                self.written[name] = graph_digest(nt)
             self.stored[name] = i
             self.done[i] = res
         self.waiting, self.size = {}, 0
@@ -368,12 +378,13 @@ def build(
     a build in one process (one file or ``jobs=1``) is not capped, as the cap would hold for the store too.
     ``on_phase`` is told the name of each phase as it starts (a progress bar shows it)."""
     clock = _Clock(timings, on_phase)
+    written: dict[str, str] = {}  # the file graphs this build stored: what the trace index compares
     files = expand_inputs(paths)
     if store is not None:
         store.begin_build()
     n_jobs = _jobs(jobs, len(files))
     if n_jobs > 1:
-        for n, res in enumerate(_in_workers(files, store, validate, n_jobs, memory), start=1):
+        for n, res in enumerate(_in_workers(files, store, validate, n_jobs, memory, written), start=1):
             if progress:
                 progress(n, len(files), res.path)
             clock.pause()
@@ -383,7 +394,11 @@ def build(
         for n, f in enumerate(files, start=1):
             if progress:
                 progress(n, len(files), f)
-            res = build_file(f, store, validate)[0]
+            res, graph, nt = process_file(f, validate)
+            if graph is not None and nt is not None and store is not None:
+                _store(res, str(graph.identifier), nt, store)
+                if res.error is None:
+                    written[str(graph.identifier)] = graph_digest(nt)
             clock.pause()
             yield res
             clock.resume()
@@ -398,8 +413,10 @@ def build(
         import_module(REGISTER_MODULE).register_plans(store)  # series, editions, plan → plan bases (issue 14)
         link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
         clock.lap("policy links")
-        import_module(LINEAGE_MODULE).materialise(store)  # kf:tracesTo over everything stored; keep this last
-        import_module(TRACE_INDEX_MODULE).update_index(store)  # every plan's trace answer, beside the store (issue 19)
+        index = import_module(TRACE_INDEX_MODULE)
+        # kf:tracesTo over everything stored, the attributions of plans whose inputs did not change reused; keep last
+        import_module(LINEAGE_MODULE).materialise(store, reuse=lambda idx: index.reuse_attributions(store, idx, written))
+        index.update_index(store, written)  # every plan's trace answer, beside the store (issue 19): those that changed
         clock.lap("lineage")
         store.end_build()  # flushed, then marked complete
         clock.lap("flush")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
+
+import pyoxigraph as ox
 
 from keifu.extract.errors import KeifuError
 from keifu.extract.plan_register import Register, load_register, register_file
@@ -190,15 +192,20 @@ class TraceRow:
             text += " (上位の指標 / parent's indicator)"
         return text + ("" if a.relevant else " [--all]")
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, evidence: bool = True) -> dict[str, object]:
+        """The row as answered; without ``evidence`` the same without its last key (the trace index stores the
+        steps apart)."""
         a = self.attribution
-        return {"iri": self.node, "label": self.label, "class": self.cls, "kind": self.kind, "agency": self.agency,
+        d = {"iri": self.node, "label": self.label, "class": self.cls, "kind": self.kind, "agency": self.agency,
                 "document": self.document, "document_label": self.document_label,
                 "objective_path": self.objective_path, "axis": self.axis, "targets": self.targets,
                 "attribution": a.kind if a else None, "relevance": a.relevance if a else None,
                 "default": self.default, "inherited_from": a.inherited if a else None,
                 "inherited_from_label": self.inherited_label,
-                "chain": self.chain, "evidence": [s.as_dict() for s in self.steps]}
+                "chain": self.chain}
+        if evidence:
+            d["evidence"] = [s.as_dict() for s in self.steps]
+        return d
 
 
 @dataclass(slots=True)
@@ -276,10 +283,44 @@ def _objective_chain(idx: LineageIndex, node: str) -> tuple[list[str], str | Non
     return goals[::-1], axis
 
 
+def read_all_targets(idx: LineageIndex) -> None:
+    """The target expressions of every indicator at once, two scans (a caller that traces everything: the trace
+    index written whole), kept in the index for :func:`_targets`. A node whose answer the query's own order
+    decides (a target with two expressions, a blank-node target) is left to the query."""
+    if idx.store is None:
+        return
+    ox_store = idx.store.ox
+    exprs: dict[object, list[str]] = defaultdict(list)
+    for q in ox_store.quads_for_pattern(None, ox.NamedNode(str(KF.expression)), None):
+        exprs[q.subject].append(q.object.value)
+    found: dict[str, set[object]] = defaultdict(set)
+    for q in ox_store.quads_for_pattern(None, ox.NamedNode(str(KF.hasTarget)), None):
+        found[q.subject.value].add(q.object)
+    known: dict[str, list[str] | None] = {}
+    for i, ts in found.items():
+        if any(not isinstance(t, ox.NamedNode) or len(set(exprs.get(t, ()))) > 1 for t in ts):
+            known[i] = None
+            continue
+        out: list[str] = []
+        for t in sorted(ts, key=lambda t: t.value):  # type: ignore[attr-defined]
+            for e in exprs.get(t, ()):
+                if e not in out:
+                    out.append(e)
+        known[i] = out
+    idx._memo[("targets",)] = known
+
+
 def _targets(idx: LineageIndex, nodes: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {n: [] for n in nodes}
     if idx.store is None:
         return out
+    known = idx._memo.get(("targets",))
+    if isinstance(known, dict):
+        for n in nodes:
+            got = known.get(n, [])
+            if got is not None:
+                out[n] = list(got)
+        nodes = [n for n in nodes if known.get(n, []) is None]
     for chunk in (nodes[i:i + 400] for i in range(0, len(nodes), 400)):
         values = " ".join(f"<{n}>" for n in chunk)
         q = f"SELECT ?i ?e WHERE {{ VALUES ?i {{ {values} }} ?i kf:hasTarget ?t . ?t kf:expression ?e }} ORDER BY ?i ?t"
@@ -350,6 +391,12 @@ def _register() -> Register:
     return load_register()
 
 
+@cache
+def _register_name() -> str:
+    """The register's file name, as evidence of plan-to-plan steps (finding it costs ~0.5 ms: once, not per step)."""
+    return register_file().name
+
+
 def _plan_steps(idx: LineageIndex, steps: list[Step]) -> list[Step]:
     """Steps between two plans that no document states get the register's evidence (its file and line) or, for
     an edition tied to its series by name, a note saying so: every step of an answer can be checked."""
@@ -360,7 +407,7 @@ def _plan_steps(idx: LineageIndex, steps: list[Step]) -> list[Step]:
             reg = _register()
             lower, higher = (reg.by_key.get(plan_key(idx.labels.get(n, ""))) for n in (s.lower, s.higher))
             if lower is not None and higher is not None and higher.ref in (*lower.based_on, lower.series):
-                s = replace(s, quote=f"{lower.label} → {higher.label}", file=register_file().name, line=lower.line,
+                s = replace(s, quote=f"{lower.label} → {higher.label}", file=_register_name(), line=lower.line,
                             note=REGISTER_NOTE)
             elif s.prop == "dcterms:isVersionOf":
                 s = replace(s, quote=idx.labels.get(s.lower), note=EDITION_NOTE)
@@ -415,17 +462,30 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
 
         return agency_trace(idx, cand, classes, evidence, limit, offset=offset)
     others = [c for c in find_nodes(idx, plan) if c.iri != cand.iri] if not plan.startswith("http") else []
-    atts = idx.attributions(cand.iri)
+    nodes, atts = plan_nodes(idx, cand.iri, classes, everything)
+    total = len(nodes)
+    nodes = nodes[offset:None if limit is None else offset + limit]
+    return TraceResult(cand, plan_rows(idx, cand.iri, nodes, atts, evidence), others[:20], everything, total)
+
+
+def plan_nodes(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,),
+               everything: bool = False) -> tuple[list[str], dict[str, Attribution]]:
+    """The nodes of the answer to ``plan`` (an IRI), in the answer's order, and their attributions."""
+    atts = idx.attributions(plan)
     wanted = set(classes)
     nodes = sorted((n for n, a in atts.items() if idx.types.get(n, set()) & wanted and (everything or a.relevant)),
                    key=lambda n: (not atts[n].relevant, (idx.agency(n) or ("", ""))[1], idx.doc_of.get(n, ""), n))
-    total = len(nodes)
-    nodes = nodes[offset:None if limit is None else offset + limit]
+    return nodes, atts
+
+
+def plan_rows(idx: LineageIndex, plan: str, nodes: list[str], atts: dict[str, Attribution],
+              evidence: bool = True) -> list[TraceRow]:
+    """The rows of ``nodes`` in the answer to ``plan`` (see :func:`plan_nodes`)."""
     targets = _targets(idx, nodes)
     rows = []
     for n in nodes:
         att = atts[n]
-        path, steps = attribution_path(idx, n, cand.iri, att, evidence)
+        path, steps = attribution_path(idx, n, plan, att, evidence)
         goals, axis = objective_chain(idx, n)
         ag = idx.agency(n)
         doc = idx.doc_of.get(n)
@@ -434,4 +494,4 @@ def trace(idx: LineageIndex, plan: str, classes: Iterable[str] = (INDICATOR,), e
             agency=ag[1] if ag else None, document=doc, document_label=idx.labels.get(doc) if doc else None,
             objective_path=goals, axis=axis, targets=targets.get(n, []), chain=[idx.display(p) for p in path],
             steps=steps, attribution=att, inherited_label=idx.display(att.inherited) if att.inherited else None))
-    return TraceResult(cand, rows, others[:20], everything, total)
+    return rows

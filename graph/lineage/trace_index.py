@@ -20,6 +20,7 @@ from the store's (:class:`StaleIndex`), and the caller answers from the live lin
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -28,16 +29,18 @@ import sqlite3
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keifu.extract.errors import KeifuError
+from keifu.extract.plan_register import register_file
 
+from ..attribution import Attribution, attribute, plan_hops, policy_fields
 from ..plan_lookup import describe
 from ..store import Store, build_state
 from ..vocab import KF
-from . import LineageIndex, index_for, stored_digest, target_classes, traced_classes
+from . import LineageIndex, Step, curie, index_for, stored_digest, target_classes, traced_classes
 from .agency_trace import agency_trace
 from .trace import (
     CSV_HEAD,
@@ -51,16 +54,19 @@ from .trace import (
     csv_cells_of,
     match_names,
     node_facts,
+    plan_nodes,
+    plan_rows,
     query_keys,
-    trace,
+    read_all_targets,
 )
 
-__all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "update_index"]
+__all__ = ["INDEX_FILE", "Page", "StaleIndex", "TraceIndex", "build_index", "index_path", "reuse_attributions",
+           "update_index"]
 
 #: The file beside the store's own files.
 INDEX_FILE = "keifu-trace.sqlite"
 #: Bumped when the layout or the content of rows changes: an older file is rebuilt, never read.
-FORMAT = "5"
+FORMAT = "8"
 AGENCY = str(KF.Agency)
 _SEP = "\x1f"
 #: raw deflate with a 2 KiB window: a row is ~1 KiB, and setting up a full window is half of compress's time;
@@ -98,8 +104,13 @@ CREATE TABLE subjects (subject TEXT PRIMARY KEY, iri TEXT NOT NULL, label TEXT N
                        kind TEXT, edition INTEGER, agency INTEGER NOT NULL, first INTEGER NOT NULL,
                        rows INTEGER NOT NULL, totals TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE rows (id INTEGER PRIMARY KEY, node TEXT NOT NULL, ind INTEGER NOT NULL, dflt INTEGER NOT NULL,
-                   agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL);
+                   agency TEXT, head BLOB NOT NULL, ev TEXT NOT NULL, dep INTEGER NOT NULL, att TEXT NOT NULL);
+CREATE TABLE depsets (id INTEGER PRIMARY KEY, keys TEXT NOT NULL UNIQUE);
 CREATE TABLE steps (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE fps (key TEXT PRIMARY KEY, fp TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE deps (key TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY (key, subject)) WITHOUT ROWID;
+CREATE TABLE graphs (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE attributions (plan TEXT PRIMARY KEY, deps TEXT NOT NULL, data BLOB NOT NULL);
 """
 
 
@@ -135,97 +146,323 @@ class _Writer:
     of the table's own B-tree, no second index, and a row is no key: large rows stay on their page); the JSON
     of a row without its evidence, compressed (labels and chains repeat within a row and compress ~2×); its
     steps as ids of a table where each distinct step is kept once (the steps near the plans are shared by every
-    row under them: ~30× fewer than the rows' steps on the corpus)."""
+    row under them: ~30× fewer than the rows' steps on the corpus). Each answer also records the inputs it was
+    made from (:class:`_Inputs`), so that a later build recomputes only the answers whose inputs changed."""
 
-    def __init__(self, conn: sqlite3.Connection, idx: LineageIndex) -> None:
-        self.conn, self.idx = conn, idx
+    def __init__(self, conn: sqlite3.Connection, idx: LineageIndex, inputs: _Inputs) -> None:
+        self.conn, self.idx, self.inputs = conn, idx, inputs
         self.steps: dict[tuple[object, ...], int] = {}
-        self.next = 1
+        for sid, text in conn.execute("SELECT id, json FROM steps"):  # an index being updated: its steps are kept
+            self.steps[tuple(json.loads(text).values())] = sid
+        self.next = (conn.execute("SELECT MAX(id) FROM rows").fetchone()[0] or 0) + 1
+        self.depsets: dict[str, int] = {text: sid for sid, text in conn.execute("SELECT id, keys FROM depsets")}
+        self.dep_keys: dict[int, set[str]] = {}
 
-    def step(self, s: dict[str, object]) -> int:
-        key = tuple(s.values())  # the dict's values, in as_dict's fixed order: cheaper than its JSON
+    def step_of(self, s: Step) -> int:
+        """The id of a step, stored on first sight; keyed by the values of its JSON (:meth:`Step.as_dict`'s order),
+        built from the step without building the dict (most steps recur: those near the plans in every row)."""
+        key = (s.lower, s.higher, curie(s.prop), s.evidence, s.quote, s.file, s.page, s.line, s.last_line, s.note)
         sid = self.steps.get(key)
         if sid is None:
             sid = self.steps[key] = len(self.steps) + 1
-            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s, ensure_ascii=False)))
+            self.conn.execute("INSERT INTO steps VALUES (?,?)", (sid, json.dumps(s.as_dict(), ensure_ascii=False)))
         return sid
 
+    def drop(self, keys: Iterable[str]) -> dict[str, dict[str, tuple]]:  # type: ignore[type-arg]
+        """Remove stored answers (and what they were made from) before they are written anew or vanish; their rows
+        by node (as stored: the rows of an answer whose inputs did not change are kept, see :meth:`subject`)."""
+        old: dict[str, dict[str, tuple]] = {}  # type: ignore[type-arg]
+        for key in keys:
+            row = self.conn.execute("SELECT first, rows FROM subjects WHERE subject = ?", (key,)).fetchone()
+            if row is None:
+                continue
+            span = (row[0], row[0] + row[1])
+            old[key] = {r[0]: r for r in self.conn.execute(
+                "SELECT node, ind, dflt, agency, head, ev, dep, att FROM rows WHERE id >= ? AND id < ?", span)}
+            self.conn.execute("DELETE FROM rows WHERE id >= ? AND id < ?", span)
+            self.conn.execute("DELETE FROM subjects WHERE subject = ?", (key,))
+            self.conn.execute("DELETE FROM deps WHERE subject = ?", (key,))
+        return old
+
+    def depset(self, keys: set[str]) -> int:
+        """The id of a set of keys a row depends on (rows share few distinct sets: their document's and above)."""
+        text = _SEP.join(sorted(keys))
+        sid = self.depsets.get(text)
+        if sid is None:
+            sid = self.depsets[text] = len(self.depsets) + 1
+            self.conn.execute("INSERT INTO depsets VALUES (?,?)", (sid, text))
+            self.dep_keys[sid] = keys
+        return sid
+
+    def encode(self, r: TraceRow) -> tuple:  # type: ignore[type-arg]
+        """A row as stored (without its id): node, indicator flag, default flag, agency, compressed JSON, step ids,
+        the id of the keys it depends on, its attribution."""
+        ev = ",".join(str(self.step_of(s)) for s in r.steps)
+        head = json.dumps(r.as_dict(evidence=False), ensure_ascii=False)[:-1]  # "{…" without "}": the evidence follows
+        used = {r.node, *(n for s in r.steps for n in (s.lower, s.higher, s.evidence) if n)}
+        if r.attribution is not None:
+            used.update(n for n in (r.attribution.anchor, r.attribution.cited, r.attribution.inherited) if n)
+        return (r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default), r.agency,
+                zlib.compress(head.encode(), 1, _WBITS), ev, self.depset(self.inputs.above_all(used)),
+                _att_text(r.attribution))
+
     def subject(self, key: str, iri: str, label: str, cls: str, kind: str | None, edition: int | None,
-                agency: bool, rows: list[TraceRow]) -> int:
-        """Store one answer (none when the key is already stored); the rows stored."""
+                agency: bool, rows: list[TraceRow | tuple], seeds: Iterable[str] = ()) -> int:  # type: ignore[type-arg]
+        """Store one answer (none when the key is already stored): its rows, each a TraceRow or a row as stored
+        before, and the keys of its inputs; the rows stored."""
         if self.conn.execute("SELECT 1 FROM subjects WHERE subject = ?", (key,)).fetchone():
             return 0
+        out = [r if isinstance(r, tuple) else self.encode(r) for r in rows]
         self.conn.execute("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?,?)",
-                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(rows), _totals(self.idx, rows)))
-        out = []
-        for r in rows:
-            d = r.as_dict()
-            ev = ",".join(str(self.step(s)) for s in d.pop("evidence"))  # type: ignore[union-attr]
-            head = json.dumps(d, ensure_ascii=False)[:-1]  # "{…" without its closing brace: the evidence follows
-            out.append((self.next, r.node, int(INDICATOR in self.idx.types.get(r.node, ())), int(r.default),
-                        r.agency, zlib.compress(head.encode(), 1, _WBITS), ev))
-            self.next += 1
-        self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?)", out)
-        return len(rows)
+                          (key, iri, label, cls, kind, edition, int(agency), self.next, len(out), _totals(out)))
+        self.conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?)",
+                              [(self.next + i, *r) for i, r in enumerate(out)])
+        self.next += len(out)
+        used = self.inputs.above_all({iri, *seeds})
+        for dep in {r[6] for r in out}:
+            used |= self.keys(dep)
+        self.conn.executemany("INSERT OR IGNORE INTO deps VALUES (?,?)", [(k, key) for k in sorted(used)])
+        return len(out)
+
+    def keys(self, dep: int) -> set[str]:
+        """The keys of a stored set (:meth:`depset`)."""
+        hit = self.dep_keys.get(dep)
+        if hit is None:
+            (text,) = self.conn.execute("SELECT keys FROM depsets WHERE id = ?", (dep,)).fetchone()
+            hit = self.dep_keys[dep] = set(text.split(_SEP)) if text else set()
+        return hit
 
 
-def _totals(idx: LineageIndex, rows: list[TraceRow]) -> str:
+def _att_text(a: Attribution | None) -> str:
+    return "" if a is None else f"{a.kind}\t{a.anchor}\t{a.cited}\t{a.relevance}\t{a.inherited}"
+
+
+def _totals(rows: list[tuple]) -> str:  # type: ignore[type-arg]
     """The counts of the whole answer for each choice of goals and all ("01" = indicators only, all rows): rows,
     default rows, agencies of the default rows. A page then needs no scan of the answer to count it."""
     out = {}
     for goals in (0, 1):
         for everything in (0, 1):
-            kept = [r for r in rows if (goals or INDICATOR in idx.types.get(r.node, ())) and (everything or r.default)]
-            out[f"{goals}{everything}"] = [len(kept), sum(r.default for r in kept),
-                                           sorted({r.agency for r in kept if r.default and r.agency})]
+            kept = [r for r in rows if (goals or r[1]) and (everything or r[2])]
+            out[f"{goals}{everything}"] = [len(kept), sum(r[2] for r in kept), sorted({r[3] for r in kept if r[2] and r[3]})]
     return json.dumps(out, ensure_ascii=False)
 
 
-def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None) -> IndexReport:
+#: the key of the fingerprint of a plan's attributions (in the fps table, beside the keys of nodes)
+_ATTS = "\x1eattributions "
+
+
+class _Inputs:
+    """What answers are made of, in keys a build can compare: a node inside a document counts as its document (a
+    file's graph holds its documents whole), a citation as the node holding it, anything else (plans, laws,
+    agencies) as itself. Each key has a fingerprint of everything the lineage index knows of its nodes (classes,
+    labels, section numbers, edges up, citations, agency and period of a document, names and dates of a plan, the
+    provenance of a node outside any document, kf:uncertain notes the closing steps write into file graphs) and
+    each plan one of its attributions (kind, anchor, relevance: what decides the rows of its answer and their
+    order). What the index does not hold (quotes, pages, targets of the nodes of a document) comes with the file's
+    graph: a graph written with another content than the index was made from marks its documents changed.
+
+    An answer depends on the keys of its rows, of the nodes and evidence of their steps, and on every key above
+    those (an answer's paths are shortest paths up the lineage graph: a change anywhere above may change them)."""
+
+    def __init__(self, store: Store, idx: LineageIndex) -> None:
+        self.idx = idx
+        self._keys: dict[str, str] = {}
+        up: dict[str, set[str]] = defaultdict(set)
+        parts: dict[str, list[str]] = defaultdict(list)
+        for lo, hi, data in idx.graph.edges(data=True):
+            k_lo, k_hi = self.key(lo), self.key(hi)
+            if k_lo != k_hi:
+                up[k_lo].add(k_hi)
+            parts[k_lo].append(f"e\t{lo}\t{hi}\t{data['prop']}\t{data['evidence']}")
+        self.up = up
+        self._above: dict[str, frozenset[str]] = {}
+        loose = []
+        for n, kinds in idx.types.items():
+            k = self.key(n)
+            if k == n and n not in idx.agency_of_doc and n not in idx.period:
+                loose.append(n)
+            parts[k].append(repr(("n", n, sorted(kinds), idx.labels.get(n), idx.section.get(n),
+                                  idx.indicator_kind.get(n), n in idx.position, sorted(idx.row_members.get(n, ())),
+                                  idx.period.get(n), idx.agency_of_doc.get(n), idx.decided.get(n),
+                                  sorted(idx.names.get(n, ())))))
+        for (owner, target), cits in idx.citations.items():
+            parts[self.key(owner)].append(repr(("c", owner, target, sorted(cits))))
+        members: dict[str, list[str]] = defaultdict(list)
+        for d, (ag, label) in idx.agency_of_doc.items():
+            parts[ag].append(f"a\t{d}\t{label}")
+            members[ag].append(d)
+        self.members = members
+        for n, note in store.pairs(str(KF.uncertain)):
+            parts[self.key(n)].append(f"u\t{n}\t{note}")
+        loose.sort()
+        prov = idx.provenance(loose)  # of plans, laws, agencies: their statements may sit in any graph
+        facts = describe(store, [n for n in loose if idx.is_a(n, target_classes())])
+        for n in loose:
+            parts[n].append(repr(("p", sorted(prov.get(n, {}).items()), facts.get(n))))
+        self.fps = {k: hashlib.sha1("\n".join(sorted(v)).encode()).hexdigest() for k, v in parts.items()}
+
+    def key(self, node: str) -> str:
+        hit = self._keys.get(node)
+        if hit is None:
+            doc = self.idx.doc_of.get(node)
+            owner = self.idx.citation_owner.get(node)
+            hit = self._keys[node] = doc if doc is not None else (
+                self.key(owner) if owner is not None and owner != node else node)
+        return hit
+
+    def above_all(self, nodes: Iterable[str]) -> set[str]:
+        """The keys of ``nodes`` and every key above them (each key's closure worked out once)."""
+        out: set[str] = set()
+        for n in nodes:
+            k = self.key(n)
+            hit = self._above.get(k)
+            if hit is None:
+                hit = self._above[k] = frozenset(self.above({k}))
+            out |= hit
+        return out
+
+    def above(self, keys: set[str]) -> set[str]:
+        """``keys`` and every key above them."""
+        seen, stack = set(keys), list(keys)
+        while stack:
+            for k in self.up.get(stack.pop(), ()):
+                if k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        return seen
+
+    def plan_structure(self, plan: str) -> set[str]:
+        """The plans whose citations count for ``plan`` (its own, plans under it, its series and the series'
+        other editions, whose dates bound the edition's period): keys its attributions depend on as a whole."""
+        idx = self.idx
+        if plan not in idx.graph:
+            return {plan}
+        out = set(plan_hops(idx, plan))
+        for s in idx.graph.successors(plan):
+            if idx.graph.edges[plan, s]["prop"] == "dcterms:isVersionOf":
+                out.add(s)
+                out.update(e for e in idx.graph.predecessors(s) if e in idx.target_set())
+        return out
+
+    def attribution_keys(self, plan: str) -> set[str]:
+        """The keys the attributions of ``plan`` were made from: their nodes, anchors, cited plans and inherited
+        objectives, and the plan's structure (:meth:`plan_structure`)."""
+        used = self.plan_structure(plan)
+        for n, a in attribute(self.idx, plan).items():
+            used.update((n, a.anchor, a.cited))
+            if a.inherited:
+                used.add(a.inherited)
+        return {self.key(n) for n in used}
+
+    def changed(self, conn: sqlite3.Connection, store: Store, written: Mapping[str, str]) -> set[str]:
+        """Keys whose fingerprint differs from the one stored in ``conn`` (or is new, or gone), and the documents
+        of the graphs written with another content than the index was made from."""
+        old_fps = {k: v for k, v in conn.execute("SELECT key, fp FROM fps") if not k.startswith(_ATTS)}
+        changed = {k for k in old_fps.keys() | self.fps.keys() if old_fps.get(k) != self.fps.get(k)}
+        old_graphs = dict(conn.execute("SELECT name, digest FROM graphs"))
+        for g in sorted(name for name, dg in written.items() if old_graphs.get(name) != dg):
+            changed |= {d for (d,) in _rows(store, f"SELECT DISTINCT ?d WHERE {{ GRAPH <{g}> {{ ?n kf:inDocument ?d }} }}")}
+            changed.add(g)  # a graph's own nodes outside documents (none today) count as the graph
+        return changed
+
+    def attributions(self, plans: Iterable[str]) -> dict[str, str]:
+        """Plan → the fingerprint of its attributions (what materialise computed: cached in the index)."""
+        out = {}
+        for p in plans:
+            text = "\n".join(f"{n}\t{a.kind}\t{a.relevance}\t{a.relevant}\t{a.anchor}\t{a.cited}\t{a.inherited}"
+                             for n, a in sorted(self.idx.attributions(p).items()))
+            out[_ATTS + p] = hashlib.sha1(text.encode()).hexdigest()
+        return out
+
+
+def _inputs(store: Store, idx: LineageIndex) -> _Inputs:
+    """The inputs of ``idx`` (worked out once per index: materialise and the index update both need them)."""
+    hit = idx._memo.get(("inputs",))
+    if not isinstance(hit, _Inputs):
+        hit = idx._memo[("inputs",)] = _Inputs(store, idx)
+    return hit
+
+
+def _global_stamp() -> str:
+    """What every answer depends on beyond the store: the index format, the plan register (its file, read for the
+    evidence of plan-to-plan steps) and the policy fields' keywords (relevance). When it differs the index and
+    every plan's attributions are computed whole."""
+    fields = repr(sorted((k, sorted(v)) for k, v in policy_fields().items()))
+    return hashlib.sha1(FORMAT.encode() + register_file().read_bytes() + fields.encode()).hexdigest()
+
+
+def reuse_attributions(store: Store, idx: LineageIndex, written: Mapping[str, str] | Iterable[str] | None) -> int:
+    """Before :func:`keifu.graph.lineage.materialise` computes attributions: put in ``idx`` those the trace index
+    kept from the previous build for plans none of whose inputs changed (no key of their attributions, nothing
+    newly below them, not their structure); the plans reused. Nothing is reused without the build's ``written``
+    graphs, for an in-memory store, or when the index is absent, of another format or another global stamp."""
+    if store.path is None or written is None:
+        return 0
+    written = dict(written) if isinstance(written, Mapping) else dict.fromkeys(written, "")
+    try:
+        old = TraceIndex(index_path(store.path))
+    except StaleIndex:
+        return 0
+    with old:
+        if old.meta.get("global") != _global_stamp():
+            return 0
+        inputs = _inputs(store, idx)
+        changed = inputs.changed(old.conn, store, written)
+        kept = {p: (deps, data) for p, deps, data in old.conn.execute("SELECT plan, deps, data FROM attributions")}
+    moved = inputs.above(changed)
+    reused = set()
+    for p in idx.plans():
+        if p in moved or p not in kept:
+            continue
+        deps, data = kept[p]
+        if changed & set(deps.split(_SEP)) or changed & {inputs.key(n) for n in inputs.plan_structure(p)}:
+            continue
+        idx._attributions[p] = {n: Attribution(kind, anchor, cited, relevance, inherited)
+                                for n, kind, anchor, cited, relevance, inherited in json.loads(zlib.decompress(data))}
+        reused.add(p)
+    idx._memo[("reused",)] = reused
+    return len(reused)
+
+
+def _attribution_rows(inputs: _Inputs, plans: Iterable[str]) -> list[tuple[str, str, bytes]]:
+    """(plan, keys it depends on, its attributions compressed) as kept for :func:`reuse_attributions`."""
+    out = []
+    for p in plans:
+        atts = attribute(inputs.idx, p)
+        data = json.dumps([[n, a.kind, a.anchor, a.cited, a.relevance, a.inherited] for n, a in sorted(atts.items())],
+                          ensure_ascii=False)
+        out.append((p, _SEP.join(sorted(inputs.attribution_keys(p))), zlib.compress(data.encode(), 1)))
+    return out
+
+
+def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None = None,
+                written: Mapping[str, str] | None = None) -> IndexReport:
     """Write the trace index of ``store`` (to ``path``, by default beside the store) from its lineage index: the
     answer of every plan and every agency with every traced class, relevant or not, with evidence. Written to a
-    temporary file and renamed: readers see the old file or the new one."""
+    temporary file and renamed: readers see the old file or the new one. ``written`` (graph name → digest of the
+    content written, :func:`keifu.graph.build.graph_digest`) is kept for the next build's comparison."""
+    return _write(store, idx or index_for(store), path, written or {}, None)
+
+
+def _write(store: Store, idx: LineageIndex, path: Path | None, written: Mapping[str, str],
+           old: Path | None) -> IndexReport:
+    """Write the index anew, or (``old``: the current index file) only the answers whose inputs changed."""
     t0 = time.perf_counter()
     if path is None:
         if store.path is None:
             raise ValueError("an in-memory store has no place for a trace index; give a path")
         path = index_path(store.path)
-    idx = idx or index_for(store)
     for left in path.parent.glob(path.name + ".*.tmp"):  # of a build that was killed while writing the index
         left.unlink(missing_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    if old is not None:
+        shutil.copyfile(old, tmp)
     conn = sqlite3.connect(tmp)
     try:
-        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-        classes = sorted({INDICATOR} | traced_classes())
-        plans = idx.plans()
-        facts = describe(store, plans)
-        names = [("plan", n, label, name) for n, label, name in _names(idx, target_classes())]
-        names += [("agency", n, label, name) for n, label, name in _names(idx, {AGENCY})]
-        conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
-            (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
-        n_rows = 0
-        writer = _Writer(conn, idx)
-        for p in plans:
-            res = trace(idx, p, classes=classes, evidence=True, everything=True)
-            kind, edition = facts.get(p, (None, None))
-            n_rows += writer.subject(p, p, idx.display(p), idx.cls(p), kind, edition, False, res.rows)
-        reach = {p: idx.traced_from(p) for p in plans}
-        members: dict[str, list[str]] = defaultdict(list)
-        for n in idx.types:
-            ag = idx.agency(n)
-            if ag is not None:
-                members[ag[0]].append(n)
-        for ag, label in sorted(set(idx.agency_of_doc.values())):
-            key = _agency_key(ag, label)
-            res = agency_trace(idx, Candidate(ag, label, "Agency", True), classes, True, None, reach, members[ag])
-            n_rows += writer.subject(key, ag, label, "Agency", None, None, True, res.rows)
-        meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
-                "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
-                "csv_head": CSV_HEAD_LINE}
-        conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + ("" if old else _SCHEMA))
+        n_rows, n_subjects = _fill(conn, store, idx, written, incremental=old is not None)
         conn.commit()
-        n_subjects = conn.execute("SELECT COUNT(*) FROM subjects").fetchone()[0]
     except BaseException:
         conn.close()
         tmp.unlink(missing_ok=True)
@@ -235,38 +472,109 @@ def build_index(store: Store, idx: LineageIndex | None = None, path: Path | None
     return IndexReport(n_subjects, n_rows, time.perf_counter() - t0, path.stat().st_size)
 
 
-def update_index(store: Store, changed: Iterable[str] | None = None) -> IndexReport | None:
-    """After a build: write the trace index anew. ``changed`` (the source graphs a build rewrote, from an incremental
-    build) is accepted, but a row holds labels, quotes and pages of nodes of other files and of the shared plans,
-    and the lineage digest does not cover them, so nothing short of the rows themselves tells which rows are still
-    right: the index is rebuilt whole, from the lineage index materialise has just loaded (no second load). An
-    empty ``changed`` (nothing rewritten) only moves the stamp to the new build. None for an in-memory store."""
+def _fill(conn: sqlite3.Connection, store: Store, idx: LineageIndex, written: Mapping[str, str],
+          incremental: bool) -> tuple[int, int]:
+    """(rows, answers) written into ``conn``: every answer, or (``incremental``) those whose inputs changed."""
+    classes = sorted({INDICATOR} | traced_classes())
+    plans = idx.plans()
+    inputs = _inputs(store, idx)
+    reused = idx._memo.get(("reused",), set()) if incremental else set()
+    old_fps = dict(conn.execute("SELECT key, fp FROM fps")) if incremental else {}
+    fps = {**inputs.fps, **{_ATTS + p: old_fps[_ATTS + p] for p in reused if _ATTS + p in old_fps},  # type: ignore[union-attr]
+           **inputs.attributions(p for p in plans if p not in reused)}  # type: ignore[operator]
+    agencies = {_agency_key(ag, label): (ag, label) for ag, label in set(idx.agency_of_doc.values())}
+    wanted = set(plans) | set(agencies)
+    todo = wanted
+    if incremental:
+        changed = inputs.changed(conn, store, written)
+        changed |= {k for k in old_fps.keys() | fps.keys() if k.startswith(_ATTS) and old_fps.get(k) != fps.get(k)}
+        stored = {k for (k,) in conn.execute("SELECT subject FROM subjects")}
+        hit = {s for (s,) in conn.execute("SELECT DISTINCT subject FROM deps WHERE key IN (SELECT value FROM "
+                                          "json_each(?))", (json.dumps(sorted(changed)),))}
+        hit |= {p[len(_ATTS):] for p in changed if p.startswith(_ATTS)}
+        todo = (wanted - stored) | (hit & wanted)
+        writer = _Writer(conn, idx, inputs)
+        old_rows = writer.drop((stored - wanted) | (stored & todo))
+        conn.execute("DELETE FROM names")
+        conn.execute("DELETE FROM meta")
+        conn.execute("DELETE FROM fps")
+        conn.execute("DELETE FROM attributions WHERE plan NOT IN (SELECT value FROM json_each(?))",
+                      (json.dumps(sorted(reused)),))  # type: ignore[arg-type]
+    else:
+        writer = _Writer(conn, idx, inputs)
+        changed, old_rows = set(), {}
+    names = [("plan", n, label, name) for n, label, name in _names(idx, target_classes())]
+    names += [("agency", n, label, name) for n, label, name in _names(idx, {AGENCY})]
+    conn.executemany("INSERT INTO names VALUES (?,?,?,?,?,?,?)", [
+        (g, n, label, name, _SEP.join(sorted(_keys(name))), *node_facts(idx, n)) for g, n, label, name in names])
+    n_rows = 0
+    if len(todo - old_rows.keys()) > len(wanted) // 4:  # most answers new: their evidence is most of the provenance
+        idx.read_all_provenance()
+        read_all_targets(idx)
+    todo_plans = [p for p in plans if p in todo]
+    facts = describe(store, todo_plans)
+    n_fresh = 0
+    for p in todo_plans:
+        nodes, atts = plan_nodes(idx, p, classes, everything=True)
+        old = old_rows.get(p, {})
+        keep = {n: old[n] for n in nodes if n in old and old[n][7] == _att_text(atts[n])
+                and not changed & writer.keys(old[n][6])}
+        fresh = iter(plan_rows(idx, p, [n for n in nodes if n not in keep], atts, True))
+        rows = [keep[n] if n in keep else next(fresh) for n in nodes]
+        n_fresh += len(nodes) - len(keep)
+        kind, edition = facts.get(p, (None, None))
+        n_rows += writer.subject(p, p, idx.display(p), idx.cls(p), kind, edition, False, rows)
+    todo_agencies = sorted((ag, label) for key, (ag, label) in agencies.items() if key in todo)
+    if todo_agencies:
+        reach = {p: idx.traced_from(p) for p in plans}
+        members: dict[str, list[str]] = defaultdict(list)
+        for n in idx.types:
+            ag = idx.agency(n)
+            if ag is not None:
+                members[ag[0]].append(n)
+        for ag, label in todo_agencies:
+            res = agency_trace(idx, Candidate(ag, label, "Agency", True), classes, True, None, reach, members[ag])
+            n_rows += writer.subject(_agency_key(ag, label), ag, label, "Agency", None, None, True, res.rows,
+                                     [ag, *inputs.members.get(ag, ())])
+    meta = {"format": FORMAT, "build": build_stamp(store.path), "digest": stored_digest(store) or "",
+            "plan_labels": json.dumps([idx.labels.get(p, "") for p in plans], ensure_ascii=False),
+            "csv_head": CSV_HEAD_LINE, "global": _global_stamp(), "answers_written": str(len(todo)),
+            "plan_rows_computed": str(n_fresh)}
+    conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
+    conn.executemany("INSERT INTO fps VALUES (?,?)", sorted(fps.items()))
+    conn.executemany("INSERT OR REPLACE INTO graphs VALUES (?,?)", sorted(written.items()))
+    conn.executemany("INSERT INTO attributions VALUES (?,?,?)",
+                     _attribution_rows(inputs, [p for p in plans if p not in reused]))  # type: ignore[operator]
+    return n_rows, len(todo)
+
+
+def update_index(store: Store, changed: Mapping[str, str] | Iterable[str] | None = None) -> IndexReport | None:
+    """After a build: bring the trace index up to date with the store, recomputing only the answers whose inputs
+    changed (see :class:`_Inputs`); the result equals an index written anew. ``changed``: the file graphs the
+    build wrote, each with the digest of its content (:func:`keifu.graph.build.graph_digest`; a graph named without a digest counts
+    as changed). None (not known what the build wrote), no index yet, an index of another format or another
+    plan register: the index is written whole. Nothing to recompute: only the stamp moves to the new build.
+    None for an in-memory store."""
     if store.path is None:
         return None
     path = index_path(store.path)
-    if changed is not None and not list(changed):
-        try:
-            with TraceIndex(path) as old:
-                fresh = old.meta.get("digest") == (stored_digest(store) or "")
-        except StaleIndex:
-            fresh = False
-        if fresh:
-            _restamp(path, build_stamp(store.path))
-            return IndexReport(0, 0, 0.0, path.stat().st_size)
-    return build_index(store)
-
-
-def _restamp(path: Path, stamp: str) -> None:
-    """Nothing changed: the index only moves to the new build (written to a copy and renamed, as a build does)."""
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    shutil.copyfile(path, tmp)
-    conn = sqlite3.connect(tmp)
+    idx = index_for(store)  # the index materialise has just loaded (no second load)
+    if changed is None:
+        return _write(store, idx, None, {}, None)
+    written = dict(changed) if isinstance(changed, Mapping) else dict.fromkeys(changed, "")
     try:
-        conn.execute("UPDATE meta SET value = ? WHERE key = 'build'", (stamp,))
-        conn.commit()
-    finally:
-        conn.close()
-    os.replace(tmp, path)
+        with TraceIndex(path) as old:
+            current = old.meta.get("global") == _global_stamp()
+    except StaleIndex:
+        current = False
+    return _write(store, idx, None, written, path if current else None)
+
+
+def _rows(store: Store, sparql: str) -> Iterable[tuple[str, ...]]:
+    from ..vocab import sparql_prefixes
+
+    for sol in store.query(sparql_prefixes() + sparql):  # type: ignore[union-attr]
+        yield tuple(t.value for t in sol)
 
 
 # --------------------------------------------------------------------------------------------------
