@@ -109,10 +109,12 @@ class LocalBackend(Backend):
     async def query(self, job: Job, timeout: float | None = None) -> Reply:
         return await self.pool.run(job, timeout)
 
-    async def _write(self, fn, graph: str | None = None) -> Reply:  # type: ignore[no-untyped-def]
+    async def _write(self, fn, graph: str | None = None, replaces: bool = True) -> Reply:  # type: ignore[no-untyped-def]
         """Run a write with the workers out of service (:meth:`QueryPool.exclusive`); fresh ones see it.
 
-        A write that replaces or removes ``graph``, or removes any graph (an update), also takes back the shared
+        ``graph``: the one graph the write touches (None: an update, which may touch any); ``replaces``: the write
+        replaces or removes it (else it adds to it). A write that replaces or removes ``graph``, or removes any
+        graph (an update), also takes back the shared
         facts those graphs stated when built (:meth:`Store.sync_shared`): the graph now holds what the writer
         gave, and a shared fact no other file states leaves. Then, in a store keifu built, links, lineage and the
         trace index are derived again (:func:`keifu.graph.build.derive`), as after a build: a trace never answers
@@ -122,9 +124,9 @@ class LocalBackend(Backend):
             try:
                 reply = fn(st)
                 if reply.status < 300:
-                    st.sync_shared(forget=[graph] if graph is not None else [])
+                    st.sync_shared(forget=[graph] if graph is not None and replaces else [])
                     if build_state(self.path):  # a store keifu built: what the build derives, derived again
-                        derive(st)
+                        derive(st, {graph: ""} if graph is not None else None)  # an update: any graph
                 return reply
             finally:  # closed without a memtable flush (~0.25 s a write): the write-ahead log holds the write,
                 release(st)  # and read-only handles (fresh workers, the reader) replay it when they open
@@ -200,7 +202,7 @@ class LocalBackend(Backend):
             st.ox.extend([ox.Quad(t.subject, t.predicate, t.object, g) for t in triples])
             st.ox.add_graph(g)
             return Reply(204 if existed or name is None else 201, "text/plain", b"")
-        return await self._write(do)
+        return await self._write(do, g.value, replaces=False)
 
     async def delete_graph(self, name: str | None) -> Reply:
         g = ox.NamedNode(name) if name is not None else DEFAULT_GRAPH

@@ -404,33 +404,37 @@ def build(
             clock.resume()
     clock.lap("files")
     if store is not None:
-        report = link_plans(store)  # plans ↔ objectives across files, once everything is stored
-        clock.lap("plan links")
-        if on_links is not None:
-            clock.pause()
-            on_links(report)
-            clock.resume()
-        import_module(REGISTER_MODULE).register_plans(store)  # series, editions, plan → plan bases (issue 14)
-        link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
-        clock.lap("policy links")
-        index = import_module(TRACE_INDEX_MODULE)
-        # kf:tracesTo over everything stored, the attributions of plans whose inputs did not change reused; keep last
-        import_module(LINEAGE_MODULE).materialise(store, reuse=lambda idx: index.reuse_attributions(store, idx, written))
-        index.update_index(store, written)  # every plan's trace answer, beside the store (issue 19): those that changed
-        clock.lap("lineage")
+        derive(store, written, on_links, clock)
         store.end_build()  # flushed, then marked complete
         clock.lap("flush")
 
 
-def derive(store: Store) -> PlanLinkReport:
+def derive(store: Store, written: dict[str, str] | None = None, on_links: Callable[[PlanLinkReport], None] | None = None,
+           clock: _Clock | None = None) -> PlanLinkReport:
     """What a build computes from everything stored once its files are in: plan links, the plan register, policy
     links, the lineage and the trace index. Also run after every write through the API (SPARQL Update, Graph
-    Store), so that links, ``kf:tracesTo`` and ``/trace`` never describe graphs that have since changed."""
-    report = link_plans(store)
-    import_module(REGISTER_MODULE).register_plans(store)
-    link_across(store)
-    import_module(LINEAGE_MODULE).materialise(store)
-    import_module(TRACE_INDEX_MODULE).update_index(store)
+    Store), so that links, ``kf:tracesTo`` and ``/trace`` never describe graphs that have since changed.
+
+    ``written``: the graphs written since the last derivation, each with the digest of its content (""
+    when not known: the graph counts as changed); the lineage and the trace index then recompute only what
+    those graphs reach. None: not known (a SPARQL Update may touch any graph), everything is recomputed."""
+    lap = clock.lap if clock is not None else (lambda _name: None)
+    report = link_plans(store)  # plans ↔ objectives across files, once everything is stored
+    lap("plan links")
+    if on_links is not None:
+        if clock is not None:
+            clock.pause()
+        on_links(report)
+        if clock is not None:
+            clock.resume()
+    import_module(REGISTER_MODULE).register_plans(store)  # series, editions, plan → plan bases (issue 14)
+    link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
+    lap("policy links")
+    index = import_module(TRACE_INDEX_MODULE)
+    # kf:tracesTo over everything stored, the attributions of plans whose inputs did not change reused; keep last
+    import_module(LINEAGE_MODULE).materialise(store, reuse=lambda idx: index.reuse_attributions(store, idx, written))
+    index.update_index(store, written)  # every plan's trace answer, beside the store (issue 19): those that changed
+    lap("lineage")
     return report
 
 
