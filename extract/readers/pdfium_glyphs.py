@@ -150,6 +150,8 @@ def pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
     f = text_functions(raw)
     h = ctypes.cast(textpage, ctypes.c_void_p).value
     count = raw.FPDFText_CountChars(textpage)  # type: ignore[attr-defined]
+    if count <= 0:
+        return []
     text = _page_text(f, h, count)
     obj = f.object_bare
     if text is None or obj is None or _UNUSUAL.search(text) or _RTL.search(text):
