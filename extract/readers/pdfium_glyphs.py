@@ -51,6 +51,8 @@ class _Text:
         # cdecl functions without argument types: (c_void_p, int[, c_void_p]) are passed unconverted
         self.box_bare = ctypes.CFUNCTYPE(i)(address("FPDFText_GetLooseCharBox"))
         self.object_bare = ctypes.CFUNCTYPE(vp)(address("FPDFText_GetTextObject")) if has_object else None
+        self.matrix_bare = ctypes.CFUNCTYPE(i)(address("FPDFText_GetMatrix"))
+        self.size_bare = ctypes.CFUNCTYPE(ctypes.c_double)(address("FPDFText_GetFontSize"))
 
 
 @lru_cache(maxsize=1)
@@ -158,16 +160,22 @@ def pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
         return _glyphs_one_by_one(raw, f, h, count, text, height)
     drops = [i for i in (m.start() for m in _BREAKS.finditer(text)) if text[i] != " " or f.generated(h, i) == 1]
     hv = ctypes.c_void_p(h)
+    # characters between two dropped ones (a line, mostly): their first and last characters' objects
+    starts = [s for s in (0, *(d + 1 for d in drops)) if s < count]
+    ends = [d - 1 for d in (*drops, count) if d > 0]
+    segments = [(s, e) for s, e in zip(starts, ends, strict=False) if s <= e]  # noqa: B905 (lengths may differ)
+    firsts = list(map(obj, repeat(hv), (s for s, _ in segments)))
+    lasts = list(map(obj, repeat(hv), (e for _, e in segments)))
     runs: list[_Run] = []
-    s = 0
-    for d in (*drops, count):
-        if d > s:  # characters s..d-1 are all kept
-            _object_runs(obj, hv, s, d - 1, obj(hv, s), obj(hv, d - 1), runs)
-        s = d + 1
+    for (s, e), os, oe in zip(segments, firsts, lasts, strict=True):
+        if os == oe:  # the usual case: a line drawn as one object
+            runs.append([os, s, e])
+        else:
+            _object_runs(obj, hv, s, e, os, oe, runs)
     if not runs:
         return []
-    mat = raw.FS_MATRIX()  # type: ignore[attr-defined]
-    pmat = ctypes.addressof(mat)
+    mat = (ctypes.c_float * 6)()
+    pmat = ctypes.c_void_p(ctypes.addressof(mat))
     size_of: dict[object, float] = {}
     sizes: list[float] = []
     pos = 0
@@ -175,8 +183,10 @@ def pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
         if o is None:  # a character without a text object is sized on its own
             return _glyphs_one_by_one(raw, f, h, count, text, height)
         size = size_of.get(o)
-        if size is None:
-            size = size_of[o] = _object_size(f, h, s, pmat, mat)  # at the object's first character, as before
+        if size is None:  # asked at the object's first character, as one by one
+            f.matrix_bare(hv, s, pmat)
+            a, b, c, d = mat[0], mat[1], mat[2], mat[3]
+            size = size_of[o] = f.size_bare(hv, s) * math.sqrt(abs(a * d - b * c))
         if s > pos:
             sizes.extend(repeat(0.0, s - pos))  # dropped characters, filtered out below
         sizes.extend(repeat(size, e + 1 - s))
@@ -185,10 +195,10 @@ def pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
     buf, ptrs = _slots.get(count)
     list(map(f.box_bare, repeat(hv, count), range(count), ptrs))
     corners = memoryview(buf).cast("B")[: 16 * count].cast("f").tolist()  # FS_RECTF: left, top, right, bottom
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")  # a glyph without a Unicode mapping
     tops = map(sub, repeat(height), corners[1::4])
     bottoms = map(sub, repeat(height), corners[3::4])
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")  # a glyph without a Unicode mapping
     glyphs = zip(text, corners[0::4], corners[2::4], tops, bottoms, sizes, strict=True)
     if not drops:
         return list(glyphs)
