@@ -19,13 +19,13 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
 from keifu.extract.errors import ReadError
 from keifu.extract.limits import check_chars, check_page_chars, check_pages
 from keifu.extract.model import Line, SourceText, Table
+from keifu.extract.readers.pdf_rules import lay_out_rules_only as _lay_out_rules_only
 from keifu.extract.readers.pdfium_glyphs import Glyph
 from keifu.extract.readers.pdfium_glyphs import pdfium_glyphs as _pdfium_glyphs
 
@@ -224,39 +224,6 @@ def _find_tables(page: object, glyphs: list[Glyph]) -> _Found:
         if len(rows) * max(len(r) for r in rows) > 1:  # a lone box (diagram, frame) is not a table
             found.append((rows, tuple(t.bbox)))
     return found
-
-
-@lru_cache(maxsize=1)
-def _rules_only_device() -> type:
-    """pdfplumber's layout device with string rendering left out (paths, images and marked content kept)."""
-    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
-
-    class RulesOnly(PDFPageAggregatorWithMarkedContent):
-        def render_string(self, *_args: object, **_kwargs: object) -> None:
-            return None
-
-    return RulesOnly
-
-
-def _lay_out_rules_only(page: object) -> None:
-    """Lay a pdfplumber page out without its text, for table finding alone.
-
-    Ruled tables are found from the page's rules and boxes (pdfplumber's "lines" strategy); cell texts come
-    from pdfium's glyphs. pdfminer's per-character text handling was most of a ruled page's time (about
-    twice pdfium's whole page), so strings are not rendered: paths are laid out by the same pdfminer code, so
-    the edges, and the tables, are the same. A pdfplumber without the cached layout attribute is left alone."""
-    from pdfminer.pdfinterp import PDFPageInterpreter
-    from pdfplumber.utils.exceptions import PdfminerException
-
-    if not isinstance(getattr(type(page), "layout", None), property) or hasattr(page, "_layout"):
-        return
-    pdf = page.pdf  # type: ignore[attr-defined]
-    device = _rules_only_device()(pdf.rsrcmgr, pageno=page.page_number, laparams=pdf.laparams)  # type: ignore[attr-defined]
-    try:
-        PDFPageInterpreter(pdf.rsrcmgr, device).process_page(page.page_obj)  # type: ignore[attr-defined]
-    except Exception as e:
-        raise PdfminerException(e) from e
-    page._layout = device.get_result()  # type: ignore[attr-defined]
 
 
 def _cell_text(glyphs: list[Glyph], bbox: tuple[float, float, float, float]) -> str:
