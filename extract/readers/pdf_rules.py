@@ -14,81 +14,30 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-#: what the scan must step over: comments, literal strings (simple or not), hex strings, inline images
-_SCAN = re.compile(rb"%[^\r\n]*|\((?:[^()\\]*)\)|\(|(?<!<)<(?!<)|(?<![^\s\[\]{}()<>/%])BI(?![^\s\[\]{}()<>/%])")
-_PAREN = re.compile(rb"\\.|[()]", re.S)
-# an operator (not a name such as /BT) standing on its own
-_BT = re.compile(rb"(?<![^\s\[\]{}()<>])BT(?![^\s\[\]{}()<>/])")
-_BT_OR_ET = re.compile(rb"(?<![^\s\[\]{}()<>])[BE]T(?![^\s\[\]{}()<>/])")
-_TOKEN = re.compile(rb"/[^\s\[\]{}()<>/]*|[^\s\[\]{}()<>/]+")
-_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
-#: operators that only set or show text (state, position, showing) or colour; operands true/false/null
-_TEXT_ONLY = frozenset(
-    b"Tc Tw Tz TL Tf Tr Ts Td TD Tm T* Tj TJ ' \" g G rg RG k K cs CS sc SC scn SCN true false null".split()
+_D = rb"\s\[\]{}()<>/%"  # white space and delimiters: where a token ends
+_OPS = rb"Tc|Tw|Tz|TL|Tf|Tr|Ts|Td|TD|Tm|T\*|Tj|TJ|'|\"|g|G|rg|RG|k|K|cs|CS|scn|SCN|sc|SC|true|false|null"
+#: a text object holding only text and colour operators and their operands: numbers, names, arrays, literal
+#: strings (escapes allowed, nested parentheses not) and hex strings; a comment or anything else ends the match
+_TEXT_OBJECT = re.compile(
+    rb"(?<![^\s\[\]{}()<>])BT(?![^" + _D + rb"])"
+    rb"(?:\s+|[\[\]]|/[^" + _D + rb"]*|\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>"
+    rb"|(?:[+-]?(?:\d+\.?\d*|\.\d+)|" + _OPS + rb")(?![^" + _D + rb"]))*"
+    rb"(?<![^\s\[\]{}()<>])ET(?![^" + _D + rb"])",
+    re.S,
 )
-
-
-def _blank_strings(data: bytes) -> bytes | None:
-    """The stream with every string emptied and every comment removed; None if it cannot be scanned surely."""
-    out: list[bytes] = []
-    pos = last = 0
-    while (m := _SCAN.search(data, pos)) is not None:
-        tok = m.group()
-        if tok == b"BI":
-            return None  # inline image data may hold any byte: leave the stream whole
-        if tok[:1] == b"%":
-            out += (data[last : m.start()], b"\n")
-            pos = last = m.end()
-            continue
-        if tok[:1] == b"<":
-            end = data.find(b">", m.end())
-            if end < 0:
-                return None
-            out += (data[last : m.start()], b"<>")
-            pos = last = end + 1
-            continue
-        end = m.end()
-        if len(tok) == 1:  # a string holding parentheses or escapes: count the balanced ones
-            depth = 1
-            while depth:
-                p = _PAREN.search(data, end)
-                if p is None:
-                    return None
-                c = p.group()
-                depth += 1 if c == b"(" else -1 if c == b")" else 0
-                end = p.end()
-        out += (data[last : m.start()], b"()")
-        pos = last = end
-    out.append(data[last:])
-    return b"".join(out)
-
-
-def _text_only(block: bytes) -> bool:
-    return all(t in _TEXT_ONLY or t[:1] == b"/" or _NUMBER.fullmatch(t) for t in _TOKEN.findall(block))
+_INLINE_IMAGE = re.compile(rb"(?<![^" + _D + rb"])BI(?![^" + _D + rb"])")
 
 
 def strip_text(data: bytes) -> bytes | None:
-    """The content stream without its text-only ``BT … ET`` blocks (see the module); None to keep it whole."""
-    if b"BT" not in data:
+    """The content stream without its text-only ``BT … ET`` blocks (see the module); None to keep it whole.
+
+    What is cut is only ever a run of text and colour operators with their operands, wherever the match falls:
+    no path, ``cm`` or ``q``/``Q`` is ever removed. A stream with an inline image (whose data may hold any
+    byte) is left whole."""
+    if b"BT" not in data or _INLINE_IMAGE.search(data):
         return None
-    blanked = _blank_strings(data)
-    if blanked is None:
-        return None
-    out: list[bytes] = []
-    pos = last = 0
-    while (m := _BT.search(blanked, pos)) is not None:
-        end = _BT_OR_ET.search(blanked, m.end())
-        if end is None:
-            break
-        if end.group() == b"BT":  # a BT inside a text object: not ours to judge
-            pos = end.start()
-            continue
-        if _text_only(blanked[m.end() : end.start()]):
-            out += (blanked[last : m.start()], b" ")
-            last = end.end()
-        pos = end.end()
-    out.append(blanked[last:])
-    return b"".join(out)
+    cut = _TEXT_OBJECT.sub(b" ", data)
+    return cut if len(cut) != len(data) else None
 
 
 @lru_cache(maxsize=1)
