@@ -99,3 +99,17 @@ def test_rules_and_tables_unchanged_by_cutting_text(tmp_path: Path, monkeypatch:
     a, b = read_source(tmp_path / "inside.pdf"), read_source(tmp_path / "inside.pdf", backend="pdfplumber")
     assert a.tables == b.tables and len(a.tables) == 1 and len(a.tables[0].rows) == 4
     assert a.tables[0].rows[0] == ("欄00", "欄01", "欄02")
+
+
+@pytest.mark.parametrize("stream", [
+    b"BT " + b" " * 24 + b"x ET",  # a backtracking pattern would try 2^24 splits of the blanks
+    b"BT " + b"12345 " * 12 + b"x ET",  # … or 5^12 splits of the numbers
+    b"BT " + b"/F1 10 Tf (a) Tj " * 20000 + b"x ET",  # a long block that fails at its end
+    b"BT /F1 1 Tf " * 20000 + b"ET",  # many blocks without an end
+])
+def test_a_failed_match_costs_linear_time(stream: bytes) -> None:
+    import time
+
+    start = time.process_time()
+    pdf_rules.strip_text(stream)
+    assert time.process_time() - start < 1.0

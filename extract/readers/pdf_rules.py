@@ -17,11 +17,13 @@ from functools import lru_cache
 _D = rb"\s\[\]{}()<>/%"  # white space and delimiters: where a token ends
 _OPS = rb"Tc|Tw|Tz|TL|Tf|Tr|Ts|Td|TD|Tm|T\*|Tj|TJ|'|\"|g|G|rg|RG|k|K|cs|CS|scn|SCN|sc|SC|true|false|null"
 #: a text object holding only text and colour operators and their operands: numbers, names, arrays, literal
-#: strings (escapes allowed, nested parentheses not) and hex strings; a comment or anything else ends the match
+#: strings (escapes allowed, nested parentheses not) and hex strings; a comment or anything else ends the match.
+#: Every token can be matched one way only (names, numbers and operators end at a delimiter) and the loop is
+#: possessive, so a failed match never backtracks: linear time on any input.
 _TEXT_OBJECT = re.compile(
     rb"(?<![^\s\[\]{}()<>])BT(?![^" + _D + rb"])"
-    rb"(?:\s+|[\[\]]|/[^" + _D + rb"]*|\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>"
-    rb"|(?:[+-]?(?:\d+\.?\d*|\.\d+)|" + _OPS + rb")(?![^" + _D + rb"]))*"
+    rb"(?:\s|[\[\]]|\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>"
+    rb"|(?:/[^" + _D + rb"]*|[+-]?(?:\d+(?:\.\d*)?|\.\d+)|" + _OPS + rb")(?![^" + _D + rb"]))*+"
     rb"(?<![^\s\[\]{}()<>])ET(?![^" + _D + rb"])",
     re.S,
 )
