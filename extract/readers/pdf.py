@@ -25,9 +25,6 @@ from pathlib import Path
 from keifu.extract.errors import ReadError
 from keifu.extract.limits import check_chars, check_page_chars, check_pages
 from keifu.extract.model import Line, SourceText, Table
-from keifu.extract.readers.pdf_rules import lay_out_rules_only as _lay_out_rules_only
-from keifu.extract.readers.pdfium_glyphs import Glyph
-from keifu.extract.readers.pdfium_glyphs import pdfium_glyphs as _pdfium_glyphs
 
 # Gap (in font sizes) above which a space is inserted between two glyphs that carry none.
 GAP_WIDE = 0.5  # both sides full-width (kanji, kana): justified Japanese lines stay unspaced
@@ -37,6 +34,7 @@ SHORT_BY = 1.5
 # Glyph bands overlapping by this share of the smaller height sit on one line.
 SAME_LINE = 0.5
 
+Glyph = tuple[str, float, float, float, float, float]  # text, x0, x1, top, bottom, size
 
 
 @dataclass(slots=True)
@@ -226,6 +224,13 @@ def _find_tables(page: object, glyphs: list[Glyph]) -> _Found:
     return found
 
 
+def _lay_out_rules_only(page: object) -> None:
+    """Lay a pdfplumber page out without its text, for table finding alone (see ``pdf_rules``)."""
+    from keifu.extract.readers.pdf_rules import lay_out_rules_only
+
+    lay_out_rules_only(page)
+
+
 def _cell_text(glyphs: list[Glyph], bbox: tuple[float, float, float, float]) -> str:
     x0, top, x1, bottom = bbox
     inside = [g for g in glyphs if x0 <= (g[1] + g[2]) / 2 <= x1 and top <= (g[3] + g[4]) / 2 <= bottom]
@@ -262,6 +267,13 @@ def _pdfplumber_pages(path: Path, data: bytes, tables: bool) -> Iterator[_Page]:
 
 def _page_error(path: Path, n: int, e: Exception) -> ReadError:
     return _err(path, f"cannot read page ({type(e).__name__}: {e})", f"ページを読めません（{type(e).__name__}）", page=n)
+
+
+def _pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
+    """Every real (not generated) character of a pdfium text page with its loose box (see ``pdfium_glyphs``)."""
+    from keifu.extract.readers.pdfium_glyphs import pdfium_glyphs
+
+    return pdfium_glyphs(raw, textpage, height)
 
 
 def _scan_objects(raw: object, page: object) -> tuple[int, bool]:

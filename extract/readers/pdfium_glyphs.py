@@ -20,8 +20,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import sub
+from typing import TYPE_CHECKING
 
-Glyph = tuple[str, float, float, float, float, float]  # text, x0, x1, top, bottom, size
+if TYPE_CHECKING:
+    from keifu.extract.readers.pdf import Glyph
 
 
 class _Text:
