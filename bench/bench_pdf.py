@@ -12,7 +12,7 @@ number on every page. Then, interleaved run by run so that the shared machine's 
 Prints the median wall and CPU time of each, pages/s, and keifu's speed as a ratio of the peer's
 (peer time / keifu time; 1.0 = as fast as raw pypdfium2; goal ≥ 0.9 for ``no tables``). ``--pdfplumber``
 adds the pure-pdfminer back-end (about ten times slower) and checks it gives the same lines. ``--against REF``
-adds the PDF reader as it was at git ref REF (its ``extract/readers/pdf*.py``), interleaved in the same runs,
+adds the PDF reader as it was at git ref REF (its ``extract/readers`` modules), interleaved in the same runs,
 and checks that both give the same lines, pages and tables: a before/after in one run on a shared machine.
 """
 
@@ -157,17 +157,18 @@ def raw_pdfium(path: Path) -> int:
 
 
 def reader_at(ref: str, into: Path) -> Callable[..., object]:
-    """``read_pdf`` as it was at git ref ``ref``: its PDF modules copied into a package of their own."""
+    """``read_pdf`` as it was at git ref ``ref``: its reader modules copied into a package of their own (the rest of
+    ``keifu.extract`` is today's)."""
     repo = Path(__file__).resolve().parents[1]
     names = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", f"{ref}:extract/readers/"],
                            check=True, capture_output=True, text=True).stdout.split()
     package = into / "reader_at_ref"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name in (n for n in names if n.startswith("pdf") and n.endswith(".py")):
+    for name in (n for n in names if n.endswith(".py") and n != "__init__.py"):
         code = subprocess.run(["git", "-C", str(repo), "show", f"{ref}:extract/readers/{name}"],
                               check=True, capture_output=True, text=True).stdout
-        (package / name).write_text(re.sub(r"keifu\.extract\.readers\.(pdf\w*)", r"reader_at_ref.\1", code))
+        (package / name).write_text(re.sub(r"keifu\.extract\.readers\.(\w+)", r"reader_at_ref.\1", code))
     sys.path.insert(0, str(into))
     return importlib.import_module("reader_at_ref.pdf").read_pdf  # type: ignore[no-any-return]
 
