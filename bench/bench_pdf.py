@@ -9,8 +9,8 @@ number on every page. Then, interleaved run by run so that the shared machine's 
 * ``keifu, no tables``: :func:`read_source` with ``tables=False`` (the same work as the peer plus lines);
 * ``keifu + tables (default)``: what ``keifu build`` does (ruled tables through pdfplumber on ruled pages).
 
-Prints the median wall and CPU time of each, pages/s, and keifu's speed as a ratio of the peer's
-(peer time / keifu time; 1.0 = as fast as raw pypdfium2; goal ≥ 0.9 for ``no tables``). ``--pdfplumber``
+Prints the median wall and CPU time of each, pages/s, and keifu's speed as a ratio of the peer's, of the medians
+and of the least CPU times (peer time / keifu time; 1.0 = as fast as raw pypdfium2; goal ≥ 0.9 for ``no tables``). ``--pdfplumber``
 adds the pure-pdfminer back-end (about ten times slower) and checks it gives the same lines. ``--against REF``
 adds the PDF reader as it was at git ref REF (its ``extract/readers`` modules), interleaved in the same runs,
 and checks that both give the same lines, pages and tables: a before/after in one run on a shared machine.
@@ -184,17 +184,19 @@ def _same(a: object, b: object) -> bool:
         [(x.page, x.no, x.text) for x in b.lines], b.pages, b.tables)  # type: ignore[attr-defined]
 
 
-def measure(paths: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float]]:
-    """Median (wall, CPU) seconds of each path, the paths interleaved within every run."""
+def measure(paths: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float, float]]:
+    """Median wall, median CPU and least CPU seconds of each path, the paths interleaved within every run (the
+    order reversed every other run); on a shared machine the least CPU time is the steadier figure."""
     for fn in paths.values():
         fn()  # warm-up: imports, font caches
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in paths}
-    for _ in range(runs):
-        for name, fn in paths.items():
+    for run in range(runs):
+        for name, fn in (paths.items() if run % 2 == 0 else reversed(paths.items())):
             w, c = time.perf_counter(), time.process_time()
             fn()
             times[name].append((time.perf_counter() - w, time.process_time() - c))
-    return {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for k, v in times.items()}
+    return {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v), min(t[1] for t in v))
+            for k, v in times.items()}
 
 
 def main() -> None:
@@ -221,10 +223,10 @@ def main() -> None:
         print(f"{pages} pages, {len(st.lines)} lines, {len(st.tables)} tables, "
               f"{sum(len(ln.text) for ln in st.lines)} characters; median of {runs} interleaved runs")
         result = measure(paths, runs)
-        peer_w, peer_c = result["raw pypdfium2 (peer)"]
-        for name, (w, c) in result.items():
+        peer_w, peer_c, peer_least = result["raw pypdfium2 (peer)"]
+        for name, (w, c, least) in result.items():
             print(f"{name:27s} wall {w * 1000:7.0f} ms  CPU {c * 1000:7.0f} ms  {pages / w:6.1f} pages/s  "
-                  f"ratio to peer: wall {peer_w / w:4.2f}  CPU {peer_c / c:4.2f}")
+                  f"ratio to peer: wall {peer_w / w:4.2f}  CPU {peer_c / c:4.2f}  least CPU {peer_least / least:4.2f}")
         if ref is not None:
             print(f"same lines, pages and tables as at {ref}:", _same(st, old(path, _data(path), "")),
                   _same(read_source(path, tables=False), old(path, _data(path), "", tables=False)))
