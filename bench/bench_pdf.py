@@ -9,14 +9,20 @@ number on every page. Then, interleaved run by run so that the shared machine's 
 * ``keifu, no tables``: :func:`read_source` with ``tables=False`` (the same work as the peer plus lines);
 * ``keifu + tables (default)``: what ``keifu build`` does (ruled tables through pdfplumber on ruled pages).
 
-Prints the median wall and CPU time of each, pages/s, and keifu's speed as a ratio of the peer's
-(peer time / keifu time; 1.0 = as fast as raw pypdfium2; goal ≥ 0.9 for ``no tables``). ``--pdfplumber``
-adds the pure-pdfminer back-end (about ten times slower) and checks it gives the same lines.
+Prints the median wall and CPU time of each, pages/s, and keifu's speed as a ratio of the peer's, of the medians
+and of the least CPU times (peer time / keifu time; 1.0 = as fast as raw pypdfium2; goal ≥ 0.9 for ``no tables``). ``--pdfplumber``
+adds the pure-pdfminer back-end (about ten times slower) and checks it gives the same lines. ``--against REF``
+adds the PDF reader as it was at git ref REF (its ``extract/readers`` modules), interleaved in the same runs,
+and checks that both give the same lines, pages and tables: a before/after in one run on a shared machine.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -150,21 +156,53 @@ def raw_pdfium(path: Path) -> int:
     return chars
 
 
-def measure(paths: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float]]:
-    """Median (wall, CPU) seconds of each path, the paths interleaved within every run."""
+def reader_at(ref: str, into: Path) -> Callable[..., object]:
+    """``read_pdf`` as it was at git ref ``ref``: its reader modules copied into a package of their own (the rest of
+    ``keifu.extract`` is today's)."""
+    repo = Path(__file__).resolve().parents[1]
+    names = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", f"{ref}:extract/readers/"],
+                           check=True, capture_output=True, text=True).stdout.split()
+    package = into / "reader_at_ref"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for name in (n for n in names if n.endswith(".py") and n != "__init__.py"):
+        code = subprocess.run(["git", "-C", str(repo), "show", f"{ref}:extract/readers/{name}"],
+                              check=True, capture_output=True, text=True).stdout
+        (package / name).write_text(re.sub(r"keifu\.extract\.readers\.(\w+)", r"reader_at_ref.\1", code))
+    sys.path.insert(0, str(into))
+    return importlib.import_module("reader_at_ref.pdf").read_pdf  # type: ignore[no-any-return]
+
+
+def _data(path: Path) -> bytes:
+    data = path.read_bytes()
+    hashlib.sha256(data).hexdigest()
+    return data
+
+
+def _same(a: object, b: object) -> bool:
+    return ([(x.page, x.no, x.text) for x in a.lines], a.pages, a.tables) == (  # type: ignore[attr-defined]
+        [(x.page, x.no, x.text) for x in b.lines], b.pages, b.tables)  # type: ignore[attr-defined]
+
+
+def measure(paths: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float, float]]:
+    """Median wall, median CPU and least CPU seconds of each path, the paths interleaved within every run (the
+    order reversed every other run); on a shared machine the least CPU time is the steadier figure."""
     for fn in paths.values():
         fn()  # warm-up: imports, font caches
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in paths}
-    for _ in range(runs):
-        for name, fn in paths.items():
+    for run in range(runs):
+        for name, fn in (paths.items() if run % 2 == 0 else reversed(paths.items())):
             w, c = time.perf_counter(), time.process_time()
             fn()
             times[name].append((time.perf_counter() - w, time.process_time() - c))
-    return {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v)) for k, v in times.items()}
+    return {k: (statistics.median(t[0] for t in v), statistics.median(t[1] for t in v), min(t[1] for t in v))
+            for k, v in times.items()}
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    argv = sys.argv[1:]
+    ref = argv[argv.index("--against") + 1] if "--against" in argv else None
+    args = [a for a in argv if not a.startswith("--") and a != ref]
     pages = int(args[0]) if args else 200
     runs = int(args[1]) if len(args) > 1 else 3
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,14 +214,22 @@ def main() -> None:
         }
         if "--pdfplumber" in sys.argv:
             paths["keifu pdfplumber + tables"] = lambda: read_source(path, backend="pdfplumber")
+        if ref is not None:
+            old = reader_at(ref, Path(tmp))
+            # like read_source: the file read (and hashed) on every call
+            paths[f"{ref[:10]}, no tables"] = lambda: old(path, _data(path), "", tables=False)
+            paths[f"{ref[:10]} + tables"] = lambda: old(path, _data(path), "")
         st = read_source(path)
         print(f"{pages} pages, {len(st.lines)} lines, {len(st.tables)} tables, "
               f"{sum(len(ln.text) for ln in st.lines)} characters; median of {runs} interleaved runs")
         result = measure(paths, runs)
-        peer_w, peer_c = result["raw pypdfium2 (peer)"]
-        for name, (w, c) in result.items():
+        peer_w, peer_c, peer_least = result["raw pypdfium2 (peer)"]
+        for name, (w, c, least) in result.items():
             print(f"{name:27s} wall {w * 1000:7.0f} ms  CPU {c * 1000:7.0f} ms  {pages / w:6.1f} pages/s  "
-                  f"ratio to peer: wall {peer_w / w:4.2f}  CPU {peer_c / c:4.2f}")
+                  f"ratio to peer: wall {peer_w / w:4.2f}  CPU {peer_c / c:4.2f}  least CPU {peer_least / least:4.2f}")
+        if ref is not None:
+            print(f"same lines, pages and tables as at {ref}:", _same(st, old(path, _data(path), "")),
+                  _same(read_source(path, tables=False), old(path, _data(path), "", tables=False)))
         if "--pdfplumber" in sys.argv:
             a, b = read_source(path), read_source(path, backend="pdfplumber")
             print("same lines on both back-ends:", [(x.page, x.no, x.text) for x in a.lines]

@@ -314,11 +314,12 @@ def _reference_glyphs(path: Path) -> list[list[tuple]]:
     return pages
 
 
-def test_glyphs_match_pdfium_asked_per_character(tmp_path: Path) -> None:
-    from keifu.extract.readers.pdf import _pdfium_glyphs
-
-    pdfium, raw = _pdfium()
-    path = make_table_pdf(tmp_path / "t.pdf", TABLE_PAGES, captions=CAPTIONS)
+def _glyph_pdfs(tmp_path: Path) -> list[Path]:
+    """PDFs that reach every branch of the glyph reader: tables, text matrices scaled against ``Tf``, Latin words
+    with spaces, letter spacing, several text objects (and sizes) on one line drawn right to left, a glyph
+    printed twice (fake bold), a page without text and a page whose only line is one object."""
+    paths = [make_table_pdf(tmp_path / "t.pdf", TABLE_PAGES, captions=CAPTIONS),
+             make_pdf(tmp_path / "doc.pdf", [PAGE1, PAGE2])]
     scaled = tmp_path / "scaled.pdf"
     c = canvas.Canvas(str(scaled), invariant=1)
     _font()
@@ -329,11 +330,62 @@ def test_glyphs_match_pdfium_asked_per_character(tmp_path: Path) -> None:
         t.textOut(f"縮尺{k}の文字 and text")
         c.drawText(t)
     c.save()
-    for pdf in (path, scaled):
+    mixed = tmp_path / "mixed.pdf"
+    c = canvas.Canvas(str(mixed), invariant=1)
+    for x, size, s in ((300, 9, "右端の注記"), (160, 14, "大きな見出し"), (72, 10.5, "左の語 word")):
+        c.setFont(FONT, size)  # drawn right to left: pdfium's order is not the reading order
+        c.drawString(x, 700, s)
+    t = c.beginText(72, 660)
+    t.setFont(FONT, 10.5)
+    t.setCharSpace(10.5)
+    t.textOut("均等割り")
+    t.setCharSpace(0)
+    t.setFont("Helvetica", 10.5)
+    t.textOut(" and Latin  words")
+    t.setTextOrigin(72, 640)
+    t.setFont(FONT, 14)  # two sizes run together on one line: two text objects, no break between them
+    t.textOut("大きな見出し")
+    t.setFont(FONT, 9)
+    t.textOut("小さな注記")
+    c.drawText(t)
+    for dx in (0, 0.3):  # fake bold: the same line printed twice, a hair apart
+        c.setFont(FONT, 10.5)
+        c.drawString(72 + dx, 620, "太字の行")
+    c.showPage()
+    c.showPage()  # a page without text
+    c.setFont(FONT, 10.5)
+    c.drawString(72, 700, "一行だけの頁")
+    c.save()
+    return [*paths, scaled, mixed]
+
+
+def test_glyphs_match_pdfium_asked_per_character(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's glyphs (boxes read in bulk, text objects found by bisection) equal pdfium's per-character
+    answers on every page, and the bulk path is the one taken; the character-by-character path, forced, too."""
+    from keifu.extract.readers import pdfium_glyphs as mod
+    from keifu.extract.readers.pdf import _pdfium_glyphs
+
+    pdfium, raw = _pdfium()
+    one_by_one = mod._glyphs_one_by_one
+    slow: list[int] = []
+
+    def counted(*args: object) -> list[tuple]:
+        slow.append(1)
+        return one_by_one(*args)
+
+    monkeypatch.setattr(mod, "_glyphs_one_by_one", counted)
+    for pdf in _glyph_pdfs(tmp_path):
         want = _reference_glyphs(pdf)
         doc = pdfium.PdfDocument(pdf)
-        got = []
-        for page in doc:
-            tp = page.get_textpage()
-            got.append(_pdfium_glyphs(raw, tp.raw, page.get_height()))
-        assert got == want and sum(map(len, got)) > 20, pdf
+        for forced in (False, True):
+            if forced:  # every page now counts as right-to-left: asked one character at a time
+                monkeypatch.setattr(mod, "_RTL", __import__("re").compile("."))
+            slow.clear()
+            got = []
+            for page in doc:
+                tp = page.get_textpage()
+                got.append(_pdfium_glyphs(raw, tp.raw, page.get_height()))
+            assert got == want and sum(map(len, got)) > 20, pdf
+            assert len(slow) == (sum(1 for g in got if g) if forced else 0), pdf
+            monkeypatch.undo() if forced else None
+            monkeypatch.setattr(mod, "_glyphs_one_by_one", counted)

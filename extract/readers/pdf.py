@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import ctypes
 import io
-import math
 import statistics
-import struct
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
@@ -251,37 +248,11 @@ def _find_tables(page: object, glyphs: list[Glyph]) -> _Found:
     return found
 
 
-@lru_cache(maxsize=1)
-def _rules_only_device() -> type:
-    """pdfplumber's layout device with string rendering left out (paths, images and marked content kept)."""
-    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
-
-    class RulesOnly(PDFPageAggregatorWithMarkedContent):
-        def render_string(self, *_args: object, **_kwargs: object) -> None:
-            return None
-
-    return RulesOnly
-
-
 def _lay_out_rules_only(page: object) -> None:
-    """Lay a pdfplumber page out without its text, for table finding alone.
+    """Lay a pdfplumber page out without its text, for table finding alone (see ``pdf_rules``)."""
+    from keifu.extract.readers.pdf_rules import lay_out_rules_only
 
-    Ruled tables are found from the page's rules and boxes (pdfplumber's "lines" strategy); cell texts come
-    from pdfium's glyphs. pdfminer's per-character text handling was most of a ruled page's time (about
-    twice pdfium's whole page), so strings are not rendered: paths are laid out by the same pdfminer code, so
-    the edges, and the tables, are the same. A pdfplumber without the cached layout attribute is left alone."""
-    from pdfminer.pdfinterp import PDFPageInterpreter
-    from pdfplumber.utils.exceptions import PdfminerException
-
-    if not isinstance(getattr(type(page), "layout", None), property) or hasattr(page, "_layout"):
-        return
-    pdf = page.pdf  # type: ignore[attr-defined]
-    device = _rules_only_device()(pdf.rsrcmgr, pageno=page.page_number, laparams=pdf.laparams)  # type: ignore[attr-defined]
-    try:
-        PDFPageInterpreter(pdf.rsrcmgr, device).process_page(page.page_obj)  # type: ignore[attr-defined]
-    except Exception as e:
-        raise PdfminerException(e) from e
-    page._layout = device.get_result()  # type: ignore[attr-defined]
+    lay_out_rules_only(page)
 
 
 def _cell_text(glyphs: list[Glyph], bbox: tuple[float, float, float, float]) -> str:
@@ -322,101 +293,11 @@ def _page_error(path: Path, n: int, e: Exception) -> ReadError:
     return _err(path, f"cannot read page ({type(e).__name__}: {e})", f"ページを読めません（{type(e).__name__}）", page=n)
 
 
-class _Text:
-    """pdfium's per-character text functions re-declared with plain pointer arguments.
-
-    pypdfium2 declares them with typed pointers, which ctypes converts and checks on every call; a page makes
-    about 3 calls per character, so the conversions were a third of the reader's own time."""
-
-    def __init__(self, raw: object) -> None:
-        def fn(name: str, res: object, *args: object) -> Callable[..., object]:
-            return ctypes.CFUNCTYPE(res, *args)(ctypes.cast(getattr(raw, name), ctypes.c_void_p).value)  # type: ignore[arg-type]
-
-        vp, i = ctypes.c_void_p, ctypes.c_int
-        self.unicode = fn("FPDFText_GetUnicode", ctypes.c_uint, vp, i)
-        self.text = fn("FPDFText_GetText", i, vp, i, i, vp)
-        self.generated = fn("FPDFText_IsGenerated", i, vp, i)
-        self.box = fn("FPDFText_GetLooseCharBox", i, vp, i, vp)
-        self.matrix = fn("FPDFText_GetMatrix", i, vp, i, vp)
-        self.size = fn("FPDFText_GetFontSize", ctypes.c_double, vp, i)
-        # pdfium ≥ 2023: the text object a character belongs to (its size and matrix are the object's)
-        self.object = fn("FPDFText_GetTextObject", vp, vp, i) if hasattr(raw, "FPDFText_GetTextObject") else None
-
-
-@lru_cache(maxsize=1)
-def _text_functions(raw: object) -> _Text:
-    return _Text(raw)
-
-
-_RECTF = struct.Struct("=4f")
-#: characters of a page's bulk text compared with pdfium's per-character answer before the bulk text is used
-SPOT_CHECKS = 16
-
-
-def _page_text(f: _Text, h: int | None, count: int) -> str | None:
-    """The page's characters in one call, when they are exactly the per-character ones (index for index).
-
-    pdfium's page text leaves out control characters (then its length differs and None is returned: each
-    character is asked instead); a sample is checked against the per-character answer all the same."""
-    if count <= 0:
-        return None
-    buf = ctypes.create_string_buffer(2 * (count + 1))
-    got = f.text(h, 0, count, ctypes.addressof(buf))
-    text = buf.raw[: 2 * max(0, got - 1)].decode("utf-16-le", "surrogatepass")
-    if len(text) != count:
-        return None
-    step = max(1, count // SPOT_CHECKS)
-    if any(ord(text[i]) != f.unicode(h, i) for i in (*range(0, count, step), count - 1)):
-        return None
-    return text
-
-
 def _pdfium_glyphs(raw: object, textpage: object, height: float) -> list[Glyph]:
-    """Every real (not generated) character with its loose box, in top-down coordinates.
+    """Every real (not generated) character of a pdfium text page with its loose box (see ``pdfium_glyphs``)."""
+    from keifu.extract.readers.pdfium_glyphs import pdfium_glyphs
 
-    A character's font size and matrix belong to its text object, so they are asked once per object, not
-    per character; pdfium generates only spaces and line breaks, so only a space is asked whether it is."""
-    f = _text_functions(raw)
-    h = ctypes.cast(textpage, ctypes.c_void_p).value
-    rect = raw.FS_RECTF()  # type: ignore[attr-defined]
-    mat = raw.FS_MATRIX()  # type: ignore[attr-defined]
-    prect, pmat = ctypes.addressof(rect), ctypes.addressof(mat)
-    corners = _RECTF.unpack_from  # FS_RECTF: left, top, right, bottom (float32); one call reads all four
-    rect_bytes = (ctypes.c_char * ctypes.sizeof(rect)).from_address(prect)
-    unicode, generated, box, obj_of = f.unicode, f.generated, f.box, f.object
-    sizes: dict[int | None, float] = {}
-    out: list[Glyph] = []
-    append = out.append
-    high = 0
-    count = raw.FPDFText_CountChars(textpage)  # type: ignore[attr-defined]
-    text = _page_text(f, h, count)
-    for i in range(count):
-        code = ord(text[i]) if text is not None else unicode(h, i)
-        if code == 32 or code == 10 or code == 13:
-            if code != 32 or generated(h, i) == 1:
-                continue
-        elif 0xD800 <= code < 0xE000:
-            if code < 0xDC00:
-                high = code
-                continue
-            if high:
-                code, high = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00), 0
-        elif code == 0xFFFE or code == 0xFFFF:
-            continue
-        elif code == 0:
-            code = 0xFFFD  # glyph without a Unicode mapping
-        box(h, i, prect)
-        key = obj_of(h, i) if obj_of is not None else None
-        size = sizes.get(key) if key is not None else None
-        if size is None:
-            # pdfium's font size excludes the text matrix (``1 Tf`` + a scaled matrix is common): apply its scale
-            f.matrix(h, i, pmat)
-            size = f.size(h, i) * math.sqrt(abs(mat.a * mat.d - mat.b * mat.c))
-            if key is not None:
-                sizes[key] = size
-        left, top, right, bottom = corners(rect_bytes)
-        append((chr(code), left, right, height - top, height - bottom, size))
-    return out
+    return pdfium_glyphs(raw, textpage, height)
 
 
 def _scan_objects(raw: object, page: object) -> tuple[int, bool]:
