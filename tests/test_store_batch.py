@@ -67,3 +67,54 @@ def test_distinct_pairs_across_graphs(tmp_path: Path) -> None:
     st.store_many([(f"{EX}g{k}", _nt(("plan", "date", "2021-03-26"), (f"x{k}", "date", "2020"))) for k in range(4)])
     assert st.pairs(f"{EX}date") == {(f"{EX}plan", "2021-03-26")} | {(f"{EX}x{k}", "2020") for k in range(4)}
     assert st.objects(f"{EX}plan", f"{EX}date") == {"2021-03-26"}
+
+
+def test_a_graph_rewritten_almost_unchanged_is_written_as_its_difference(tmp_path: Path) -> None:
+    """A rebuild that changes a few statements deletes and inserts only those, in one update; a failing update
+    leaves the old graph; a larger change goes through the staging swap. Each way, the graph is exactly the new one."""
+    st = Store(tmp_path / "st")
+    g = f"{EX}file"
+    rows = [(f"s{k}", "p", f"値 {k} ." if k % 7 else 'quote \\"x\\" \\\\ y') for k in range(40)]  # escapes kept
+    st.replace_ntriples(g, _nt(*rows))
+    updates: list[str] = []
+    real = st.ox.update
+
+    class Spy:  # pyoxigraph's Store does not take attributes: wrap it
+        def __getattr__(self, name: str) -> object:
+            return getattr(real.__self__, name)
+
+        def update(self, text: str, **kw: object) -> None:
+            updates.append(text)
+            real(text, **kw)
+
+    st.ox = Spy()  # type: ignore[assignment]
+    edited = rows[:30] + [("s99", "p", "新しい値")] + rows[31:]
+    st.replace_ntriples(g, _nt(*edited))
+    assert len(updates) == 1 and "MOVE" not in updates[0] and "s0>" not in updates[0]  # only what differs
+    assert _graph(st, g) == _graph_of(_nt(*edited))
+    updates.clear()
+    st.replace_ntriples(g, _nt(*edited))  # unchanged: nothing written at all
+    assert updates == []
+    changed = [(s, p, o + " 改") for s, p, o in edited]  # every statement differs: the staging swap
+    st.replace_ntriples(g, _nt(*changed))
+    assert any("MOVE" in u for u in updates) and _graph(st, g) == _graph_of(_nt(*changed))
+
+    def fail(_text: str, **_kw: object) -> None:
+        raise OSError("disk full")
+
+    st.ox.update = fail  # type: ignore[method-assign]
+    try:
+        st.replace_ntriples(g, _nt(*edited))
+    except store_mod.StoreError as e:
+        assert "disk full" in str(e)
+    else:
+        raise AssertionError("the failed write was not reported")
+    assert _graph(st, g) == _graph_of(_nt(*changed))  # the old graph, untouched
+
+
+def _graph(st: Store, name: str) -> set[str]:
+    return {str(q.triple) for q in st.ox.quads_for_pattern(None, None, None, ox.NamedNode(name))}
+
+
+def _graph_of(data: bytes) -> set[str]:
+    return {str(q.triple) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)}
