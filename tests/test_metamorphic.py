@@ -21,7 +21,7 @@ import re
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -564,16 +564,16 @@ class Kept:
         return k / t if t else 1.0
 
 
-def corpus_files() -> Iterator[tuple[str, Path]]:
-    for prefix in FILES:
+def corpus_files(prefixes: Iterable[str] = FILES) -> Iterator[tuple[str, Path]]:
+    for prefix in prefixes:
         found = sorted(CORPUS.glob(f"{prefix}_*.txt"))
         if found:
             yield prefix, found[0]
 
 
-def fixture_files() -> Iterator[tuple[str, Path]]:
+def fixture_files(stems: Iterable[str] = FIXTURES) -> Iterator[tuple[str, Path]]:
     """Our own documents of unseen layouts (named: fixtures added later join once they are checked here)."""
-    for stem in FIXTURES:
+    for stem in stems:
         yield stem, UNSEEN / f"{stem}.txt"
 
 

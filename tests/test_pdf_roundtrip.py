@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import CORPUS, REPO  # noqa: E402
 from pdfgen import Layout, make_flow_pdf  # noqa: E402
 from test_metamorphic import KINDS, Kept, facts  # noqa: E402
+from test_metamorphic import corpus_files as metamorphic_corpus_files  # noqa: E402
+from test_metamorphic import fixture_files as metamorphic_fixture_files  # noqa: E402
 
 from keifu.extract.blocks import is_page_number, logical_blocks, marker_rules, match_marker  # noqa: E402
 from keifu.extract.evaluation import axis_vocab as V  # noqa: E402
@@ -180,15 +182,11 @@ def _joined(unit: list[Line]) -> str:
 
 
 def corpus_files() -> Iterator[tuple[str, Path]]:
-    for prefix in FILES:
-        found = sorted(CORPUS.glob(f"{prefix}_*.txt"))
-        if found:
-            yield prefix, found[0]
+    return metamorphic_corpus_files(FILES)
 
 
 def fixture_files() -> Iterator[tuple[str, Path]]:
-    for stem in FIXTURES:
-        yield stem, UNSEEN / f"{stem}.txt"
+    return metamorphic_fixture_files(FIXTURES)
 
 
 def _facts(ef: ExtractedFile) -> Counter[tuple]:
