@@ -193,14 +193,6 @@ def _store(res: FileResult, name: str, nt: bytes, store: Store) -> None:
         res.error = e.describe()
 
 
-def build_file(path: Path, store: Store | None, validate: bool = True) -> tuple[FileResult, Graph | None]:
-    """Extract, emit, validate and store one file. Errors are returned, never raised."""
-    res, graph, nt = process_file(path, validate)
-    if graph is not None and nt is not None and store is not None:
-        _store(res, str(graph.identifier), nt, store)
-    return res, graph
-
-
 def _worker(job: tuple[Path, bool]) -> tuple[FileResult, str | None, bytes | None]:
     """Runs in a worker process: the graph travels back as N-Triples."""
     res, graph, nt = process_file(*job)
@@ -391,14 +383,14 @@ def build(
             yield res
             clock.resume()
     else:
+        writes = _Writes(store, {}, written)  # each graph stored (and its digest kept) as it is made
         for n, f in enumerate(files, start=1):
             if progress:
                 progress(n, len(files), f)
             res, graph, nt = process_file(f, validate)
-            if graph is not None and nt is not None and store is not None:
-                _store(res, str(graph.identifier), nt, store)
-                if res.error is None:
-                    written[str(graph.identifier)] = graph_digest(nt)
+            writes.accept(n, res, str(graph.identifier) if graph is not None else None, nt)
+            writes.flush()
+            res = writes.done.pop(n)
             clock.pause()
             yield res
             clock.resume()

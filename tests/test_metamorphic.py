@@ -563,6 +563,13 @@ class Kept:
         k = sum(self.kept.values()) if kind is None else self.kept[kind]
         return k / t if t else 1.0
 
+    def count(self, name: str, base: Counter[tuple], got: Counter[tuple]) -> None:
+        """Count the facts ``base`` (of the original document ``name``) that ``got`` (of its variant) kept."""
+        for f, n in base.items():
+            self.total[f[1]] += n
+            self.kept[f[1]] += min(n, got[f])
+            self.lost.extend([(name, *f)] * max(0, n - got[f]))
+
 
 def corpus_files(prefixes: Iterable[str] = FILES) -> Iterator[tuple[str, Path]]:
     for prefix in prefixes:
@@ -591,10 +598,7 @@ def measure(names: list[str] | None = None, files: Callable[[], Iterator[tuple[s
                 out = Path(tmp) / f"{prefix}_{len(name)}.txt"
                 out.write_text("\n".join(v.lines), encoding="utf-8")
                 got = facts(extract_file(out), v.origin, v.fold, v.chars)
-                for f, n in base.items():
-                    kept.total[f[1]] += n
-                    kept.kept[f[1]] += min(n, got[f])
-                    kept.lost.extend([(prefix, *f)] * max(0, n - got[f]))
+                kept.count(prefix, base, got)
                 kept.added.extend((prefix, *f) for f, n in got.items() if n > base[f])
     return results
 

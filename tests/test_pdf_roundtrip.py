@@ -205,10 +205,7 @@ def measure(files: Iterator[tuple[str, Path]], layouts: tuple[Layout, ...] = LAY
                 pdf = make_flow_pdf(Path(tmp) / f"{name}_{k}.pdf", list(paras), lay, indented)
                 got = _facts(extract_file(pdf))
                 kept = results[lay.name]
-                for f, n in base.items():
-                    kept.total[f[1]] += n
-                    kept.kept[f[1]] += min(n, got[f])
-                    kept.lost.extend([(name, *f)] * max(0, n - got[f]))
+                kept.count(name, base, got)
                 for f, n in got.items():
                     kept.added.extend([(name, *f)] * max(0, n - base[f]))
     return results
