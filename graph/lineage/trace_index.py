@@ -40,7 +40,7 @@ from ..attribution import Attribution, attribute, plan_hops, policy_fields
 from ..plan_lookup import describe
 from ..store import Store, build_state
 from ..vocab import KF
-from . import LineageIndex, Step, curie, index_for, stored_digest, target_classes, traced_classes
+from . import LineageIndex, Step, _rows, curie, index_for, stored_digest, target_classes, traced_classes
 from .agency_trace import agency_trace
 from .trace import (
     CSV_HEAD,
@@ -376,6 +376,11 @@ class _Inputs:
         return out
 
 
+def _as_written(graphs: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    """Written graphs with their digests; a graph named without one counts as changed (digest "")."""
+    return dict(graphs) if isinstance(graphs, Mapping) else dict.fromkeys(graphs, "")
+
+
 def _inputs(store: Store, idx: LineageIndex) -> _Inputs:
     """The inputs of ``idx`` (worked out once per index: materialise and the index update both need them)."""
     hit = idx._memo.get(("inputs",))
@@ -399,7 +404,7 @@ def reuse_attributions(store: Store, idx: LineageIndex, written: Mapping[str, st
     graphs, for an in-memory store, or when the index is absent, of another format or another global stamp."""
     if store.path is None or written is None:
         return 0
-    written = dict(written) if isinstance(written, Mapping) else dict.fromkeys(written, "")
+    written = _as_written(written)
     try:
         old = TraceIndex(index_path(store.path))
     except StaleIndex:
@@ -561,20 +566,13 @@ def update_index(store: Store, changed: Mapping[str, str] | Iterable[str] | None
     idx = index_for(store)  # the index materialise has just loaded (no second load)
     if changed is None:
         return _write(store, idx, None, {}, None)
-    written = dict(changed) if isinstance(changed, Mapping) else dict.fromkeys(changed, "")
+    written = _as_written(changed)
     try:
         with TraceIndex(path) as old:
             current = old.meta.get("global") == _global_stamp()
     except StaleIndex:
         current = False
     return _write(store, idx, None, written, path if current else None)
-
-
-def _rows(store: Store, sparql: str) -> Iterable[tuple[str, ...]]:
-    from ..vocab import sparql_prefixes
-
-    for sol in store.query(sparql_prefixes() + sparql):  # type: ignore[union-attr]
-        yield tuple(t.value for t in sol)
 
 
 # --------------------------------------------------------------------------------------------------
