@@ -69,6 +69,7 @@ class _Link(asyncio.Protocol):
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # store opened
         self.waiter: asyncio.Future[bytes] | None = None
         self.unclaimed = False  # a reply came that nobody was waiting for any more (its request was dropped)
+        self.late = b""  # that reply
         self.lost = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -96,7 +97,7 @@ class _Link(asyncio.Protocol):
             if waiter is not None and not waiter.done():
                 waiter.set_result(msg)
             else:
-                self.unclaimed = True
+                self.unclaimed, self.late = True, msg
 
     def connection_lost(self, _exc: Exception | None) -> None:
         self.lost = True
@@ -355,7 +356,7 @@ class QueryPool:
             return self._died()
         except asyncio.CancelledError:  # the request was dropped: reuse the worker once it has answered
             if w.link.unclaimed or (fut.done() and not fut.cancelled() and fut.exception() is None):
-                self._release(w)  # the answer is already in
+                self._settle(w, w.link.late if w.link.unclaimed else fut.result())  # the answer is already in
             elif self.kill_dropped:  # or stop its work at once
                 self._replace(w)
             else:
@@ -366,24 +367,31 @@ class QueryPool:
         finally:
             timer.cancel()
             slow.cancel()
-        if w.niced and not w.restore_priority():  # a worker left at low priority is replaced, not reused
+        status, media, body, headers, spent = pickle.loads(msg)
+        self._settle(w, spent)
+        return Reply(status, media, body, headers)
+
+    def _settle(self, w: _Worker, spent: bool | bytes) -> None:
+        """Reuse ``w`` after its reply, unless it touched its memory cap (``spent``: the flag, or the reply
+        that carries it) or was left at low priority: such a worker is replaced."""
+        if isinstance(spent, bytes):
+            spent = bool(pickle.loads(spent)[4])
+        if spent or (w.niced and not w.restore_priority()):
             self._replace(w, stopped=False)
         else:
             self._release(w)
-        status, media, body, headers = pickle.loads(msg)
-        return Reply(status, media, body, headers)
 
     async def _drain(self, w: _Worker, fut: asyncio.Future[bytes], deadline: float) -> None:
         """Wait for the reply nobody wants any more, then put the worker back (or replace it at the deadline)."""
         timer = asyncio.get_running_loop().call_at(deadline, _expire, fut)
         try:
-            await fut
+            msg = await fut
         except (TimeoutError, EOFError, OSError):
             self._replace(w)
             return
         finally:
             timer.cancel()
-        self._release(w)
+        self._settle(w, msg)
 
     def _replace(self, w: _Worker, stopped: bool = True) -> None:
         """Kill ``w`` and start another; ``stopped``: counted in :attr:`killed` (its query was stopped)."""

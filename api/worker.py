@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from keifu.extract.limits import memory_exhausted
 from keifu.settings import setting
 
 from .replies import Reply, bad_graph_iri, error, not_acceptable, syntax_error
@@ -215,7 +216,8 @@ def serve(conn: Connection, store_path: str, prefixes: dict[str, str], memory: b
 
 def answer_jobs(conn: Connection, answer: Callable[[Any], Reply]) -> None:
     """Say the worker is ready (an empty frame), then answer pickled jobs until the socket closes. Replies
-    travel as plain tuples, which pickle cheaply."""
+    travel as plain tuples, which pickle cheaply; the last field asks the pool to replace this worker, which
+    it does once the worker has touched its memory cap (its libraries' state can no longer be trusted)."""
     conn.send_bytes(b"")
     while True:
         try:
@@ -223,4 +225,8 @@ def answer_jobs(conn: Connection, answer: Callable[[Any], Reply]) -> None:
         except (EOFError, OSError):
             return
         reply = answer(job)
-        conn.send_bytes(pickle.dumps((reply.status, reply.media, reply.body, reply.headers), pickle.HIGHEST_PROTOCOL))
+        spent = memory_exhausted()
+        conn.send_bytes(pickle.dumps((reply.status, reply.media, reply.body, reply.headers, spent),
+                                     pickle.HIGHEST_PROTOCOL))
+        if spent:
+            return

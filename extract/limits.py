@@ -103,4 +103,34 @@ def cap_memory(budget: int) -> bool:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    global _CAP
+    _CAP = (limit, budget)
     return True
+
+
+#: the address-space limit :func:`cap_memory` set and the budget it came from; None while uncapped
+_CAP: tuple[int, int] | None = None
+
+
+def _vm_peak() -> int:
+    """This process's largest virtual memory size so far (Linux ``VmPeak``), or 0 where it cannot be read."""
+    try:
+        with open("/proc/self/status") as f:
+            for row in f:
+                if row.startswith("VmPeak:"):
+                    return int(row.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def memory_exhausted() -> bool:
+    """True once this process has grown to within an eighth of its budget (at least 4 MiB) of the cap.
+
+    Past the cap, native code does not always raise MemoryError: a C extension may report a SystemError or
+    an OSError, or leave a shared parser half built. So a failure in a process that has touched its cap is
+    counted as the cap's, and the process is not trusted with more work (the pool replaces it)."""
+    if _CAP is None:
+        return False
+    limit, budget = _CAP
+    return _vm_peak() >= limit - max(budget // 8, 4 * 1024**2)

@@ -11,6 +11,7 @@ bilingual message and a stable ``code``; callers map it to exit code 2 or an HTT
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import tempfile
@@ -26,6 +27,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from keifu.extract import kinds
 from keifu.extract.chapters import CHAPTERS
 from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
+from keifu.extract.limits import memory_exhausted
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_regular_file
 from keifu.extract.segment import GENERIC
@@ -281,9 +283,19 @@ def _not_policy_document(name: str) -> DraftError:
         path=name)
 
 
+def _out_of_memory(e: BaseException | None) -> bool:
+    """``e``, or an exception it was raised from or during, is a failed allocation."""
+    seen = 0
+    while e is not None and seen < 16:
+        if isinstance(e, MemoryError) or (isinstance(e, OSError) and e.errno == errno.ENOMEM):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
 def unprocessable(name: str | None, e: BaseException) -> DraftError:
     """The error for a draft an extractor or the memory cap could not get through (never a crash)."""
-    if isinstance(e, MemoryError):  # the validation worker's memory cap (keifu.api.drafts)
+    if _out_of_memory(e) or memory_exhausted():  # the validation worker's memory cap (keifu.api.drafts)
         return DraftError("over-memory", "validating this draft needs more memory than is allowed for one draft",
                           "この案の検査には、1件の案に許されたメモリを超える量が必要です", path=name)
     return DraftError("unprocessable", f"the draft could not be processed ({type(e).__name__})",
