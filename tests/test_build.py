@@ -205,9 +205,12 @@ def test_build_reports_the_seconds_of_each_phase(tmp_path, capsys):
     assert list(timings) == ["files", "plan links", "policy links", "lineage", "flush"]
     assert all(v >= 0 for v in timings.values()) and timings["files"] > 0
     slow: dict[str, float] = {}
+    slept, start = 0.0, time.perf_counter()
     for _ in build([SAMPLES], Store(tmp_path / "b"), validate=False, jobs=1, timings=slow):
         time.sleep(0.3)  # the caller's own time is not the build's
-    assert slow["files"] < 0.3 * 2
+        slept += 0.3
+    elapsed = time.perf_counter() - start
+    assert slept > 0 and sum(slow.values()) <= elapsed - slept + 0.01  # holds however loaded the machine is
     assert main(["build", str(SAMPLES), "--store", str(tmp_path / "c")]) == 0
     assert "timings" not in capsys.readouterr().err
     assert main(["build", str(SAMPLES), "--store", str(tmp_path / "d"), "--timings"]) == 0

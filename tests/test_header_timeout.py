@@ -45,10 +45,10 @@ def test_incomplete_headers_are_closed_and_complete_requests_served(sample_store
         with socket.create_connection(where) as slow:  # a request line and one header, then nothing
             slow.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n")
             took = _closed_after(slow, 8)
-            assert took is not None and took < 4, took
+            assert took is not None and took < 6, took  # 1 s, with room for a loaded machine
         with socket.create_connection(where) as silent:  # connected, never a byte
             took = _closed_after(silent, 8)
-            assert took is not None and took < 4, took
+            assert took is not None and took < 6, took  # 1 s, with room for a loaded machine
         with socket.create_connection(where) as ok:  # keep-alive: two requests, the second after a pause
             for pause in (0.0, 0.6):
                 time.sleep(pause)
@@ -57,9 +57,9 @@ def test_incomplete_headers_are_closed_and_complete_requests_served(sample_store
                 assert head.startswith(b"HTTP/1.1 200"), head
             ok.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\n")  # after an answer, headers are due again
             took = _closed_after(ok, 8)
-            assert took is not None and took < 4, took
+            assert took is not None and took < 6, took  # 1 s, with room for a loaded machine
         with socket.create_connection(where) as long:  # a query running past the deadline (~1 s) is answered
-            values = " ".join(str(k) for k in range(30))  # about three times the 1 s header deadline
+            values = " ".join(str(k) for k in range(45))  # several times the 1 s header deadline
             query = quote(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?k {{ {values} }} ?a ?b ?c . ?d ?e ?f }}")
             t0 = time.monotonic()
             head = _answer(long, f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n"
