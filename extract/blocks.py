@@ -19,6 +19,7 @@ from importlib import resources
 
 from .model import UNIT_END, Block, Line
 from .normalize import ascii_digits, display_width, join_wrapped, squash
+from .vocab import rows
 
 __all__ = [
     "LogicalBlock",
@@ -233,9 +234,22 @@ def _start_kind(text: str) -> str | None:
 
 
 def _alone(text: str) -> bool:
-    """A line that is a unit by itself whatever its spacing (an annex label: 別添２, （別紙１））."""
+    """A line that is a unit by itself whatever its spacing: an annex label (別添２, （別紙１）), or a bare list
+    label of the evaluation vocabulary (定量目標, 評価指標), which no sentence's wrapped tail is by itself."""
     s = text.strip(" \t\u3000")
-    return any(r.pattern.match(s) for r in marker_rules("alone"))
+    if any(r.pattern.match(s) for r in marker_rules("alone")):
+        return True
+    return any(p.match(squash(s)) for p in _list_labels()) if len(s) <= _LABEL_MAX else False
+
+
+#: the longest bare list label worth matching (the vocabulary's labels are far shorter)
+_LABEL_MAX = 24
+
+
+@cache
+def _list_labels() -> tuple[re.Pattern[str], ...]:
+    """The indicator-list and axis labels of ``data/evaluation_vocab.tsv`` (anchored: whole lines only)."""
+    return tuple(re.compile(r[2]) for r in rows("evaluation_vocab.tsv") if r[0] in ("label", "axis-label"))
 
 
 def _footnote_number(text: str, margin: int = 0) -> str | None:

@@ -320,3 +320,20 @@ def test_title_beginning_with_a_counter_character_after_an_ascii_space() -> None
         "その他業務運営に関する重要事項", "人事に関する事項", "分野横断的な連携"]
     assert match_marker("25 日閣議決定）を踏まえ") is None
     assert match_marker("5 人以上の体制とする。") is None
+
+
+@pytest.mark.parametrize("label", ["定量目標", "数値目標 ", "評価指標", "　モニタリング指標"])
+def test_a_bare_list_label_is_a_unit_of_its_own_without_the_signal(label: str) -> None:
+    """Without trailing spaces nothing ends an item that closes with no 「。」 (…：延べ 300 件); the next line,
+    a list label of the evaluation vocabulary alone on its line, must not become the item's tail."""
+    prose = ("沿岸の観測拠点を整備し、地域の研究機関と連携して", "", "観測記録を共有する体制を段階的に構築する。", "")
+    item = "（ア）臨海実習の受講者数（2027～2031年度）：延べ 300 件"  # as long as a full line: no short-line end
+    blocks = logical_blocks(_lines(*prose, item, "", label, "", "・ 共同観測の実施回数を増やす"))
+    assert [b.text for b in blocks][1:] == [item, label.strip(" \u3000"), "・ 共同観測の実施回数を増やす"]
+
+
+def test_a_label_word_inside_a_wrapped_sentence_stays_in_it() -> None:
+    """Only a whole line is a label: a sentence whose wrap leaves 目標値 alone on a line keeps it (its 「。」
+    comes with it), and a label word starting a longer line is text."""
+    blocks = logical_blocks(_lines("各年度の実績を踏まえて見直す", "目標値。", "定量目標を設定し公表する。"))
+    assert [b.text for b in blocks] == ["各年度の実績を踏まえて見直す目標値。", "定量目標を設定し公表する。"]
