@@ -505,9 +505,13 @@ def _filled_chapter(b: _Builder, line: Line) -> bool:
 _DECISION_LINE = re.compile(r"^[（(][^（）()]*(?:[0-9０-９元〇○●]年|[RHＲＨ][0-9０-９]|決定|策定|申合せ)[^（）()]*[）)]")
 
 
-def annex_blocks(lines: Sequence[Line]) -> list[Block]:
+def annex_blocks(lines: Sequence[Line], full: int = 0) -> list[Block]:
     """One block per annex line; a line that opens with a decision in parentheses joins the line before it
-    when that line is a name, not a sentence (it ends in no 。 and closes every bracket it opens)."""
+    when that line is a name, not a sentence (it ends in no 。 and closes every bracket it opens). Where the
+    lines carry the trailing-space signal, a line without it that is as long as a full line of the body
+    (``full`` characters; 0: never) wrapped at the edge of the page (…量子技術イノベーション戦 / 略): the next
+    line goes on with it. A box of a diagram, however it ends, is shorter."""
+    signal = has_trailing_space_signal(lines)
     out: list[Block] = []
     prev: Line | None = None
     for ln in lines:
@@ -515,11 +519,15 @@ def annex_blocks(lines: Sequence[Line]) -> list[Block]:
             continue
         text = ln.text.strip()
         before = prev.text.strip() if prev is not None else ""
-        if out and prev is not None and len(out[-1].lines) == 1 and _DECISION_LINE.match(squash(text)) \
-                and before and not before.endswith("。") and before.count("（") == before.count("）"):
-            joined = out[-1].text + text
-            out[-1] = Block(joined, (prev, ln), (0, len(out[-1].text)))
+        last = out[-1] if out else None
+        wrapped = signal and full > 0 and last is not None and last.lines[-1] is prev and prev is not None \
+            and prev.text[-1:] not in (" ", "\u3000", "\t") and not short_line(before, full) \
+            and not before.endswith("。") and _start_kind(text) is None
+        if last is not None and prev is not None and len(last.lines) == 1 and _DECISION_LINE.match(squash(text)) \
+                and before and not before.endswith("。") and before.count("（") == before.count("）") or wrapped:
+            assert last is not None
+            out[-1] = Block(last.text + text, (*last.lines, ln), (*last.offsets, len(last.text)))
         else:
-            out.append(Block(ln.text.strip(), (ln,), (0,)))
+            out.append(Block(text, (ln,), (0,)))
         prev = ln
     return out

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kinds
-from .blocks import annex_blocks, logical_blocks
+from .blocks import annex_blocks, full_width, logical_blocks
 from .citations import CitationScanner, Mention
 from .facts import DocumentFacts, read_facts
 from .headings import Heading, parse_headings
@@ -104,5 +104,5 @@ def _citations(lines: Sequence[Line], seg: Segment, headings: list[Heading]) -> 
         scan(logical_blocks(lines[seg.body_start:seg.body_end]), None, "body")
     # Annexes are diagrams and tables: text boxes share lines at random, so each line stands alone, except a
     # box whose plan name and decision are printed on two lines (…基本計画 / （令和３年３月閣議決定））.
-    scan(annex_blocks(lines[seg.body_end:seg.end]), None, "annex")
+    scan(annex_blocks(lines[seg.body_end:seg.end], full_width(lines[seg.body_start:seg.body_end])), None, "annex")
     return out

@@ -7,6 +7,7 @@ from headings_corpus import corpus_lines, fixture_lines, lines_from_text
 
 from keifu.extract.blocks import (
     LogicalBlock,
+    annex_blocks,
     has_trailing_space_signal,
     is_page_number,
     logical_blocks,
@@ -337,3 +338,22 @@ def test_a_label_word_inside_a_wrapped_sentence_stays_in_it() -> None:
     comes with it), and a label word starting a longer line is text."""
     blocks = logical_blocks(_lines("各年度の実績を踏まえて見直す", "目標値。", "定量目標を設定し公表する。"))
     assert [b.text for b in blocks] == ["各年度の実績を踏まえて見直す目標値。", "定量目標を設定し公表する。"]
+
+
+def test_an_annex_line_wrapped_at_the_page_edge_goes_on_with_the_next() -> None:
+    """Annex lines stand alone (diagram boxes share lines at random), but with the trailing-space signal a line as
+    long as a full body line, ending without the space, wrapped at the page edge: a plan name cut there is whole
+    again. A short box line without the space is no wrap, and nothing joins without the body's width."""
+    lines = _lines("政策体系の概要 ",
+                   "◇ 沿岸防災基本計画／沿岸観測ビジョン／海霧対策イノベーション戦",
+                   "略 ",
+                   "◇ 沿岸人材戦略 ",
+                   "潮位計",
+                   "観測網の整備 ")
+    full = len("◇ 沿岸防災基本計画／沿岸観測ビジョン／海霧対策イノベーション戦")
+    assert [b.text for b in annex_blocks(lines, full)] == [
+        "政策体系の概要", "◇ 沿岸防災基本計画／沿岸観測ビジョン／海霧対策イノベーション戦略", "◇ 沿岸人材戦略", "潮位計",
+        "観測網の整備"]
+    joined = annex_blocks(lines, full)[1]
+    assert [ln.no for ln in joined.lines] == [2, 3] and joined.line_at(joined.text.index("略")).no == 3
+    assert len(annex_blocks(lines)) == 6  # no body width: every line alone
