@@ -523,9 +523,9 @@ def annex_blocks(lines: Sequence[Line], full: int = 0) -> list[Block]:
         wrapped = signal and full > 0 and last is not None and last.lines[-1] is prev and prev is not None \
             and prev.text[-1:] not in (" ", "\u3000", "\t") and not short_line(before, full) \
             and not before.endswith("。") and _start_kind(text) is None
-        if last is not None and prev is not None and len(last.lines) == 1 and _DECISION_LINE.match(squash(text)) \
-                and before and not before.endswith("。") and before.count("（") == before.count("）") or wrapped:
-            assert last is not None
+        decision = last is not None and len(last.lines) == 1 and _DECISION_LINE.match(squash(text)) is not None \
+            and before and not before.endswith("。") and before.count("（") == before.count("）")
+        if last is not None and (decision or wrapped):
             out[-1] = Block(last.text + text, (*last.lines, ln), (*last.offsets, len(last.text)))
         else:
             out.append(Block(text, (ln,), (0,)))

@@ -86,6 +86,10 @@ def _vm_bytes() -> int:
         return 0
 
 
+#: the address-space limit :func:`cap_memory` set and the budget it came from; None while uncapped
+_CAP: tuple[int, int] | None = None
+
+
 def cap_memory(budget: int) -> bool:
     """Let this process grow by at most ``budget`` bytes of address space from now on (``RLIMIT_AS``).
 
@@ -106,10 +110,6 @@ def cap_memory(budget: int) -> bool:
     global _CAP
     _CAP = (limit, budget)
     return True
-
-
-#: the address-space limit :func:`cap_memory` set and the budget it came from; None while uncapped
-_CAP: tuple[int, int] | None = None
 
 
 def _vm_peak() -> int:
