@@ -59,6 +59,10 @@ def _summary(results: list[FileResult]) -> str:
     return out
 
 
+#: a build compacts the store once it wrote at least 1/COMPACT_SHARE of its quads
+COMPACT_SHARE = 8
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     remote = None
     try:
@@ -107,7 +111,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 2
         print(f"{len(pushed)} グラフを送信 / graphs sent to {args.endpoint}")
         remote.close()
-    elif quads > MEMORY_MAX_QUADS:  # compacting only pays where the server reads from disk
+    elif quads > MEMORY_MAX_QUADS and sum(r.triples for r in results) * COMPACT_SHARE >= quads:
+        # compacting pays where the server reads from disk, after a build that wrote a good share of the store;
+        # after one file rebuilt in a large store, it would rewrite everything for little (5 s at 2.4 M quads)
         t = time.perf_counter()
         store.optimize()
         timings["optimize"] = time.perf_counter() - t

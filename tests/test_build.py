@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import SAMPLES, corpus_file
+from conftest import REPO, SAMPLES, corpus_file
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
@@ -233,6 +233,13 @@ def test_build_compacts_only_stores_served_from_disk(tmp_path, capsys, monkeypat
     assert main(["build", str(SAMPLES), "--store", str(tmp_path / "large"), "--timings"]) == 0
     assert calls == [str(tmp_path / "large")]
     assert "optimize " in next(ln for ln in capsys.readouterr().err.splitlines() if "timings" in ln)
+    # one small file rebuilt in a store many times its size: not worth rewriting the whole store
+    unseen = REPO / "tests" / "fixtures" / "unseen"
+    main(["build", str(unseen), "--store", str(tmp_path / "large")])
+    calls.clear()
+    small = min(unseen.glob("*.txt"), key=lambda f: f.stat().st_size)
+    main(["build", str(small), "--store", str(tmp_path / "large")])
+    assert calls == []
 
 
 @pytest.mark.parametrize("existing", [False, True])
