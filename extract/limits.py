@@ -124,12 +124,26 @@ def _vm_peak() -> int:
     return 0
 
 
+#: an allocation failed in this process (set by :func:`mark_exhausted`)
+_FAILED = False
+
+
+def mark_exhausted() -> None:
+    """Record that an allocation failed here, however far from the cap the process is by now (one large
+    request refused leaves the peak low): :func:`memory_exhausted` says so from then on."""
+    global _FAILED
+    _FAILED = True
+
+
 def memory_exhausted() -> bool:
-    """True once this process has grown to within an eighth of its budget (at least 4 MiB) of the cap.
+    """True once an allocation failed here, or this process has grown to within an eighth of its budget (at
+    least 4 MiB) of the cap.
 
     Past the cap, native code does not always raise MemoryError: a C extension may report a SystemError or
     an OSError, or leave a shared parser half built. So a failure in a process that has touched its cap is
     counted as the cap's, and the process is not trusted with more work (the pool replaces it)."""
+    if _FAILED:
+        return True
     if _CAP is None:
         return False
     limit, budget = _CAP

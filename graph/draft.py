@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from keifu.extract import kinds
 from keifu.extract.chapters import CHAPTERS
 from keifu.extract.errors import KeifuError, ReadError, TooLargeError, UnknownDocumentError
-from keifu.extract.limits import memory_exhausted
+from keifu.extract.limits import mark_exhausted, memory_exhausted
 from keifu.extract.pipeline import ExtractedFile, extract_file
 from keifu.extract.readers import read_regular_file
 from keifu.extract.segment import GENERIC
@@ -295,7 +295,9 @@ def _out_of_memory(e: BaseException | None) -> bool:
 
 def unprocessable(name: str | None, e: BaseException) -> DraftError:
     """The error for a draft an extractor or the memory cap could not get through (never a crash)."""
-    if _out_of_memory(e) or memory_exhausted():  # the validation worker's memory cap (keifu.api.drafts)
+    if _out_of_memory(e):  # the validation worker's memory cap (keifu.api.drafts): the worker is not reused
+        mark_exhausted()
+    if memory_exhausted():
         return DraftError("over-memory", "validating this draft needs more memory than is allowed for one draft",
                           "この案の検査には、1件の案に許されたメモリを超える量が必要です", path=name)
     return DraftError("unprocessable", f"the draft could not be processed ({type(e).__name__})",

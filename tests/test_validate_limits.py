@@ -90,14 +90,6 @@ from keifu.extract.limits import cap_memory, memory_exhausted
 from keifu.graph.draft import unprocessable
 odd = SystemError("error return without exception set")  # what a C extension may raise past the cap
 assert unprocessable("d.txt", odd).code == "unprocessable" and not memory_exhausted()  # no cap: a plain failure
-assert unprocessable("d.txt", OSError(errno.ENOMEM, "Cannot allocate memory")).code == "over-memory"
-try:
-    try:
-        raise MemoryError
-    except MemoryError:
-        raise RuntimeError("a library wrapped it")
-except RuntimeError as e:
-    assert unprocessable("d.txt", e).code == "over-memory"
 assert cap_memory(64 * 1024**2) and not memory_exhausted()
 assert unprocessable("d.txt", odd).code == "unprocessable"  # capped, but far from the cap
 hoard = []
@@ -111,6 +103,35 @@ del hoard
 assert unprocessable("d.txt", odd).code == "over-memory"  # the process touched its cap: the cap's failure
 print("ok")
 """
+
+_REFUSED = """
+import errno, sys
+from keifu.extract.limits import memory_exhausted
+from keifu.graph.draft import unprocessable
+kind = sys.argv[1]
+if kind == "enomem":
+    e = OSError(errno.ENOMEM, "Cannot allocate memory")
+else:
+    try:
+        try:
+            raise MemoryError
+        except MemoryError:
+            raise RuntimeError("a library wrapped it")
+    except RuntimeError as wrapped:
+        e = wrapped
+assert not memory_exhausted()
+assert unprocessable("d.txt", e).code == "over-memory"
+assert memory_exhausted()  # one refused allocation, even far below the cap: the worker is replaced
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("kind", ["enomem", "wrapped"])
+def test_a_refused_allocation_is_the_caps_and_spends_the_worker(kind: str) -> None:
+    """A MemoryError (wrapped by a library) or ENOMEM is the cap's, and the worker is not reused afterwards,
+    even when the refused request was large and the process's peak stayed low."""
+    done = subprocess.run([sys.executable, "-c", _REFUSED, kind], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_any_failure_after_touching_the_cap_is_reported_as_the_cap() -> None:
