@@ -21,7 +21,7 @@ _RADICALS = str.maketrans({
 })
 # Bullets and look-alikes that NFKC leaves alone.
 _BULLETS = str.maketrans({
-    "\u3007": "○", "\u25cb": "○", "\uf09e": "・", "\uf06e": "・", "\u2022": "・", "\u2713": "・",
+    "\u3007": "○", "\u25cb": "○", "\u25ef": "○", "\uf09e": "・", "\uf06e": "・", "\u2022": "・", "\u2713": "・",
     "\u30fb": "・", "\uff65": "・",
 })
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})

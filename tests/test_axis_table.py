@@ -501,3 +501,38 @@ def test_interleaved_fixture_without_trailing_spaces(interleaved, tmp_path: Path
     after = [r for r in want if all(i[2] > 172 for i in r[2])]  # the rows past the ambiguous one recover
     assert len(before) == 2 and len(after) == 2 and len(have) == len(want)
     assert have[:2] == before and have[-2:] == after
+
+
+# --- house styles: the glyph that marks indicators varies ------------------------------------------
+
+BULLET_TABLE = _sp("""○ 沿岸観測網の整備が計画どおり進んでいるか。$
+《評価指標》$
+・ 観測点の整備状況$
+・ 観測データの公開状況$
+《モニタリング指標》$
+・ 観測点の稼働率$
+○ 関係機関との連携が進んでいるか。$
+《評価指標》$
+・連携協定に基づく取組の状況$
+・ 共同観測の実施状況$""")
+
+
+def _items(table: str) -> list[tuple[list[str], list[tuple[str, str]]]]:
+    rows, _ = rows_from_lines(_lines(table))
+    return [([a.text for a in r.axes], [(i.kind, i.text) for i in r.indicators]) for r in rows if r.axes or r.indicators]
+
+
+@pytest.mark.parametrize("glyph", ["●", "◆", "■", "➢", "－", "‐"])
+def test_indicators_marked_by_another_bullet_read_as_with_dots(glyph: str) -> None:
+    """An agency that marks its indicators with ● or a dash instead of ・ gets the same rows: two axes, each with
+    its evaluation (and monitoring) indicators, none of them taken for a new axis or lost."""
+    expected = _items(BULLET_TABLE)
+    assert [len(ind) for _, ind in expected] == [3, 2]
+    assert _items(BULLET_TABLE.replace("・", glyph)) == expected
+
+
+def test_a_dash_before_a_digit_is_a_minus_not_a_bullet() -> None:
+    from keifu.extract.evaluation.axis_vocab import bullet_kind
+
+    assert bullet_kind("－５％以上") is None and bullet_kind("－") is None and bullet_kind("※ 注記") is None
+    assert bullet_kind("－ 観測点数") == "dot" and bullet_kind("◯ 連携しているか。") == "circle"

@@ -261,6 +261,30 @@ def halfwidth_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([ln.translate(str.maketrans("（）：", "():")) for ln in lines])
 
 
+_LABEL_LINE = re.compile(r"^(\s*)([《【＜<≪])([^《》【】＜＞<>≪≫0-9０-９]{1,24})([》】＞>≫])(\s*)$")  # no numbered heading
+_ROTATE = {"《": ("【", "】"), "【": ("＜", "＞"), "＜": ("《", "》"), "<": ("《", "》"), "≪": ("【", "】")}
+
+
+def label_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Another house style for list labels alone on their line: 《評価指標》→【評価指標】→＜評価指標＞→《…》."""
+    out = []
+    for ln in lines:
+        if m := _LABEL_LINE.match(ln):
+            left, right = _ROTATE[m.group(2)]
+            ln = f"{m.group(1)}{left}{m.group(3)}{right}{m.group(5)}"
+        out.append(ln)
+    return _identity(out)
+
+
+def _bullets(old: str, new: str) -> Callable[[list[str], ExtractedFile], Variant]:
+    """Another bullet glyph at line starts (``old`` → ``new``), as another agency's house style prints it."""
+    mark = re.compile(rf"^(\s*){re.escape(old)}")
+
+    def transform(lines: list[str], _ef: ExtractedFile) -> Variant:
+        return _identity([mark.sub(lambda m: m.group(1) + new, ln, count=1) for ln in lines])
+    return transform
+
+
 def indented(lines: list[str], _ef: ExtractedFile) -> Variant:
     """A layout-keeping converter: every non-blank line indented by two spaces."""
     return _identity([f"  {ln}" if ln.strip() else ln for ln in lines])
@@ -542,6 +566,10 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "page breaks moved": move_page_breaks,
     "annex label before title": annex_label_before_title,
     "no trailing spaces": no_trailing_spaces,
+    "label brackets 《》→【】→＜＞": label_brackets,
+    "bullets ・→－": _bullets("・", "－"),
+    "bullets ○→◯": _bullets("○", "◯"),
+    "bullets ・→●": _bullets("・", "●"),
     **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
     **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},
 }

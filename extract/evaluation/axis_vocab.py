@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from ..blocks import marker_rules
 from ..normalize import squash
 from ..segment import ANNEX_LABEL
 from ..vocab import rows
@@ -113,11 +114,13 @@ def is_rationale_label(text: str) -> bool:
 
 
 def bullet_kind(text: str) -> str | None:
-    """``circle`` for ○〇◯ items, ``dot`` for ・ items, None for anything else (raw text, before folding)."""
+    """``circle`` for ○〇◯ items; ``dot`` for ・ items and for every other bullet a house style may print
+    (● ◆ ■ ➢ －, the bullet rows of ``data/markers.tsv``); None for anything else, ※ notes included (raw text,
+    before folding). Axes are ○ items in every evaluation table we know; what marks indicators varies."""
     s = text.lstrip(" \t\u3000")
     if _BULLET_CIRCLE.match(s):
         return "circle"
-    if _BULLET_DOT.match(s):
+    if _BULLET_DOT.match(s) or not s.startswith("※") and any(r.pattern.match(s) for r in marker_rules("bullet")):
         return "dot"
     return None
 
