@@ -23,12 +23,13 @@ _BODY_KIND = {r[0]: r[1] for r in _BODIES}
 _ABBREV = {a: r[0] for r in _BODIES for a in split_list(r[2] if len(r) > 2 else "")}
 _BODY_NAMES = sorted(_BODY_KIND, key=len, reverse=True)
 
-_ALIAS = r"(?:\(以下「(?P<alias>[^」]+)」という。?\))?"
+# the defined name may be quoted 「…」 or 『…』 (house styles differ)
+_ALIAS = r"(?:\(以下[「『](?P<alias>[^」』]+)[」』]という。?\))?"
 _AGENCY_RX = (
-    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}が達成すべき"),
-    re.compile(rf"(?:^|、)(?P<org>[^、。「」()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する(?:計画|目標)|年度計画|年度目標|事業計画)"),
+    re.compile(rf"(?:^|、)(?P<org>[^、。「」『』()]+?){_ALIAS}が達成すべき"),
+    re.compile(rf"(?:^|、)(?P<org>[^、。「」『』()]+?){_ALIAS}の(?:令和|平成|[0-9]{{4}})[^、。]*?(?:業務運営に関する(?:計画|目標)|年度計画|年度目標|事業計画)"),
     # 「…の規定に基づき、○○機構（以下「機構」という。）の中期目標を次のとおり定める」: the name it defines
-    re.compile(r"(?:^|、)(?P<org>[^、。「」()]+?)\(以下「(?P<alias>[^」]+)」という。?\)の[^、。]*?(?:目標|計画)"),
+    re.compile(r"(?:^|、)(?P<org>[^、。「」『』()]+?)\(以下[「『](?P<alias>[^」』]+)[」』]という。?\)の[^、。]*?(?:目標|計画)"),
 )
 _FORMS = sorted(rows("agency_kinds.tsv"), key=lambda r: -len(r[1]))
 #: Legal forms printed as part of a name, longest first: (form, agency-kind code).
@@ -36,7 +37,7 @@ _NAME_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "name")
 #: Legal forms said of an agency in a sentence (…に基づく特殊法人であり).
 _TEXT_FORMS = tuple((r[1], r[0]) for r in _FORMS if r[2] == "text")
 _TEXT_FORMS_ALT = "|".join(re.escape(f) for f, _ in _TEXT_FORMS)
-_DEFINED = re.compile(r"\(以下「(?P<alias>[^」]{1,12})」という。?\)")
+_DEFINED = re.compile(r"\(以下[「『](?P<alias>[^」』]{1,12})[」』]という。?\)")
 _INSTRUCTION = re.compile(r"付(?P<body>\S+?[省庁府])発")
 #: The head of a local government on a cover line (北浜県知事, 北浜市長): a 地方独立行政法人's issuer.
 _LOCAL_HEAD = re.compile(r"^[^\s、。()「」]{1,6}(?:[都道府]知事|県知事|[市町村]長)$")
@@ -156,7 +157,7 @@ def _defined_agency(lines: Sequence[Line], seg: Segment, f: DocumentFacts) -> No
         text = prev + squash(lines[i].text) + nxt
         for m in _DEFINED.finditer(text):
             alias = m.group("alias").removeprefix("本").removeprefix("当")
-            name = re.split(r"[、。「」()]", text[:m.start()])[-1]
+            name = re.split(r"[、。「」『』()]", text[:m.start()])[-1]
             name = re.sub(r"^.*?(?:は|が|を|に|の規定に基づき)", "", name) if len(name) > 40 else name
             if 2 <= len(alias) < len(name) <= 40 and name.endswith(alias) and not name.endswith(("法", "計画", "戦略")):
                 f.agency, f.agency_alias, f.agency_line = name, m.group("alias"), lines[i]

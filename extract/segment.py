@@ -70,9 +70,9 @@ _TITLE_REJECT = re.compile(r"期間|実績|%|％")
 #: A preamble opens with a law: 通則法, or the agency's own act (○○機構法（…）, …法第N条).
 _PREAMBLE_HEAD = re.compile(r"通則法|^[^、。]{2,40}?法(?:律)?(?:\(|第[0-9一二三四五六七八九十百]+条)")
 _ARTICLE = re.compile(r"第([0-9一二三四五六七八九十百]+)条(?:の([0-9一二三四五六七八九十]+))?")
-_ALIAS_KIND = re.compile(rf"以下「(?P<kind>{_KIND_WORDS})」という")
+_ALIAS_KIND = re.compile(rf"以下[「『](?P<kind>{_KIND_WORDS})[」』]という")
 _NUMBERED = re.compile(
-    r"^\s*(?:第[0-9０-９一二三四五六七八九十]+[\s　]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩI][．.]|[0-9０-９]{1,2}[．.　]|"
+    r"^\s*(?:第[0-9０-９一二三四五六七八九十]+(?:章|[\s　])|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩI][．.]|[0-9０-９]{1,2}[．.　]|"
     r"[（(][0-9０-９]{1,2}[）)]|【[0-9０-９]|[0-9０-９]{1,2}[）)])"
 )
 _PAGE_NUMBER = re.compile(r"^\s*[0-9０-９]{1,4}\s*$")

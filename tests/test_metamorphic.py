@@ -76,8 +76,8 @@ def _roman(s: str) -> int:
 
 
 def _section(number: str) -> str:
-    """A section number as the numbers its markers read: Ⅲ.１.（１）.① → 3.1.1.1, 第３.１ → 3.1."""
-    parts = re.sub(r"[()\[\]【】〔〕\s第]", "", nfkc(number)).replace("．", ".").split(".")
+    """A section number as the numbers its markers read: Ⅲ.１.（１）.① → 3.1.1.1, 第３.１ and 第３章.１ → 3.1."""
+    parts = re.sub(r"[()\[\]【】〔〕\s第章]", "", nfkc(number)).replace("．", ".").split(".")
     return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else p for p in parts)
 
 
@@ -274,6 +274,43 @@ def label_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
             ln = f"{m.group(1)}{left}{m.group(3)}{right}{m.group(5)}"
         out.append(ln)
     return _identity(out)
+
+
+_DAI_BARE = re.compile(r"^(\s*第[0-9０-９]{1,2})(?=[ \t\u3000])")
+
+
+def chapter_suffix(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Chapters numbered 第３章 instead of 第３ (another drafting style of the same statutory chapters)."""
+    return _identity([_DAI_BARE.sub(lambda m: m.group(1) + "章", ln, count=1) for ln in lines])
+
+
+def double_quotes(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Names and defined terms quoted 『…』 instead of 「…」 (facts compare with the quotes folded)."""
+    v = _identity([ln.translate(str.maketrans("「」", "『』")) for ln in lines])
+    v.fold = lambda s: s.translate(str.maketrans("『』", "「」"))
+    return v
+
+
+_KANA_PAREN = re.compile(r"^(\s*)[（(]([アイウエオカキクケコ])[）)]")
+_KANA_DOT = re.compile(r"^(\s*)([アイウエオカキクケコ])[．.](?=\s|\S)")
+
+
+def swap_kana_items(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Item markers （ア）↔ア． at line starts."""
+    out = []
+    for ln in lines:
+        if m := _KANA_PAREN.match(ln):
+            ln = f"{m.group(1)}{m.group(2)}．{ln[m.end():]}"
+        elif m := _KANA_DOT.match(ln):
+            ln = f"{m.group(1)}（{m.group(2)}）{ln[m.end():]}"
+        out.append(ln)
+    return _identity(out)
+
+
+def importance_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """【重要度：高】 and its kin printed ［重要度：高］."""
+    mark = re.compile(r"【((?:重要度|困難度|難易度)[^【】]{0,12})】")
+    return _identity([mark.sub(r"［\1］", ln) for ln in lines])
 
 
 def _bullets(old: str, new: str) -> Callable[[list[str], ExtractedFile], Variant]:
@@ -570,6 +607,10 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "bullets ・→－": _bullets("・", "－"),
     "bullets ○→◯": _bullets("○", "◯"),
     "bullets ・→●": _bullets("・", "●"),
+    "chapters 第３→第３章": chapter_suffix,
+    "quotes 「」→『』": double_quotes,
+    "items （ア）↔ア．": swap_kana_items,
+    "importance 【】→［］": importance_brackets,
     **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
     **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},
 }

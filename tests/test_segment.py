@@ -101,6 +101,26 @@ def test_box_heading_is_not_taken_as_a_title():
     assert f.agency == "国立研究開発法人架空技術機構"
 
 
+@pytest.mark.parametrize("chapter", ["第１章　", "第１　"])
+@pytest.mark.parametrize(("left", "right"), [("「", "」"), ("『", "』")])
+def test_chapters_numbered_with_sho_and_aliases_in_double_quotes(chapter: str, left: str, right: str) -> None:
+    """House styles: the statutory chapters numbered 第１章 instead of 第１, and the defined short name quoted
+    『…』 instead of 「…」. The document, its agency and its chapters are found the same way."""
+    from keifu.extract.headings import parse_headings
+
+    two = chapter.replace("１", "２")
+    texts = [f"独立行政法人通則法第29条第１項の規定に基づき、独立行政法人架空干潟保全機構（以下{left}機構{right}という。）が"
+             "達成すべき業務運営に関する目標を次のとおり定める。 ", "",
+             f"{chapter}政策体系における法人の位置付け及び役割 ", "", "機構は干潟の保全を担う。 ", "",
+             f"{two}中期目標の期間 ", "", "令和９年４月から令和14年３月までの５年間とする。 "]
+    lines = [Line(i, i + 1, t) for i, t in enumerate(texts)]
+    (seg,) = segment(SourceText(SAMPLES, "0" * 64, "text", lines))
+    f = read_facts(lines, seg)
+    assert seg.kind == "mid-term-objectives" and f.agency == "独立行政法人架空干潟保全機構" and f.agency_alias == "機構"
+    heads = parse_headings(lines[seg.body_start:seg.body_end])
+    assert [(h.number, h.title) for h in heads] == [("1", "政策体系における法人の位置付け及び役割"), ("2", "中期目標の期間")]
+
+
 # ---------------------------------------------------------------------------------------- corpus
 
 EXPECTED_002 = [
