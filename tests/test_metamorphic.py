@@ -33,7 +33,7 @@ from conftest import CORPUS, REPO  # noqa: E402
 from keifu.extract.blocks import logical_blocks  # noqa: E402
 from keifu.extract.citations import Mention  # noqa: E402
 from keifu.extract.model import UNIT_END, Block, Line  # noqa: E402
-from keifu.extract.normalize import display_width, nfkc, squash  # noqa: E402
+from keifu.extract.normalize import display_width, kanji_number, nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 
 FILES = ("000", "001", "002")
@@ -78,7 +78,8 @@ def _roman(s: str) -> int:
 def _section(number: str) -> str:
     """A section number as the numbers its markers read: Ⅲ.１.（１）.① → 3.1.1.1, 第３.１ and 第３章.１ → 3.1."""
     parts = re.sub(r"[()\[\]【】〔〕\s第章]", "", nfkc(number)).replace("．", ".").split(".")
-    return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else p for p in parts)
+    return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else str(kanji_number(p) or p)
+                    if p and set(p) <= set("一二三四五六七八九十") else p for p in parts)
 
 
 def _start_column(line: Line, quote: str) -> int | None:
@@ -311,6 +312,43 @@ def importance_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
     """【重要度：高】 and its kin printed ［重要度：高］."""
     mark = re.compile(r"【((?:重要度|困難度|難易度)[^【】]{0,12})】")
     return _identity([mark.sub(r"［\1］", ln) for ln in lines])
+
+
+_ERA = re.compile(r"(?:[0-9０-９]{4}年[（(])?(令和|平成)\s*([0-9０-９]{1,2}|元)\s*年(?:[（(][0-9０-９]{4}年[）)]|[）)])?")
+_ERA_BASE = {"令和": 2018, "平成": 1988}
+
+
+def western_years(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Years printed in the Western calendar (令和９年 → 2027年, 令和９年度 → 2027年度), as some agencies do."""
+    out: list[str] = []
+    for ln in lines:
+        ln = _ERA.sub(_western, ln)
+        prev = next((x for x in reversed(out) if x.strip()), "")
+        gloss = re.match(r"^\s*[（(]([0-9０-９]{4})年[）)]", ln)  # 令和14年 / （2032年）: the gloss wrapped
+        if gloss and nfkc(prev.rstrip()).endswith(f"{nfkc(gloss.group(1))}年"):
+            ln = ln[gloss.end():]
+        out.append(ln)
+    v = _identity(out)
+    v.fold = lambda s: _ERA.sub(_western, s)  # texts that print a year compare in one calendar
+    return v
+
+
+def _western(m: re.Match[str]) -> str:
+    """令和９年, 令和９年（2027年） and 2027年（令和９年） → 2027年."""
+    if m.group(0)[0] not in "令平" and not m.group(0).endswith(("）", ")")):
+        return m.group(0)  # 2027年（令和９ … without its closing bracket: left alone
+    n = 1 if m.group(2) == "元" else int(nfkc(m.group(2)))
+    return f"{_ERA_BASE[m.group(1)] + n}年"
+
+
+_KANJI_NUM = "一二三四五六七八九"
+
+
+def kanji_chapters(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Chapter numbers in kanji: 第３ → 第三 (1–9)."""
+    mark = re.compile(r"^(\s*第)([1-9１-９])(?=[ \t\u3000])")
+    return _identity([mark.sub(lambda m: m.group(1) + _KANJI_NUM[int(nfkc(m.group(2))) - 1], ln, count=1)
+                      for ln in lines])
 
 
 def _bullets(old: str, new: str) -> Callable[[list[str], ExtractedFile], Variant]:
@@ -611,6 +649,8 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "quotes 「」→『』": double_quotes,
     "items （ア）↔ア．": swap_kana_items,
     "importance 【】→［］": importance_brackets,
+    "years 令和→西暦": western_years,
+    "chapters 第３→第三": kanji_chapters,
     **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
     **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},
 }
