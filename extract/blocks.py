@@ -467,8 +467,9 @@ def logical_blocks(lines: Sequence[Line], *, sentence_ends: bool | None = None) 
             # no sentence finishes the title; a sentence or an open bracket is no tail where no blank line after
             # every line could have told them from one)
         elif (cur is not None and cur.kind == "numbered" and start is None
-              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith("。") and (double or not sentence_ends)):
-            cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 '
+              and len(squash(text)) <= _FRAGMENT_MAX and not squash(text).endswith(("。", ":"))
+              and (double or not sentence_ends)):
+            cur.add(ln)  # a stray last character of a heading: '…（SE/PM）の推 ' + '   進 ' (not a label: '指標：')
         else:
             flush(cur)
             cur = _Builder(ln, "label" if start == "plabel" else "text")

@@ -536,3 +536,21 @@ def test_a_dash_before_a_digit_is_a_minus_not_a_bullet() -> None:
 
     assert bullet_kind("－５％以上") is None and bullet_kind("－") is None and bullet_kind("※ 注記") is None
     assert bullet_kind("－ 観測点数") == "dot" and bullet_kind("◯ 連携しているか。") == "circle"
+
+
+@pytest.mark.parametrize("style", ["《{}》", "{}", "{}：", "■{}"])
+def test_list_labels_printed_without_brackets_read_as_bracketed(style: str) -> None:
+    """評価指標 / 評価指標： / ■評価指標 alone on a line open the same lists as 《評価指標》; what the vocabulary does
+    not know stays an item's text."""
+    table = BULLET_TABLE
+    for word in ("評価指標", "モニタリング指標"):
+        table = table.replace(f"《{word}》", style.format(word))
+    assert _items(table) == _items(BULLET_TABLE)
+
+
+def test_a_bare_line_is_a_label_only_if_the_vocabulary_knows_it() -> None:
+    from keifu.extract.evaluation.axis_vocab import indicator_label, is_axis_label
+
+    assert indicator_label("評価指標：") == "evaluation" and indicator_label("■ モニタリング指標") == "monitoring"
+    assert is_axis_label("評価軸") and indicator_label("観測点の稼働率") is None
+    assert indicator_label("評価指標を設定する。") is None and indicator_label("評価指標：観測点数") is None

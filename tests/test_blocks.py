@@ -357,3 +357,10 @@ def test_an_annex_line_wrapped_at_the_page_edge_goes_on_with_the_next() -> None:
     joined = annex_blocks(lines, full)[1]
     assert [ln.no for ln in joined.lines] == [2, 3] and joined.line_at(joined.text.index("略")).no == 3
     assert len(annex_blocks(lines)) == 6  # no body width: every line alone
+
+
+def test_a_label_with_a_colon_after_a_heading_is_no_stray_tail_of_it() -> None:
+    """A 1–3 character line after a heading is its stray last characters (…の推 / 進), but 指標： opens a list."""
+    blocks = logical_blocks(_lines("１．登記事務の迅速化 ", "指標： ", "ア 通知の期限内発送率：98％以上 ",
+                                   "２．窓口業務の推 ", "進 "))
+    assert [b.text for b in blocks] == ["１．登記事務の迅速化", "指標：", "ア 通知の期限内発送率：98％以上", "２．窓口業務の推進"]

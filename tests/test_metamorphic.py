@@ -32,6 +32,7 @@ from conftest import CORPUS, REPO  # noqa: E402
 
 from keifu.extract.blocks import logical_blocks  # noqa: E402
 from keifu.extract.citations import Mention  # noqa: E402
+from keifu.extract.evaluation import axis_vocab as V  # noqa: E402
 from keifu.extract.model import UNIT_END, Block, Line  # noqa: E402
 from keifu.extract.normalize import display_width, kanji_number, nfkc, squash  # noqa: E402
 from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
@@ -351,6 +352,20 @@ def kanji_chapters(lines: list[str], _ef: ExtractedFile) -> Variant:
                       for ln in lines])
 
 
+def _unbracket(colon: str) -> Callable[[list[str], ExtractedFile], Variant]:
+    """List labels printed without brackets (《評価指標》 → 評価指標, or 評価指標：): only lines the vocabulary reads
+    as a label, so a bracketed plan name or note stays as it was."""
+    def transform(lines: list[str], _ef: ExtractedFile) -> Variant:
+        out = []
+        for ln in lines:
+            m = _LABEL_LINE.match(ln)
+            if m and (V.indicator_label(ln.strip()) or V.is_axis_label(ln.strip())):
+                ln = f"{m.group(1)}{m.group(3)}{colon}{m.group(5)}"
+            out.append(ln)
+        return _identity(out)
+    return transform
+
+
 def _bullets(old: str, new: str) -> Callable[[list[str], ExtractedFile], Variant]:
     """Another bullet glyph at line starts (``old`` → ``new``), as another agency's house style prints it."""
     mark = re.compile(rf"^(\s*){re.escape(old)}")
@@ -645,6 +660,8 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "bullets ・→－": _bullets("・", "－"),
     "bullets ○→◯": _bullets("○", "◯"),
     "bullets ・→●": _bullets("・", "●"),
+    "labels 《評価指標》→評価指標": _unbracket(""),
+    "labels 《評価指標》→評価指標：": _unbracket("："),
     "chapters 第３→第３章": chapter_suffix,
     "quotes 「」→『』": double_quotes,
     "items （ア）↔ア．": swap_kana_items,

@@ -79,9 +79,20 @@ def label_inner(text: str) -> str | None:
     return squash(m.group("inner")) if m else None
 
 
+#: A label printed without brackets, alone on its line (評価指標 / 評価指標： / ■評価指標): other house styles
+_BARE = re.compile(r"^[■□◆◇▼▽◎]?[ \t\u3000]*(?P<inner>[^\s:：、。（）()「」]{2,24}?)[ \t\u3000]*[:：]?$")
+
+
+def bare_label(text: str) -> str | None:
+    """The label of an unbracketed label line, or None; only what the vocabulary then recognises counts."""
+    m = _BARE.match(text.strip(" \t\u3000"))
+    return squash(m.group("inner")) if m else None
+
+
 def indicator_label(text: str) -> str | None:
-    """The indicator-kind code of a label line (《評価指標》 → ``evaluation``), None if it is not one."""
-    inner = label_inner(text)
+    """The indicator-kind code of a label line (《評価指標》, or 評価指標： printed bare → ``evaluation``), None
+    if it is not one."""
+    inner = label_inner(text) or bare_label(text)
     if inner is None:
         return None
     rule = _match("label", inner)
@@ -89,7 +100,7 @@ def indicator_label(text: str) -> str | None:
 
 
 def is_axis_label(text: str) -> bool:
-    inner = label_inner(text)
+    inner = label_inner(text) or bare_label(text)
     return inner is not None and _match("axis-label", inner) is not None
 
 
