@@ -554,3 +554,15 @@ def test_a_bare_line_is_a_label_only_if_the_vocabulary_knows_it() -> None:
     assert indicator_label("評価指標：") == "evaluation" and indicator_label("■ モニタリング指標") == "monitoring"
     assert is_axis_label("評価軸") and indicator_label("観測点の稼働率") is None
     assert indicator_label("評価指標を設定する。") is None and indicator_label("評価指標：観測点数") is None
+
+
+def test_an_item_cell_numbered_with_a_half_bracket_starts_its_own_cell() -> None:
+    """１）観測網の整備: the marker's own bracket is no sign of a wrapped tail (which closes more than it opens), and
+    the number comes off whole, so the title links exactly."""
+    from keifu.extract.evaluation.axis_link import strip_number
+    from keifu.extract.evaluation.axis_table import _dangling
+
+    assert not _dangling("１）観測網の整備") and not _dangling("（１）観測網の整備") and not _dangling("【１．１ 観測】")
+    assert _dangling("）の推進") and _dangling("進 ") and _dangling("の整備）について")
+    assert strip_number("１）観測網の整備") == ("１）", "観測網の整備")
+    assert strip_number("２) 予測モデルの開発")[1] == "予測モデルの開発"

@@ -101,3 +101,10 @@ def test_corpus_gpif_importance_markers() -> None:
     assert [m.lines[0].no for m in marks if m.dimension == "重要度"] == [6291, 6335, 6463, 6503, 6714]
     assert all(m.level == "高" and "重要度が高い" in m.reason for m in marks if m.dimension == "重要度")
     assert [m.lines[0].no for m in marks if m.dimension == "目標設定の考え方"] == [6325]
+
+
+@pytest.mark.parametrize("mark", ["（ⅰ）", "(ii)", "（iv）"])
+def test_items_enumerated_with_small_roman_numerals_lose_their_mark(mark: str) -> None:
+    from keifu.extract.evaluation.body_indicators import _strip_item
+
+    assert _strip_item(f"{mark}一般管理費を毎年度３％以上効率化する。") == "一般管理費を毎年度３％以上効率化する。"

@@ -79,7 +79,7 @@ def _roman(s: str) -> int:
 def _section(number: str) -> str:
     """A section number as the numbers its markers read: Ⅲ.１.（１）.① → 3.1.1.1, 第３.１ and 第３章.１ → 3.1."""
     parts = re.sub(r"[()\[\]【】〔〕\s第章]", "", nfkc(number)).replace("．", ".").split(".")
-    return ".".join(str(_roman(p)) if p and set(p) <= set(_ROMAN) else str(kanji_number(p) or p)
+    return ".".join(str(_roman(p.upper())) if p and set(p.upper()) <= set(_ROMAN) else str(kanji_number(p) or p)
                     if p and set(p) <= set("一二三四五六七八九十") else p for p in parts)
 
 
@@ -364,6 +364,30 @@ def _unbracket(colon: str) -> Callable[[list[str], ExtractedFile], Variant]:
             out.append(ln)
         return _identity(out)
     return transform
+
+
+_HALF_PAREN = re.compile(r"^\s*[0-9０-９]{1,2}[）)]")
+_ROMAN_SMALL = "ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ"
+
+
+def paren_right(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """（１）→１） at line starts, in files that do not use １） for another level already (000 does)."""
+    if any(_HALF_PAREN.match(ln) for ln in lines):
+        return _identity(lines)
+    return _identity([_PAREN.sub(lambda m: f"{m.group(1)}{m.group(2)}）", ln, count=1) for ln in lines])
+
+
+def circled_to_roman(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """①→（ⅰ） at line starts (1–10)."""
+    mark = re.compile(r"^(\s*)([①-⑩])")
+    return _identity([mark.sub(lambda m: f"{m.group(1)}（{_ROMAN_SMALL[ord(m.group(2)) - 0x2460]}）", ln, count=1)
+                      for ln in lines])
+
+
+def no_marker_space(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """No space between a marker and its title: （１） 観測 → （１）観測, １． 総則 → １．総則."""
+    mark = re.compile(r"^(\s*(?:[（(][0-9０-９]{1,2}[）)]|[0-9０-９]{1,2}[．.]|[①-⑳]))[ \u3000]+")
+    return _identity([mark.sub(r"\1", ln, count=1) for ln in lines])
 
 
 def _bullets(old: str, new: str) -> Callable[[list[str], ExtractedFile], Variant]:
@@ -667,6 +691,9 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "items （ア）↔ア．": swap_kana_items,
     "importance 【】→［］": importance_brackets,
     "years 令和→西暦": western_years,
+    "markers （１）→１）": paren_right,
+    "markers ①→（ⅰ）": circled_to_roman,
+    "no space after markers": no_marker_space,
     "chapters 第３→第三": kanji_chapters,
     **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
     **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},

@@ -30,9 +30,9 @@ CONTENT_MIN = 6
 # removes a chain of them.
 _ONE_NUMBER = (
     r"(?:第[0-9０-９一二三四五六七八九十]+[章節]?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩＩIVX]{1,4}[．.]"
-    r"|[0-9０-９]{1,2}(?:[．.][0-9０-９]{1,2})*[．.]?(?![0-9０-９年月日])|[（(][0-9０-９]{1,2}[）)]"
-    r"|[0-9０-９]{1,2}[）)]|[①-⑳]|[a-zａ-ｚ][.．])"
-)
+    r"|[0-9０-９]{1,2}[）)]|[0-9０-９]{1,2}(?:[．.][0-9０-９]{1,2})*[．.]?(?![0-9０-９年月日])|[（(][0-9０-９]{1,2}[）)]"
+    r"|[①-⑳]|[a-zａ-ｚ][.．])"
+)  # １） before a bare number, which would leave its bracket on the title
 _NUMBER = re.compile(rf"^\s*(?:[【\[]\s*)?(?:{_ONE_NUMBER}[\s\u3000】\]]*)+")
 _QUALIFIER = re.compile(r"^(?P<main>.+?)[（(](?P<qual>[^（）()]+)[）)]$")
 #: Boilerplate around chapter titles that is not part of what the item is about.

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..blocks import balanced, has_trailing_space_signal
+from ..blocks import balanced, has_trailing_space_signal, match_marker
 from ..headings import Heading
 from ..model import UNIT_END, Line, LineSpan, SourceText, Table
 from ..normalize import display_width, join_wrapped, squash
@@ -203,11 +203,19 @@ class _Buf:
 
 
 def _dangling(text: str) -> bool:
-    """A fragment that cannot start a cell: 1–3 characters, or more closing than opening brackets."""
+    """A fragment that cannot start a cell: 1–3 characters, or more closing than opening brackets (a numbered
+    marker's own bracket, as in １）, does not count)."""
     sq = squash(text)
-    opens = sum(sq.count(c) for c in "（(「『【《")
-    closes = sum(sq.count(c) for c in "）)」』】》")
-    return len(sq) <= _FRAGMENT_MAX or closes > opens
+    if len(sq) <= _FRAGMENT_MAX:
+        return True
+    marker = match_marker(text.lstrip(" \t\u3000"))
+    if marker is not None and _excess_closers(squash(marker.raw)) > 0:
+        sq = squash(marker.title)  # １）: the marker's own bracket closes nothing
+    return _excess_closers(sq) > 0
+
+
+def _excess_closers(sq: str) -> int:
+    return sum(sq.count(c) for c in "）)」』】》") - sum(sq.count(c) for c in "（(「『【《")
 
 
 def _pieces(line: Line) -> list[tuple[str, bool]]:
