@@ -198,16 +198,21 @@ _DOT = re.compile(r"^(\s*)([0-9０-９]{1,2})[．.](?![0-9０-９])")
 _CIRCLED = re.compile(r"^(\s*)([①-⑳])")
 
 
-def swap_paren_dot(lines: list[str], _ef: ExtractedFile) -> Variant:
-    """（１）↔１． at line starts, in the whole file (so consistently within each document)."""
-    out = []
-    for ln in lines:
-        if m := _PAREN.match(ln):
-            ln = f"{m.group(1)}{m.group(2)}．{ln[m.end():]}"
-        elif m := _DOT.match(ln):
-            ln = f"{m.group(1)}（{m.group(2)}）{ln[m.end():]}"
-        out.append(ln)
-    return _identity(out)
+def _paren_dot(paren: re.Pattern[str], dot: re.Pattern[str]) -> Callable[[list[str], ExtractedFile], Variant]:
+    """（x）↔x． at line starts, in the whole file (so consistently within each document)."""
+    def transform(lines: list[str], _ef: ExtractedFile) -> Variant:
+        out = []
+        for ln in lines:
+            if m := paren.match(ln):
+                ln = f"{m.group(1)}{m.group(2)}．{ln[m.end():]}"
+            elif m := dot.match(ln):
+                ln = f"{m.group(1)}（{m.group(2)}）{ln[m.end():]}"
+            out.append(ln)
+        return _identity(out)
+    return transform
+
+
+swap_paren_dot = _paren_dot(_PAREN, _DOT)  # （１）↔１．
 
 
 _ROMAN_MARK = re.compile(r"^(\s*)([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]|[ＩＶＸ]{1,4})\s*[．.]\s*")
@@ -297,16 +302,7 @@ _KANA_PAREN = re.compile(r"^(\s*)[（(]([アイウエオカキクケコ])[）)]"
 _KANA_DOT = re.compile(r"^(\s*)([アイウエオカキクケコ])[．.](?=\s|\S)")
 
 
-def swap_kana_items(lines: list[str], _ef: ExtractedFile) -> Variant:
-    """Item markers （ア）↔ア． at line starts."""
-    out = []
-    for ln in lines:
-        if m := _KANA_PAREN.match(ln):
-            ln = f"{m.group(1)}{m.group(2)}．{ln[m.end():]}"
-        elif m := _KANA_DOT.match(ln):
-            ln = f"{m.group(1)}（{m.group(2)}）{ln[m.end():]}"
-        out.append(ln)
-    return _identity(out)
+swap_kana_items = _paren_dot(_KANA_PAREN, _KANA_DOT)  # item markers （ア）↔ア．
 
 
 def importance_brackets(lines: list[str], _ef: ExtractedFile) -> Variant:
