@@ -566,3 +566,23 @@ def test_an_item_cell_numbered_with_a_half_bracket_starts_its_own_cell() -> None
     assert _dangling("）の推進") and _dangling("進 ") and _dangling("の整備）について")
     assert strip_number("１）観測網の整備") == ("１）", "観測網の整備")
     assert strip_number("２) 予測モデルの開発")[1] == "予測モデルの開発"
+
+
+@pytest.mark.parametrize("glyph", ["・", "●"])
+def test_axes_printed_with_the_indicators_bullet_are_told_by_their_question_form(glyph: str) -> None:
+    """One bullet for axes and indicators: an item phrased as a question (…進んでいるか。) after an indicator list
+    opens the next axis block, as a ○ item does; a ※ note after a bullet stays a note."""
+    table = BULLET_TABLE.replace("○", glyph) + _sp("\n・ ※評価に当たっては地域の観点を含むこと。$")
+    expected = _items(BULLET_TABLE)
+    got = _items(table)
+    assert got == expected
+    rows, _ = rows_from_lines(_lines(table))
+    assert [n.text for r in rows for n in r.notes] == ["※評価に当たっては地域の観点を含むこと。"]
+
+
+def test_a_merged_line_splits_before_a_spaced_bullet_but_not_a_middle_dot() -> None:
+    from keifu.extract.evaluation.axis_table import _pieces
+
+    assert [p for p, _ in _pieces(Line(0, 1, "その他の事項 ・ 取組を実施したか。 《評価指標》 "))] == [
+        "その他の事項", "・ 取組を実施したか。", "《評価指標》"]
+    assert [p for p, _ in _pieces(Line(0, 1, "研究開発・社会実装の状況 "))] == ["研究開発・社会実装の状況"]

@@ -680,6 +680,8 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "bullets ・→－": _bullets("・", "－"),
     "bullets ○→◯": _bullets("○", "◯"),
     "bullets ・→●": _bullets("・", "●"),
+    "bullets ○→・ (axes like indicators)": _bullets("○", "・"),
+    "bullets ○→●": _bullets("○", "●"),
     "labels 《評価指標》→評価指標": _unbracket(""),
     "labels 《評価指標》→評価指標：": _unbracket("："),
     "chapters 第３→第３章": chapter_suffix,

@@ -61,7 +61,7 @@ def _short(n: int, width: int) -> bool:
 
 
 # A merged line holds several cells: split before " ○" and before " 《label》" / " 【label】" / " （label）".
-_SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯]|[《【（(＜<〔［][^《》【】（）()＜＞<>〔〕［］]{1,30}[》】）)＞>〕］])")
+_SPLIT = re.compile(r"[ \t\u3000]+(?=[○〇◯]|[・●◆◇■□▪•][ \t\u3000]|[《【（(＜<〔［][^《》【】（）()＜＞<>〔〕［］]{1,30}[》】）)＞>〕］])")
 
 
 @dataclass
@@ -200,6 +200,14 @@ class _Buf:
     page: int = 0  # the page (counted in page starts) it was parked on
     width: int = 0  # columns of the unit's first line (its column's width when it wraps; display_width)
     lead: int = 0  # columns of the item's bullet: the lines after the first may be as much narrower (hanging)
+
+
+#: a question: the form of an evaluation axis (…できているか。, …実施したか（該当事例があった場合のみ）。)
+_QUESTION = re.compile(r"か(?:[（(][^（）()]*[）)])?。?$")
+
+
+def _question(text: str) -> bool:
+    return _QUESTION.search(squash(text)) is not None
 
 
 def _dangling(text: str) -> bool:
@@ -415,6 +423,7 @@ class _Machine:
 
     def item(self, bullet: str, text: str, line: Line, closed: bool) -> None:
         self._park()
+        self._question_to_axis()
         self.last = None
         body = V.strip_bullet(text)
         ind_section = self.section not in (None, "axis")
@@ -454,8 +463,24 @@ class _Machine:
         if closed or self._ends_unsignalled(text) or self._short_first(self.open):
             self._close()
 
+    def _question_to_axis(self) -> None:
+        """The last indicator, now complete, reads as a question (…できているか。): it was an axis printed with
+        the indicators' bullet (one bullet for both), so it opens the next axis block. Evaluation axes are
+        questions by the guideline's form; no indicator of the corpus or of our fixtures is one."""
+        row = self.row
+        if row is None or not row.indicators or self.section in (None, "axis") or self.cells:
+            return
+        item = row.indicators[-1]
+        if item.kind == "note" or not _question(item.text):
+            return
+        row.indicators.pop()
+        item.kind, item.paired = "axis", None
+        self._start_row(carry=True).axes.append(item)
+        self.section = "axis"
+
     def label(self, kind: str, line: Line) -> None:
         self._park()
+        self._question_to_axis()
         self.last = None
         row = self._row_for_items()
         if kind == "monitoring":
