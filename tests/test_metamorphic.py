@@ -386,6 +386,33 @@ def no_marker_space(lines: list[str], _ef: ExtractedFile) -> Variant:
     return _identity([mark.sub(r"\1", ln, count=1) for ln in lines])
 
 
+_FW_LATIN = str.maketrans({chr(c): chr(c + 0xFEE0) for c in [*range(0x41, 0x5B), *range(0x61, 0x7B)]})
+
+
+def fullwidth_latin(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Latin letters printed full-width (KPI → ＫＰＩ, TOP10% → ＴＯＰ10%)."""
+    return _identity([ln.translate(_FW_LATIN) for ln in lines])
+
+
+def other_legal_form(lines: list[str], ef: ExtractedFile) -> Variant:
+    """国立研究開発法人○○ → 独立行政法人○○ wherever printed (the same documents of an agency of another form)."""
+    pairs = [(a, "独立行政法人" + a[len(f):]) for a in _agencies(ef) for f in LEGAL_FORMS
+             if a.startswith(f) and f != "独立行政法人"]
+    v = _identity(_rename(lines, pairs))
+    v.fold = lambda s: _rename([s], [(squash(b), squash(a)) for a, b in pairs])[0]
+    return v
+
+
+_REIWA_FY = re.compile(r"令和([0-9０-９]{1,2})年度")
+
+
+def r_years(lines: list[str], _ef: ExtractedFile) -> Variant:
+    """Fiscal years abbreviated as tables print them: 令和７年度 → R7年度."""
+    v = _identity([_REIWA_FY.sub(lambda m: f"R{m.group(1)}年度", ln) for ln in lines])
+    v.fold = lambda s: re.sub(r"R([0-9]{1,2})年度", r"令和\1年度", s)
+    return v
+
+
 def _bullets(old: str, new: str) -> Callable[[list[str], ExtractedFile], Variant]:
     """Another bullet glyph at line starts (``old`` → ``new``), as another agency's house style prints it."""
     mark = re.compile(rf"^(\s*){re.escape(old)}")
@@ -693,6 +720,9 @@ TRANSFORMS: dict[str, Callable[[list[str], ExtractedFile], Variant]] = {
     "markers ①→（ⅰ）": circled_to_roman,
     "no space after markers": no_marker_space,
     "chapters 第３→第三": kanji_chapters,
+    "Latin letters → full-width": fullwidth_latin,
+    "legal form → 独立行政法人": other_legal_form,
+    "years 令和７年度→R7年度": r_years,
     **{f"page width {w}": rewrap(w) for w in (28, 36, 50, 70)},
     **{f"page width {w}, no signal": unsigned(rewrap(w)) for w in (28, 50)},
 }
