@@ -285,3 +285,17 @@ def test_corpus_goal_cells_broken_by_a_blank_line(real):
     titles = {c: real.cells[c].title for c in ("7-3", "9-1", "9-4")}
     assert titles == {"7-3": "科学技術の国際活動の戦略的推進", "9-1": "未来社会を見据えた先端基盤技術の強化",
                       "9-4": "安全・安心の確保に関する課題への対応"}
+
+
+@pytest.mark.parametrize("bullet", ["・", "●", "－", "◆ "])
+def test_programme_names_lose_whatever_bullet_the_table_prints(bullet: str) -> None:
+    """Means cells list their programmes with ・ in one ministry's tables and ● or － in another's: the name is the
+    same either way (a minus before a number is no bullet)."""
+    from keifu.extract.model import Line
+    from keifu.extract.policy.lines import Piece
+    from keifu.extract.policy.table import programmes_of
+
+    piece = Piece("programmes", [Line(0, 1, f"{bullet}干潟観測網整備事業（予算事業ID:004321）"),
+                                 Line(1, 2, f"{bullet}架空海洋研究機構運営費交付金（予算事業ID:004322）")])
+    assert [(p.name, p.program_id) for p in programmes_of(piece)] == [
+        ("干潟観測網整備事業", "004321"), ("架空海洋研究機構運営費交付金", "004322")]

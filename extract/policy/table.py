@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
+from ..blocks import marker_rules
 from ..facts import agency_key
 from ..model import Line, LineSpan, SourceText
 from ..normalize import ascii_digits, squash
@@ -399,6 +400,21 @@ _ITEM = re.compile(r"[（(]予算事業[:：]?(?:ID)?[:：]?(\d+)[）)]|[（(]�
                    r"|[（(]レビュー番号[:：]?([0-9A-Za-z一-龥-]+)[）)]|[（(]基金シート番号(\d+)[）)]")
 
 
+def _unbulleted(name: str) -> str:
+    """A programme's name without the bullet an agency prints before it (・ ● ◆ －, the bullet rows of
+    data/markers.tsv; in squashed text a dash before a non-digit), nor a stray one after it."""
+    s = name.strip()
+    if not s.startswith("※"):
+        m = next((m for r in marker_rules("bullet") if (m := r.pattern.match(s))), None) or _DASH.match(s)
+        if m:
+            s = s[m.end():]
+    return s.strip().rstrip("・").strip()
+
+
+#: a dash used as a bullet, as squashing leaves it (－ → -), never a minus before a digit
+_DASH = re.compile(r"^-(?=[^\d-])")
+
+
 def programmes_of(piece: Piece) -> list[Programme]:
     """Programme items of a means cell: each ends with its ID (or review number) paren."""
     out: list[Programme] = []
@@ -416,7 +432,7 @@ def programmes_of(piece: Piece) -> list[Programme]:
         if rep and out:
             out[-1].repeated = True
             name = name[rep.end():]
-        name = name.lstrip("・").strip()
+        name = _unbulleted(name)
         line = next(ln for off, ln in reversed(parts) if off <= prev + (len(rep.group(0)) if rep else 0)) \
             if parts else piece.first
         pid = m.group(1) or m.group(2)
@@ -428,8 +444,8 @@ def programmes_of(piece: Piece) -> list[Programme]:
     tail = s[prev:]
     if out and re.search(r"再掲", tail):
         out[-1].repeated = True
-    elif tail.strip("・") and not out:
-        out.append(Programme(name=tail.strip("・"), program_id=None, raw=tail, line=piece.first))
+    elif _unbulleted(tail) and not out:
+        out.append(Programme(name=_unbulleted(tail), program_id=None, raw=tail, line=piece.first))
     for p in out:
         if p.review_number and not p.name:
             p.name = p.raw
