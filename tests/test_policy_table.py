@@ -299,3 +299,19 @@ def test_programme_names_lose_whatever_bullet_the_table_prints(bullet: str) -> N
                                  Line(1, 2, f"{bullet}架空海洋研究機構運営費交付金（予算事業ID:004322）")])
     assert [(p.name, p.program_id) for p in programmes_of(piece)] == [
         ("干潟観測網整備事業", "004321"), ("架空海洋研究機構運営費交付金", "004322")]
+
+
+@pytest.mark.parametrize("fixture", [FIXTURE, PLANS, INSTITUTIONS])
+def test_indented_lines_keep_every_value_with_its_year(tmp_path, fixture: Path) -> None:
+    """A layout-keeping converter indents every line: a series that starts inside its indicator's line
+    (②… ②368件（2020年度）…) is still read from the value on, so each value keeps its own year."""
+    def facts(path: Path) -> list[tuple]:
+        t = extract_file(path).documents[0].extras["policy_table"]
+        return [(r.code, i.name, [(o.value, o.fiscal_year) for o in i.observations], [(p.name, p.program_id)
+                 for p in r.programmes]) for r in t.rows for i in r.indicators]
+
+    indented = tmp_path / fixture.name
+    indented.write_text("\n".join(f"  {ln}" if ln.strip() else ln
+                                  for ln in fixture.read_text(encoding="utf-8").split("\n")), encoding="utf-8")
+    before = facts(fixture)
+    assert any(obs for _, _, obs, _ in before) and facts(indented) == before

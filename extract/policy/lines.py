@@ -97,7 +97,7 @@ class Piece(LineSpan):
     number: int | None = None  # circled number of an indicator or series line
     code: str | None = None
     split: int | None = None  # an indicator line that also holds its series: where the series starts
-    offset: int = 0  # a series that starts inside its line: where
+    offset: int = 0  # a series that starts inside its line: where, in the line without its indentation
 
     @property
     def text(self) -> str:

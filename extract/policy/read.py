@@ -310,7 +310,7 @@ def _target_closed(p: Piece) -> bool:
 def _open_end(p: Piece) -> bool:
     """A series whose last line is cut inside a value: it ends with a number (its unit on the next line) or
     inside a paren （2022年 / 度）. A series that starts inside its indicator's line is read from there."""
-    text = p.lines[-1].text[p.offset:] if len(p.lines) == 1 else p.lines[-1].text
+    text = p.lines[-1].text.strip()[p.offset:] if len(p.lines) == 1 else p.lines[-1].text  # offset: stripped line
     t = squash(text)
     return bool(t) and text.strip()[-1] not in CIRCLED and (t[-1].isdigit() or t.count("(") > t.count(")"))
 

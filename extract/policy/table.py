@@ -272,7 +272,7 @@ def _series(pieces: list[Piece]) -> tuple[str, list[int], str | None]:
     out, starts, srcs = "", [], []
     for p in pieces:
         for k, ln in enumerate(p.lines):
-            raw = (ln.text[p.offset:] if k == 0 and p.offset else ln.text).strip()
+            raw = (ln.text.strip()[p.offset:] if k == 0 and p.offset else ln.text).strip()  # offset: of the stripped line
             part, src = _split_source(raw)
             if src:
                 srcs.append(src)
