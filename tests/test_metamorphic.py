@@ -389,9 +389,13 @@ def no_marker_space(lines: list[str], _ef: ExtractedFile) -> Variant:
 _FW_LATIN = str.maketrans({chr(c): chr(c + 0xFEE0) for c in [*range(0x41, 0x5B), *range(0x61, 0x7B)]})
 
 
+_URL = re.compile(r"(https?://\S+)")
+
+
 def fullwidth_latin(lines: list[str], _ef: ExtractedFile) -> Variant:
-    """Latin letters printed full-width (KPI → ＫＰＩ, TOP10% → ＴＯＰ10%)."""
-    return _identity([ln.translate(_FW_LATIN) for ln in lines])
+    """Latin letters printed full-width (KPI → ＫＰＩ, TOP10% → ＴＯＰ10%); web addresses, never printed so, stay."""
+    return _identity(["".join(p if k % 2 else p.translate(_FW_LATIN) for k, p in enumerate(_URL.split(ln)))
+                      for ln in lines])
 
 
 def other_legal_form(lines: list[str], ef: ExtractedFile) -> Variant:

@@ -315,3 +315,10 @@ def test_indented_lines_keep_every_value_with_its_year(tmp_path, fixture: Path) 
                                   for ln in fixture.read_text(encoding="utf-8").split("\n")), encoding="utf-8")
     before = facts(fixture)
     assert any(obs for _, _, obs, _ in before) and facts(indented) == before
+
+
+def test_a_programme_id_wrapped_to_the_next_line_is_found_when_printed_full_width() -> None:
+    from keifu.extract.policy.read import _id_tail
+
+    assert _id_tail("ID：001631）") and _id_tail("ＩＤ：００１６３１）") and _id_tail("業ＩＤ:001631)")
+    assert not _id_tail("ＩＤ一覧を参照") and not _id_tail("2025年度）")

@@ -329,7 +329,8 @@ def _next_is_id_wrap(block: list[Line], k: int) -> bool:
 
 
 def _id_tail(text: str) -> bool:
-    return bool(re.match(r"^\s*(?:業?ID[：:\s　]*)?[0-9０-９]{4,7}\s*[)）]", text))
+    """The rest of a programme ID wrapped to the next line (ID：001631）, ＩＤ printed full-width too)."""
+    return bool(re.match(r"^\s*(?:業?ID[：:\s　]*)?[0-9０-９]{4,7}\s*[)）]", nfkc(text)))
 
 
 def read_pieces(lines: Sequence[Line]) -> list[Piece]:
