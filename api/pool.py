@@ -60,6 +60,11 @@ def frame(payload: bytes) -> bytes:
     return _LEN.pack(n) + payload
 
 
+def _spent(msg: bytes) -> bool:
+    """The last field of a worker's reply: it touched its memory cap (keifu.api.worker.answer_jobs)."""
+    return bool(pickle.loads(msg)[4])
+
+
 class _Link(asyncio.Protocol):
     """The server's end of a worker's socket: splits frames, hands a reply to the one request waiting."""
 
@@ -356,7 +361,7 @@ class QueryPool:
             return self._died()
         except asyncio.CancelledError:  # the request was dropped: reuse the worker once it has answered
             if w.link.unclaimed or (fut.done() and not fut.cancelled() and fut.exception() is None):
-                self._settle(w, w.link.late if w.link.unclaimed else fut.result())  # the answer is already in
+                self._settle(w, _spent(w.link.late if w.link.unclaimed else fut.result()))  # the answer is in
             elif self.kill_dropped:  # or stop its work at once
                 self._replace(w)
             else:
@@ -371,11 +376,9 @@ class QueryPool:
         self._settle(w, spent)
         return Reply(status, media, body, headers)
 
-    def _settle(self, w: _Worker, spent: bool | bytes) -> None:
-        """Reuse ``w`` after its reply, unless it touched its memory cap (``spent``: the flag, or the reply
-        that carries it) or was left at low priority: such a worker is replaced."""
-        if isinstance(spent, bytes):
-            spent = bool(pickle.loads(spent)[4])
+    def _settle(self, w: _Worker, spent: bool) -> None:
+        """Reuse ``w`` after its reply, unless it touched its memory cap (``spent``, the reply's last field) or
+        was left at low priority: such a worker is replaced."""
         if spent or (w.niced and not w.restore_priority()):
             self._replace(w, stopped=False)
         else:
@@ -391,7 +394,7 @@ class QueryPool:
             return
         finally:
             timer.cancel()
-        self._settle(w, msg)
+        self._settle(w, _spent(msg))
 
     def _replace(self, w: _Worker, stopped: bool = True) -> None:
         """Kill ``w`` and start another; ``stopped``: counted in :attr:`killed` (its query was stopped)."""

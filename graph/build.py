@@ -410,23 +410,21 @@ def derive(store: Store, written: dict[str, str] | None = None, on_links: Callab
     ``written``: the graphs written since the last derivation, each with the digest of its content (""
     when not known: the graph counts as changed); the lineage and the trace index then recompute only what
     those graphs reach. None: not known (a SPARQL Update may touch any graph), everything is recomputed."""
-    lap = clock.lap if clock is not None else (lambda _name: None)
+    clock = clock or _Clock(None)  # no timings asked: laps recorded nowhere
     report = link_plans(store)  # plans ↔ objectives across files, once everything is stored
-    lap("plan links")
+    clock.lap("plan links")
     if on_links is not None:
-        if clock is not None:
-            clock.pause()
+        clock.pause()
         on_links(report)
-        if clock is not None:
-            clock.resume()
+        clock.resume()
     import_module(REGISTER_MODULE).register_plans(store)  # series, editions, plan → plan bases (issue 14)
     link_across(store)  # policy-table ratings → the rated agency's objectives (issue 4)
-    lap("policy links")
+    clock.lap("policy links")
     index = import_module(TRACE_INDEX_MODULE)
     # kf:tracesTo over everything stored, the attributions of plans whose inputs did not change reused; keep last
     import_module(LINEAGE_MODULE).materialise(store, reuse=lambda idx: index.reuse_attributions(store, idx, written))
     index.update_index(store, written)  # every plan's trace answer, beside the store (issue 19): those that changed
-    lap("lineage")
+    clock.lap("lineage")
     return report
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -23,7 +24,7 @@ from keifu.extract.pipeline import ExtractedFile, extract_file  # noqa: E402
 KINDS = ("row", "indicator", "target", "observation", "programme")
 
 
-def policy_facts(ef: ExtractedFile, fold: tm.Callable[[str], str]) -> Counter[tuple]:
+def policy_facts(ef: ExtractedFile, fold: Callable[[str], str]) -> Counter[tuple]:
     """Rows, indicators, targets, yearly values and budget programmes of every policy table in ``ef``."""
     out: Counter[tuple] = Counter()
     for d in ef.documents:

@@ -79,14 +79,17 @@ def label_inner(text: str) -> str | None:
     return squash(m.group("inner")) if m else None
 
 
-#: A label printed without brackets, alone on its line (評価指標 / 評価指標： / ■評価指標): other house styles
-_BARE = re.compile(r"^[■□◆◇▼▽◎]?[ \t\u3000]*(?P<inner>[^\s:：、。（）()「」]{2,24}?)[ \t\u3000]*[:：]?$")
+#: A label printed without brackets (評価指標 / 評価指標： / ■評価指標), other house styles; in the body of a
+#: document text may follow its colon (数値目標：…, keifu.extract.evaluation.body_indicators)
+BARE_LABEL = re.compile(r"^[\s\u3000]*[■□◆◇▼▽◎]?[\s\u3000]*(?P<label>[^\s\u3000:：、。（）()「」]{2,14}?)[\s\u3000]*"
+                        r"(?:[:：][\s\u3000]*(?P<rest>.*)|$)", re.S)
 
 
 def bare_label(text: str) -> str | None:
-    """The label of an unbracketed label line, or None; only what the vocabulary then recognises counts."""
-    m = _BARE.match(text.strip(" \t\u3000"))
-    return squash(m.group("inner")) if m else None
+    """The label of an unbracketed label line (nothing after its colon), or None; only what the vocabulary then
+    recognises counts."""
+    m = BARE_LABEL.match(text.strip(" \t\u3000"))
+    return squash(m.group("label")) if m and not (m.group("rest") or "").strip() else None
 
 
 def indicator_label(text: str) -> str | None:

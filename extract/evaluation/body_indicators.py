@@ -168,9 +168,7 @@ def _kind(block: Block) -> str:
 
 # --- labels ---------------------------------------------------------------------------------------
 
-#: A label printed without brackets at the start of a block: ``数値目標：…``, ``■ 評価指標``, ``重要度：高``.
-_BARE_LABEL = re.compile(r"^[\s\u3000]*[■□◆◇▼▽◎]?[\s\u3000]*(?P<label>[^\s\u3000:：、。（）()「」]{2,14}?)[\s\u3000]*"
-                         r"(?:[:：][\s\u3000]*(?P<rest>.*)|$)", re.S)
+#: (A label printed without brackets at the start of a block, ``数値目標：…``: axis_vocab.BARE_LABEL.)
 #: A bare importance marker: ``重要度：高`` / ``重要度 高`` / ``困難度:高（理由）…`` (never prose such as 重要度が高い).
 _BARE_MARK = re.compile(r"^[\s\u3000]*(?P<label>(?:重要度|困難度|難易度)[\s\u3000]*[:：]?[\s\u3000]*(?:特に高|高|中|低))"
                         r"(?![いくかさ])[\s\u3000]*(?P<rest>.*)$", re.S)
@@ -208,7 +206,7 @@ def _labels(text: str) -> tuple[list[str], str]:
             rest = m.group("rest").lstrip(" \t\u3000")
             continue
         if not out:
-            m = _BARE_LABEL.match(rest)
+            m = V.BARE_LABEL.match(rest)
             if m is not None:
                 lab = _bracket(squash(m.group("label")))
                 if V.indicator_label(lab) is not None or V.is_rationale_label(lab) or _is_reason_label(lab):
